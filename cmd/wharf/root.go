@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wharf-registry/wharf/internal/config"
+	"github.com/wharf-registry/wharf/internal/db"
+	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/storage/fs"
+)
+
+// app holds what every subcommand shares: the settings and, once opened,
+// the database, the blob store and the registry service.
+type app struct {
+	getenv     func(string) string
+	configPath string
+	flags      config.Config // values of flags the user set
+	cfg        config.Config
+	log        *slog.Logger
+	db         *db.DB
+	blobs      *fs.Store
+	reg        *registry.Service
+}
+
+func newRootCmd(getenv func(string) string) *cobra.Command {
+	a := &app{getenv: getenv}
+	root := &cobra.Command{
+		Use:           "wharf",
+		Short:         "Wharf is a self-hosted NuGet V3 registry with trusted publishing",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.configPath, "config", "", "TOML config file (env WHARF_CONFIG)")
+	pf.StringVar(&a.flags.DataDir, "data", "", "data directory holding the database and packages (env WHARF_DATA, default ./wharf-data)")
+	root.AddCommand(a.serveCmd(), a.userCmd(), a.keyCmd(), a.ownerCmd())
+	return root
+}
+
+// load reads the settings: defaults, config file, environment, then flags.
+func (a *app) load(cmd *cobra.Command) error {
+	path := a.configPath
+	if path == "" {
+		path = a.getenv("WHARF_CONFIG")
+	}
+	cfg, err := config.Load(path, a.getenv)
+	if err != nil {
+		return err
+	}
+	f := cmd.Flags()
+	set := func(name string, apply func()) {
+		if f.Changed(name) {
+			apply()
+		}
+	}
+	set("data", func() { cfg.DataDir = a.flags.DataDir })
+	set("listen", func() { cfg.Listen = a.flags.Listen })
+	set("base-url", func() { cfg.BaseURL = a.flags.BaseURL })
+	set("max-package-size", func() { cfg.MaxPackageSize = a.flags.MaxPackageSize })
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("invalid settings:\n%w", err)
+	}
+	a.cfg = cfg
+	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		a.log = slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	} else {
+		a.log = slog.New(slog.NewTextHandler(os.Stderr, opts))
+	}
+	return nil
+}
+
+// open loads the settings and opens the database, storage and service.
+func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
+	if err := a.load(cmd); err != nil {
+		return err
+	}
+	if err := a.cfg.EnsureDirs(); err != nil {
+		return err
+	}
+	d, err := db.OpenSQLite(ctx, a.cfg.DatabasePath())
+	if err != nil {
+		return err
+	}
+	blobs, err := fs.New(a.cfg.PackagesDir())
+	if err != nil {
+		d.Close()
+		return err
+	}
+	reg, err := registry.New(d, blobs, registry.Options{MaxPackageSize: int64(a.cfg.MaxPackageSize), Logger: a.log})
+	if err != nil {
+		d.Close()
+		return err
+	}
+	a.db, a.blobs, a.reg = d, blobs, reg
+	return nil
+}
+
+func (a *app) close() {
+	if a.db != nil {
+		a.db.Close()
+	}
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wharf-registry/wharf/web"
+)
+
+func (a *app) serveCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the registry server",
+		Long: "Run the registry server. With no settings it keeps SQLite and a package folder\n" +
+			"under ./wharf-data and listens on localhost:5555. SIGINT or SIGTERM stops it\n" +
+			"after in-flight requests finish.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.open(cmd.Context(), cmd); err != nil {
+				return err
+			}
+			defer a.close()
+			return a.serve(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&a.flags.Listen, "listen", "", "address to listen on (env WHARF_LISTEN, default localhost:5555)")
+	f.StringVar(&a.flags.BaseURL, "base-url", "", "public URL of the server, for absolute links (env WHARF_BASE_URL)")
+	f.Var(&a.flags.MaxPackageSize, "max-package-size", "largest package accepted, e.g. 250MB (env WHARF_MAX_PACKAGE_SIZE)")
+	return cmd
+}
+
+// serve runs the HTTP server until ctx ends, then shuts down gracefully.
+func (a *app) serve(ctx context.Context) error {
+	cfg := a.cfg
+	if err := a.blobs.SweepTemp(time.Hour); err != nil {
+		a.log.Warn("sweeping temporary files failed", "err", err)
+	}
+	sweepSpool(cfg.TempDir(), a.log)
+	go func() {
+		n, err := a.reg.SweepOrphans(ctx, time.Hour)
+		if err != nil {
+			a.log.Warn("sweeping orphaned package files failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("removed orphaned package files left by interrupted pushes", "files", n)
+		}
+	}()
+	srv, err := web.NewServer(web.ServerConfig{
+		Registry: a.reg, BaseURL: cfg.BaseURL, TempDir: cfg.TempDir(), Logger: a.log,
+		RequestTimeout: cfg.RequestTimeout.D(), UploadTimeout: cfg.UploadTimeout.D(),
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),
+	}
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		a.reg.Run(bg, time.Second)
+		close(done)
+	}()
+	a.log.Info("wharf is serving", "listen", ln.Addr().String(), "feed", srv.URLs().ServiceIndex(), "data", cfg.DataDir)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		stopBG()
+		<-done
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout.D())
+	defer cancel()
+	err = hs.Shutdown(sctx)
+	stopBG()
+	<-done
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	a.log.Info("stopped")
+	return nil
+}
+
+// sweepSpool removes upload spool files a crash left behind.
+func sweepSpool(dir string, log *slog.Logger) {
+	matches, _ := filepath.Glob(filepath.Join(dir, "upload-*.nupkg"))
+	for _, m := range matches {
+		if info, err := os.Stat(m); err == nil && time.Since(info.ModTime()) > time.Hour {
+			if err := os.Remove(m); err != nil {
+				log.Warn("removing stale upload failed", "file", m, "err", err)
+			}
+		}
+	}
+}

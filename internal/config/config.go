@@ -1,0 +1,232 @@
+// Package config holds Wharf's settings: defaults, an optional TOML file and
+// WHARF_* environment variables, applied in that order (command-line flags,
+// applied by cmd/wharf, win over all three). Only this package and cmd read
+// the environment.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is every setting of a Wharf server. The README's configuration
+// reference lists each with its file key and environment variable.
+type Config struct {
+	// Listen is the address the server binds (WHARF_LISTEN).
+	Listen string `toml:"listen"`
+	// DataDir holds the SQLite database and the package folder (WHARF_DATA).
+	DataDir string `toml:"data"`
+	// BaseURL is the public URL every absolute link is built from
+	// (WHARF_BASE_URL); default http://<listen>.
+	BaseURL string `toml:"base_url"`
+	// MaxPackageSize is the largest .nupkg accepted (WHARF_MAX_PACKAGE_SIZE),
+	// e.g. "250MB".
+	MaxPackageSize Size `toml:"max_package_size"`
+	// RequestTimeout bounds reading and answering an ordinary request
+	// (WHARF_REQUEST_TIMEOUT).
+	RequestTimeout Duration `toml:"request_timeout"`
+	// UploadTimeout bounds a push, body included (WHARF_UPLOAD_TIMEOUT).
+	UploadTimeout Duration `toml:"upload_timeout"`
+	// ShutdownTimeout is how long in-flight requests may finish on SIGTERM
+	// (WHARF_SHUTDOWN_TIMEOUT).
+	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+	// LogFormat is "text" or "json" (WHARF_LOG_FORMAT).
+	LogFormat string `toml:"log_format"`
+	// LogLevel is "debug", "info", "warn" or "error" (WHARF_LOG_LEVEL).
+	LogLevel string `toml:"log_level"`
+}
+
+// Default returns the embedded defaults: SQLite and a package folder under
+// ./wharf-data, listening on localhost:5555.
+func Default() Config {
+	return Config{
+		Listen:          "localhost:5555",
+		DataDir:         "./wharf-data",
+		MaxPackageSize:  250 << 20,
+		RequestTimeout:  Duration(60 * time.Second),
+		UploadTimeout:   Duration(30 * time.Minute),
+		ShutdownTimeout: Duration(30 * time.Second),
+		LogFormat:       "text",
+		LogLevel:        "info",
+	}
+}
+
+// Load returns the defaults overlaid with the TOML file at path (if path is
+// not empty) and then the WHARF_* variables that getenv returns.
+func Load(path string, getenv func(string) string) (Config, error) {
+	c := Default()
+	if path != "" {
+		md, err := toml.DecodeFile(path, &c)
+		if err != nil {
+			return c, fmt.Errorf("read config file %s: %w", path, err)
+		}
+		if un := md.Undecoded(); len(un) > 0 {
+			return c, fmt.Errorf("config file %s: unknown setting %q", path, un[0].String())
+		}
+	}
+	if err := c.applyEnv(getenv); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// applyEnv overlays WHARF_* variables.
+func (c *Config) applyEnv(getenv func(string) string) error {
+	str := map[string]*string{
+		"WHARF_LISTEN": &c.Listen, "WHARF_DATA": &c.DataDir, "WHARF_BASE_URL": &c.BaseURL,
+		"WHARF_LOG_FORMAT": &c.LogFormat, "WHARF_LOG_LEVEL": &c.LogLevel,
+	}
+	for k, p := range str {
+		if v := getenv(k); v != "" {
+			*p = v
+		}
+	}
+	parsed := map[string]interface{ Set(string) error }{
+		"WHARF_MAX_PACKAGE_SIZE": &c.MaxPackageSize, "WHARF_REQUEST_TIMEOUT": &c.RequestTimeout,
+		"WHARF_UPLOAD_TIMEOUT": &c.UploadTimeout, "WHARF_SHUTDOWN_TIMEOUT": &c.ShutdownTimeout,
+	}
+	for k, p := range parsed {
+		if v := getenv(k); v != "" {
+			if err := p.Set(v); err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Validate checks every field and fills in derived defaults (the base URL).
+// It returns all problems at once, one per line.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("listen: %q is not host:port (e.g. localhost:5555 or :5555)", c.Listen))
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		errs = append(errs, errors.New("data: the data directory must not be empty"))
+	}
+	if c.BaseURL == "" {
+		host, port, _ := net.SplitHostPort(c.Listen)
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		c.BaseURL = "http://" + net.JoinHostPort(host, port)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		errs = append(errs, fmt.Errorf("base_url: %q must be an absolute http(s) URL such as https://nuget.example.com", c.BaseURL))
+	}
+	if c.MaxPackageSize < 1<<10 {
+		errs = append(errs, errors.New("max_package_size: must be at least 1KB"))
+	}
+	for name, d := range map[string]Duration{"request_timeout": c.RequestTimeout, "upload_timeout": c.UploadTimeout, "shutdown_timeout": c.ShutdownTimeout} {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("%s: must be positive", name))
+		}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log_format: %q must be text or json", c.LogFormat))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log_level: %q must be debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+// DatabasePath is the SQLite file inside the data directory.
+func (c Config) DatabasePath() string { return filepath.Join(c.DataDir, "wharf.db") }
+
+// PackagesDir is the package folder inside the data directory.
+func (c Config) PackagesDir() string { return filepath.Join(c.DataDir, "packages") }
+
+// TempDir is where uploads are spooled, on the same disk as the packages.
+func (c Config) TempDir() string { return filepath.Join(c.DataDir, "tmp") }
+
+// EnsureDirs creates the data directories.
+func (c Config) EnsureDirs() error {
+	for _, d := range []string{c.DataDir, c.PackagesDir(), c.TempDir()} {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			return fmt.Errorf("create %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// Size is a byte count written as "250MB", "1GB", "512KB" or plain bytes.
+type Size int64
+
+// Set parses s.
+func (s *Size) Set(v string) error {
+	v = strings.ToUpper(strings.TrimSpace(v))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(v, u.suffix) {
+			v, mult = strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return fmt.Errorf("%q is not a size such as 250MB", v)
+	}
+	*s = Size(n * mult)
+	return nil
+}
+
+// String formats the size in the largest whole unit.
+func (s Size) String() string {
+	switch {
+	case s >= 1<<30 && s%(1<<30) == 0:
+		return fmt.Sprintf("%dGB", s>>30)
+	case s >= 1<<20 && s%(1<<20) == 0:
+		return fmt.Sprintf("%dMB", s>>20)
+	case s >= 1<<10 && s%(1<<10) == 0:
+		return fmt.Sprintf("%dKB", s>>10)
+	}
+	return strconv.FormatInt(int64(s), 10)
+}
+
+// UnmarshalText reads a size from TOML.
+func (s *Size) UnmarshalText(b []byte) error { return s.Set(string(b)) }
+
+// Type names the flag value type.
+func (s *Size) Type() string { return "size" }
+
+// Duration is a time.Duration written as "30s", "5m".
+type Duration time.Duration
+
+// Set parses v.
+func (d *Duration) Set(v string) error {
+	x, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as 30s or 5m", v)
+	}
+	*d = Duration(x)
+	return nil
+}
+
+// String formats the duration.
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// UnmarshalText reads a duration from TOML.
+func (d *Duration) UnmarshalText(b []byte) error { return d.Set(string(b)) }
+
+// Type names the flag value type.
+func (d *Duration) Type() string { return "duration" }
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }

@@ -1,0 +1,105 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := Load("", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "localhost:5555" || c.DataDir != "./wharf-data" || c.BaseURL != "http://localhost:5555" || c.MaxPackageSize != 250<<20 {
+		t.Errorf("defaults = %+v", c)
+	}
+	if c.DatabasePath() != filepath.Join("wharf-data", "wharf.db") {
+		t.Errorf("database path = %s", c.DatabasePath())
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "wharf.toml")
+	os.WriteFile(file, []byte("listen = \"0.0.0.0:8080\"\ndata = \"/srv/wharf\"\nmax_package_size = \"10MB\"\nupload_timeout = \"5m\"\n"), 0o600)
+	c, err := Load(file, env(map[string]string{"WHARF_DATA": "/env/data", "WHARF_BASE_URL": "https://nuget.example.com/"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "0.0.0.0:8080" || c.DataDir != "/env/data" || c.MaxPackageSize != 10<<20 || c.UploadTimeout.D() != 5*time.Minute {
+		t.Errorf("file then env not applied: %+v", c)
+	}
+	if c.BaseURL != "https://nuget.example.com" {
+		t.Errorf("base URL = %q, want the trailing slash trimmed", c.BaseURL)
+	}
+}
+
+func TestDerivedBaseURL(t *testing.T) {
+	for listen, want := range map[string]string{":5555": "http://localhost:5555", "0.0.0.0:80": "http://localhost:80", "127.0.0.1:9000": "http://127.0.0.1:9000"} {
+		c := Default()
+		c.Listen = listen
+		if err := c.Validate(); err != nil || c.BaseURL != want {
+			t.Errorf("listen %s: base %q (%v), want %q", listen, c.BaseURL, err, want)
+		}
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		file string
+		want string
+	}{
+		{"bad listen", map[string]string{"WHARF_LISTEN": "nonsense"}, "", "listen:"},
+		{"relative base URL", map[string]string{"WHARF_BASE_URL": "nuget.example.com"}, "", "base_url:"},
+		{"ftp base URL", map[string]string{"WHARF_BASE_URL": "ftp://x"}, "", "base_url:"},
+		{"bad size", map[string]string{"WHARF_MAX_PACKAGE_SIZE": "lots"}, "", "WHARF_MAX_PACKAGE_SIZE"},
+		{"bad duration", map[string]string{"WHARF_REQUEST_TIMEOUT": "soon"}, "", "WHARF_REQUEST_TIMEOUT"},
+		{"bad log format", map[string]string{"WHARF_LOG_FORMAT": "xml"}, "", "log_format:"},
+		{"unknown file key", nil, "lissen = \"x\"\n", "unknown setting"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := ""
+			if tc.file != "" {
+				path = filepath.Join(t.TempDir(), "c.toml")
+				os.WriteFile(path, []byte(tc.file), 0o600)
+			}
+			c, err := Load(path, env(tc.env))
+			if err == nil {
+				err = c.Validate()
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want it to mention %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestSize(t *testing.T) {
+	for in, want := range map[string]Size{"250MB": 250 << 20, "1gb": 1 << 30, "512KB": 512 << 10, "100": 100, "7 MB": 7 << 20} {
+		var s Size
+		if err := s.Set(in); err != nil || s != want {
+			t.Errorf("Set(%q) = %d, %v; want %d", in, s, err, want)
+		}
+	}
+	if (Size(250 << 20)).String() != "250MB" {
+		t.Errorf("String = %s", Size(250<<20))
+	}
+	var s Size
+	if err := s.Set("-1"); err == nil {
+		t.Error("negative size accepted")
+	}
+}

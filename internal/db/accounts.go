@@ -1,0 +1,116 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wharf-registry/wharf/internal/registry"
+)
+
+// CreateAccount inserts an account; a taken name is ErrConflict.
+func (d *DB) CreateAccount(ctx context.Context, a *registry.Account) error {
+	row := accountRow{Name: a.Name, LowerName: strings.ToLower(a.Name), Kind: string(a.Kind), Email: a.Email, IsAdmin: a.IsAdmin, CreatedAt: a.CreatedAt.UTC()}
+	if err := d.gorm.WithContext(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("create account %s: %w", a.Name, mapErr(err))
+	}
+	a.ID = row.ID
+	return nil
+}
+
+// AccountByName finds an account by case-insensitive name.
+func (d *DB) AccountByName(ctx context.Context, name string) (*registry.Account, error) {
+	var row accountRow
+	if err := d.gorm.WithContext(ctx).Where("lower_name = ?", strings.ToLower(name)).Take(&row).Error; err != nil {
+		return nil, fmt.Errorf("account %q: %w", name, mapErr(err))
+	}
+	return row.account(), nil
+}
+
+// AccountByID finds an account by ID.
+func (d *DB) AccountByID(ctx context.Context, id int64) (*registry.Account, error) {
+	var row accountRow
+	if err := d.gorm.WithContext(ctx).Take(&row, id).Error; err != nil {
+		return nil, fmt.Errorf("account %d: %w", id, mapErr(err))
+	}
+	return row.account(), nil
+}
+
+func (r *accountRow) account() *registry.Account {
+	return &registry.Account{ID: r.ID, Name: r.Name, Kind: registry.AccountKind(r.Kind), Email: r.Email, IsAdmin: r.IsAdmin, CreatedAt: r.CreatedAt}
+}
+
+// CreateKey inserts a key with the hash of its secret.
+func (d *DB) CreateKey(ctx context.Context, k *registry.APIKey, hash string) error {
+	row := apiKeyRow{
+		UserID: k.UserID, OwnerID: k.OwnerID, Hash: hash, Hint: k.Hint, Description: k.Description,
+		Globs: strings.Join(k.Globs, "\n"), ExpiresAt: nullTime(k.ExpiresAt), CreatedAt: k.CreatedAt.UTC(),
+	}
+	if err := d.gorm.WithContext(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("create key: %w", mapErr(err))
+	}
+	k.ID = row.ID
+	return nil
+}
+
+// KeyByHash finds a key by the hash of its secret.
+func (d *DB) KeyByHash(ctx context.Context, hash string) (*registry.APIKey, error) {
+	var row apiKeyRow
+	if err := d.gorm.WithContext(ctx).Where("hash = ?", hash).Take(&row).Error; err != nil {
+		return nil, fmt.Errorf("key by hash: %w", mapErr(err))
+	}
+	return row.key(), nil
+}
+
+// KeyByID finds a key by ID.
+func (d *DB) KeyByID(ctx context.Context, id int64) (*registry.APIKey, error) {
+	var row apiKeyRow
+	if err := d.gorm.WithContext(ctx).Take(&row, id).Error; err != nil {
+		return nil, fmt.Errorf("key %d: %w", id, mapErr(err))
+	}
+	return row.key(), nil
+}
+
+// ListKeys lists a user's keys, newest first.
+func (d *DB) ListKeys(ctx context.Context, userID int64) ([]registry.APIKey, error) {
+	var rows []apiKeyRow
+	if err := d.gorm.WithContext(ctx).Where("user_id = ?", userID).Order("id DESC").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	keys := make([]registry.APIKey, len(rows))
+	for i := range rows {
+		keys[i] = *rows[i].key()
+	}
+	return keys, nil
+}
+
+// RevokeKey marks a key revoked.
+func (d *DB) RevokeKey(ctx context.Context, id int64, at time.Time) error {
+	res := d.gorm.WithContext(ctx).Model(&apiKeyRow{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", at.UTC())
+	if res.Error != nil {
+		return fmt.Errorf("revoke key %d: %w", id, res.Error)
+	}
+	return nil
+}
+
+// TouchKeys records when keys were last used.
+func (d *DB) TouchKeys(ctx context.Context, used map[int64]time.Time) error {
+	for id, at := range used {
+		if err := d.gorm.WithContext(ctx).Model(&apiKeyRow{}).Where("id = ?", id).Update("last_used_at", at.UTC()).Error; err != nil {
+			return fmt.Errorf("touch key %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+func (r *apiKeyRow) key() *registry.APIKey {
+	k := &registry.APIKey{
+		ID: r.ID, UserID: r.UserID, OwnerID: r.OwnerID, Hint: r.Hint, Description: r.Description,
+		ExpiresAt: timePtr(r.ExpiresAt), RevokedAt: timePtr(r.RevokedAt), LastUsedAt: timePtr(r.LastUsedAt), CreatedAt: r.CreatedAt,
+	}
+	if r.Globs != "" {
+		k.Globs = strings.Split(r.Globs, "\n")
+	}
+	return k
+}

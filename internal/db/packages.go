@@ -1,0 +1,280 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/wharf-registry/wharf/internal/nuget"
+	"github.com/wharf-registry/wharf/internal/registry"
+)
+
+// Package loads a package with its owners and versions.
+func (d *DB) Package(ctx context.Context, lowerID string) (*registry.Package, error) {
+	g := d.gorm.WithContext(ctx)
+	var row packageRow
+	if err := g.Where("lower_name = ?", lowerID).Take(&row).Error; err != nil {
+		return nil, fmt.Errorf("package %q: %w", lowerID, mapErr(err))
+	}
+	pkgs, err := d.assemble(g, []packageRow{row}, "package_id = ?", row.ID)
+	if err != nil {
+		return nil, err
+	}
+	return pkgs[0], nil
+}
+
+// AllPackages loads every package with owners and versions.
+func (d *DB) AllPackages(ctx context.Context) ([]*registry.Package, error) {
+	g := d.gorm.WithContext(ctx)
+	var rows []packageRow
+	if err := g.Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("all packages: %w", err)
+	}
+	return d.assemble(g, rows, "1 = 1")
+}
+
+// assemble loads the owners and versions of rows (selected by where) and
+// builds domain packages with versions in ascending order.
+func (d *DB) assemble(g *gorm.DB, rows []packageRow, where string, args ...any) ([]*registry.Package, error) {
+	byID := make(map[int64]*registry.Package, len(rows))
+	out := make([]*registry.Package, len(rows))
+	for i, r := range rows {
+		p := &registry.Package{ID: r.ID, Name: r.Name, TotalDownloads: r.TotalDownloads, Revision: r.Revision, UpdatedAt: r.UpdatedAt}
+		byID[r.ID], out[i] = p, p
+	}
+	var links []packageOwnerRow
+	if err := g.Where(where, args...).Order("created_at, account_id").Find(&links).Error; err != nil {
+		return nil, fmt.Errorf("package owners: %w", err)
+	}
+	accounts := map[int64]*registry.Account{}
+	var ids []int64
+	for _, l := range links {
+		if _, ok := accounts[l.AccountID]; !ok {
+			accounts[l.AccountID] = nil
+			ids = append(ids, l.AccountID)
+		}
+	}
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 500)]
+		ids = ids[len(batch):]
+		var rows []accountRow
+		if err := g.Where("id IN ?", batch).Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("package owners: %w", err)
+		}
+		for i := range rows {
+			accounts[rows[i].ID] = rows[i].account()
+		}
+	}
+	for _, l := range links {
+		if p, a := byID[l.PackageID], accounts[l.AccountID]; p != nil && a != nil {
+			p.Owners = append(p.Owners, *a)
+		}
+	}
+	var versions []packageVersionRow
+	if err := g.Where(where, args...).Find(&versions).Error; err != nil {
+		return nil, fmt.Errorf("package versions: %w", err)
+	}
+	for i := range versions {
+		p := byID[versions[i].PackageID]
+		if p == nil {
+			continue
+		}
+		v, err := versions[i].version()
+		if err != nil {
+			return nil, err
+		}
+		p.Versions = append(p.Versions, v)
+	}
+	for _, p := range out {
+		sortVersions(p.Versions)
+	}
+	return out, nil
+}
+
+func (r *packageVersionRow) version() (registry.PackageVersion, error) {
+	v, err := nuget.ParseVersion(r.OriginalVersion)
+	if err != nil {
+		return registry.PackageVersion{}, fmt.Errorf("stored version %d %q: %w", r.ID, r.OriginalVersion, err)
+	}
+	pv := registry.PackageVersion{
+		ID: r.ID, PackageID: r.PackageID, Version: v, OriginalVersion: r.OriginalVersion, Listed: r.Listed,
+		Published: r.Published, Size: r.Size, SHA512: r.SHA512, BlobPrefix: r.BlobPrefix,
+		Downloads: r.Downloads, PushedBy: r.PushedBy.Int64,
+	}
+	if err := json.Unmarshal([]byte(r.Metadata), &pv.Metadata); err != nil {
+		return registry.PackageVersion{}, fmt.Errorf("stored metadata of version %d: %w", r.ID, err)
+	}
+	return pv, nil
+}
+
+// InsertVersion adds a version, creating the package owned by ownerID when
+// the ID is new, in one transaction.
+func (d *DB) InsertVersion(ctx context.Context, name string, ownerID int64, v *registry.PackageVersion) error {
+	meta, err := json.Marshal(v.Metadata)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		rev, err := bumpRevision(tx)
+		if err != nil {
+			return err
+		}
+		var pkg packageRow
+		err = tx.Where("lower_name = ?", strings.ToLower(name)).Take(&pkg).Error
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			pkg = packageRow{Name: name, LowerName: strings.ToLower(name), Revision: rev, CreatedAt: now, UpdatedAt: now}
+			if err := tx.Create(&pkg).Error; err != nil {
+				return mapErr(err)
+			}
+			if err := tx.Create(&packageOwnerRow{PackageID: pkg.ID, AccountID: ownerID, CreatedAt: now}).Error; err != nil {
+				return mapErr(err)
+			}
+		case err != nil:
+			return err
+		default:
+			var n int64
+			if err := tx.Model(&packageOwnerRow{}).Where("package_id = ? AND account_id = ?", pkg.ID, ownerID).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return registry.ErrForbidden
+			}
+			if err := tx.Model(&packageRow{}).Where("id = ?", pkg.ID).Updates(map[string]any{"revision": rev, "updated_at": now}).Error; err != nil {
+				return err
+			}
+		}
+		row := packageVersionRow{
+			PackageID: pkg.ID, Version: v.Version.String(), LowerVersion: v.Version.Lower(), OriginalVersion: v.OriginalVersion,
+			Listed: v.Listed, Prerelease: v.Version.IsPrerelease(), SemVer2: v.Version.IsSemVer2(), Published: v.Published.UTC(),
+			Size: v.Size, SHA512: v.SHA512, BlobPrefix: v.BlobPrefix, PushedBy: sql.NullInt64{Int64: v.PushedBy, Valid: v.PushedBy != 0},
+			Metadata: string(meta), CreatedAt: now,
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return mapErr(err)
+		}
+		v.ID, v.PackageID = row.ID, pkg.ID
+		return nil
+	})
+}
+
+// SetListed lists or unlists a version.
+func (d *DB) SetListed(ctx context.Context, lowerID, lowerVersion string, listed bool, at time.Time) error {
+	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var pkg packageRow
+		if err := tx.Where("lower_name = ?", lowerID).Take(&pkg).Error; err != nil {
+			return mapErr(err)
+		}
+		res := tx.Model(&packageVersionRow{}).Where("package_id = ? AND lower_version = ?", pkg.ID, lowerVersion).Update("listed", listed)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return registry.ErrNotFound
+		}
+		rev, err := bumpRevision(tx)
+		if err != nil {
+			return err
+		}
+		return tx.Model(&packageRow{}).Where("id = ?", pkg.ID).Updates(map[string]any{"revision": rev, "updated_at": at.UTC()}).Error
+	})
+}
+
+// AddDownloads adds download counts to versions and their packages. Counts
+// do not bump the feed revision: caches may show them a little late.
+func (d *DB) AddDownloads(ctx context.Context, counts map[int64]int64) error {
+	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for id, n := range counts {
+			if err := tx.Exec(`UPDATE package_versions SET downloads = downloads + ? WHERE id = ?`, n, id).Error; err != nil {
+				return err
+			}
+			if err := tx.Exec(`UPDATE packages SET total_downloads = total_downloads + ? WHERE id = (SELECT package_id FROM package_versions WHERE id = ?)`, n, id).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// BlobPrefixes calls fn with every version's blob prefix.
+func (d *DB) BlobPrefixes(ctx context.Context, fn func(string) error) error {
+	rows, err := d.gorm.WithContext(ctx).Model(&packageVersionRow{}).Select("blob_prefix").Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return err
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Changes returns the packages changed after revision rev and the current
+// feed revision.
+func (d *DB) Changes(ctx context.Context, rev int64) ([]string, int64, error) {
+	g := d.gorm.WithContext(ctx)
+	var cur int64
+	if err := g.Raw(`SELECT revision FROM feed_state WHERE id = 1`).Scan(&cur).Error; err != nil {
+		return nil, 0, fmt.Errorf("feed revision: %w", err)
+	}
+	if cur <= rev {
+		return nil, cur, nil
+	}
+	var ids []string
+	if err := g.Model(&packageRow{}).Where("revision > ? AND revision <= ?", rev, cur).Pluck("lower_name", &ids).Error; err != nil {
+		return nil, 0, fmt.Errorf("changed packages: %w", err)
+	}
+	return ids, cur, nil
+}
+
+// bumpRevision increments the feed revision inside tx and returns it.
+func bumpRevision(tx *gorm.DB) (int64, error) {
+	if err := tx.Exec(`UPDATE feed_state SET revision = revision + 1 WHERE id = 1`).Error; err != nil {
+		return 0, err
+	}
+	var rev int64
+	err := tx.Raw(`SELECT revision FROM feed_state WHERE id = 1`).Scan(&rev).Error
+	return rev, err
+}
+
+func sortVersions(vs []registry.PackageVersion) {
+	sort.SliceStable(vs, func(i, j int) bool { return vs[i].Version.Compare(vs[j].Version) < 0 })
+}
+
+// SetOwner adds or removes an owner of a package.
+func (d *DB) SetOwner(ctx context.Context, lowerID string, accountID int64, owner bool, at time.Time) error {
+	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var pkg packageRow
+		if err := tx.Where("lower_name = ?", lowerID).Take(&pkg).Error; err != nil {
+			return mapErr(err)
+		}
+		var err error
+		if owner {
+			err = tx.Create(&packageOwnerRow{PackageID: pkg.ID, AccountID: accountID, CreatedAt: at.UTC()}).Error
+		} else {
+			err = tx.Where("package_id = ? AND account_id = ?", pkg.ID, accountID).Delete(&packageOwnerRow{}).Error
+		}
+		if err != nil {
+			return mapErr(err)
+		}
+		rev, err := bumpRevision(tx)
+		if err != nil {
+			return err
+		}
+		return tx.Model(&packageRow{}).Where("id = ?", pkg.ID).Updates(map[string]any{"revision": rev, "updated_at": at.UTC()}).Error
+	})
+}

@@ -1,0 +1,182 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// catalog caches immutable snapshots of packages so that the restore path
+// does no database work: a snapshot is replaced, never modified, when this
+// process changes the package or sync sees another process change it.
+type catalog struct {
+	store  Store
+	now    func() time.Time
+	negTTL time.Duration
+	group  singleflight.Group
+
+	mu       sync.RWMutex
+	pkgs     map[string]*entry // by lowercased ID
+	complete bool              // every package in the store is in pkgs
+	sorted   []*entry          // present entries by lowercased ID; nil when stale
+	rev      int64             // feed revision the cache reflects
+	synced   bool
+}
+
+// entry is one cached package, or the memory of its absence.
+type entry struct {
+	pkg          *Package // nil: no such package
+	doc          *searchDoc
+	missingUntil time.Time
+}
+
+func newCatalog(store Store, now func() time.Time, negTTL time.Duration) *catalog {
+	return &catalog{store: store, now: now, negTTL: negTTL, pkgs: map[string]*entry{}}
+}
+
+// get returns the snapshot of a package, loading it on a miss.
+func (c *catalog) get(ctx context.Context, lowerID string) (*entry, error) {
+	c.mu.RLock()
+	e, ok := c.pkgs[lowerID]
+	complete := c.complete
+	c.mu.RUnlock()
+	if ok && (e.pkg != nil || complete || c.now().Before(e.missingUntil)) {
+		return e, nil
+	}
+	if !ok && complete {
+		return &entry{}, nil
+	}
+	return c.refresh(ctx, lowerID)
+}
+
+// refresh reloads one package from the store and replaces its snapshot.
+func (c *catalog) refresh(ctx context.Context, lowerID string) (*entry, error) {
+	v, err, _ := c.group.Do(lowerID, func() (any, error) {
+		p, err := c.store.Package(ctx, lowerID)
+		e := &entry{}
+		switch {
+		case errors.Is(err, ErrNotFound):
+			e.missingUntil = c.now().Add(c.negTTL)
+		case err != nil:
+			return nil, err
+		default:
+			e.pkg = p
+			e.doc = newSearchDoc(p)
+		}
+		c.mu.Lock()
+		c.pkgs[lowerID] = e
+		c.sorted = nil
+		c.mu.Unlock()
+		return e, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*entry), nil
+}
+
+// all returns every present package, sorted by lowercased ID, loading the
+// whole feed the first time.
+func (c *catalog) all(ctx context.Context) ([]*entry, error) {
+	c.mu.RLock()
+	complete, sorted := c.complete, c.sorted
+	c.mu.RUnlock()
+	if complete && sorted != nil {
+		return sorted, nil
+	}
+	if !complete {
+		if _, err, _ := c.group.Do("\x00all", func() (any, error) { return nil, c.loadAll(ctx) }); err != nil {
+			return nil, err
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sorted == nil {
+		list := make([]*entry, 0, len(c.pkgs))
+		for _, e := range c.pkgs {
+			if e.pkg != nil {
+				list = append(list, e)
+			}
+		}
+		sort.Slice(list, func(i, j int) bool {
+			return strings.ToLower(list[i].pkg.Name) < strings.ToLower(list[j].pkg.Name)
+		})
+		c.sorted = list
+	}
+	return c.sorted, nil
+}
+
+func (c *catalog) loadAll(ctx context.Context) error {
+	if err := c.sync(ctx); err != nil {
+		return err
+	}
+	pkgs, err := c.store.AllPackages(ctx)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range pkgs {
+		lower := strings.ToLower(p.Name)
+		if old, ok := c.pkgs[lower]; ok && old.pkg != nil && old.pkg.Revision > p.Revision {
+			continue
+		}
+		c.pkgs[lower] = &entry{pkg: p, doc: newSearchDoc(p)}
+	}
+	c.complete = true
+	c.sorted = nil
+	return nil
+}
+
+// sync reloads the packages that changed in the store since the last sync,
+// including changes made by other processes.
+func (c *catalog) sync(ctx context.Context) error {
+	c.mu.RLock()
+	rev, synced := c.rev, c.synced
+	c.mu.RUnlock()
+	if !synced {
+		_, cur, err := c.store.Changes(ctx, math.MaxInt64)
+		if err != nil {
+			return err
+		}
+		c.mu.Lock()
+		if !c.synced {
+			c.rev, c.synced = cur, true
+		}
+		c.mu.Unlock()
+		return nil
+	}
+	ids, cur, err := c.store.Changes(ctx, rev)
+	if err != nil || cur == rev {
+		return err
+	}
+	for _, id := range ids {
+		c.mu.RLock()
+		_, cached := c.pkgs[id]
+		complete := c.complete
+		c.mu.RUnlock()
+		if cached || complete {
+			if _, err := c.refresh(ctx, id); err != nil {
+				return err
+			}
+		}
+	}
+	c.mu.Lock()
+	if cur > c.rev {
+		c.rev = cur
+	}
+	// Forget remembered absences: a package may have appeared elsewhere.
+	for id, e := range c.pkgs {
+		if e.pkg == nil {
+			delete(c.pkgs, id)
+		}
+	}
+	c.mu.Unlock()
+	return nil
+}

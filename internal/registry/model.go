@@ -1,0 +1,146 @@
+package registry
+
+import (
+	"time"
+
+	"github.com/wharf-registry/wharf/internal/nuget"
+)
+
+// AccountKind tells a person from an organisation. Both are accounts: they
+// share one namespace of names and either can own packages.
+type AccountKind string
+
+// The account kinds.
+const (
+	KindUser         AccountKind = "user"
+	KindOrganization AccountKind = "organization"
+)
+
+// Account is a user or an organisation.
+type Account struct {
+	ID        int64
+	Name      string
+	Kind      AccountKind
+	Email     string
+	IsAdmin   bool
+	CreatedAt time.Time
+}
+
+// APIKey is a push key. Its secret is never stored; only its hash is.
+type APIKey struct {
+	ID          int64
+	UserID      int64 // the user who created the key and acts with it
+	OwnerID     int64 // the account whose packages the key may push (the user, or an organisation)
+	Description string
+	Hint        string   // the first characters of the secret, to recognise it in lists
+	Globs       []string // package-ID globs the key is limited to; empty = every package of the owner
+	ExpiresAt   *time.Time
+	RevokedAt   *time.Time
+	LastUsedAt  *time.Time
+	CreatedAt   time.Time
+}
+
+// Package is a package ID with its owners and every version, listed or not.
+type Package struct {
+	ID             int64
+	Name           string // the casing of the first push
+	Owners         []Account
+	TotalDownloads int64
+	Revision       int64 // increases with every change to the package or its versions
+	UpdatedAt      time.Time
+	Versions       []PackageVersion // ascending by version
+}
+
+// PackageVersion is one pushed version of a package.
+type PackageVersion struct {
+	ID              int64
+	PackageID       int64
+	Version         nuget.Version
+	OriginalVersion string // as written in the nuspec, with build metadata
+	Listed          bool
+	Published       time.Time
+	Size            int64
+	SHA512          string // base64 of the SHA-512 of the .nupkg
+	BlobPrefix      string // storage key prefix of this version's files
+	Downloads       int64
+	PushedBy        int64
+	Metadata        Metadata
+}
+
+// Metadata is what Wharf keeps from a version's nuspec and package content.
+type Metadata struct {
+	Title                    string                  `json:"title,omitempty"`
+	Description              string                  `json:"description,omitempty"`
+	Summary                  string                  `json:"summary,omitempty"`
+	ReleaseNotes             string                  `json:"releaseNotes,omitempty"`
+	Authors                  string                  `json:"authors,omitempty"`
+	Copyright                string                  `json:"copyright,omitempty"`
+	Language                 string                  `json:"language,omitempty"`
+	Tags                     []string                `json:"tags,omitempty"`
+	ProjectURL               string                  `json:"projectUrl,omitempty"`
+	IconURL                  string                  `json:"iconUrl,omitempty"`
+	LicenseURL               string                  `json:"licenseUrl,omitempty"`
+	LicenseExpression        string                  `json:"licenseExpression,omitempty"`
+	LicenseFile              string                  `json:"licenseFile,omitempty"`
+	RequireLicenseAcceptance bool                    `json:"requireLicenseAcceptance,omitempty"`
+	DevelopmentDependency    bool                    `json:"developmentDependency,omitempty"`
+	MinClientVersion         string                  `json:"minClientVersion,omitempty"`
+	RepositoryType           string                  `json:"repositoryType,omitempty"`
+	RepositoryURL            string                  `json:"repositoryUrl,omitempty"`
+	RepositoryCommit         string                  `json:"repositoryCommit,omitempty"`
+	PackageTypes             []string                `json:"packageTypes,omitempty"`
+	DependencyGroups         []nuget.DependencyGroup `json:"dependencyGroups,omitempty"`
+	HasReadme                bool                    `json:"hasReadme,omitempty"`
+	IconType                 string                  `json:"iconType,omitempty"` // content type of the embedded icon, "" if none
+}
+
+// Latest returns the newest version that passes the filter, or nil.
+func (p *Package) Latest(f VersionFilter) *PackageVersion {
+	for i := len(p.Versions) - 1; i >= 0; i-- {
+		if f.Allows(&p.Versions[i]) {
+			return &p.Versions[i]
+		}
+	}
+	return nil
+}
+
+// Find returns the version equal to v (build metadata ignored), or nil.
+func (p *Package) Find(v nuget.Version) *PackageVersion {
+	for i := range p.Versions {
+		if p.Versions[i].Version.Equal(v) {
+			return &p.Versions[i]
+		}
+	}
+	return nil
+}
+
+// OwnedBy reports whether the account is one of the package's owners.
+func (p *Package) OwnedBy(accountID int64) bool {
+	for _, o := range p.Owners {
+		if o.ID == accountID {
+			return true
+		}
+	}
+	return false
+}
+
+// VersionFilter selects versions the way search and autocomplete do.
+type VersionFilter struct {
+	IncludeUnlisted   bool
+	IncludePrerelease bool
+	IncludeSemVer2    bool
+}
+
+// Allows reports whether the version passes the filter.
+func (f VersionFilter) Allows(v *PackageVersion) bool {
+	if !v.Listed && !f.IncludeUnlisted {
+		return false
+	}
+	if v.Version.IsPrerelease() && !f.IncludePrerelease {
+		return false
+	}
+	if v.Version.IsSemVer2() && !f.IncludeSemVer2 {
+		return false
+	}
+	return true
+}

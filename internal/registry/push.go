@@ -1,0 +1,227 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/wharf-registry/wharf/internal/nuget"
+	"github.com/wharf-registry/wharf/internal/storage"
+)
+
+// Upload is a .nupkg the caller has spooled: random access over Size bytes.
+type Upload struct {
+	R    io.ReaderAt
+	Size int64
+}
+
+// The files stored for each version under its blob prefix, beside
+// {lowerid}.{lowerversion}.nupkg and {lowerid}.nuspec (see storage's layout).
+const (
+	fileReadme  = "readme.md"
+	fileIcon    = "icon"
+	fileLicense = "license.txt"
+)
+
+// Pushed describes a version that a push created.
+type Pushed struct {
+	PackageName string
+	Version     *PackageVersion
+}
+
+// Push validates a package and adds it to the feed, atomically: every file is
+// written and checked before the version's row commits, and a failure at any
+// point leaves neither a visible version nor anything that blocks a retry.
+// Errors: ErrInvalid (bad package, with the reason), ErrTooLarge,
+// ErrForbidden (the key may not push this ID), ErrConflict (the version
+// exists), ErrStorageFull and ErrUnavailable (storage refused the write).
+func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, error) {
+	if up.Size > s.maxSize {
+		return nil, s.tooLarge()
+	}
+	pkg, err := nuget.OpenPackage(up.R, up.Size, s.limits)
+	if err != nil {
+		var ve *nuget.ValidationError
+		if errors.As(err, &ve) {
+			return nil, errorf(ErrInvalid, "%s", ve.Error())
+		}
+		if errors.Is(err, nuget.ErrTooLarge) {
+			return nil, errorf(ErrInvalid, "%s", err.Error())
+		}
+		return nil, fmt.Errorf("open package: %w", err)
+	}
+	m := pkg.Manifest
+	lowerID, lowerVer := strings.ToLower(m.ID), m.Version.Lower()
+	if err := s.authorizeID(ctx, key, m.ID); err != nil {
+		return nil, err
+	}
+	if e, err := s.cat.get(ctx, lowerID); err == nil && e.pkg != nil && e.pkg.Find(m.Version) != nil {
+		return nil, s.duplicate(e.pkg.Name, m.Version)
+	}
+
+	hash, err := sha512Of(up)
+	if err != nil {
+		return nil, err
+	}
+	prefix, err := blobPrefix(lowerID, lowerVer)
+	if err != nil {
+		return nil, err
+	}
+	v := &PackageVersion{
+		Version: m.Version, OriginalVersion: m.OriginalVersion, Listed: true,
+		Published: s.now().UTC(), Size: up.Size, SHA512: hash, BlobPrefix: prefix,
+		PushedBy: key.UserID, Metadata: metadataOf(pkg),
+	}
+	files := map[string]func() (io.Reader, int64){
+		nupkgName(lowerID, lowerVer): func() (io.Reader, int64) { return io.NewSectionReader(up.R, 0, up.Size), up.Size },
+		lowerID + ".nuspec":          func() (io.Reader, int64) { return bytes.NewReader(pkg.Nuspec), int64(len(pkg.Nuspec)) },
+	}
+	if pkg.Readme != nil {
+		files[fileReadme] = func() (io.Reader, int64) { return bytes.NewReader(pkg.Readme), int64(len(pkg.Readme)) }
+	}
+	if pkg.Icon != nil {
+		files[fileIcon] = func() (io.Reader, int64) { return bytes.NewReader(pkg.Icon), int64(len(pkg.Icon)) }
+	}
+	if pkg.LicenseFile != nil {
+		files[fileLicense] = func() (io.Reader, int64) { return bytes.NewReader(pkg.LicenseFile), int64(len(pkg.LicenseFile)) }
+	}
+	if err := s.writeFiles(ctx, prefix, files); err != nil {
+		return nil, err
+	}
+	if err := s.store.InsertVersion(ctx, m.ID, key.OwnerID, v); err != nil {
+		s.deleteFiles(prefix, files)
+		switch {
+		case errors.Is(err, ErrConflict):
+			return nil, s.duplicate(m.ID, m.Version)
+		case errors.Is(err, ErrForbidden):
+			return nil, errorf(ErrForbidden, "The API key may not push '%s': that package belongs to other owners. Ask an owner to add you.", m.ID)
+		}
+		return nil, fmt.Errorf("push %s %s: %w", m.ID, m.Version, err)
+	}
+	e, err := s.cat.refresh(ctx, lowerID)
+	if err != nil || e.pkg == nil {
+		return &Pushed{PackageName: m.ID, Version: v}, nil
+	}
+	return &Pushed{PackageName: e.pkg.Name, Version: v}, nil
+}
+
+// authorizeID checks that key may act on package id: the ID matches the
+// key's globs and, when the package exists, the key's owner owns it.
+func (s *Service) authorizeID(ctx context.Context, key *APIKey, id string) error {
+	if !matchGlobs(key.Globs, id) {
+		return errorf(ErrForbidden, "The API key %s… is limited to packages matching '%s'; '%s' does not match.", key.Hint, strings.Join(key.Globs, "', '"), id)
+	}
+	e, err := s.cat.get(ctx, strings.ToLower(id))
+	if err != nil {
+		return err
+	}
+	if e.pkg != nil && !e.pkg.OwnedBy(key.OwnerID) {
+		return errorf(ErrForbidden, "The API key may not change '%s': that package belongs to other owners. Ask an owner to add you.", e.pkg.Name)
+	}
+	return nil
+}
+
+func (s *Service) duplicate(name string, v nuget.Version) error {
+	return errorf(ErrConflict, "%s %s already exists and a published version never changes. Push a new version number (or use -SkipDuplicate).", name, v)
+}
+
+func (s *Service) tooLarge() error {
+	return errorf(ErrTooLarge, "The package is larger than this feed's limit of %d MB.", s.maxSize>>20)
+}
+
+// writeFiles stores every file under prefix and checks its size; on failure
+// it removes what it wrote.
+func (s *Service) writeFiles(ctx context.Context, prefix string, files map[string]func() (io.Reader, int64)) error {
+	for name, open := range files {
+		r, size := open()
+		key := prefix + "/" + name
+		err := s.blobs.Put(ctx, key, r, size)
+		if err == nil {
+			var info storage.Info
+			if info, err = s.blobs.Stat(ctx, key); err == nil && info.Size != size {
+				err = fmt.Errorf("stored %s has %d bytes, want %d", key, info.Size, size)
+			}
+		}
+		if err != nil {
+			s.deleteFiles(prefix, files)
+			return storageError(err)
+		}
+	}
+	return nil
+}
+
+func (s *Service) deleteFiles(prefix string, files map[string]func() (io.Reader, int64)) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for name := range files {
+		if err := s.blobs.Delete(ctx, prefix+"/"+name); err != nil {
+			s.log.Warn("removing blob after failed push", "key", prefix+"/"+name, "err", err)
+		}
+	}
+}
+
+// storageError maps blob-store failures to error kinds.
+func storageError(err error) error {
+	switch {
+	case errors.Is(err, storage.ErrInsufficientStorage):
+		return &Error{Kind: ErrStorageFull, Message: "The feed's storage is full; nothing was saved. Ask the operator to free space, then push again."}
+	case errors.Is(err, storage.ErrReadOnly):
+		return &Error{Kind: ErrUnavailable, Message: "The feed's storage is read-only; nothing was saved. Ask the operator to check it, then push again."}
+	}
+	return fmt.Errorf("store package files: %w", err)
+}
+
+// blobPrefix returns a fresh storage prefix for one upload of a version.
+func blobPrefix(lowerID, lowerVer string) (string, error) {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("packages/%s/%s/%s", lowerID, lowerVer, hex.EncodeToString(b)), nil
+}
+
+func nupkgName(lowerID, lowerVer string) string { return lowerID + "." + lowerVer + ".nupkg" }
+
+func sha512Of(up Upload) (string, error) {
+	h := sha512.New()
+	if _, err := io.Copy(h, io.NewSectionReader(up.R, 0, up.Size)); err != nil {
+		return "", fmt.Errorf("hash package: %w", err)
+	}
+	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
+}
+
+// metadataOf keeps what the feed shows of a package's manifest.
+func metadataOf(p *nuget.Package) Metadata {
+	m := p.Manifest
+	md := Metadata{
+		Title: m.Title, Description: m.Description, Summary: m.Summary, ReleaseNotes: m.ReleaseNotes,
+		Authors: m.Authors, Copyright: m.Copyright, Language: m.Language, Tags: strings.Fields(m.Tags),
+		ProjectURL: m.ProjectURL, IconURL: m.IconURL, LicenseURL: m.LicenseURL,
+		RequireLicenseAcceptance: m.RequireLicenseAcceptance, DevelopmentDependency: m.DevelopmentDependency,
+		MinClientVersion: m.MinClientVersion, DependencyGroups: m.DependencyGroups,
+		HasReadme: p.Readme != nil, IconType: p.IconContentType,
+	}
+	if m.License != nil {
+		switch m.License.Type {
+		case "expression":
+			md.LicenseExpression = m.License.Value
+		case "file":
+			md.LicenseFile = m.License.Value
+		}
+	}
+	if m.Repository != nil {
+		md.RepositoryType, md.RepositoryURL, md.RepositoryCommit = m.Repository.Type, m.Repository.URL, m.Repository.Commit
+	}
+	for _, t := range m.PackageTypes {
+		md.PackageTypes = append(md.PackageTypes, t.Name)
+	}
+	return md
+}

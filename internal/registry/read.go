@@ -1,0 +1,133 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wharf-registry/wharf/internal/nuget"
+	"github.com/wharf-registry/wharf/internal/storage"
+)
+
+// File names a file stored for each version.
+type File int
+
+// The files a version has. Only FileNupkg and FileNuspec always exist.
+const (
+	FileNupkg File = iota
+	FileNuspec
+	FileReadme
+	FileIcon
+	FileLicense
+)
+
+// Package returns the cached snapshot of a package by ID, any case.
+// The snapshot is shared and must not be modified. Errors: ErrNotFound.
+func (s *Service) Package(ctx context.Context, id string) (*Package, error) {
+	e, err := s.cat.get(ctx, strings.ToLower(id))
+	if err != nil {
+		return nil, err
+	}
+	if e.pkg == nil {
+		return nil, errorf(ErrNotFound, "There is no package '%s' on this feed.", id)
+	}
+	return e.pkg, nil
+}
+
+// Version returns a package and one of its versions, listed or not. The
+// version may be written in any case and non-normalized. Errors: ErrNotFound.
+func (s *Service) Version(ctx context.Context, id, version string) (*Package, *PackageVersion, error) {
+	p, err := s.Package(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := nuget.ParseVersion(version)
+	if err != nil {
+		return nil, nil, errorf(ErrNotFound, "There is no version '%s' of '%s': that is not a valid version.", version, p.Name)
+	}
+	pv := p.Find(v)
+	if pv == nil {
+		return nil, nil, errorf(ErrNotFound, "There is no version '%s' of '%s' on this feed.", version, p.Name)
+	}
+	return p, pv, nil
+}
+
+// OpenFile opens one of a version's stored files. Opening the .nupkg counts
+// a download. Errors: ErrNotFound (no such version, or no such file).
+func (s *Service) OpenFile(ctx context.Context, id, version string, f File) (storage.Blob, *PackageVersion, error) {
+	p, pv, err := s.Version(ctx, id, version)
+	if err != nil {
+		return nil, nil, err
+	}
+	var name string
+	switch f {
+	case FileNupkg:
+		name = nupkgName(strings.ToLower(p.Name), pv.Version.Lower())
+	case FileNuspec:
+		name = strings.ToLower(p.Name) + ".nuspec"
+	case FileReadme:
+		if !pv.Metadata.HasReadme {
+			return nil, nil, errorf(ErrNotFound, "%s %s has no README.", p.Name, pv.Version)
+		}
+		name = fileReadme
+	case FileIcon:
+		if pv.Metadata.IconType == "" {
+			return nil, nil, errorf(ErrNotFound, "%s %s has no embedded icon.", p.Name, pv.Version)
+		}
+		name = fileIcon
+	case FileLicense:
+		if pv.Metadata.LicenseFile == "" {
+			return nil, nil, errorf(ErrNotFound, "%s %s has no license file.", p.Name, pv.Version)
+		}
+		name = fileLicense
+	default:
+		return nil, nil, fmt.Errorf("open file: unknown file %d", f)
+	}
+	b, err := s.blobs.Open(ctx, pv.BlobPrefix+"/"+name)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil, fmt.Errorf("open %s %s %s: the database lists it but storage lacks it: %w", p.Name, pv.Version, name, err)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s %s %s: %w", p.Name, pv.Version, name, err)
+	}
+	if f == FileNupkg {
+		s.downloads.add(pv.ID)
+	}
+	return b, pv, nil
+}
+
+// SetListed unlists (listed=false) or relists a version; unlisted versions
+// stay restorable but leave search and "latest". Errors: ErrNotFound,
+// ErrForbidden (the key may not change this package).
+func (s *Service) SetListed(ctx context.Context, key *APIKey, id, version string, listed bool) error {
+	p, pv, err := s.freshVersion(ctx, id, version)
+	if err != nil {
+		return err
+	}
+	if err := s.authorizeID(ctx, key, p.Name); err != nil {
+		return err
+	}
+	if pv.Listed == listed {
+		return nil
+	}
+	lowerID := strings.ToLower(p.Name)
+	if err := s.store.SetListed(ctx, lowerID, pv.Version.Lower(), listed, s.now()); err != nil {
+		return notFound(err, "There is no version '%s' of '%s' on this feed.", version, p.Name)
+	}
+	_, err = s.cat.refresh(ctx, lowerID)
+	return err
+}
+
+// freshVersion is Version read through to the store, for changes that must
+// not act on a stale snapshot.
+func (s *Service) freshVersion(ctx context.Context, id, version string) (*Package, *PackageVersion, error) {
+	if _, err := s.cat.refresh(ctx, strings.ToLower(id)); err != nil {
+		return nil, nil, err
+	}
+	return s.Version(ctx, id, version)
+}
+
+// LastModified is the time a package last changed, for HTTP caching.
+func (p *Package) LastModified() time.Time { return p.UpdatedAt }

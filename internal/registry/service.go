@@ -1,0 +1,162 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/wharf-registry/wharf/internal/nuget"
+	"github.com/wharf-registry/wharf/internal/storage"
+)
+
+// Options configures a Service. Zero values take the documented defaults.
+type Options struct {
+	// MaxPackageSize is the largest .nupkg accepted, in bytes (default 250 MB).
+	MaxPackageSize int64
+	// Limits bounds the content of a package (defaults: nuget.DefaultLimits).
+	Limits *nuget.Limits
+	// Now is the clock (default time.Now); tests inject their own.
+	Now func() time.Time
+	// Logger receives background errors (default slog.Default()).
+	Logger *slog.Logger
+	// NegativeTTL is how long "no such package" is remembered (default 2s).
+	NegativeTTL time.Duration
+}
+
+// DefaultMaxPackageSize is nuget.org's limit, 250 MB.
+const DefaultMaxPackageSize = 250 << 20
+
+// Service implements the registry's use cases.
+type Service struct {
+	store   Store
+	blobs   storage.Blobs
+	now     func() time.Time
+	log     *slog.Logger
+	maxSize int64
+	limits  nuget.Limits
+
+	cat       *catalog
+	downloads *counter
+	keyMu     sync.Mutex
+	keyUse    map[int64]time.Time
+}
+
+// New returns a Service over store and blobs.
+func New(store Store, blobs storage.Blobs, o Options) (*Service, error) {
+	if store == nil || blobs == nil {
+		return nil, errors.New("registry.New: store and blobs are required")
+	}
+	s := &Service{store: store, blobs: blobs, now: o.Now, log: o.Logger, maxSize: o.MaxPackageSize}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.maxSize <= 0 {
+		s.maxSize = DefaultMaxPackageSize
+	}
+	s.limits = nuget.DefaultLimits()
+	if o.Limits != nil {
+		s.limits = *o.Limits
+	}
+	ttl := o.NegativeTTL
+	if ttl <= 0 {
+		ttl = 2 * time.Second
+	}
+	s.cat = newCatalog(store, s.now, ttl)
+	s.downloads = newCounter()
+	s.keyUse = map[int64]time.Time{}
+	return s, nil
+}
+
+// MaxPackageSize is the largest .nupkg the service accepts, in bytes.
+func (s *Service) MaxPackageSize() int64 { return s.maxSize }
+
+// Now returns the service clock's current time.
+func (s *Service) Now() time.Time { return s.now() }
+
+// Run does the background work until ctx ends: it flushes download counts
+// and key use, and picks up changes other processes made to the feed. It
+// flushes once more before returning.
+func (s *Service) Run(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			s.Flush(context.WithoutCancel(ctx))
+			return
+		case <-t.C:
+			s.Flush(ctx)
+			if err := s.cat.sync(ctx); err != nil {
+				s.log.Warn("feed sync failed", "err", err)
+			}
+		}
+	}
+}
+
+// Flush writes buffered download counts and key last-use times.
+func (s *Service) Flush(ctx context.Context) {
+	if counts := s.downloads.take(); len(counts) > 0 {
+		if err := s.store.AddDownloads(ctx, counts); err != nil {
+			s.log.Warn("saving download counts failed", "err", err)
+			s.downloads.restore(counts)
+		}
+	}
+	s.keyMu.Lock()
+	used := s.keyUse
+	s.keyUse = map[int64]time.Time{}
+	s.keyMu.Unlock()
+	if len(used) > 0 {
+		if err := s.store.TouchKeys(ctx, used); err != nil {
+			s.log.Warn("saving key use failed", "err", err)
+		}
+	}
+}
+
+// Ready reports whether the database and the blob store answer.
+func (s *Service) Ready(ctx context.Context) error {
+	if err := s.store.Ping(ctx); err != nil {
+		return errors.Join(ErrUnavailable, err)
+	}
+	if err := s.blobs.Ping(ctx); err != nil {
+		return errors.Join(ErrUnavailable, err)
+	}
+	return nil
+}
+
+// counter buffers download counts per version ID.
+type counter struct {
+	mu sync.Mutex
+	m  map[int64]int64
+}
+
+func newCounter() *counter { return &counter{m: map[int64]int64{}} }
+
+func (c *counter) add(id int64) {
+	c.mu.Lock()
+	c.m[id]++
+	c.mu.Unlock()
+}
+
+func (c *counter) take() map[int64]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m := c.m
+	c.m = map[int64]int64{}
+	return m
+}
+
+func (c *counter) restore(m map[int64]int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, v := range m {
+		c.m[k] += v
+	}
+}

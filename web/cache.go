@@ -1,0 +1,160 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// doc is a rendered JSON document, kept with its gzip form and validators so
+// that serving it again costs no marshalling and no compression.
+type doc struct {
+	body     []byte
+	gz       []byte // nil when compression does not pay
+	etag     string
+	modified time.Time
+	rev      int64
+}
+
+// newDoc renders v, compressing at the given gzip level.
+func newDoc(v any, modified time.Time, level int) (*doc, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(body)
+	d := &doc{body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, modified: modified.UTC().Truncate(time.Second)}
+	if len(body) > 512 {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, level)
+		zw.Write(body)
+		zw.Close()
+		d.gz = buf.Bytes()
+	}
+	return d, nil
+}
+
+// docCache keeps rendered documents by key, valid while the package's
+// revision is unchanged. It holds at most max documents; when full it starts
+// over, which costs only re-rendering.
+type docCache struct {
+	mu  sync.RWMutex
+	m   map[string]*doc
+	max int
+}
+
+func newDocCache(max int) *docCache { return &docCache{m: map[string]*doc{}, max: max} }
+
+// get returns the document for key at revision rev, rendering it with build
+// on a miss.
+func (c *docCache) get(key string, rev int64, modified time.Time, build func() (any, error)) (*doc, error) {
+	c.mu.RLock()
+	d, ok := c.m[key]
+	c.mu.RUnlock()
+	if ok && d.rev == rev {
+		return d, nil
+	}
+	v, err := build()
+	if err != nil {
+		return nil, err
+	}
+	if d, err = newDoc(v, modified, gzip.BestCompression); err != nil {
+		return nil, err
+	}
+	d.rev = rev
+	c.mu.Lock()
+	if len(c.m) >= c.max {
+		c.m = map[string]*doc{}
+	}
+	c.m[key] = d
+	c.mu.Unlock()
+	return d, nil
+}
+
+// serveDoc answers with a rendered document: conditional requests get 304,
+// clients that accept gzip get the compressed form.
+func serveDoc(c echo.Context, d *doc, maxAge int) error {
+	req, h := c.Request(), c.Response().Header()
+	h.Set(echo.HeaderContentType, "application/json; charset=utf-8")
+	h.Set("ETag", d.etag)
+	h.Set("Last-Modified", d.modified.Format(http.TimeFormat))
+	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(maxAge))
+	h.Set("Vary", "Accept-Encoding")
+	if notModified(req, d) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	body := d.body
+	if d.gz != nil && acceptsGzip(req) {
+		body = d.gz
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
+	c.Response().WriteHeader(http.StatusOK)
+	if req.Method == http.MethodHead {
+		return nil
+	}
+	_, err := c.Response().Write(body)
+	return err
+}
+
+func notModified(req *http.Request, d *doc) bool {
+	if inm := req.Header.Get("If-None-Match"); inm != "" {
+		for _, t := range strings.Split(inm, ",") {
+			t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+			if t == d.etag || t == "*" {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := req.Header.Get("If-Modified-Since"); ims != "" {
+		if t, err := http.ParseTime(ims); err == nil && !d.modified.After(t) {
+			return true
+		}
+	}
+	return false
+}
+
+func acceptsGzip(req *http.Request) bool {
+	for _, part := range strings.Split(req.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.ReplaceAll(params, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
+// serveJSON renders a dynamic document (not cached), compressed when the
+// client accepts gzip and the body is large enough to gain.
+func serveJSON(c echo.Context, v any) error {
+	d, err := newDoc(v, time.Now(), gzip.BestSpeed)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "application/json; charset=utf-8")
+	h.Set("Vary", "Accept-Encoding")
+	h.Set("Cache-Control", "no-cache")
+	body := d.body
+	if d.gz != nil && acceptsGzip(c.Request()) {
+		body = d.gz
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
+	c.Response().WriteHeader(http.StatusOK)
+	if c.Request().Method == http.MethodHead {
+		return nil
+	}
+	_, err = c.Response().Write(body)
+	return err
+}

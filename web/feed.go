@@ -1,0 +1,130 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wharf-registry/wharf/internal/nuget"
+	"github.com/wharf-registry/wharf/internal/registry"
+)
+
+// serviceIndex lists every resource type the real clients look up. Clients
+// match @type exactly, first hit wins, and NuGet.exe 5.8 knows only the old
+// names: the 3.0.0-beta registration and search types are not optional.
+// https://learn.microsoft.com/nuget/api/service-index
+func (s *Server) serviceIndex() nuget.ServiceIndex {
+	u := s.urls
+	var res []nuget.Resource
+	add := func(id string, types ...string) {
+		for _, t := range types {
+			res = append(res, nuget.Resource{ID: id, Type: t})
+		}
+	}
+	add(u.PackageBase(), "PackageBaseAddress/3.0.0")
+	add(u.Publish(), "PackagePublish/2.0.0")
+	add(u.RegistrationBase(), "RegistrationsBaseUrl/3.6.0", "RegistrationsBaseUrl/3.4.0", "RegistrationsBaseUrl/Versioned",
+		"RegistrationsBaseUrl/3.0.0-rc", "RegistrationsBaseUrl/3.0.0-beta", "RegistrationsBaseUrl")
+	add(u.Search(), "SearchQueryService/3.5.0", "SearchQueryService/3.0.0-rc", "SearchQueryService/3.0.0-beta",
+		"SearchQueryService/Versioned", "SearchQueryService")
+	add(u.Autocomplete(), "SearchAutocompleteService/3.5.0", "SearchAutocompleteService/3.0.0-rc",
+		"SearchAutocompleteService/3.0.0-beta", "SearchAutocompleteService")
+	add(u.PackageBase()+"{lower_id}/{lower_version}/readme", "ReadmeUriTemplate/6.13.0")
+	add(u.Base()+"/packages/{id}/{version}", "PackageDetailsUriTemplate/5.1.0")
+	return nuget.ServiceIndex{Version: "3.0.0", Resources: res}
+}
+
+func (s *Server) getServiceIndex(c echo.Context) error { return serveDoc(c, s.index, 300) }
+
+// getVersions serves the flat container's versions list: every version,
+// listed or not, normalized, lowercase, ascending. It is the hottest
+// document of a restore, served from the rendered-document cache.
+func (s *Server) getVersions(c echo.Context) error {
+	p, err := s.reg.Package(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	d, err := s.docs.get("versions/"+strings.ToLower(p.Name), p.Revision, p.UpdatedAt, func() (any, error) {
+		vs := make([]string, len(p.Versions))
+		for i := range p.Versions {
+			vs[i] = p.Versions[i].Version.Lower()
+		}
+		return nuget.VersionsIndex{Versions: vs}, nil
+	})
+	if err != nil {
+		return err
+	}
+	return serveDoc(c, d, 60)
+}
+
+// getPackageFile serves {id}.{version}.nupkg and {id}.nuspec.
+func (s *Server) getPackageFile(c echo.Context) error {
+	id, version, file := c.Param("id"), c.Param("version"), strings.ToLower(c.Param("file"))
+	lowerID := strings.ToLower(id)
+	switch {
+	case file == lowerID+".nuspec":
+		return s.serveFile(c, id, version, registry.FileNuspec, "text/xml; charset=utf-8")
+	case strings.HasPrefix(file, lowerID+".") && strings.HasSuffix(file, ".nupkg"):
+		v := strings.TrimSuffix(strings.TrimPrefix(file, lowerID+"."), ".nupkg")
+		if !strings.EqualFold(v, version) {
+			return notFoundf("The file name %s does not match version %s.", c.Param("file"), version)
+		}
+		return s.serveFile(c, id, version, registry.FileNupkg, "application/octet-stream")
+	}
+	return notFoundf("There is no file %s in the package folder.", c.Param("file"))
+}
+
+func (s *Server) getReadme(c echo.Context) error {
+	return s.serveFile(c, c.Param("id"), c.Param("version"), registry.FileReadme, "text/markdown; charset=utf-8")
+}
+
+func (s *Server) getIcon(c echo.Context) error {
+	return s.serveFile(c, c.Param("id"), c.Param("version"), registry.FileIcon, "")
+}
+
+func (s *Server) getLicense(c echo.Context) error {
+	return s.serveFile(c, c.Param("id"), c.Param("version"), registry.FileLicense, "text/plain; charset=utf-8")
+}
+
+// serveFile streams a stored file with http.ServeContent: ranges,
+// conditional requests and HEAD come with it, and the file goes out with
+// sendfile when the store is the local disk. Stored files never change.
+func (s *Server) serveFile(c echo.Context, id, version string, f registry.File, contentType string) error {
+	blob, pv, err := s.reg.OpenFile(c.Request().Context(), id, version, f)
+	if err != nil {
+		return err
+	}
+	defer blob.Close()
+	h := c.Response().Header()
+	if f == registry.FileIcon {
+		contentType = pv.Metadata.IconType
+		h.Set("Content-Security-Policy", "default-src 'none'")
+	}
+	h.Set(echo.HeaderContentType, contentType)
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("ETag", `"`+etagOf(pv.SHA512, f)+`"`)
+	info := blob.Info()
+	http.ServeContent(c.Response(), c.Request(), "", info.ModTime, blob)
+	return nil
+}
+
+// etagOf derives a strong validator from the package hash and the file.
+func etagOf(sha512 string, f registry.File) string {
+	t := strings.NewReplacer("+", "-", "/", "_", "=", "").Replace(sha512)
+	if len(t) > 32 {
+		t = t[:32]
+	}
+	return fmt.Sprintf("%s-%d", t, f)
+}
+
+func (s *Server) home(c echo.Context) error {
+	return c.String(http.StatusOK, "Wharf NuGet feed. Point your client at "+s.urls.ServiceIndex()+"\n")
+}
+
+func (s *Server) healthz(c echo.Context) error { return c.String(http.StatusOK, "ok\n") }
+
+func notFoundf(format string, args ...any) error {
+	return &registry.Error{Kind: registry.ErrNotFound, Message: fmt.Sprintf(format, args...)}
+}

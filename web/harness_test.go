@@ -1,0 +1,220 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wharf-registry/wharf/internal/db"
+	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
+	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/storage/fs"
+	"github.com/wharf-registry/wharf/web"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// feed is a real Wharf server on 127.0.0.1 over SQLite in a temp dir and
+// the filesystem store, with a fixed clock.
+type feed struct {
+	t    testing.TB
+	srv  *httptest.Server
+	reg  *registry.Service
+	urls web.URLs
+	key  string // alice's key
+	data string
+}
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func newFeed(t *testing.T) *feed {
+	return newFeedWith(t, registry.Options{})
+}
+
+func newFeedWith(t testing.TB, o registry.Options) *feed {
+	t.Helper()
+	dir := t.TempDir()
+	ctx := context.Background()
+	d, err := db.OpenSQLite(ctx, filepath.Join(dir, "wharf.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	blobs, err := fs.New(filepath.Join(dir, "packages"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Now == nil {
+		c := &clock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
+		o.Now = c.now
+	}
+	o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	reg, err := registry.New(d, blobs, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	tmp := filepath.Join(dir, "tmp")
+	os.MkdirAll(tmp, 0o750)
+	s, err := web.NewServer(web.ServerConfig{Registry: reg, BaseURL: base, TempDir: tmp, Logger: o.Logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(s.Handler())
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	f := &feed{t: t, srv: srv, reg: reg, urls: s.URLs(), data: dir}
+	f.key = f.userKey("alice")
+	return f
+}
+
+// userKey creates a user and returns a fresh key for them.
+func (f *feed) userKey(name string, globs ...string) string {
+	f.t.Helper()
+	ctx := context.Background()
+	if _, err := f.reg.AddUser(ctx, registry.NewUser{Name: name}); err != nil && !strings.Contains(err.Error(), "taken") {
+		f.t.Fatal(err)
+	}
+	secret, _, err := f.reg.CreateKey(ctx, registry.NewKey{User: name, Globs: globs})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return secret
+}
+
+// push uploads a package as NuGet clients do and returns the response.
+func (f *feed) push(key string, nupkg []byte) *http.Response {
+	f.t.Helper()
+	var body bytes.Buffer
+	boundary := "wharf-test-boundary"
+	body.WriteString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"package\"; filename=\"package.nupkg\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+	body.Write(nupkg)
+	body.WriteString("\r\n--" + boundary + "--\r\n")
+	req, _ := http.NewRequest(http.MethodPut, f.urls.Publish()+"/", &body)
+	req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
+	if key != "" {
+		req.Header.Set("X-NuGet-ApiKey", key)
+	}
+	return f.do(req)
+}
+
+// mustPush pushes spec and fails unless the server answers 201.
+func (f *feed) mustPush(s nugettest.Spec) {
+	f.t.Helper()
+	res := f.push(f.key, s.Build())
+	if res.StatusCode != http.StatusCreated {
+		f.t.Fatalf("push %s %s: %s (%s)", s.ID, s.Version, res.Status, res.Header.Get("X-NuGet-Warning"))
+	}
+}
+
+func (f *feed) do(req *http.Request) *http.Response {
+	f.t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	res.Body = io.NopCloser(bytes.NewReader(b))
+	return res
+}
+
+func (f *feed) get(url string) (*http.Response, []byte) {
+	f.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	res := f.do(req)
+	b, _ := io.ReadAll(res.Body)
+	return res, b
+}
+
+// getJSON fetches url, checks the status and decodes the body into v.
+func (f *feed) getJSON(url string, want int, v any) []byte {
+	f.t.Helper()
+	res, b := f.get(url)
+	if res.StatusCode != want {
+		f.t.Fatalf("GET %s: %s, want %d: %s", url, res.Status, want, b)
+	}
+	if v != nil {
+		if err := json.Unmarshal(b, v); err != nil {
+			f.t.Fatalf("GET %s: %v in %s", url, err, b)
+		}
+	}
+	return b
+}
+
+// golden compares a JSON document with testdata/golden/name.json after
+// replacing the server's random base URL with a fixed one; -update rewrites.
+func (f *feed) golden(t testing.TB, name string, body []byte) {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("%s: not JSON: %v", name, err)
+	}
+	pretty, _ := json.MarshalIndent(v, "", "  ")
+	got := strings.ReplaceAll(string(pretty), f.urls.Base(), "http://wharf.test") + "\n"
+	path := filepath.Join("testdata", "golden", name+".json")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from %s (run with -update if the change is intended):\n%s", name, path, diffLines(string(want), got))
+	}
+}
+
+// diffLines shows the first differing lines of two texts.
+func diffLines(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var out strings.Builder
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var a, b string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			b = g[i]
+		}
+		if a != b {
+			out.WriteString("line " + strconv.Itoa(i+1) + ":\n  - " + a + "\n  + " + b + "\n")
+			if out.Len() > 2000 {
+				break
+			}
+		}
+	}
+	return out.String()
+}

@@ -1,0 +1,56 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// recoverPanics turns a panic in a handler into a logged internal error.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				s.log.Error("panic in handler", append(logAttrs(c), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))...)
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return next(c)
+	}
+}
+
+// securityHeaders sets the headers every response carries.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		return next(c)
+	}
+}
+
+// timeouts bounds how long a request may take to read and answer: the
+// upload timeout for pushes, the request timeout for everything else. The
+// server itself only bounds reading headers, so big uploads are possible.
+func (s *Server) timeouts(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		d := s.reqTO
+		path := c.Request().URL.Path
+		if c.Request().Method == http.MethodPut && strings.HasPrefix(path, "/api/v2/package") || strings.HasSuffix(path, ".nupkg") {
+			d = s.uploadTO
+		}
+		rc := http.NewResponseController(c.Response().Writer)
+		deadline := time.Now().Add(d)
+		_ = rc.SetReadDeadline(deadline)
+		_ = rc.SetWriteDeadline(deadline)
+		return next(c)
+	}
+}

@@ -1,0 +1,219 @@
+package web
+
+import (
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wharf-registry/wharf/internal/nuget"
+	"github.com/wharf-registry/wharf/internal/registry"
+)
+
+// Registration paging, as nuget.org does it: every version inlined in the
+// index below 128 versions, else pages of 64 that clients fetch.
+const (
+	inlineMaxVersions = 128
+	pageSize          = 64
+)
+
+// unlistedPublished is the "published" date of an unlisted version: the
+// value nuget.org uses and clients test for.
+const unlistedPublished = "1900-01-01T00:00:00+00:00"
+
+// getRegistrationIndex serves a package's registration index.
+func (s *Server) getRegistrationIndex(c echo.Context) error {
+	p, err := s.reg.Package(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	lower := strings.ToLower(p.Name)
+	d, err := s.docs.get("registration/"+lower, p.Revision, p.UpdatedAt, func() (any, error) {
+		idx := nuget.RegistrationIndex{
+			ID:   s.urls.RegistrationIndex(lower),
+			Type: []string{"catalog:CatalogRoot", "PackageRegistration", "catalog:Permalink"},
+		}
+		pages := pagesOf(p.Versions)
+		inline := len(p.Versions) < inlineMaxVersions
+		for _, pg := range pages {
+			idx.Items = append(idx.Items, s.registrationPage(p, pg, inline))
+		}
+		idx.Count = len(idx.Items)
+		if idx.Items == nil {
+			idx.Items = []nuget.RegistrationPage{}
+		}
+		return idx, nil
+	})
+	if err != nil {
+		return err
+	}
+	return serveDoc(c, d, 60)
+}
+
+// getRegistrationPage serves one page of a paged registration.
+func (s *Server) getRegistrationPage(c echo.Context) error {
+	p, err := s.reg.Package(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	lowerV, upperV := strings.ToLower(c.Param("lower")), strings.ToLower(strings.TrimSuffix(c.Param("upper"), ".json"))
+	lower := strings.ToLower(p.Name)
+	for _, pg := range pagesOf(p.Versions) {
+		if pg[0].Version.Lower() != lowerV || pg[len(pg)-1].Version.Lower() != upperV {
+			continue
+		}
+		d, err := s.docs.get("page/"+lower+"/"+lowerV+"/"+upperV, p.Revision, p.UpdatedAt, func() (any, error) {
+			page := s.registrationPage(p, pg, true)
+			page.ID = s.urls.RegistrationPage(lower, lowerV, upperV)
+			page.Parent = s.urls.RegistrationIndex(lower)
+			return page, nil
+		})
+		if err != nil {
+			return err
+		}
+		return serveDoc(c, d, 60)
+	}
+	return notFoundf("There is no registration page %s–%s of '%s'.", lowerV, upperV, p.Name)
+}
+
+// getRegistrationLeaf serves the registration leaf of one version.
+func (s *Server) getRegistrationLeaf(c echo.Context) error {
+	leaf := c.Param("leaf")
+	if !strings.HasSuffix(strings.ToLower(leaf), ".json") {
+		return notFoundf("Registration leaves end in .json.")
+	}
+	p, v, err := s.reg.Version(c.Request().Context(), c.Param("id"), leaf[:len(leaf)-5])
+	if err != nil {
+		return err
+	}
+	lower, lv := strings.ToLower(p.Name), v.Version.Lower()
+	d, err := s.docs.get("leaf/"+lower+"/"+lv, p.Revision, p.UpdatedAt, func() (any, error) {
+		return nuget.RegistrationLeafDocument{
+			ID:             s.urls.RegistrationLeaf(lower, lv),
+			Type:           []string{"Package", "http://schema.nuget.org/catalog#Permalink"},
+			CatalogEntry:   s.urls.CatalogEntry(lower, lv),
+			Listed:         v.Listed,
+			PackageContent: s.urls.Nupkg(lower, lv),
+			Published:      published(v),
+			Registration:   s.urls.RegistrationIndex(lower),
+		}, nil
+	})
+	if err != nil {
+		return err
+	}
+	return serveDoc(c, d, 60)
+}
+
+// getCatalogEntry serves the catalog entry that registration leaves link to.
+func (s *Server) getCatalogEntry(c echo.Context) error {
+	leaf := c.Param("leaf")
+	if !strings.HasSuffix(strings.ToLower(leaf), ".json") {
+		return notFoundf("Catalog entries end in .json.")
+	}
+	p, v, err := s.reg.Version(c.Request().Context(), c.Param("id"), leaf[:len(leaf)-5])
+	if err != nil {
+		return err
+	}
+	d, err := s.docs.get("catalog/"+strings.ToLower(p.Name)+"/"+v.Version.Lower(), p.Revision, p.UpdatedAt, func() (any, error) {
+		return s.catalogEntry(p, v), nil
+	})
+	if err != nil {
+		return err
+	}
+	return serveDoc(c, d, 60)
+}
+
+// pagesOf splits ascending versions into registration pages.
+func pagesOf(vs []registry.PackageVersion) [][]registry.PackageVersion {
+	if len(vs) == 0 {
+		return nil
+	}
+	if len(vs) < inlineMaxVersions {
+		return [][]registry.PackageVersion{vs}
+	}
+	var pages [][]registry.PackageVersion
+	for i := 0; i < len(vs); i += pageSize {
+		pages = append(pages, vs[i:min(i+pageSize, len(vs))])
+	}
+	return pages
+}
+
+// registrationPage renders a page; with inline false it carries no items
+// and clients fetch it from its @id.
+func (s *Server) registrationPage(p *registry.Package, vs []registry.PackageVersion, inline bool) nuget.RegistrationPage {
+	lower := strings.ToLower(p.Name)
+	lo, hi := vs[0].Version.Lower(), vs[len(vs)-1].Version.Lower()
+	page := nuget.RegistrationPage{
+		ID: s.urls.RegistrationIndex(lower) + "#page/" + lo + "/" + hi, Type: "catalog:CatalogPage",
+		Count: len(vs), Lower: vs[0].Version.String(), Upper: vs[len(vs)-1].Version.String(),
+	}
+	if !inline {
+		page.ID = s.urls.RegistrationPage(lower, lo, hi)
+		return page
+	}
+	page.Parent = s.urls.RegistrationIndex(lower)
+	for i := range vs {
+		v := &vs[i]
+		lv := v.Version.Lower()
+		page.Items = append(page.Items, nuget.RegistrationLeaf{
+			ID: s.urls.RegistrationLeaf(lower, lv), Type: "Package",
+			CatalogEntry:   s.catalogEntry(p, v),
+			PackageContent: s.urls.Nupkg(lower, lv),
+			Registration:   s.urls.RegistrationIndex(lower),
+		})
+	}
+	return page
+}
+
+// catalogEntry renders a version's metadata.
+func (s *Server) catalogEntry(p *registry.Package, v *registry.PackageVersion) nuget.CatalogEntry {
+	lower, lv := strings.ToLower(p.Name), v.Version.Lower()
+	m := v.Metadata
+	e := nuget.CatalogEntry{
+		ID: s.urls.CatalogEntry(lower, lv), Type: "PackageDetails",
+		PackageID: p.Name, Version: v.Version.Full(), Authors: m.Authors, Description: m.Description,
+		Summary: m.Summary, Title: m.Title, Tags: nonNil(m.Tags), Language: m.Language,
+		ProjectURL: m.ProjectURL, IconURL: m.IconURL, LicenseURL: m.LicenseURL, LicenseExpression: m.LicenseExpression,
+		RequireLicenseAcceptance: m.RequireLicenseAcceptance, MinClientVersion: m.MinClientVersion,
+		Listed: v.Listed, Published: published(v), PackageContent: s.urls.Nupkg(lower, lv),
+		PackageHash: v.SHA512, PackageHashAlgorithm: "SHA512", PackageSize: v.Size,
+		DependencyGroups: []nuget.DependencyGroupJSON{}, Vulnerabilities: []nuget.Vulnerability{},
+	}
+	if m.IconType != "" {
+		e.IconURL = s.urls.Icon(lower, lv)
+	}
+	if m.HasReadme {
+		e.ReadmeURL = s.urls.Readme(lower, lv)
+	}
+	if m.LicenseFile != "" && e.LicenseURL == "" {
+		e.LicenseURL = s.urls.License(lower, lv)
+	}
+	for _, g := range m.DependencyGroups {
+		gid := e.ID + "#dependencygroup"
+		if g.TargetFramework != "" {
+			gid += "/" + strings.ToLower(g.TargetFramework)
+		}
+		jg := nuget.DependencyGroupJSON{ID: gid, Type: "PackageDependencyGroup", TargetFramework: g.TargetFramework}
+		for _, dep := range g.Dependencies {
+			jg.Dependencies = append(jg.Dependencies, nuget.DependencyJSON{
+				ID: gid + "/" + strings.ToLower(dep.ID), Type: "PackageDependency", PackageID: dep.ID,
+				Range: dep.Range, Registration: s.urls.RegistrationIndex(strings.ToLower(dep.ID)),
+			})
+		}
+		e.DependencyGroups = append(e.DependencyGroups, jg)
+	}
+	return e
+}
+
+func published(v *registry.PackageVersion) string {
+	if !v.Listed {
+		return unlistedPublished
+	}
+	return v.Published.UTC().Format("2006-01-02T15:04:05.0000000Z07:00")
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

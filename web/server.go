@@ -1,0 +1,77 @@
+// Package web is Wharf's HTTP server: the NuGet V3 protocol endpoints and
+// push API, built on echo. Handlers parse the request, call one registry
+// use case and render its result; routes.go lists every route and
+// errors.go maps every error kind to a status.
+package web
+
+import (
+	"compress/gzip"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wharf-registry/wharf/internal/registry"
+)
+
+// ServerConfig is what a Server needs.
+type ServerConfig struct {
+	Registry       *registry.Service
+	BaseURL        string        // public base URL, e.g. https://nuget.example.com
+	TempDir        string        // where uploads are spooled; same disk as the packages
+	Logger         *slog.Logger  // default slog.Default()
+	RequestTimeout time.Duration // bound on ordinary requests (default 60s)
+	UploadTimeout  time.Duration // bound on a push, body included (default 30m)
+}
+
+// Server serves the feed.
+type Server struct {
+	reg      *registry.Service
+	urls     URLs
+	log      *slog.Logger
+	tempDir  string
+	reqTO    time.Duration
+	uploadTO time.Duration
+	docs     *docCache
+	index    *doc
+	echo     *echo.Echo
+}
+
+// NewServer builds a Server and its route table.
+func NewServer(cfg ServerConfig) (*Server, error) {
+	if cfg.Registry == nil || cfg.BaseURL == "" || cfg.TempDir == "" {
+		return nil, errors.New("web.NewServer: Registry, BaseURL and TempDir are required")
+	}
+	s := &Server{
+		reg: cfg.Registry, urls: NewURLs(cfg.BaseURL), log: cfg.Logger, tempDir: cfg.TempDir,
+		reqTO: cfg.RequestTimeout, uploadTO: cfg.UploadTimeout, docs: newDocCache(20000),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.reqTO <= 0 {
+		s.reqTO = 60 * time.Second
+	}
+	if s.uploadTO <= 0 {
+		s.uploadTO = 30 * time.Minute
+	}
+	idx, err := newDoc(s.serviceIndex(), time.Now(), gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	s.index = idx
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	s.echo = e
+	s.routes(e)
+	return s, nil
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// URLs returns the server's URL builder.
+func (s *Server) URLs() URLs { return s.urls }

@@ -1,0 +1,95 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+
+	"github.com/wharf-registry/wharf/internal/registry"
+)
+
+// multipartSlack is how much a multipart envelope may add to the package.
+const multipartSlack = 1 << 20
+
+// errBodyTooLarge marks a body that went past its limit.
+var errBodyTooLarge = errors.New("request body too large")
+
+// limitReader reads at most n bytes and fails with errBodyTooLarge beyond.
+type limitReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		// Probe for one more byte to tell "exactly the limit" from "more".
+		var one [1]byte
+		n, err := l.r.Read(one[:])
+		if n > 0 {
+			return 0, errBodyTooLarge
+		}
+		return 0, err
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
+}
+
+// spoolUpload streams the package in a push request to a temporary file in
+// dir, never holding it in memory. It accepts multipart/form-data (the
+// package is the first part, as NuGet clients send it) or a raw body, and
+// refuses more than max bytes. The caller closes and removes the file.
+func (s *Server) spoolUpload(req *http.Request, max int64) (*os.File, int64, error) {
+	tooLarge := &registry.Error{Kind: registry.ErrTooLarge, Message: fmt.Sprintf("The package is larger than this feed's limit of %d MB.", max>>20)}
+	if req.ContentLength > max+multipartSlack {
+		return nil, 0, tooLarge
+	}
+	var src io.Reader = &limitReader{r: req.Body, n: max + multipartSlack}
+	mediaType, params, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
+	if mediaType == "multipart/form-data" {
+		if params["boundary"] == "" {
+			return nil, 0, invalidf("The multipart request has no boundary. Send the .nupkg as multipart/form-data with one part, or as the raw body.")
+		}
+		part, err := multipart.NewReader(src, params["boundary"]).NextPart()
+		if errors.Is(err, errBodyTooLarge) {
+			return nil, 0, tooLarge
+		}
+		if err != nil {
+			return nil, 0, invalidf("The multipart request holds no package part (%v). Send the .nupkg as the first part.", err)
+		}
+		defer part.Close()
+		src = part
+	}
+	f, err := os.CreateTemp(s.tempDir, "upload-*.nupkg")
+	if err != nil {
+		return nil, 0, fmt.Errorf("spool upload: %w", err)
+	}
+	n, err := io.Copy(f, &limitReader{r: src, n: max})
+	if err == nil && n == 0 {
+		err = invalidf("The request contains no package. Send the .nupkg as multipart/form-data or as the raw body.")
+	}
+	if errors.Is(err, errBodyTooLarge) {
+		err = tooLarge
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		var re *registry.Error
+		if !errors.As(err, &re) {
+			err = invalidf("The upload was interrupted before the package was complete (%v). Push again.", err)
+		}
+		return nil, 0, err
+	}
+	return f, n, nil
+}
+
+func invalidf(format string, args ...any) error {
+	return &registry.Error{Kind: registry.ErrInvalid, Message: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,92 @@
+package web
+
+import (
+	"net/url"
+	"strings"
+)
+
+// URLs builds every absolute URL Wharf emits from the configured public base
+// URL, never from the request's Host, so links stay right behind a proxy.
+// The server and the tests use the same builder.
+type URLs struct {
+	base string // no trailing slash
+}
+
+// NewURLs returns a builder for base (an absolute http(s) URL).
+func NewURLs(base string) URLs { return URLs{base: strings.TrimRight(base, "/")} }
+
+// Base is the public base URL without a trailing slash.
+func (u URLs) Base() string { return u.base }
+
+// ServiceIndex is the feed URL users give their clients.
+func (u URLs) ServiceIndex() string { return u.base + "/v3/index.json" }
+
+// PackageBase is the flat container (PackageBaseAddress/3.0.0).
+func (u URLs) PackageBase() string { return u.base + "/v3/package/" }
+
+// Versions is a package's flat-container versions list.
+func (u URLs) Versions(lowerID string) string { return u.PackageBase() + esc(lowerID) + "/index.json" }
+
+// Nupkg is the download URL of a version.
+func (u URLs) Nupkg(lowerID, lowerVer string) string {
+	return u.PackageBase() + esc(lowerID) + "/" + esc(lowerVer) + "/" + esc(lowerID) + "." + esc(lowerVer) + ".nupkg"
+}
+
+// Nuspec is the manifest URL of a version.
+func (u URLs) Nuspec(lowerID, lowerVer string) string {
+	return u.PackageBase() + esc(lowerID) + "/" + esc(lowerVer) + "/" + esc(lowerID) + ".nuspec"
+}
+
+// Readme is the embedded README of a version (ReadmeUriTemplate/6.13.0).
+func (u URLs) Readme(lowerID, lowerVer string) string {
+	return u.PackageBase() + esc(lowerID) + "/" + esc(lowerVer) + "/readme"
+}
+
+// Icon is the embedded icon of a version.
+func (u URLs) Icon(lowerID, lowerVer string) string {
+	return u.PackageBase() + esc(lowerID) + "/" + esc(lowerVer) + "/icon"
+}
+
+// License is the embedded license file of a version.
+func (u URLs) License(lowerID, lowerVer string) string {
+	return u.PackageBase() + esc(lowerID) + "/" + esc(lowerVer) + "/license"
+}
+
+// RegistrationBase is RegistrationsBaseUrl.
+func (u URLs) RegistrationBase() string { return u.base + "/v3/registration/" }
+
+// RegistrationIndex is a package's registration index.
+func (u URLs) RegistrationIndex(lowerID string) string {
+	return u.RegistrationBase() + esc(lowerID) + "/index.json"
+}
+
+// RegistrationPage is a page of a package's registration.
+func (u URLs) RegistrationPage(lowerID, lower, upper string) string {
+	return u.RegistrationBase() + esc(lowerID) + "/page/" + esc(lower) + "/" + esc(upper) + ".json"
+}
+
+// RegistrationLeaf is the registration leaf of a version.
+func (u URLs) RegistrationLeaf(lowerID, lowerVer string) string {
+	return u.RegistrationBase() + esc(lowerID) + "/" + esc(lowerVer) + ".json"
+}
+
+// CatalogEntry is the standalone catalog entry of a version.
+func (u URLs) CatalogEntry(lowerID, lowerVer string) string {
+	return u.base + "/v3/catalog/" + esc(lowerID) + "/" + esc(lowerVer) + ".json"
+}
+
+// Publish is PackagePublish/2.0.0.
+func (u URLs) Publish() string { return u.base + "/api/v2/package" }
+
+// Search is SearchQueryService.
+func (u URLs) Search() string { return u.base + "/v3/search" }
+
+// Autocomplete is SearchAutocompleteService.
+func (u URLs) Autocomplete() string { return u.base + "/v3/autocomplete" }
+
+// PackageDetails is the web page of a version.
+func (u URLs) PackageDetails(id, version string) string {
+	return u.base + "/packages/" + esc(id) + "/" + esc(version)
+}
+
+func esc(s string) string { return url.PathEscape(s) }
