@@ -25,7 +25,8 @@ type doc struct {
 	rev      int64
 }
 
-// newDoc renders v, compressing at the given gzip level.
+// newDoc renders v, compressing at the given gzip level (gzip.BestSpeed
+// or gzip.BestCompression).
 func newDoc(v any, modified time.Time, level int) (*doc, error) {
 	body, err := json.Marshal(v)
 	if err != nil {
@@ -34,14 +35,30 @@ func newDoc(v any, modified time.Time, level int) (*doc, error) {
 	sum := sha256.Sum256(body)
 	d := &doc{body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, modified: modified.UTC().Truncate(time.Second)}
 	if len(body) > 512 {
+		pool := &gzipPools[0]
+		if level == gzip.BestCompression {
+			pool = &gzipPools[1]
+		}
 		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, level)
+		buf.Grow(len(body) / 3)
+		zw, _ := pool.Get().(*gzip.Writer)
+		if zw == nil {
+			zw, _ = gzip.NewWriterLevel(&buf, level)
+		} else {
+			zw.Reset(&buf)
+		}
 		zw.Write(body)
 		zw.Close()
+		pool.Put(zw)
 		d.gz = buf.Bytes()
 	}
 	return d, nil
 }
+
+// gzipPools keep gzip writers (about 800 KB of state each) for reuse:
+// [0] at BestSpeed for dynamic answers, [1] at BestCompression for cached
+// documents. A pool only ever holds writers of its own level.
+var gzipPools [2]sync.Pool
 
 // docCache keeps rendered documents by key, valid while the package's
 // revision is unchanged. It holds at most max documents; when full it starts

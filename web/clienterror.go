@@ -30,9 +30,6 @@ func (s *Server) writeClientError(c echo.Context, status int, msg string) error 
 	req, res := c.Request(), c.Response()
 	safe := headerSafe(msg)
 	res.Header().Set("X-NuGet-Warning", safe)
-	if status == http.StatusUnauthorized {
-		res.Header().Set("WWW-Authenticate", `ApiKey realm="Wharf"`)
-	}
 	rc := http.NewResponseController(res.Writer)
 	drainBody(req, rc)
 	if req.ProtoMajor != 1 {

@@ -60,7 +60,7 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 	}
 	m := pkg.Manifest
 	lowerID, lowerVer := strings.ToLower(m.ID), m.Version.Lower()
-	if err := s.authorizeID(ctx, key, m.ID); err != nil {
+	if err := s.authorizeID(ctx, key, m.ID, "push"); err != nil {
 		return nil, err
 	}
 	if e, err := s.cat.get(ctx, lowerID); err == nil && e.pkg != nil && e.pkg.Find(m.Version) != nil {
@@ -114,8 +114,9 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 }
 
 // authorizeID checks that key may act on package id: the ID matches the
-// key's globs and, when the package exists, the key's owner owns it.
-func (s *Service) authorizeID(ctx context.Context, key *APIKey, id string) error {
+// key's globs and, when the package exists, the key's owner owns it. The
+// action ("push", "unlist", "relist") names what was refused.
+func (s *Service) authorizeID(ctx context.Context, key *APIKey, id, action string) error {
 	if !matchGlobs(key.Globs, id) {
 		return errorf(ErrForbidden, "The API key %s… is limited to packages matching '%s'; '%s' does not match.", key.Hint, strings.Join(key.Globs, "', '"), id)
 	}
@@ -124,7 +125,7 @@ func (s *Service) authorizeID(ctx context.Context, key *APIKey, id string) error
 		return err
 	}
 	if e.pkg != nil && !e.pkg.OwnedBy(key.OwnerID) {
-		return errorf(ErrForbidden, "The API key may not change '%s': that package belongs to other owners. Ask an owner to add you.", e.pkg.Name)
+		return errorf(ErrForbidden, "The API key may not %s '%s': that package belongs to other owners. Ask an owner to add you.", action, e.pkg.Name)
 	}
 	return nil
 }

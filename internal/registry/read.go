@@ -106,7 +106,11 @@ func (s *Service) SetListed(ctx context.Context, key *APIKey, id, version string
 	if err != nil {
 		return err
 	}
-	if err := s.authorizeID(ctx, key, p.Name); err != nil {
+	action := "unlist"
+	if listed {
+		action = "relist"
+	}
+	if err := s.authorizeID(ctx, key, p.Name, action); err != nil {
 		return err
 	}
 	if pv.Listed == listed {
