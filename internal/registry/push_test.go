@@ -64,7 +64,9 @@ func pushSetup(t *testing.T, failAt int32) (*registry.Service, *registry.APIKey,
 	return s, key, blobs
 }
 
-func upload(b []byte) registry.Upload { return registry.Upload{R: bytes.NewReader(b), Size: int64(len(b))} }
+func upload(b []byte) registry.Upload {
+	return registry.Upload{R: bytes.NewReader(b), Size: int64(len(b))}
+}
 
 func storedKeys(t *testing.T, b storage.Blobs) []string {
 	t.Helper()

@@ -1,0 +1,79 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/wharf-registry/wharf/internal/nuget"
+	"github.com/wharf-registry/wharf/internal/registry"
+)
+
+func open(t *testing.T, path string) *DB {
+	t.Helper()
+	d, err := OpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+func TestMigrationsApplyOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wharf.db")
+	open(t, path)
+	d := open(t, path) // a second open (another process, a restart) must not re-apply
+	var n int64
+	if err := d.gorm.Raw(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n).Error; err != nil || n != int64(len(migrations)) {
+		t.Errorf("schema_migrations has %d rows (%v), want %d", n, err, len(migrations))
+	}
+	var mode string
+	d.gorm.Raw(`PRAGMA journal_mode`).Scan(&mode)
+	var fk int
+	d.gorm.Raw(`PRAGMA foreign_keys`).Scan(&fk)
+	if mode != "wal" || fk != 1 {
+		t.Errorf("journal_mode=%s foreign_keys=%d, want wal and 1", mode, fk)
+	}
+}
+
+func TestErrorMapping(t *testing.T) {
+	ctx := context.Background()
+	d := open(t, filepath.Join(t.TempDir(), "wharf.db"))
+	a := &registry.Account{Name: "Alice", Kind: registry.KindUser, CreatedAt: time.Now()}
+	if err := d.CreateAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.CreateAccount(ctx, &registry.Account{Name: "alice", Kind: registry.KindUser, CreatedAt: time.Now()}); !errors.Is(err, registry.ErrConflict) {
+		t.Errorf("duplicate name: %v, want ErrConflict", err)
+	}
+	if _, err := d.AccountByName(ctx, "nobody"); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("missing account: %v, want ErrNotFound", err)
+	}
+	if _, err := d.Package(ctx, "nothing"); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("missing package: %v, want ErrNotFound", err)
+	}
+	v, _ := nuget.ParseVersion("1.0.0")
+	pv := &registry.PackageVersion{Version: v, OriginalVersion: "1.0.0", Listed: true, Published: time.Now()}
+	if err := d.InsertVersion(ctx, "Pkg", a.ID, pv); err != nil {
+		t.Fatal(err)
+	}
+	dup := *pv
+	if err := d.InsertVersion(ctx, "PKG", a.ID, &dup); !errors.Is(err, registry.ErrConflict) {
+		t.Errorf("duplicate version: %v, want ErrConflict", err)
+	}
+	other := &registry.Account{Name: "bob", Kind: registry.KindUser, CreatedAt: time.Now()}
+	d.CreateAccount(ctx, other)
+	v2, _ := nuget.ParseVersion("2.0.0")
+	if err := d.InsertVersion(ctx, "pkg", other.ID, &registry.PackageVersion{Version: v2, OriginalVersion: "2.0.0", Published: time.Now()}); !errors.Is(err, registry.ErrForbidden) {
+		t.Errorf("non-owner insert: %v, want ErrForbidden", err)
+	}
+	if err := d.SetListed(ctx, "pkg", "9.9.9", false, time.Now()); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("unlisting a missing version: %v, want ErrNotFound", err)
+	}
+	ids, rev, err := d.Changes(ctx, 0)
+	if err != nil || rev != 1 || len(ids) != 1 || ids[0] != "pkg" {
+		t.Errorf("changes = %v rev %d (%v)", ids, rev, err)
+	}
+}
