@@ -64,12 +64,15 @@ var gzipPools [2]sync.Pool
 // revision is unchanged. It holds at most max documents; when full it starts
 // over, which costs only re-rendering.
 type docCache struct {
-	mu  sync.RWMutex
-	m   map[string]*doc
-	max int
+	mu    sync.RWMutex
+	m     map[string]*doc
+	max   int
+	level int // gzip level of the documents it renders
 }
 
-func newDocCache(max int) *docCache { return &docCache{m: map[string]*doc{}, max: max} }
+func newDocCache(max, level int) *docCache {
+	return &docCache{m: map[string]*doc{}, max: max, level: level}
+}
 
 // get returns the document for key at revision rev, rendering it with build
 // on a miss.
@@ -84,7 +87,7 @@ func (c *docCache) get(key string, rev int64, modified time.Time, build func() (
 	if err != nil {
 		return nil, err
 	}
-	if d, err = newDoc(v, modified, gzip.BestCompression); err != nil {
+	if d, err = newDoc(v, modified, c.level); err != nil {
 		return nil, err
 	}
 	d.rev = rev

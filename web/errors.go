@@ -26,6 +26,7 @@ var statusTable = []struct {
 	{registry.ErrTooLarge, http.StatusRequestEntityTooLarge},
 	{registry.ErrUnavailable, http.StatusServiceUnavailable},
 	{registry.ErrStorageFull, http.StatusInsufficientStorage},
+	{registry.ErrRateLimited, http.StatusTooManyRequests},
 }
 
 // statusOf returns the status and user-facing message for err. Errors

@@ -181,6 +181,9 @@ func (s *Server) catalogEntry(p *registry.Package, v *registry.PackageVersion) n
 	if m.IconType != "" {
 		e.IconURL = s.urls.Icon(lower, lv)
 	}
+	if v.Provenance != nil {
+		e.Provenance = provenanceDoc{URL: s.urls.Provenance(lower, lv), Provenance: v.Provenance}
+	}
 	if m.HasReadme {
 		e.ReadmeURL = s.urls.Readme(lower, lv)
 	}
@@ -216,4 +219,34 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// provenanceDoc is a version's provenance with its stable URL.
+type provenanceDoc struct {
+	URL string `json:"@id"`
+	*registry.Provenance
+}
+
+// getProvenance serves where a version was built, for versions pushed by
+// trusted publishing (404 for others).
+func (s *Server) getProvenance(c echo.Context) error {
+	leaf := c.Param("leaf")
+	if !strings.HasSuffix(strings.ToLower(leaf), ".json") {
+		return notFoundf("Provenance documents end in .json.")
+	}
+	p, v, err := s.reg.Version(c.Request().Context(), c.Param("id"), leaf[:len(leaf)-5])
+	if err != nil {
+		return err
+	}
+	if v.Provenance == nil {
+		return notFoundf("%s %s was not published by trusted publishing, so it has no provenance.", p.Name, v.Version)
+	}
+	lower, lv := strings.ToLower(p.Name), v.Version.Lower()
+	d, err := s.docs.get("provenance/"+lower+"/"+lv, p.Revision, p.UpdatedAt, func() (any, error) {
+		return provenanceDoc{URL: s.urls.Provenance(lower, lv), Provenance: v.Provenance}, nil
+	})
+	if err != nil {
+		return err
+	}
+	return serveDoc(c, d, 300)
 }

@@ -27,6 +27,7 @@ func (s *Server) routes(e *echo.Echo) {
 	read("/v3/registration/:id/page/:lower/:upper", s.getRegistrationPage)
 	read("/v3/registration/:id/:leaf", s.getRegistrationLeaf)
 	read("/v3/catalog/:id/:leaf", s.getCatalogEntry)
+	read("/v3/provenance/:id/:leaf", s.getProvenance)
 	read("/v3/search", s.getSearch)
 	read("/v3/autocomplete", s.getAutocomplete)
 
@@ -35,6 +36,10 @@ func (s *Server) routes(e *echo.Echo) {
 	e.PUT("/api/v2/package/", s.push)
 	e.DELETE("/api/v2/package/:id/:version", s.unlist)
 	e.POST("/api/v2/package/:id/:version", s.relist)
+
+	// CI jobs: trade an OIDC token for a short-lived key; revoke it early.
+	e.POST("/api/v2/token", s.exchangeToken)
+	e.DELETE("/api/v2/token", s.revokeToken)
 
 	e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })
 }

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -36,15 +38,23 @@ func parseSearch(c echo.Context) registry.SearchQuery {
 // its newest version that the filter allows.
 // https://learn.microsoft.com/nuget/api/search-query-service-resource
 func (s *Server) getSearch(c echo.Context) error {
-	res, err := s.reg.Search(c.Request().Context(), parseSearch(c))
+	q := parseSearch(c)
+	key := fmt.Sprintf("search\x00%s\x00%d\x00%d\x00%t\x00%t\x00%s", q.Q, q.Skip, q.Take, q.Prerelease, q.SemVer2, q.PackageType)
+	d, err := s.searches.get(key, s.reg.Generation(), time.Now(), func() (any, error) {
+		res, err := s.reg.Search(c.Request().Context(), q)
+		if err != nil {
+			return nil, err
+		}
+		out := nuget.SearchResponse{TotalHits: res.TotalHits, Data: make([]nuget.SearchResult, 0, len(res.Hits))}
+		for _, h := range res.Hits {
+			out.Data = append(out.Data, s.searchResult(h))
+		}
+		return out, nil
+	})
 	if err != nil {
 		return err
 	}
-	out := nuget.SearchResponse{TotalHits: res.TotalHits, Data: make([]nuget.SearchResult, 0, len(res.Hits))}
-	for _, h := range res.Hits {
-		out.Data = append(out.Data, s.searchResult(h))
-	}
-	return serveJSON(c, out)
+	return serveDoc(c, d, 0)
 }
 
 func (s *Server) searchResult(h registry.SearchHit) nuget.SearchResult {

@@ -34,7 +34,8 @@ type Server struct {
 	tempDir  string
 	reqTO    time.Duration
 	uploadTO time.Duration
-	docs     *docCache
+	docs     *docCache // per-package documents, valid per package revision
+	searches *docCache // search answers, valid per feed generation
 	index    *doc
 	echo     *echo.Echo
 }
@@ -46,7 +47,8 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	}
 	s := &Server{
 		reg: cfg.Registry, urls: NewURLs(cfg.BaseURL), log: cfg.Logger, tempDir: cfg.TempDir,
-		reqTO: cfg.RequestTimeout, uploadTO: cfg.UploadTimeout, docs: newDocCache(20000),
+		reqTO: cfg.RequestTimeout, uploadTO: cfg.UploadTimeout,
+		docs: newDocCache(20000, gzip.BestCompression), searches: newDocCache(2000, gzip.BestSpeed),
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -65,6 +67,9 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	// Client addresses come from the connection, never from headers a
+	// client can forge (rate limits and the audit log use them).
+	e.IPExtractor = echo.ExtractIPDirect()
 	s.echo = e
 	s.routes(e)
 	return s, nil

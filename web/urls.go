@@ -75,6 +75,14 @@ func (u URLs) CatalogEntry(lowerID, lowerVer string) string {
 	return u.base + "/v3/catalog/" + esc(lowerID) + "/" + esc(lowerVer) + ".json"
 }
 
+// Provenance is where a version pushed by trusted publishing was built.
+func (u URLs) Provenance(lowerID, lowerVer string) string {
+	return u.base + "/v3/provenance/" + esc(lowerID) + "/" + esc(lowerVer) + ".json"
+}
+
+// Token is the trusted-publishing token exchange endpoint.
+func (u URLs) Token() string { return u.base + "/api/v2/token" }
+
 // Publish is PackagePublish/2.0.0.
 func (u URLs) Publish() string { return u.base + "/api/v2/package" }
 

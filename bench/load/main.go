@@ -15,12 +15,10 @@ import (
 	"log"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 )
 
@@ -35,8 +33,7 @@ func main() {
 	if !strings.HasPrefix(*base, "http://127.") && !strings.HasPrefix(*base, "http://localhost") && !strings.HasPrefix(*base, "http://[::1]") {
 		log.Fatal("load only targets loopback servers")
 	}
-	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "document\tconns\treq/s\tp50 ms\tp99 ms\terrors\t")
+	fmt.Printf("%-13s %5s %9s %8s %8s %6s\n", "document", "conns", "req/s", "p50 ms", "p99 ms", "errors")
 	for _, doc := range strings.Split(*docs, ",") {
 		for _, cs := range strings.Split(*conc, ",") {
 			c, err := strconv.Atoi(cs)
@@ -44,8 +41,7 @@ func main() {
 				log.Fatalf("bad connection count %q", cs)
 			}
 			r := run(*base, doc, c, *dur, *packages, *versions)
-			fmt.Fprintf(w, "%s\t%d\t%.0f\t%.2f\t%.2f\t%d\t\n", doc, c, r.rps, ms(r.p50), ms(r.p99), r.errors)
-			w.Flush()
+			fmt.Printf("%-13s %5d %9.0f %8.2f %8.2f %6d\n", doc, c, r.rps, ms(r.p50), ms(r.p99), r.errors)
 		}
 	}
 }

@@ -152,18 +152,23 @@ type e2e struct {
 	srvErr          error         // its Wait result, valid after srvDone
 	http            *http.Client
 	resources       map[string]string // service index @type -> @id
+	extraEnv        []string          // added to the server's environment
 }
 
 // newE2E checks for NuGet.exe, builds wharf and starts "wharf serve" on a
 // free port with a fresh data directory. Cleanup stops it with SIGTERM and
 // checks that it exits 0 within shutdownTimeout; the server's log is printed
 // when the test failed.
-func newE2E(t *testing.T) *e2e {
+func newE2E(t *testing.T) *e2e { return newE2EWith(t, nil) }
+
+// newE2EWith is newE2E with extra environment for the server (KEY=VALUE).
+func newE2EWith(t *testing.T, env []string) *e2e {
 	t.Helper()
 	mono, exe := nugetExe(t)
 	e := &e2e{
 		bin: wharfBinary(t), data: t.TempDir(), work: t.TempDir(), mono: mono, exe: exe,
-		http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil}},
+		http:     &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil}},
+		extraEnv: env,
 	}
 	// Another process can take the free port between our probe and the
 	// server's bind: try a few ports before giving up.
@@ -201,7 +206,7 @@ func (e *e2e) startServer(t *testing.T) error {
 	e.feed = e.base + "/v3/index.json"
 	e.srvOut = &lockedBuffer{}
 	cmd := exec.Command(e.bin, "serve", "--data", e.data, "--listen", addr, "--base-url", e.base)
-	cmd.Env = cleanEnv()
+	cmd.Env = append(cleanEnv(), e.extraEnv...)
 	cmd.Stdout, cmd.Stderr = e.srvOut, e.srvOut
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting %s: %w", e.bin, err)
@@ -281,7 +286,7 @@ func (e *e2e) wharf(t *testing.T, args ...string) (stdout, stderr string, code i
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.bin, args...)
-	cmd.Env = cleanEnv()
+	cmd.Env = append(cleanEnv(), e.extraEnv...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()

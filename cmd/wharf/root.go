@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/wharf-registry/wharf/internal/db"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/storage/fs"
+	"github.com/wharf-registry/wharf/internal/trust"
 )
 
 // app holds what every subcommand shares: the settings and, once opened,
@@ -38,7 +40,7 @@ func newRootCmd(getenv func(string) string) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configPath, "config", "", "TOML config file (env WHARF_CONFIG)")
 	pf.StringVar(&a.flags.DataDir, "data", "", "data directory holding the database and packages (env WHARF_DATA, default ./wharf-data)")
-	root.AddCommand(a.serveCmd(), a.userCmd(), a.keyCmd(), a.ownerCmd())
+	root.AddCommand(a.serveCmd(), a.userCmd(), a.keyCmd(), a.ownerCmd(), a.orgCmd(), a.policyCmd(), a.auditCmd())
 	return root
 }
 
@@ -93,7 +95,33 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 		d.Close()
 		return err
 	}
-	reg, err := registry.New(d, blobs, registry.Options{MaxPackageSize: int64(a.cfg.MaxPackageSize), Logger: a.log})
+	issuers, err := trust.ParseIssuers(a.cfg.TrustedIssuers)
+	if err != nil {
+		d.Close()
+		return fmt.Errorf("trusted_issuers: %w", err)
+	}
+	verifier, err := trust.NewVerifier(trust.VerifierOptions{Issuers: issuers, Audience: a.cfg.Audience})
+	if err != nil {
+		d.Close()
+		return err
+	}
+	rate := a.cfg.ExchangesPerMinute
+	if rate == 0 {
+		rate = -1
+	}
+	var banned []string // nil: the default list
+	if strings.TrimSpace(a.cfg.BannedEvents) == "none" {
+		banned = []string{}
+	}
+	for _, e := range strings.Split(a.cfg.BannedEvents, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			banned = append(banned, e)
+		}
+	}
+	reg, err := registry.New(d, blobs, registry.Options{
+		MaxPackageSize: int64(a.cfg.MaxPackageSize), Logger: a.log,
+		Verifier: verifier, Issuers: issuers, TrustedKeyTTL: a.cfg.TrustedKeyTTL.D(), BannedEvents: banned, ExchangesPerMinute: rate,
+	})
 	if err != nil {
 		d.Close()
 		return err

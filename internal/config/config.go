@@ -43,6 +43,23 @@ type Config struct {
 	LogFormat string `toml:"log_format"`
 	// LogLevel is "debug", "info", "warn" or "error" (WHARF_LOG_LEVEL).
 	LogLevel string `toml:"log_level"`
+
+	// TrustedIssuers lists the OIDC issuers CI tokens may come from, as
+	// comma-separated kind=url entries (WHARF_TRUSTED_ISSUERS); default
+	// GitHub Actions.
+	TrustedIssuers string `toml:"trusted_issuers"`
+	// Audience is the aud CI tokens must carry (WHARF_OIDC_AUDIENCE);
+	// default the base URL.
+	Audience string `toml:"oidc_audience"`
+	// TrustedKeyTTL is the lifetime of trusted-publishing keys, at most 1h
+	// (WHARF_TRUSTED_KEY_TTL).
+	TrustedKeyTTL Duration `toml:"trusted_key_ttl"`
+	// BannedEvents are GitHub events whose tokens never match, comma
+	// separated (WHARF_BANNED_EVENTS); default pull_request_target.
+	BannedEvents string `toml:"banned_events"`
+	// ExchangesPerMinute bounds token exchanges per username and per client
+	// address (WHARF_EXCHANGES_PER_MINUTE).
+	ExchangesPerMinute int `toml:"exchanges_per_minute"`
 }
 
 // Default returns the embedded defaults: SQLite and a package folder under
@@ -57,6 +74,10 @@ func Default() Config {
 		ShutdownTimeout: Duration(30 * time.Second),
 		LogFormat:       "text",
 		LogLevel:        "info",
+
+		TrustedKeyTTL:      Duration(time.Hour),
+		BannedEvents:       "pull_request_target",
+		ExchangesPerMinute: 30,
 	}
 }
 
@@ -84,6 +105,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	str := map[string]*string{
 		"WHARF_LISTEN": &c.Listen, "WHARF_DATA": &c.DataDir, "WHARF_BASE_URL": &c.BaseURL,
 		"WHARF_LOG_FORMAT": &c.LogFormat, "WHARF_LOG_LEVEL": &c.LogLevel,
+		"WHARF_TRUSTED_ISSUERS": &c.TrustedIssuers, "WHARF_OIDC_AUDIENCE": &c.Audience, "WHARF_BANNED_EVENTS": &c.BannedEvents,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -93,6 +115,14 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	parsed := map[string]interface{ Set(string) error }{
 		"WHARF_MAX_PACKAGE_SIZE": &c.MaxPackageSize, "WHARF_REQUEST_TIMEOUT": &c.RequestTimeout,
 		"WHARF_UPLOAD_TIMEOUT": &c.UploadTimeout, "WHARF_SHUTDOWN_TIMEOUT": &c.ShutdownTimeout,
+		"WHARF_TRUSTED_KEY_TTL": &c.TrustedKeyTTL,
+	}
+	if v := getenv("WHARF_EXCHANGES_PER_MINUTE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("WHARF_EXCHANGES_PER_MINUTE: %q is not a number", v)
+		}
+		c.ExchangesPerMinute = n
 	}
 	for k, p := range parsed {
 		if v := getenv(k); v != "" {
@@ -132,6 +162,15 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("%s: must be positive", name))
 		}
+	}
+	if c.Audience == "" {
+		c.Audience = c.BaseURL
+	}
+	if c.TrustedKeyTTL <= 0 || c.TrustedKeyTTL.D() > time.Hour {
+		errs = append(errs, errors.New("trusted_key_ttl: must be positive and at most 1h"))
+	}
+	if c.ExchangesPerMinute < 0 {
+		errs = append(errs, errors.New("exchanges_per_minute: must be 0 (no limit) or more"))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log_format: %q must be text or json", c.LogFormat))

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -47,7 +48,7 @@ func (d *DB) CreateKey(ctx context.Context, k *registry.APIKey, hash string) err
 		UserID: k.UserID, OwnerID: k.OwnerID, Hash: hash, Hint: k.Hint, Description: k.Description,
 		Globs: strings.Join(k.Globs, "\n"), ExpiresAt: nullTime(k.ExpiresAt), CreatedAt: k.CreatedAt.UTC(),
 	}
-	if err := d.gorm.WithContext(ctx).Create(&row).Error; err != nil {
+	if err := d.gorm.WithContext(ctx).Omit("PolicyID", "Provenance").Create(&row).Error; err != nil {
 		return fmt.Errorf("create key: %w", mapErr(err))
 	}
 	k.ID = row.ID
@@ -111,6 +112,16 @@ func (r *apiKeyRow) key() *registry.APIKey {
 	}
 	if r.Globs != "" {
 		k.Globs = strings.Split(r.Globs, "\n")
+	}
+	if r.PolicyID.Valid {
+		id := r.PolicyID.Int64
+		k.PolicyID = &id
+	}
+	if r.Provenance != "" {
+		k.Provenance = &registry.Provenance{}
+		if err := json.Unmarshal([]byte(r.Provenance), k.Provenance); err != nil {
+			k.Provenance = nil
+		}
 	}
 	return k
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/trust"
 )
 
 func open(t *testing.T, path string) *DB {
@@ -75,5 +77,36 @@ func TestErrorMapping(t *testing.T) {
 	ids, rev, err := d.Changes(ctx, 0)
 	if err != nil || rev != 1 || len(ids) != 1 || ids[0] != "pkg" {
 		t.Errorf("changes = %v rev %d (%v)", ids, rev, err)
+	}
+}
+
+func TestPurgeExpired(t *testing.T) {
+	ctx := context.Background()
+	d := open(t, filepath.Join(t.TempDir(), "wharf.db"))
+	a := &registry.Account{Name: "alice", Kind: registry.KindUser, CreatedAt: time.Now()}
+	d.CreateAccount(ctx, a)
+	p := &trust.Policy{Name: "p", Provider: trust.GitHub, Issuer: "https://i", CreatedBy: a.ID, OwnerID: a.ID, RepoOwner: "o", Repository: "r", CreatedAt: time.Now(), PendingSince: time.Now()}
+	if err := d.CreatePolicy(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for i, exp := range []time.Time{now.Add(-2 * time.Hour), now.Add(time.Hour)} {
+		exp := exp
+		k := &registry.APIKey{UserID: a.ID, OwnerID: a.ID, Hint: "h", ExpiresAt: &exp, CreatedAt: now}
+		m := &registry.Mint{Issuer: "https://i", JTI: strconv.Itoa(i), TokenExpiry: exp, Policy: p, Key: k, Hash: "hash" + strconv.Itoa(i)}
+		if err := d.MintTrustedKey(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	replay := &registry.Mint{Issuer: "https://i", JTI: "1", TokenExpiry: now, Policy: p, Key: &registry.APIKey{UserID: a.ID, OwnerID: a.ID, CreatedAt: now}, Hash: "other"}
+	if err := d.MintTrustedKey(ctx, replay); !errors.Is(err, registry.ErrConflict) {
+		t.Errorf("reused jti: %v, want ErrConflict", err)
+	}
+	keys, tokens, err := d.PurgeExpired(ctx, now)
+	if err != nil || keys != 1 || tokens != 1 {
+		t.Errorf("purged %d keys and %d tokens (%v), want 1 and 1", keys, tokens, err)
+	}
+	if _, err := d.KeyByHash(ctx, "hash1"); err != nil {
+		t.Errorf("the live key was purged: %v", err)
 	}
 }

@@ -32,6 +32,8 @@ type apiKeyRow struct {
 	RevokedAt   sql.NullTime
 	LastUsedAt  sql.NullTime
 	CreatedAt   time.Time
+	PolicyID    sql.NullInt64
+	Provenance  string
 }
 
 func (apiKeyRow) TableName() string { return "api_keys" }
@@ -73,6 +75,7 @@ type packageVersionRow struct {
 	PushedBy        sql.NullInt64
 	Metadata        string
 	CreatedAt       time.Time
+	Provenance      string
 }
 
 func (packageVersionRow) TableName() string { return "package_versions" }
@@ -91,3 +94,61 @@ func timePtr(t sql.NullTime) *time.Time {
 	v := t.Time
 	return &v
 }
+
+type membershipRow struct {
+	OrgID     int64
+	UserID    int64
+	Role      string
+	CreatedAt time.Time
+}
+
+func (membershipRow) TableName() string { return "memberships" }
+
+type policyRow struct {
+	ID               int64
+	Name             string
+	Provider         string
+	Issuer           string
+	CreatedBy        int64
+	OwnerID          int64
+	RepoOwner        string
+	Repository       string
+	RepoOwnerID      string
+	RepositoryID     string
+	Workflow         string
+	ReusableWorkflow string
+	Environment      string
+	Ref              string
+	CIConfigPath     string `gorm:"column:ci_config_path"`
+	Globs            string
+	CreatedAt        time.Time
+	PendingSince     time.Time
+	BoundAt          sql.NullTime
+}
+
+func (policyRow) TableName() string { return "trust_policies" }
+
+type usedTokenRow struct {
+	Issuer    string
+	JTI       string `gorm:"column:jti"`
+	ExpiresAt time.Time
+}
+
+func (usedTokenRow) TableName() string { return "used_tokens" }
+
+type auditRow struct {
+	ID         int64
+	At         time.Time
+	Kind       string
+	Outcome    string
+	ActorID    sql.NullInt64
+	PolicyID   sql.NullInt64
+	Subject    string
+	Message    string
+	RemoteAddr string
+	Claims     string
+}
+
+func (auditRow) TableName() string { return "audit_events" }
+
+func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }

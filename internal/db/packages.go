@@ -111,6 +111,12 @@ func (r *packageVersionRow) version() (registry.PackageVersion, error) {
 	if err := json.Unmarshal([]byte(r.Metadata), &pv.Metadata); err != nil {
 		return registry.PackageVersion{}, fmt.Errorf("stored metadata of version %d: %w", r.ID, err)
 	}
+	if r.Provenance != "" {
+		pv.Provenance = &registry.Provenance{}
+		if err := json.Unmarshal([]byte(r.Provenance), pv.Provenance); err != nil {
+			return registry.PackageVersion{}, fmt.Errorf("stored provenance of version %d: %w", r.ID, err)
+		}
+	}
 	return pv, nil
 }
 
@@ -120,6 +126,12 @@ func (d *DB) InsertVersion(ctx context.Context, name string, ownerID int64, v *r
 	meta, err := json.Marshal(v.Metadata)
 	if err != nil {
 		return err
+	}
+	var prov []byte
+	if v.Provenance != nil {
+		if prov, err = json.Marshal(v.Provenance); err != nil {
+			return err
+		}
 	}
 	now := time.Now().UTC()
 	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -156,7 +168,7 @@ func (d *DB) InsertVersion(ctx context.Context, name string, ownerID int64, v *r
 			PackageID: pkg.ID, Version: v.Version.String(), LowerVersion: v.Version.Lower(), OriginalVersion: v.OriginalVersion,
 			Listed: v.Listed, Prerelease: v.Version.IsPrerelease(), SemVer2: v.Version.IsSemVer2(), Published: v.Published.UTC(),
 			Size: v.Size, SHA512: v.SHA512, BlobPrefix: v.BlobPrefix, PushedBy: sql.NullInt64{Int64: v.PushedBy, Valid: v.PushedBy != 0},
-			Metadata: string(meta), CreatedAt: now,
+			Metadata: string(meta), CreatedAt: now, Provenance: string(prov),
 		}
 		if err := tx.Create(&row).Error; err != nil {
 			return mapErr(err)

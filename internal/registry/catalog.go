@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -27,6 +28,7 @@ type catalog struct {
 	sorted   []*entry          // present entries by lowercased ID; nil when stale
 	rev      int64             // feed revision the cache reflects
 	synced   bool
+	gen      atomic.Int64 // bumped whenever any snapshot changes
 }
 
 // entry is one cached package, or the memory of its absence.
@@ -72,6 +74,7 @@ func (c *catalog) refresh(ctx context.Context, lowerID string) (*entry, error) {
 		c.mu.Lock()
 		c.pkgs[lowerID] = e
 		c.sorted = nil
+		c.gen.Add(1)
 		c.mu.Unlock()
 		return e, nil
 	})
@@ -131,6 +134,7 @@ func (c *catalog) loadAll(ctx context.Context) error {
 	}
 	c.complete = true
 	c.sorted = nil
+	c.gen.Add(1)
 	return nil
 }
 

@@ -21,6 +21,7 @@ var (
 	ErrTooLarge        = errors.New("too large")
 	ErrUnavailable     = errors.New("unavailable")
 	ErrStorageFull     = errors.New("insufficient storage")
+	ErrRateLimited     = errors.New("rate limited")
 )
 
 // Error is a user-facing error: Kind is one of the error kinds above and

@@ -38,10 +38,16 @@ func (s *Service) CreateKey(ctx context.Context, req NewKey) (string, *APIKey, e
 	}
 	owner := user
 	if req.Owner != "" && !strings.EqualFold(req.Owner, user.Name) {
-		if owner, err = s.store.AccountByName(ctx, req.Owner); err != nil {
-			return "", nil, notFound(err, "There is no account named '%s'.", req.Owner)
+		if owner, err = s.org(ctx, req.Owner); err != nil {
+			return "", nil, err
 		}
-		return "", nil, errorf(ErrForbidden, "User '%s' cannot create keys for '%s': keys act for their user only.", user.Name, owner.Name)
+		ok, err := s.canActFor(ctx, user.ID, owner.ID, false)
+		if err != nil {
+			return "", nil, err
+		}
+		if !ok {
+			return "", nil, errorf(ErrForbidden, "User '%s' is not a member of '%s' and cannot create keys that publish for it.", user.Name, owner.Name)
+		}
 	}
 	globs, err := normalizeGlobs(req.Globs)
 	if err != nil {

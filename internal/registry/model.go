@@ -38,6 +38,8 @@ type APIKey struct {
 	RevokedAt   *time.Time
 	LastUsedAt  *time.Time
 	CreatedAt   time.Time
+	PolicyID    *int64      // set for trusted-publishing keys: the policy that minted it
+	Provenance  *Provenance // for trusted-publishing keys: the build that asked for it
 }
 
 // Package is a package ID with its owners and every version, listed or not.
@@ -65,6 +67,7 @@ type PackageVersion struct {
 	Downloads       int64
 	PushedBy        int64
 	Metadata        Metadata
+	Provenance      *Provenance // where it was built, when pushed by trusted publishing
 }
 
 // Metadata is what Wharf keeps from a version's nuspec and package content.

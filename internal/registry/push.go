@@ -78,7 +78,7 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 	v := &PackageVersion{
 		Version: m.Version, OriginalVersion: m.OriginalVersion, Listed: true,
 		Published: s.now().UTC(), Size: up.Size, SHA512: hash, BlobPrefix: prefix,
-		PushedBy: key.UserID, Metadata: metadataOf(pkg),
+		PushedBy: key.UserID, Metadata: metadataOf(pkg), Provenance: key.Provenance,
 	}
 	files := map[string]func() (io.Reader, int64){
 		nupkgName(lowerID, lowerVer): func() (io.Reader, int64) { return io.NewSectionReader(up.R, 0, up.Size), up.Size },
@@ -117,6 +117,20 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 // key's globs and, when the package exists, the key's owner owns it. The
 // action ("push", "unlist", "relist") names what was refused.
 func (s *Service) authorizeID(ctx context.Context, key *APIKey, id, action string) error {
+	if key.OwnerID != key.UserID {
+		ok, err := s.canActFor(ctx, key.UserID, key.OwnerID, false)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			owner, _ := s.store.AccountByID(ctx, key.OwnerID)
+			name := "its owner"
+			if owner != nil {
+				name = "'" + owner.Name + "'"
+			}
+			return errorf(ErrForbidden, "The API key %s… may no longer publish for %s: its user is not a member any more.", key.Hint, name)
+		}
+	}
 	if !matchGlobs(key.Globs, id) {
 		return errorf(ErrForbidden, "The API key %s… is limited to packages matching '%s'; '%s' does not match.", key.Hint, strings.Join(key.Globs, "', '"), id)
 	}

@@ -135,3 +135,7 @@ func (s *Service) freshVersion(ctx context.Context, id, version string) (*Packag
 
 // LastModified is the time a package last changed, for HTTP caching.
 func (p *Package) LastModified() time.Time { return p.UpdatedAt }
+
+// Generation changes whenever any cached package changes; rendered answers
+// that depend on the whole feed (search) are valid while it stays the same.
+func (s *Service) Generation() int64 { return s.cat.gen.Load() }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/storage"
+	"github.com/wharf-registry/wharf/internal/trust"
 )
 
 // Options configures a Service. Zero values take the documented defaults.
@@ -23,6 +24,20 @@ type Options struct {
 	Logger *slog.Logger
 	// NegativeTTL is how long "no such package" is remembered (default 2s).
 	NegativeTTL time.Duration
+
+	// Verifier verifies CI tokens; nil turns trusted publishing off.
+	Verifier TokenVerifier
+	// Issuers are the trusted issuers policies may name.
+	Issuers []trust.Issuer
+	// TrustedKeyTTL is the lifetime of trusted-publishing keys (default
+	// and maximum 1 hour).
+	TrustedKeyTTL time.Duration
+	// BannedEvents are GitHub events that never match (default
+	// trust.DefaultBannedEvents).
+	BannedEvents []string
+	// ExchangesPerMinute bounds exchanges per username and per address
+	// (default 30; negative turns the limit off).
+	ExchangesPerMinute int
 }
 
 // DefaultMaxPackageSize is nuget.org's limit, 250 MB.
@@ -41,6 +56,13 @@ type Service struct {
 	downloads *counter
 	keyMu     sync.Mutex
 	keyUse    map[int64]time.Time
+
+	verifier     TokenVerifier
+	issuers      []trust.Issuer
+	trustedTTL   time.Duration
+	bannedEvents []string
+	limiter      *limiter
+	lastPurge    time.Time
 }
 
 // New returns a Service over store and blobs.
@@ -66,6 +88,16 @@ func New(store Store, blobs storage.Blobs, o Options) (*Service, error) {
 	if ttl <= 0 {
 		ttl = 2 * time.Second
 	}
+	s.verifier, s.issuers, s.bannedEvents = o.Verifier, o.Issuers, o.BannedEvents
+	s.trustedTTL = o.TrustedKeyTTL
+	if s.trustedTTL <= 0 || s.trustedTTL > MaxTrustedKeyTTL {
+		s.trustedTTL = MaxTrustedKeyTTL
+	}
+	rate := o.ExchangesPerMinute
+	if rate == 0 {
+		rate = 30
+	}
+	s.limiter = newLimiter(rate, time.Minute)
 	s.cat = newCatalog(store, s.now, ttl)
 	s.downloads = newCounter()
 	s.keyUse = map[int64]time.Time{}
@@ -94,10 +126,24 @@ func (s *Service) Run(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 			s.Flush(ctx)
+			s.purge(ctx)
 			if err := s.cat.sync(ctx); err != nil {
 				s.log.Warn("feed sync failed", "err", err)
 			}
 		}
+	}
+}
+
+// purge deletes expired trusted-publishing keys and used-token records,
+// at most once a minute.
+func (s *Service) purge(ctx context.Context) {
+	now := s.now()
+	if now.Sub(s.lastPurge) < time.Minute {
+		return
+	}
+	s.lastPurge = now
+	if _, _, err := s.store.PurgeExpired(ctx, now.Add(-time.Minute)); err != nil {
+		s.log.Warn("purging expired keys failed", "err", err)
 	}
 }
 

@@ -3,6 +3,8 @@ package registry
 import (
 	"context"
 	"time"
+
+	"github.com/wharf-registry/wharf/internal/trust"
 )
 
 // Store is the metadata storage the registry needs. internal/db implements it
@@ -54,4 +56,45 @@ type Store interface {
 	Changes(ctx context.Context, rev int64) (lowerIDs []string, current int64, err error)
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
+
+	TrustStore
+}
+
+// TrustStore is the part of the store that organisations and trusted
+// publishing need.
+type TrustStore interface {
+	// SetMembership adds or changes a user's role in an organisation.
+	SetMembership(ctx context.Context, orgID, userID int64, role Role, at time.Time) error
+	// RemoveMembership removes a user from an organisation (ErrNotFound).
+	RemoveMembership(ctx context.Context, orgID, userID int64) error
+	// Membership returns a user's role in an organisation (ErrNotFound).
+	Membership(ctx context.Context, orgID, userID int64) (Role, error)
+	// Members lists an organisation's members by name.
+	Members(ctx context.Context, orgID int64) ([]Member, error)
+
+	// CreatePolicy inserts a policy, setting its ID.
+	CreatePolicy(ctx context.Context, p *trust.Policy) error
+	// UpdatePolicy replaces a policy and revokes the keys it minted, in one
+	// transaction (ErrNotFound).
+	UpdatePolicy(ctx context.Context, p *trust.Policy, at time.Time) error
+	// DeletePolicy deletes a policy and revokes its keys (ErrNotFound).
+	DeletePolicy(ctx context.Context, id int64, at time.Time) error
+	// Policy finds a policy by ID (ErrNotFound).
+	Policy(ctx context.Context, id int64) (*trust.Policy, error)
+	// Policies lists the policies created by a user or owned by an account,
+	// oldest first; pass 0 for the criterion not used.
+	Policies(ctx context.Context, createdBy, ownerID int64) ([]trust.Policy, error)
+
+	// MintTrustedKey records the token as used, binds the policy on first
+	// use and inserts the key, all in one transaction. A token already used
+	// is ErrConflict; a policy bound meanwhile to other IDs is ErrForbidden.
+	MintTrustedKey(ctx context.Context, m *Mint) error
+	// PurgeExpired deletes trusted-publishing keys and used-token records
+	// that expired before the given time.
+	PurgeExpired(ctx context.Context, before time.Time) (keys, tokens int64, err error)
+
+	// Audit appends an event to the audit log.
+	Audit(ctx context.Context, e *AuditEvent) error
+	// AuditEvents lists the newest events first.
+	AuditEvents(ctx context.Context, limit int) ([]AuditEvent, error)
 }

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wharf-registry/wharf/internal/registry"
+)
+
+func (a *app) orgCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "org", Short: "Manage organisations and their members"}
+	var admin string
+	add := &cobra.Command{
+		Use: "add NAME --admin USER", Short: "Create an organisation with its first admin", Args: cobra.ExactArgs(1),
+		RunE: a.withService(func(cmd *cobra.Command, args []string) error {
+			org, err := a.reg.AddOrganization(cmd.Context(), args[0], admin)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "Created organisation %s with admin %s.\n", org.Name, admin)
+			return nil
+		}),
+	}
+	add.Flags().StringVar(&admin, "admin", "", "the first admin (required)")
+	_ = add.MarkFlagRequired("admin")
+
+	member := &cobra.Command{Use: "member", Short: "Manage an organisation's members"}
+	var asAdmin bool
+	madd := &cobra.Command{
+		Use: "add ORG USER [--admin]", Short: "Add a member (or change their role)", Args: cobra.ExactArgs(2),
+		RunE: a.withService(func(cmd *cobra.Command, args []string) error {
+			role := registry.RoleMember
+			if asAdmin {
+				role = registry.RoleAdmin
+			}
+			if err := a.reg.SetMember(cmd.Context(), args[0], args[1], role); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s is now %s of %s.\n", args[1], map[registry.Role]string{registry.RoleAdmin: "an admin", registry.RoleMember: "a member"}[role], args[0])
+			return nil
+		}),
+	}
+	madd.Flags().BoolVar(&asAdmin, "admin", false, "make the user an admin")
+	mremove := &cobra.Command{
+		Use: "remove ORG USER", Short: "Remove a member", Args: cobra.ExactArgs(2),
+		RunE: a.withService(func(cmd *cobra.Command, args []string) error {
+			if err := a.reg.RemoveMember(cmd.Context(), args[0], args[1]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s is no longer a member of %s.\n", args[1], args[0])
+			return nil
+		}),
+	}
+	mlist := &cobra.Command{
+		Use: "list ORG", Short: "List members", Args: cobra.ExactArgs(1),
+		RunE: a.withService(func(cmd *cobra.Command, args []string) error {
+			ms, err := a.reg.Members(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "USER\tROLE")
+			for _, m := range ms {
+				fmt.Fprintf(w, "%s\t%s\n", m.User.Name, m.Role)
+			}
+			return w.Flush()
+		}),
+	}
+	member.AddCommand(madd, mremove, mlist)
+	cmd.AddCommand(add, member)
+	return cmd
+}
+
+// withService opens the data directory around a command.
+func (a *app) withService(run func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := a.open(cmd.Context(), cmd); err != nil {
+			return err
+		}
+		defer a.close()
+		return run(cmd, args)
+	}
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/trust"
+)
+
+func (a *app) policyCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "policy", Short: "Manage trusted-publishing policies"}
+	var req registry.NewPolicy
+	var provider string
+	add := &cobra.Command{
+		Use:   "add --user NAME --provider github|gitlab --repository OWNER/REPO ...",
+		Short: "Let a CI workflow publish for a user or organisation",
+		Long: "Create a trust policy. GitHub: --repository OWNER/REPO --workflow FILE [--environment ENV]\n" +
+			"[--reusable-workflow OWNER/REPO/.github/workflows/FILE]. GitLab: --repository NAMESPACE/PROJECT\n" +
+			"[--ref BRANCH] [--environment ENV] [--ci-config PATH]. Without --owner-id and --repository-id\n" +
+			"the policy is pending: the first matching token within 7 days binds those IDs.",
+		Args: cobra.NoArgs,
+		RunE: a.withService(func(cmd *cobra.Command, _ []string) error {
+			req.Provider = trust.Provider(strings.ToLower(provider))
+			v, err := a.reg.CreatePolicy(cmd.Context(), req)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d\n", v.ID)
+			fmt.Fprintf(cmd.ErrOrStderr(), "Created policy %d '%s' (%s) publishing for %s.\n", v.ID, v.Name, statusText(v.Status), v.OwnerName)
+			return nil
+		}),
+	}
+	f := add.Flags()
+	f.StringVar(&req.User, "user", "", "user creating the policy (required)")
+	f.StringVar(&req.Owner, "owner", "", "package owner to publish for: the user (default) or an organisation they administer")
+	f.StringVar(&req.Name, "name", "", "policy name (default: repository/workflow@environment)")
+	f.StringVar(&provider, "provider", "github", "github or gitlab")
+	f.StringVar(&req.Issuer, "issuer", "", "issuer URL when several of the provider are trusted")
+	f.StringVar(&req.Repository, "repository", "", "OWNER/REPO (GitLab: NAMESPACE/PROJECT) (required)")
+	f.StringVar(&req.RepoOwnerID, "owner-id", "", "repository owner (namespace) ID, if known")
+	f.StringVar(&req.RepositoryID, "repository-id", "", "repository (project) ID, if known")
+	f.StringVar(&req.Workflow, "workflow", "", "GitHub workflow file, e.g. release.yml")
+	f.StringVar(&req.ReusableWorkflow, "reusable-workflow", "", "GitHub reusable workflow the job must run, OWNER/REPO/.github/workflows/FILE")
+	f.StringVar(&req.Environment, "environment", "", "deployment environment the job must run in")
+	f.StringVar(&req.Ref, "ref", "", "GitLab branch the pipeline must run on")
+	f.StringVar(&req.CIConfigPath, "ci-config", "", "GitLab CI config path, e.g. .gitlab-ci.yml")
+	f.StringArrayVar(&req.Globs, "package", nil, "package-ID glob the policy is limited to (repeatable)")
+	_ = add.MarkFlagRequired("user")
+	_ = add.MarkFlagRequired("repository")
+
+	var user string
+	list := &cobra.Command{
+		Use: "list --user NAME", Short: "List a user's policies with their status", Args: cobra.NoArgs,
+		RunE: a.withService(func(cmd *cobra.Command, _ []string) error {
+			ps, err := a.reg.Policies(cmd.Context(), user)
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tNAME\tPROVIDER\tREPOSITORY\tWORKFLOW\tENVIRONMENT\tOWNER\tPACKAGES\tSTATUS")
+			for _, p := range ps {
+				pk := strings.Join(p.Globs, ",")
+				if pk == "" {
+					pk = "*"
+				}
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, p.Name, p.Provider, p.RepoOwner, p.Repository,
+					dash(p.Workflow), dash(p.Environment), p.OwnerName, pk, statusText(p.Status))
+			}
+			return w.Flush()
+		}),
+	}
+	list.Flags().StringVar(&user, "user", "", "user (required)")
+	_ = list.MarkFlagRequired("user")
+
+	renew := &cobra.Command{
+		Use: "renew ID --user NAME", Short: "Restart the 7-day window of a pending policy", Args: cobra.ExactArgs(1),
+		RunE: a.withService(func(cmd *cobra.Command, args []string) error {
+			id, err := parseID(args[0])
+			if err != nil {
+				return err
+			}
+			v, err := a.reg.RenewPolicy(cmd.Context(), user, id)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "Policy %d is %s.\n", v.ID, statusText(v.Status))
+			return nil
+		}),
+	}
+	renew.Flags().StringVar(&user, "user", "", "user (required)")
+	_ = renew.MarkFlagRequired("user")
+
+	remove := &cobra.Command{
+		Use: "remove ID --user NAME", Short: "Delete a policy and revoke the keys it minted", Args: cobra.ExactArgs(1),
+		RunE: a.withService(func(cmd *cobra.Command, args []string) error {
+			id, err := parseID(args[0])
+			if err != nil {
+				return err
+			}
+			if err := a.reg.RemovePolicy(cmd.Context(), user, id); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "Deleted policy %d and revoked its keys.\n", id)
+			return nil
+		}),
+	}
+	remove.Flags().StringVar(&user, "user", "", "user (required)")
+	_ = remove.MarkFlagRequired("user")
+
+	cmd.AddCommand(add, list, renew, remove)
+	return cmd
+}
+
+func statusText(s registry.PolicyStatus) string {
+	switch s.State {
+	case "pending":
+		return fmt.Sprintf("pending, %d days left", s.DaysLeft)
+	case "inactive":
+		return "inactive: " + s.Reason
+	}
+	return s.State
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func parseID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%q is not an ID", s)
+	}
+	return id, nil
+}

@@ -1,0 +1,288 @@
+package db
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/trust"
+)
+
+// SetMembership adds a user to an organisation or changes their role.
+func (d *DB) SetMembership(ctx context.Context, orgID, userID int64, role registry.Role, at time.Time) error {
+	g := d.gorm.WithContext(ctx)
+	res := g.Model(&membershipRow{}).Where("org_id = ? AND user_id = ?", orgID, userID).Update("role", string(role))
+	if res.Error != nil {
+		return fmt.Errorf("set membership: %w", res.Error)
+	}
+	if res.RowsAffected > 0 {
+		return nil
+	}
+	if err := g.Create(&membershipRow{OrgID: orgID, UserID: userID, Role: string(role), CreatedAt: at.UTC()}).Error; err != nil {
+		return fmt.Errorf("add membership: %w", mapErr(err))
+	}
+	return nil
+}
+
+// RemoveMembership removes a user from an organisation.
+func (d *DB) RemoveMembership(ctx context.Context, orgID, userID int64) error {
+	res := d.gorm.WithContext(ctx).Where("org_id = ? AND user_id = ?", orgID, userID).Delete(&membershipRow{})
+	if res.Error != nil {
+		return fmt.Errorf("remove membership: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("remove membership: %w", registry.ErrNotFound)
+	}
+	return nil
+}
+
+// Membership returns a user's role in an organisation.
+func (d *DB) Membership(ctx context.Context, orgID, userID int64) (registry.Role, error) {
+	var row membershipRow
+	if err := d.gorm.WithContext(ctx).Where("org_id = ? AND user_id = ?", orgID, userID).Take(&row).Error; err != nil {
+		return "", fmt.Errorf("membership: %w", mapErr(err))
+	}
+	return registry.Role(row.Role), nil
+}
+
+// Members lists an organisation's members by name.
+func (d *DB) Members(ctx context.Context, orgID int64) ([]registry.Member, error) {
+	var out []registry.Member
+	var ms []membershipRow
+	g := d.gorm.WithContext(ctx)
+	if err := g.Where("org_id = ?", orgID).Find(&ms).Error; err != nil {
+		return nil, fmt.Errorf("members: %w", err)
+	}
+	for _, m := range ms {
+		var a accountRow
+		if err := g.Take(&a, m.UserID).Error; err != nil {
+			return nil, fmt.Errorf("member %d: %w", m.UserID, mapErr(err))
+		}
+		out = append(out, registry.Member{User: *a.account(), Role: registry.Role(m.Role)})
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && strings.ToLower(out[j].User.Name) < strings.ToLower(out[j-1].User.Name); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out, nil
+}
+
+func policyRowOf(p *trust.Policy) policyRow {
+	return policyRow{
+		ID: p.ID, Name: p.Name, Provider: string(p.Provider), Issuer: p.Issuer, CreatedBy: p.CreatedBy, OwnerID: p.OwnerID,
+		RepoOwner: p.RepoOwner, Repository: p.Repository, RepoOwnerID: p.RepoOwnerID, RepositoryID: p.RepositoryID,
+		Workflow: p.Workflow, ReusableWorkflow: p.ReusableWorkflow, Environment: p.Environment, Ref: p.Ref,
+		CIConfigPath: p.CIConfigPath, Globs: strings.Join(p.Globs, "\n"), CreatedAt: p.CreatedAt.UTC(),
+		PendingSince: p.PendingSince.UTC(), BoundAt: nullTime(p.BoundAt),
+	}
+}
+
+func (r *policyRow) policy() trust.Policy {
+	p := trust.Policy{
+		ID: r.ID, Name: r.Name, Provider: trust.Provider(r.Provider), Issuer: r.Issuer, CreatedBy: r.CreatedBy, OwnerID: r.OwnerID,
+		RepoOwner: r.RepoOwner, Repository: r.Repository, RepoOwnerID: r.RepoOwnerID, RepositoryID: r.RepositoryID,
+		Workflow: r.Workflow, ReusableWorkflow: r.ReusableWorkflow, Environment: r.Environment, Ref: r.Ref,
+		CIConfigPath: r.CIConfigPath, CreatedAt: r.CreatedAt, PendingSince: r.PendingSince, BoundAt: timePtr(r.BoundAt),
+	}
+	if r.Globs != "" {
+		p.Globs = strings.Split(r.Globs, "\n")
+	}
+	return p
+}
+
+// CreatePolicy inserts a policy.
+func (d *DB) CreatePolicy(ctx context.Context, p *trust.Policy) error {
+	row := policyRowOf(p)
+	row.ID = 0
+	if err := d.gorm.WithContext(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("create policy: %w", mapErr(err))
+	}
+	p.ID = row.ID
+	return nil
+}
+
+// UpdatePolicy replaces a policy and revokes the keys it minted.
+func (d *DB) UpdatePolicy(ctx context.Context, p *trust.Policy, at time.Time) error {
+	row := policyRowOf(p)
+	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&policyRow{}).Where("id = ?", p.ID).Select("*").Omit("id", "created_at", "created_by").Updates(&row)
+		if res.Error != nil {
+			return mapErr(res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return registry.ErrNotFound
+		}
+		return revokePolicyKeys(tx, p.ID, at)
+	})
+}
+
+// DeletePolicy deletes a policy and revokes its keys.
+func (d *DB) DeletePolicy(ctx context.Context, id int64, at time.Time) error {
+	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := revokePolicyKeys(tx, id, at); err != nil {
+			return err
+		}
+		res := tx.Delete(&policyRow{}, id)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return registry.ErrNotFound
+		}
+		return nil
+	})
+}
+
+func revokePolicyKeys(tx *gorm.DB, policyID int64, at time.Time) error {
+	return tx.Model(&apiKeyRow{}).Where("policy_id = ? AND revoked_at IS NULL", policyID).Update("revoked_at", at.UTC()).Error
+}
+
+// Policy finds a policy by ID.
+func (d *DB) Policy(ctx context.Context, id int64) (*trust.Policy, error) {
+	var row policyRow
+	if err := d.gorm.WithContext(ctx).Take(&row, id).Error; err != nil {
+		return nil, fmt.Errorf("policy %d: %w", id, mapErr(err))
+	}
+	p := row.policy()
+	return &p, nil
+}
+
+// Policies lists policies by creator and/or owner, oldest first.
+func (d *DB) Policies(ctx context.Context, createdBy, ownerID int64) ([]trust.Policy, error) {
+	q := d.gorm.WithContext(ctx).Order("id")
+	if createdBy != 0 {
+		q = q.Where("created_by = ?", createdBy)
+	}
+	if ownerID != 0 {
+		q = q.Where("owner_id = ?", ownerID)
+	}
+	var rows []policyRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("policies: %w", err)
+	}
+	out := make([]trust.Policy, len(rows))
+	for i := range rows {
+		out[i] = rows[i].policy()
+	}
+	return out, nil
+}
+
+// MintTrustedKey records the token, binds the policy on first use and
+// inserts the key in one transaction.
+func (d *DB) MintTrustedKey(ctx context.Context, m *registry.Mint) error {
+	var prov []byte
+	if m.Key.Provenance != nil {
+		var err error
+		if prov, err = json.Marshal(m.Key.Provenance); err != nil {
+			return err
+		}
+	}
+	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&usedTokenRow{Issuer: m.Issuer, JTI: m.JTI, ExpiresAt: m.TokenExpiry.UTC()}).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return registry.ErrConflict
+			}
+			return err
+		}
+		if m.Bind {
+			res := tx.Model(&policyRow{}).Where("id = ? AND repo_owner_id = '' AND repository_id = ''", m.Policy.ID).
+				Updates(map[string]any{"repo_owner_id": m.RepoOwnerID, "repository_id": m.RepositoryID, "bound_at": m.BoundAt.UTC()})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				// Bound meanwhile by a concurrent first use: only the same IDs may proceed.
+				var row policyRow
+				if err := tx.Take(&row, m.Policy.ID).Error; err != nil {
+					return mapErr(err)
+				}
+				if row.RepoOwnerID != m.RepoOwnerID || row.RepositoryID != m.RepositoryID {
+					return registry.ErrForbidden
+				}
+			}
+		}
+		k := m.Key
+		row := apiKeyRow{
+			UserID: k.UserID, OwnerID: k.OwnerID, Hash: m.Hash, Hint: k.Hint, Description: k.Description,
+			Globs: strings.Join(k.Globs, "\n"), ExpiresAt: nullTime(k.ExpiresAt), CreatedAt: k.CreatedAt.UTC(),
+			PolicyID: nullID(m.Policy.ID), Provenance: string(prov),
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return mapErr(err)
+		}
+		k.ID = row.ID
+		for _, e := range []*registry.AuditEvent{m.Audit, m.BindAuditEvent} {
+			if e != nil {
+				if err := insertAudit(tx, e); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// PurgeExpired deletes expired trusted-publishing keys and used-token
+// records.
+func (d *DB) PurgeExpired(ctx context.Context, before time.Time) (int64, int64, error) {
+	g := d.gorm.WithContext(ctx)
+	keys := g.Where("policy_id IS NOT NULL AND expires_at < ?", before.UTC()).Delete(&apiKeyRow{})
+	if keys.Error != nil {
+		return 0, 0, fmt.Errorf("purge keys: %w", keys.Error)
+	}
+	tokens := g.Where("expires_at < ?", before.UTC()).Delete(&usedTokenRow{})
+	if tokens.Error != nil {
+		return keys.RowsAffected, 0, fmt.Errorf("purge used tokens: %w", tokens.Error)
+	}
+	return keys.RowsAffected, tokens.RowsAffected, nil
+}
+
+// Audit appends an event.
+func (d *DB) Audit(ctx context.Context, e *registry.AuditEvent) error {
+	return insertAudit(d.gorm.WithContext(ctx), e)
+}
+
+func insertAudit(g *gorm.DB, e *registry.AuditEvent) error {
+	var claims []byte
+	if len(e.Claims) > 0 {
+		var err error
+		if claims, err = json.Marshal(e.Claims); err != nil {
+			return err
+		}
+	}
+	row := auditRow{
+		At: e.At.UTC(), Kind: e.Kind, Outcome: e.Outcome, ActorID: nullID(e.ActorID), PolicyID: nullID(e.PolicyID),
+		Subject: e.Subject, Message: e.Message, RemoteAddr: e.RemoteAddr, Claims: string(claims),
+	}
+	if err := g.Create(&row).Error; err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	e.ID = row.ID
+	return nil
+}
+
+// AuditEvents lists the newest events first.
+func (d *DB) AuditEvents(ctx context.Context, limit int) ([]registry.AuditEvent, error) {
+	var rows []auditRow
+	if err := d.gorm.WithContext(ctx).Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("audit events: %w", err)
+	}
+	out := make([]registry.AuditEvent, len(rows))
+	for i, r := range rows {
+		out[i] = registry.AuditEvent{
+			ID: r.ID, At: r.At, Kind: r.Kind, Outcome: r.Outcome, ActorID: r.ActorID.Int64, PolicyID: r.PolicyID.Int64,
+			Subject: r.Subject, Message: r.Message, RemoteAddr: r.RemoteAddr,
+		}
+		if r.Claims != "" {
+			_ = json.Unmarshal([]byte(r.Claims), &out[i].Claims)
+		}
+	}
+	return out, nil
+}

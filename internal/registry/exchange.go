@@ -1,0 +1,195 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wharf-registry/wharf/internal/trust"
+)
+
+// TrustedKeyPrefix starts every trusted-publishing key, so secret scanners
+// and people can tell a short-lived key from a long-lived one.
+const TrustedKeyPrefix = "wharf_tp_"
+
+// MaxTrustedKeyTTL is the longest a trusted-publishing key lives.
+const MaxTrustedKeyTTL = time.Hour
+
+// TokenVerifier verifies a CI job's OIDC token (trust.Verifier does).
+type TokenVerifier interface {
+	Verify(ctx context.Context, raw string) (*trust.Claims, error)
+}
+
+// ExchangeRequest is a token exchange as the NuGet/login action sends it.
+type ExchangeRequest struct {
+	Token      string
+	Username   string
+	RemoteAddr string
+}
+
+// ExchangeResult is a freshly minted trusted-publishing key.
+type ExchangeResult struct {
+	Secret  string
+	Expires time.Time
+	Key     *APIKey
+}
+
+// Exchange verifies a CI token, finds the first of the username's trust
+// policies (oldest first) that the token matches, and mints a short-lived
+// key scoped to the policy's package owner and globs. The token is usable
+// once. Errors: ErrUnauthenticated (bad token, no match, replay, expired
+// pending policy), ErrInvalid (the creator lost the right to publish for
+// the owner), ErrRateLimited, ErrUnavailable (trusted publishing is off).
+func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeResult, error) {
+	if s.verifier == nil {
+		return nil, errorf(ErrUnavailable, "Trusted publishing is not configured on this server.")
+	}
+	if err := s.limiter.allow(s.now(), "user:"+strings.ToLower(req.Username), "addr:"+req.RemoteAddr); err != nil {
+		s.audit(ctx, &AuditEvent{Kind: "token.exchange", Outcome: "rejected", Subject: req.Username, Message: "rate limited", RemoteAddr: req.RemoteAddr})
+		return nil, err
+	}
+	reject := func(claims *trust.Claims, policyID int64, err error) error {
+		e := &AuditEvent{Kind: "token.exchange", Outcome: "rejected", Subject: req.Username, PolicyID: policyID,
+			Message: Message(err), RemoteAddr: req.RemoteAddr}
+		if claims != nil {
+			e.Claims = claims.Raw
+		}
+		if e.Message == "" {
+			e.Message = "internal error"
+		}
+		s.audit(ctx, e)
+		return err
+	}
+	claims, err := s.verifier.Verify(ctx, req.Token)
+	if err != nil {
+		var ve *trust.VerifyError
+		if errors.As(err, &ve) {
+			kind := ErrUnauthenticated
+			if ve.Status == 503 {
+				kind = ErrUnavailable // the issuer is unreachable: not the token's fault
+				s.log.Warn("token issuer unreachable", "err", err)
+			}
+			return nil, reject(nil, 0, &Error{Kind: kind, Message: ve.Msg})
+		}
+		return nil, reject(nil, 0, fmt.Errorf("verify token: %w", err))
+	}
+	policy, match, err := s.matchPolicy(ctx, req.Username, claims)
+	if err != nil {
+		var pid int64
+		if policy != nil {
+			pid = policy.ID
+		}
+		return nil, reject(claims, pid, err)
+	}
+	ok, err := s.canActFor(ctx, policy.CreatedBy, policy.OwnerID, false)
+	if err != nil {
+		return nil, reject(claims, policy.ID, err)
+	}
+	if !ok {
+		owner, _ := s.store.AccountByID(ctx, policy.OwnerID)
+		name := fmt.Sprint(policy.OwnerID)
+		if owner != nil {
+			name = owner.Name
+		}
+		return nil, reject(claims, policy.ID, errorf(ErrInvalid, "The scopes on the generated API key are not valid. Confirm that you still have permissions to operate on behalf of package owner '%s'.", name))
+	}
+	return s.mint(ctx, req, claims, policy, match, reject)
+}
+
+// matchPolicy evaluates the candidate policies: those created by the named
+// user, or owned by the named organisation, oldest first.
+func (s *Service) matchPolicy(ctx context.Context, username string, c *trust.Claims) (*trust.Policy, trust.Result, error) {
+	generic := errorf(ErrUnauthenticated, "No matching trust policy owned by user '%s' was found.", username)
+	acct, err := s.store.AccountByName(ctx, username)
+	if errors.Is(err, ErrNotFound) {
+		return nil, trust.Result{}, generic
+	}
+	if err != nil {
+		return nil, trust.Result{}, err
+	}
+	var policies []trust.Policy
+	if acct.Kind == KindOrganization {
+		policies, err = s.store.Policies(ctx, 0, acct.ID)
+	} else {
+		policies, err = s.store.Policies(ctx, acct.ID, 0)
+	}
+	if err != nil {
+		return nil, trust.Result{}, err
+	}
+	var specific error
+	var specificPolicy *trust.Policy
+	for i := range policies {
+		p := &policies[i]
+		res, err := trust.Match(p, c, s.now(), trust.MatchOptions{BannedEvents: s.bannedEvents})
+		if err == nil {
+			return p, res, nil
+		}
+		var me *trust.MatchError
+		if errors.As(err, &me) && me.Specific && specific == nil {
+			specific, specificPolicy = errorf(ErrUnauthenticated, "%s", me.Msg), p
+		}
+	}
+	if specific != nil {
+		return specificPolicy, trust.Result{}, specific
+	}
+	return nil, trust.Result{}, generic
+}
+
+// mint creates the key, records the token and binds the policy in one
+// transaction.
+func (s *Service) mint(ctx context.Context, req ExchangeRequest, c *trust.Claims, p *trust.Policy, m trust.Result,
+	reject func(*trust.Claims, int64, error) error) (*ExchangeResult, error) {
+	now := s.now()
+	expires := now.Add(s.trustedTTL)
+	secret, hash, err := newSecret()
+	if err != nil {
+		return nil, err
+	}
+	secret = TrustedKeyPrefix + strings.TrimPrefix(secret, KeyPrefix)
+	hash = hashSecret(secret)
+	key := &APIKey{
+		UserID: p.CreatedBy, OwnerID: p.OwnerID, Description: "trusted publishing: " + p.Name,
+		Hint: secret[:len(TrustedKeyPrefix)+4], Globs: p.Globs, ExpiresAt: &expires, CreatedAt: now,
+		PolicyID: &p.ID, Provenance: provenanceOf(c, p),
+	}
+	mint := &Mint{
+		Issuer: c.Issuer, JTI: c.JTI, TokenExpiry: c.Expiry.Add(time.Minute), Policy: p, Bind: m.Bind,
+		RepoOwnerID: c.RepoOwnerID, RepositoryID: c.RepositoryID, Key: key, Hash: hash, BoundAt: now,
+		Audit: &AuditEvent{At: now, Kind: "token.exchange", Outcome: "accepted", ActorID: p.CreatedBy, PolicyID: p.ID,
+			Subject: req.Username, Message: "minted key " + key.Hint + "… until " + expires.UTC().Format(time.RFC3339), RemoteAddr: req.RemoteAddr, Claims: c.Raw},
+	}
+	if m.Bind {
+		mint.BindAuditEvent = &AuditEvent{At: now, Kind: "policy.bind", Outcome: "done", ActorID: p.CreatedBy, PolicyID: p.ID, Subject: p.Name,
+			Message: fmt.Sprintf("bound to owner ID %s and repository ID %s", c.RepoOwnerID, c.RepositoryID), Claims: c.Raw}
+	}
+	switch err := s.store.MintTrustedKey(ctx, mint); {
+	case errors.Is(err, ErrConflict):
+		s.audit(ctx, &AuditEvent{Kind: "token.replay", Outcome: "rejected", PolicyID: p.ID, Subject: req.Username, RemoteAddr: req.RemoteAddr, Claims: c.Raw,
+			Message: "token " + c.JTI + " was already used"})
+		return nil, &Error{Kind: ErrUnauthenticated, Message: "This bearer token has already been used. A new bearer token must be used for each request."}
+	case errors.Is(err, ErrForbidden):
+		return nil, reject(c, p.ID, errorf(ErrUnauthenticated, "No matching trust policy owned by user '%s' was found.", req.Username))
+	case err != nil:
+		return nil, reject(c, p.ID, fmt.Errorf("mint key: %w", err))
+	}
+	return &ExchangeResult{Secret: secret, Expires: expires, Key: key}, nil
+}
+
+// RevokeTrustedKey revokes a trusted-publishing key early, as the job that
+// holds it asks with the key as its bearer. Errors: ErrUnauthenticated.
+func (s *Service) RevokeTrustedKey(ctx context.Context, secret string) error {
+	k, err := s.Authenticate(ctx, secret)
+	if err != nil {
+		return err
+	}
+	if k.PolicyID == nil {
+		return errorf(ErrInvalid, "Only trusted-publishing keys are revoked here; revoke other keys with 'wharf key revoke' or on the API keys page.")
+	}
+	if err := s.store.RevokeKey(ctx, k.ID, s.now()); err != nil {
+		return err
+	}
+	s.audit(ctx, &AuditEvent{Kind: "key.revoke", Outcome: "done", ActorID: k.UserID, PolicyID: *k.PolicyID, Subject: k.Hint + "…", Message: "revoked by its bearer"})
+	return nil
+}

@@ -1,0 +1,135 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// AddOrganization creates an organisation with adminUser as its first
+// admin. Errors: ErrInvalid (bad name), ErrConflict (name taken),
+// ErrNotFound (no such user).
+func (s *Service) AddOrganization(ctx context.Context, name, adminUser string) (*Account, error) {
+	admin, err := s.user(ctx, adminUser)
+	if err != nil {
+		return nil, err
+	}
+	name = strings.TrimSpace(name)
+	if !accountName.MatchString(name) {
+		return nil, errorf(ErrInvalid, "'%s' is not a valid organisation name: use 1 to 64 letters, digits, '.', '_' or '-', starting and ending with a letter or digit.", name)
+	}
+	org := &Account{Name: name, Kind: KindOrganization, CreatedAt: s.now()}
+	if err := s.store.CreateAccount(ctx, org); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return nil, errorf(ErrConflict, "The name '%s' is already taken.", name)
+		}
+		return nil, fmt.Errorf("add organisation %s: %w", name, err)
+	}
+	if err := s.store.SetMembership(ctx, org.ID, admin.ID, RoleAdmin, s.now()); err != nil {
+		return nil, fmt.Errorf("add organisation %s: %w", name, err)
+	}
+	return org, nil
+}
+
+// SetMember adds a user to an organisation, or changes their role.
+// Errors: ErrNotFound, ErrInvalid (not an organisation, bad role).
+func (s *Service) SetMember(ctx context.Context, orgName, userName string, role Role) error {
+	org, user, err := s.orgAndUser(ctx, orgName, userName)
+	if err != nil {
+		return err
+	}
+	if role != RoleAdmin && role != RoleMember {
+		return errorf(ErrInvalid, "'%s' is not a role: use member or admin.", role)
+	}
+	return s.store.SetMembership(ctx, org.ID, user.ID, role, s.now())
+}
+
+// RemoveMember removes a user from an organisation; the last admin stays.
+// Errors: ErrNotFound, ErrConflict (the last admin).
+func (s *Service) RemoveMember(ctx context.Context, orgName, userName string) error {
+	org, user, err := s.orgAndUser(ctx, orgName, userName)
+	if err != nil {
+		return err
+	}
+	members, err := s.store.Members(ctx, org.ID)
+	if err != nil {
+		return err
+	}
+	isMember := false
+	for _, m := range members {
+		if m.User.ID != user.ID {
+			continue
+		}
+		isMember = true
+		if m.Role == RoleAdmin && countAdmins(members) == 1 {
+			return errorf(ErrConflict, "%s is the last admin of %s; make someone else an admin first.", user.Name, org.Name)
+		}
+	}
+	if !isMember {
+		return errorf(ErrNotFound, "%s is not a member of %s.", user.Name, org.Name)
+	}
+	if err := s.store.RemoveMembership(ctx, org.ID, user.ID); err != nil {
+		return notFound(err, "%s is not a member of %s.", user.Name, org.Name)
+	}
+	return nil
+}
+
+// Members lists an organisation's members. Errors: ErrNotFound, ErrInvalid.
+func (s *Service) Members(ctx context.Context, orgName string) ([]Member, error) {
+	org, err := s.org(ctx, orgName)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Members(ctx, org.ID)
+}
+
+func countAdmins(ms []Member) int {
+	n := 0
+	for _, m := range ms {
+		if m.Role == RoleAdmin {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *Service) org(ctx context.Context, name string) (*Account, error) {
+	a, err := s.store.AccountByName(ctx, name)
+	if err != nil {
+		return nil, notFound(err, "There is no organisation named '%s'.", name)
+	}
+	if a.Kind != KindOrganization {
+		return nil, errorf(ErrInvalid, "'%s' is a user, not an organisation.", name)
+	}
+	return a, nil
+}
+
+func (s *Service) orgAndUser(ctx context.Context, orgName, userName string) (*Account, *Account, error) {
+	org, err := s.org(ctx, orgName)
+	if err != nil {
+		return nil, nil, err
+	}
+	user, err := s.user(ctx, userName)
+	if err != nil {
+		return nil, nil, err
+	}
+	return org, user, nil
+}
+
+// canActFor reports whether a user may publish for an owner account: the
+// user themself, or an organisation they belong to (any role). With
+// adminOnly, organisation membership must be as an admin.
+func (s *Service) canActFor(ctx context.Context, userID, ownerID int64, adminOnly bool) (bool, error) {
+	if userID == ownerID {
+		return true, nil
+	}
+	role, err := s.store.Membership(ctx, ownerID, userID)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return !adminOnly || role == RoleAdmin, nil
+}

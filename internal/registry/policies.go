@@ -1,0 +1,313 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wharf-registry/wharf/internal/trust"
+)
+
+// NewPolicy asks for a trust policy.
+type NewPolicy struct {
+	User     string // the creating user
+	Owner    string // the package owner: the user (default) or an organisation they administer
+	Name     string // default: derived from the repository and workflow
+	Provider trust.Provider
+	Issuer   string // default: the first configured issuer of the provider
+
+	Repository       string // GitHub: owner/repo; GitLab: namespace/project (namespace may have subgroups)
+	RepoOwnerID      string // optional, known IDs make the policy active at once
+	RepositoryID     string
+	Workflow         string // GitHub: workflow file
+	ReusableWorkflow string // GitHub, optional
+	Environment      string // optional
+	Ref              string // GitLab, optional branch
+	CIConfigPath     string // GitLab, optional
+	Globs            []string
+}
+
+// PolicyStatus is what a policy's owner sees of its state.
+type PolicyStatus struct {
+	State    string // "active", "pending", "expired" or "inactive"
+	DaysLeft int    // for pending policies
+	Reason   string // for inactive policies
+}
+
+// PolicyView is a policy with its status and names resolved.
+type PolicyView struct {
+	trust.Policy
+	CreatorName, OwnerName string
+	Status                 PolicyStatus
+}
+
+// CreatePolicy creates a trust policy. Errors: ErrNotFound, ErrInvalid,
+// ErrForbidden (an organisation the user does not administer).
+func (s *Service) CreatePolicy(ctx context.Context, req NewPolicy) (*PolicyView, error) {
+	user, err := s.user(ctx, req.User)
+	if err != nil {
+		return nil, err
+	}
+	owner := user
+	if req.Owner != "" && !strings.EqualFold(req.Owner, user.Name) {
+		if owner, err = s.org(ctx, req.Owner); err != nil {
+			return nil, err
+		}
+		ok, err := s.canActFor(ctx, user.ID, owner.ID, true)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, errorf(ErrForbidden, "User '%s' is not an admin of '%s' and cannot create trust policies for it.", user.Name, owner.Name)
+		}
+	}
+	p, err := s.policyFromRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	p.CreatedBy, p.OwnerID, p.CreatedAt, p.PendingSince = user.ID, owner.ID, now, now
+	if !p.Pending() {
+		p.BoundAt = &now
+	}
+	if err := s.store.CreatePolicy(ctx, p); err != nil {
+		return nil, fmt.Errorf("create policy: %w", err)
+	}
+	s.audit(ctx, &AuditEvent{Kind: "policy.create", Outcome: "done", ActorID: user.ID, PolicyID: p.ID, Subject: p.Name,
+		Message: fmt.Sprintf("%s policy for %s/%s publishing for %s", p.Provider, p.RepoOwner, p.Repository, owner.Name)})
+	return s.policyView(ctx, p)
+}
+
+// policyFromRequest validates and normalises the request's fields.
+func (s *Service) policyFromRequest(req NewPolicy) (*trust.Policy, error) {
+	p := &trust.Policy{Provider: req.Provider, Environment: strings.TrimSpace(req.Environment), Globs: nil}
+	issuer, err := s.issuerFor(req.Provider, req.Issuer)
+	if err != nil {
+		return nil, err
+	}
+	p.Issuer = issuer
+	repo := strings.Trim(strings.TrimSpace(req.Repository), "/")
+	i := strings.LastIndex(repo, "/")
+	if i <= 0 || i == len(repo)-1 || strings.ContainsAny(repo, " \t@:") {
+		return nil, errorf(ErrInvalid, "'%s' is not a repository: write it as owner/repository (GitLab: namespace/project).", req.Repository)
+	}
+	if req.Provider == trust.GitHub && strings.Count(repo, "/") != 1 {
+		return nil, errorf(ErrInvalid, "'%s' is not a GitHub repository: write it as owner/repository.", req.Repository)
+	}
+	p.RepoOwner, p.Repository = repo[:i], repo[i+1:]
+	if (req.RepoOwnerID == "") != (req.RepositoryID == "") {
+		return nil, errorf(ErrInvalid, "Give both the owner ID and the repository ID, or neither (they are then bound on first use).")
+	}
+	p.RepoOwnerID, p.RepositoryID = strings.TrimSpace(req.RepoOwnerID), strings.TrimSpace(req.RepositoryID)
+	switch req.Provider {
+	case trust.GitHub:
+		wf, err := trust.NormalizeWorkflow(req.Workflow)
+		if err != nil {
+			return nil, errorf(ErrInvalid, "%s", err.Error())
+		}
+		p.Workflow = wf
+		if strings.TrimSpace(req.ReusableWorkflow) != "" {
+			if p.ReusableWorkflow, err = trust.NormalizeReusableWorkflow(req.ReusableWorkflow); err != nil {
+				return nil, errorf(ErrInvalid, "%s", err.Error())
+			}
+		}
+		if req.Ref != "" || req.CIConfigPath != "" {
+			return nil, errorf(ErrInvalid, "Ref and CI config path apply to GitLab policies only.")
+		}
+	case trust.GitLab:
+		p.Ref, p.CIConfigPath = strings.TrimSpace(req.Ref), strings.TrimSpace(req.CIConfigPath)
+		if req.Workflow != "" || req.ReusableWorkflow != "" {
+			return nil, errorf(ErrInvalid, "Workflows apply to GitHub policies only; GitLab policies may name a CI config path.")
+		}
+	}
+	if p.Globs, err = normalizeGlobs(req.Globs); err != nil {
+		return nil, err
+	}
+	p.Name = strings.TrimSpace(req.Name)
+	if p.Name == "" {
+		p.Name = repo
+		if p.Workflow != "" {
+			p.Name += "/" + p.Workflow
+		}
+		if p.Environment != "" {
+			p.Name += "@" + p.Environment
+		}
+	}
+	if len(p.Name) > 200 {
+		return nil, errorf(ErrInvalid, "The policy name is longer than 200 characters.")
+	}
+	return p, nil
+}
+
+// issuerFor picks the issuer of a provider: the given one if configured,
+// else the first configured one of that provider.
+func (s *Service) issuerFor(provider trust.Provider, want string) (string, error) {
+	if provider != trust.GitHub && provider != trust.GitLab {
+		return "", errorf(ErrInvalid, "'%s' is not a provider: use github or gitlab.", provider)
+	}
+	for _, iss := range s.issuers {
+		if iss.Provider == provider && (want == "" || strings.TrimRight(want, "/") == strings.TrimRight(iss.URL, "/")) {
+			return iss.URL, nil
+		}
+	}
+	if want != "" {
+		return "", errorf(ErrInvalid, "'%s' is not a trusted issuer of this server; the operator lists them in WHARF_TRUSTED_ISSUERS.", want)
+	}
+	return "", errorf(ErrInvalid, "This server trusts no %s issuer; the operator adds one to WHARF_TRUSTED_ISSUERS.", provider)
+}
+
+// Policies lists the policies a user created or that are owned by
+// organisations they administer, with their status. Errors: ErrNotFound.
+func (s *Service) Policies(ctx context.Context, userName string) ([]PolicyView, error) {
+	user, err := s.user(ctx, userName)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := s.store.Policies(ctx, user.ID, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PolicyView, 0, len(ps))
+	for i := range ps {
+		v, err := s.policyView(ctx, &ps[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *v)
+	}
+	return out, nil
+}
+
+// policyView resolves names and computes the status of a policy.
+func (s *Service) policyView(ctx context.Context, p *trust.Policy) (*PolicyView, error) {
+	v := &PolicyView{Policy: *p}
+	if a, err := s.store.AccountByID(ctx, p.CreatedBy); err == nil {
+		v.CreatorName = a.Name
+	}
+	if a, err := s.store.AccountByID(ctx, p.OwnerID); err == nil {
+		v.OwnerName = a.Name
+	}
+	now := s.now()
+	ok, err := s.canActFor(ctx, p.CreatedBy, p.OwnerID, false)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !ok:
+		v.Status = PolicyStatus{State: "inactive", Reason: fmt.Sprintf("%s is no longer a member of %s", v.CreatorName, v.OwnerName)}
+	case p.PendingExpired(now):
+		v.Status = PolicyStatus{State: "expired"}
+	case p.Pending():
+		left := p.PendingSince.Add(trust.PendingWindow).Sub(now)
+		v.Status = PolicyStatus{State: "pending", DaysLeft: int((left + 24*time.Hour - 1) / (24 * time.Hour))}
+	default:
+		v.Status = PolicyStatus{State: "active"}
+	}
+	return v, nil
+}
+
+// RenewPolicy restarts the 7-day binding window of a pending policy.
+// Errors: ErrNotFound, ErrForbidden, ErrConflict (already bound).
+func (s *Service) RenewPolicy(ctx context.Context, userName string, id int64) (*PolicyView, error) {
+	user, p, err := s.ownPolicy(ctx, userName, id)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Pending() {
+		return nil, errorf(ErrConflict, "Policy '%s' is already active; only pending policies are renewed.", p.Name)
+	}
+	p.PendingSince = s.now()
+	if err := s.store.UpdatePolicy(ctx, p, s.now()); err != nil {
+		return nil, err
+	}
+	s.audit(ctx, &AuditEvent{Kind: "policy.renew", Outcome: "done", ActorID: user.ID, PolicyID: p.ID, Subject: p.Name})
+	return s.policyView(ctx, p)
+}
+
+// RemovePolicy deletes a policy and revokes the keys it minted.
+// Errors: ErrNotFound, ErrForbidden.
+func (s *Service) RemovePolicy(ctx context.Context, userName string, id int64) error {
+	user, p, err := s.ownPolicy(ctx, userName, id)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeletePolicy(ctx, id, s.now()); err != nil {
+		return notFound(err, "There is no trust policy with ID %d.", id)
+	}
+	s.audit(ctx, &AuditEvent{Kind: "policy.delete", Outcome: "done", ActorID: user.ID, PolicyID: p.ID, Subject: p.Name})
+	return nil
+}
+
+// ownPolicy loads a policy that userName created or administers.
+func (s *Service) ownPolicy(ctx context.Context, userName string, id int64) (*Account, *trust.Policy, error) {
+	user, err := s.user(ctx, userName)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.store.Policy(ctx, id)
+	if err != nil {
+		return nil, nil, notFound(err, "There is no trust policy with ID %d.", id)
+	}
+	if p.CreatedBy != user.ID {
+		ok, err := s.canActFor(ctx, user.ID, p.OwnerID, true)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok || p.OwnerID == p.CreatedBy {
+			return nil, nil, errorf(ErrNotFound, "There is no trust policy with ID %d.", id)
+		}
+	}
+	return user, p, nil
+}
+
+// audit records an event; a failure to record is logged, never fatal to
+// the action that happened.
+func (s *Service) audit(ctx context.Context, e *AuditEvent) {
+	if e.At.IsZero() {
+		e.At = s.now()
+	}
+	if err := s.store.Audit(ctx, e); err != nil {
+		s.log.Error("writing the audit log failed", "kind", e.Kind, "err", err)
+	}
+}
+
+// AuditLog lists the newest audit events. Errors: ErrForbidden for
+// non-admins (when asked for a user; the command line passes "").
+func (s *Service) AuditLog(ctx context.Context, limit int) ([]AuditEvent, error) {
+	if limit <= 0 || limit > 10000 {
+		limit = 100
+	}
+	return s.store.AuditEvents(ctx, limit)
+}
+
+// UpdatePolicy changes a policy's fields and revokes every key it minted.
+// The package owner stays; a changed repository starts a new binding
+// window unless its IDs are given. Errors: ErrNotFound, ErrInvalid.
+func (s *Service) UpdatePolicy(ctx context.Context, userName string, id int64, req NewPolicy) (*PolicyView, error) {
+	user, old, err := s.ownPolicy(ctx, userName, id)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.policyFromRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	p.ID, p.CreatedBy, p.OwnerID, p.CreatedAt = old.ID, old.CreatedBy, old.OwnerID, old.CreatedAt
+	sameRepo := strings.EqualFold(p.RepoOwner, old.RepoOwner) && strings.EqualFold(p.Repository, old.Repository) && p.Provider == old.Provider
+	switch {
+	case !p.Pending():
+		p.BoundAt, p.PendingSince = &now, old.PendingSince
+	case sameRepo:
+		p.RepoOwnerID, p.RepositoryID, p.BoundAt, p.PendingSince = old.RepoOwnerID, old.RepositoryID, old.BoundAt, old.PendingSince
+	default:
+		p.PendingSince = now
+	}
+	if err := s.store.UpdatePolicy(ctx, p, now); err != nil {
+		return nil, notFound(err, "There is no trust policy with ID %d.", id)
+	}
+	s.audit(ctx, &AuditEvent{Kind: "policy.update", Outcome: "done", ActorID: user.ID, PolicyID: p.ID, Subject: p.Name,
+		Message: "policy changed; keys it minted were revoked"})
+	return s.policyView(ctx, p)
+}

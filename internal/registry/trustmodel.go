@@ -1,0 +1,92 @@
+package registry
+
+import (
+	"time"
+
+	"github.com/wharf-registry/wharf/internal/trust"
+)
+
+// Role is a user's role in an organisation.
+type Role string
+
+// The roles: admins manage the organisation and its trust policies;
+// members publish its packages.
+const (
+	RoleMember Role = "member"
+	RoleAdmin  Role = "admin"
+)
+
+// Member is a user's membership of an organisation.
+type Member struct {
+	User Account
+	Role Role
+}
+
+// Provenance records where a version pushed with a trusted-publishing key
+// was built: the claims that identify the CI run, never the token itself.
+type Provenance struct {
+	Provider          string `json:"provider"`
+	Issuer            string `json:"issuer"`
+	Repository        string `json:"repository"`
+	RepositoryID      string `json:"repositoryId"`
+	RepositoryOwner   string `json:"repositoryOwner"`
+	RepositoryOwnerID string `json:"repositoryOwnerId"`
+	Workflow          string `json:"workflow,omitempty"`
+	WorkflowRef       string `json:"workflowRef,omitempty"`
+	JobWorkflowRef    string `json:"jobWorkflowRef,omitempty"`
+	CIConfigRefURI    string `json:"ciConfigRefUri,omitempty"`
+	Commit            string `json:"commit"`
+	Ref               string `json:"ref"`
+	RunID             string `json:"runId"`
+	RunAttempt        string `json:"runAttempt,omitempty"`
+	Environment       string `json:"environment,omitempty"`
+	Event             string `json:"event"`
+	RunnerEnvironment string `json:"runnerEnvironment,omitempty"`
+	PolicyID          int64  `json:"policyId"`
+	PolicyName        string `json:"policyName"`
+}
+
+// provenanceOf keeps the claims that identify a build.
+func provenanceOf(c *trust.Claims, p *trust.Policy) *Provenance {
+	runID := c.RunID
+	if runID == "" {
+		runID = c.JobID
+	}
+	return &Provenance{
+		Provider: string(c.Provider), Issuer: c.Issuer, Repository: c.Repository, RepositoryID: c.RepositoryID,
+		RepositoryOwner: c.RepoOwner, RepositoryOwnerID: c.RepoOwnerID, Workflow: c.Workflow,
+		WorkflowRef: c.WorkflowRef, JobWorkflowRef: c.JobWorkflowRef, CIConfigRefURI: c.CIConfigRefURI,
+		Commit: c.SHA, Ref: c.Ref, RunID: runID, RunAttempt: c.RunAttempt, Environment: c.Environment,
+		Event: c.EventName, RunnerEnvironment: c.RunnerEnvironment, PolicyID: p.ID, PolicyName: p.Name,
+	}
+}
+
+// AuditEvent is one entry of the audit log.
+type AuditEvent struct {
+	ID         int64
+	At         time.Time
+	Kind       string // e.g. "token.exchange", "policy.create", "policy.bind", "token.replay"
+	Outcome    string // "accepted", "rejected" or "done"
+	ActorID    int64  // the user acting, 0 when unknown
+	PolicyID   int64
+	Subject    string // what the event is about, e.g. the username or policy name
+	Message    string
+	RemoteAddr string
+	Claims     map[string]any // token claims, never the token
+}
+
+// Mint is what the store needs to create a trusted-publishing key in one
+// transaction with the record of the token that bought it.
+type Mint struct {
+	Issuer, JTI    string
+	TokenExpiry    time.Time // keep the used-token record until then
+	Policy         *trust.Policy
+	Bind           bool // set the policy's IDs from the claims (first use)
+	RepoOwnerID    string
+	RepositoryID   string
+	Key            *APIKey // the key to insert; its ID is set
+	Hash           string
+	BoundAt        time.Time
+	Audit          *AuditEvent
+	BindAuditEvent *AuditEvent
+}

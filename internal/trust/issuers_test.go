@@ -1,0 +1,235 @@
+package trust_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wharf-registry/wharf/internal/trust"
+	"github.com/wharf-registry/wharf/internal/trust/trusttest"
+)
+
+func TestParseIssuers(t *testing.T) {
+	gha := trust.Issuer{URL: trust.GitHubActionsIssuer, Provider: trust.GitHub, Name: "GitHub Actions"}
+	tests := []struct {
+		name    string
+		in      string
+		want    []trust.Issuer
+		wantErr string // a phrase of the error; "" = no error
+	}{
+		{"default", "", []trust.Issuer{gha}, ""},
+		{"blank is default", "  ", []trust.Issuer{gha}, ""},
+		{"github and gitlab", "github=https://token.actions.githubusercontent.com, gitlab=https://gitlab.com,gitlab=https://gitlab.example.com/gitlab", []trust.Issuer{
+			gha,
+			{URL: "https://gitlab.com", Provider: trust.GitLab, Name: "GitLab.com"},
+			{URL: "https://gitlab.example.com/gitlab", Provider: trust.GitLab, Name: "GitLab (gitlab.example.com)"},
+		}, ""},
+		{"bare kinds", "github,GitLab", []trust.Issuer{gha, {URL: "https://gitlab.com", Provider: trust.GitLab, Name: "GitLab.com"}}, ""},
+		{"GitHub Enterprise Server", "github=https://ghe.example.com/_services/token", []trust.Issuer{
+			{URL: "https://ghe.example.com/_services/token", Provider: trust.GitHub, Name: "GitHub Enterprise Server (ghe.example.com)"},
+		}, ""},
+		{"http loopback allowed", "github=http://127.0.0.1:8080,gitlab=http://localhost:9000,github=http://[::1]:1", []trust.Issuer{
+			{URL: "http://127.0.0.1:8080", Provider: trust.GitHub, Name: "GitHub Enterprise Server (127.0.0.1:8080)"},
+			{URL: "http://localhost:9000", Provider: trust.GitLab, Name: "GitLab (localhost:9000)"},
+			{URL: "http://[::1]:1", Provider: trust.GitHub, Name: "GitHub Enterprise Server ([::1]:1)"},
+		}, ""},
+		{"http elsewhere refused", "gitlab=http://gitlab.example.com", nil, `"gitlab=http://gitlab.example.com": the URL "http://gitlab.example.com" must use https`},
+		{"http on a private address refused", "github=http://10.0.0.1/_services/token", nil, "must use https"},
+		{"http on a name that looks loopback refused", "github=http://127.0.0.1.example.com", nil, "must use https"},
+		{"unknown kind", "jenkins=https://ci.example.com", nil, `trusted issuer "jenkins=https://ci.example.com" has an unknown kind "jenkins"`},
+		{"empty entry", "github,,gitlab", nil, "trusted issuer entry 2 is empty"},
+		{"trailing comma", "github,", nil, "trusted issuer entry 2 is empty"},
+		{"duplicate", "github,github=https://token.actions.githubusercontent.com", nil, "repeats the issuer of \"github\""},
+		{"trailing slash", "gitlab=https://gitlab.example.com/", nil, "must not end with a slash"},
+		{"query", "gitlab=https://gitlab.example.com?x=1", nil, "query or fragment"},
+		{"fragment", "gitlab=https://gitlab.example.com#x", nil, "query or fragment"},
+		{"user info", "gitlab=https://u:p@gitlab.example.com", nil, "user info"},
+		{"relative", "gitlab=gitlab.example.com", nil, "must be absolute"},
+		{"other scheme", "gitlab=ftp://gitlab.example.com", nil, "must use https"},
+		{"upper-case scheme", "gitlab=HTTPS://gitlab.example.com", nil, "lower case"},
+		{"unclean path", "github=https://ghe.example.com/a/../_services/token", nil, "unclean"},
+		{"empty URL", "github=", nil, "empty"},
+		{"space inside", "github=https://ghe.example.com/_services/ token", nil, "spaces"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := trust.ParseIssuers(tc.in)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("ParseIssuers(%q) = %v, %v; want an error with %q", tc.in, got, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseIssuers(%q): %v", tc.in, err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("ParseIssuers(%q)\n got %+v\nwant %+v", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidateIssuerURL(t *testing.T) {
+	for _, ok := range []string{trust.GitHubActionsIssuer, trust.GitLabComIssuer, "https://ghe.example.com/_services/token", "http://127.0.0.2:1234", "https://gitlab.example.com:8443"} {
+		if err := trust.ValidateIssuerURL(ok); err != nil {
+			t.Errorf("ValidateIssuerURL(%q): %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "https://", "https:///path", "http://example.com", "https://example.com/", "https://example.com//x", "https://example.com/a%2Fb", "mailto:a@b.c"} {
+		if err := trust.ValidateIssuerURL(bad); err == nil {
+			t.Errorf("ValidateIssuerURL(%q) accepted", bad)
+		}
+	}
+}
+
+func TestVerifyKeyRotation(t *testing.T) {
+	e := newEnv(t, trust.GitHub)
+	old := e.iss.Token(e.github())
+	e.mustVerify(t, old)
+	if n := e.iss.JWKSFetches(); n != 1 {
+		t.Fatalf("JWKS fetches after the first token = %d, want 1", n)
+	}
+	kid := e.iss.Rotate()
+	e.mustVerify(t, e.iss.Token(e.github()))
+	if n := e.iss.JWKSFetches(); n != 2 {
+		t.Errorf("JWKS fetches after a token with new kid %s = %d, want 2", kid, n)
+	}
+	e.mustVerify(t, old) // the old key is still published and cached
+	e.mustVerify(t, e.iss.TokenWith(trusttest.SignOptions{SignWith: "k1"}, e.github()))
+	if n := e.iss.JWKSFetches(); n != 2 {
+		t.Errorf("JWKS fetches = %d, want still 2", n)
+	}
+
+	// A second rotation within the cool-down is not seen until it passes.
+	e.iss.Rotate()
+	tok := e.iss.Token(e.github())
+	_, err := e.verify(t, tok)
+	wantReject(t, err, "The JSON web token has an invalid signature.")
+	if n := e.iss.JWKSFetches(); n != 2 {
+		t.Errorf("JWKS fetches within the cool-down = %d, want 2", n)
+	}
+	e.clock.advance(time.Minute)
+	e.mustVerify(t, tok)
+	if n := e.iss.JWKSFetches(); n != 3 {
+		t.Errorf("JWKS fetches after the cool-down = %d, want 3", n)
+	}
+}
+
+func TestVerifyUnknownKidSpray(t *testing.T) {
+	e := newEnv(t, trust.GitHub)
+	e.mustVerify(t, e.iss.Token(e.github()))
+	before := e.iss.JWKSFetches()
+	for i := range 20 {
+		_, err := e.verify(t, e.iss.TokenWith(trusttest.SignOptions{KID: fmt.Sprintf("random-%d-%s", i, trusttest.JTI())}, e.github()))
+		wantReject(t, err, "The JSON web token has an invalid signature.")
+	}
+	if extra := e.iss.JWKSFetches() - before; extra > 1 {
+		t.Errorf("20 unknown kids caused %d JWKS fetches within the cool-down, want at most 1", extra)
+	}
+	// A bad signature under a known kid never refetches.
+	e.clock.advance(time.Hour)
+	before = e.iss.JWKSFetches()
+	for range 5 {
+		_, err := e.verify(t, e.iss.TokenWith(trusttest.SignOptions{Tamper: map[string]any{"repository": "evil/x"}}, e.github()))
+		wantReject(t, err, "The JSON web token has an invalid signature.")
+	}
+	if n := e.iss.JWKSFetches(); n != before {
+		t.Errorf("tampered tokens with a known kid caused %d JWKS fetches", n-before)
+	}
+	// Valid tokens still pass during and after the spray.
+	e.mustVerify(t, e.iss.Token(e.github()))
+}
+
+func TestVerifyWarmCacheNoNetwork(t *testing.T) {
+	e := newEnv(t, trust.GitHub)
+	e.mustVerify(t, e.iss.Token(e.github()))
+	d, j := e.iss.Discoveries(), e.iss.JWKSFetches()
+	if d != 1 || j != 1 {
+		t.Fatalf("cold start: %d discoveries, %d JWKS fetches; want 1, 1", d, j)
+	}
+	for range 100 {
+		e.mustVerify(t, e.iss.Token(e.github()))
+	}
+	if e.iss.Discoveries() != d || e.iss.JWKSFetches() != j {
+		t.Errorf("100 warm verifications: %d discoveries, %d JWKS fetches; want none", e.iss.Discoveries()-d, e.iss.JWKSFetches()-j)
+	}
+}
+
+func TestVerifyConcurrentColdStart(t *testing.T) {
+	e := newEnv(t, trust.GitHub)
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for range 16 {
+		tok := e.iss.Token(e.github())
+		wg.Go(func() {
+			if _, err := e.v.Verify(context.Background(), tok); err != nil {
+				failed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if failed.Load() != 0 || e.iss.Discoveries() != 1 || e.iss.JWKSFetches() != 1 {
+		t.Errorf("%d failed; %d discoveries, %d JWKS fetches; want 0, 1, 1", failed.Load(), e.iss.Discoveries(), e.iss.JWKSFetches())
+	}
+}
+
+func TestVerifyIssuerUnreachable(t *testing.T) {
+	var hits atomic.Int32
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Error(w, "down for maintenance", http.StatusBadGateway)
+	}))
+	defer down.Close()
+	iss := trusttest.NewIssuer(t)
+	c := &clock{t: time.Now()}
+	v, err := trust.NewVerifier(trust.VerifierOptions{
+		Issuers: []trust.Issuer{{URL: down.URL, Provider: trust.GitHub}}, Audience: audience, Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test issuer signs, but the verifier discovers from the down one.
+	tok := iss.Token(trusttest.GitHubClaims(down.URL, audience, c.now()))
+	for range 3 {
+		_, err = v.Verify(context.Background(), tok)
+		var ve *trust.VerifyError
+		if !errors.As(err, &ve) || ve.Status != http.StatusServiceUnavailable || ve.Err == nil {
+			t.Fatalf("Verify = %v, want a 503 VerifyError with a cause", err)
+		}
+	}
+	if n := hits.Load(); n != 1 {
+		t.Errorf("3 tokens within the cool-down hit the down issuer %d times, want 1", n)
+	}
+	c.advance(time.Minute)
+	v.Verify(context.Background(), tok)
+	if n := hits.Load(); n != 2 {
+		t.Errorf("after the cool-down: %d hits, want 2", n)
+	}
+}
+
+func TestVerifyDiscoveryIssuerMismatch(t *testing.T) {
+	// A discovery document naming another issuer is refused (go-oidc).
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(map[string]any{"issuer": "https://elsewhere.example.com", "jwks_uri": "https://elsewhere.example.com/jwks"})
+	}))
+	defer srv.Close()
+	iss := trusttest.NewIssuer(t)
+	v, err := trust.NewVerifier(trust.VerifierOptions{Issuers: []trust.Issuer{{URL: srv.URL, Provider: trust.GitHub}}, Audience: audience})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = v.Verify(context.Background(), iss.Token(trusttest.GitHubClaims(srv.URL, audience, time.Now())))
+	var ve *trust.VerifyError
+	if !errors.As(err, &ve) || ve.Status != http.StatusServiceUnavailable {
+		t.Fatalf("Verify = %v, want 503", err)
+	}
+}
