@@ -77,16 +77,7 @@ func (s *Server) getRegistrationPage(c echo.Context) error {
 
 // getRegistrationLeaf serves the registration leaf of one version.
 func (s *Server) getRegistrationLeaf(c echo.Context) error {
-	leaf := c.Param("leaf")
-	if !strings.HasSuffix(strings.ToLower(leaf), ".json") {
-		return notFoundf("Registration leaves end in .json.")
-	}
-	p, v, err := s.reg.Version(c.Request().Context(), c.Param("id"), leaf[:len(leaf)-5])
-	if err != nil {
-		return err
-	}
-	lower, lv := strings.ToLower(p.Name), v.Version.Lower()
-	d, err := s.docs.get("leaf/"+lower+"/"+lv, p.Revision, p.UpdatedAt, func() (any, error) {
+	return s.serveVersionDoc(c, "leaf", func(p *registry.Package, v *registry.PackageVersion, lower, lv string) (any, error) {
 		return nuget.RegistrationLeafDocument{
 			ID:             s.urls.RegistrationLeaf(lower, lv),
 			Type:           []string{"Package", "http://schema.nuget.org/catalog#Permalink"},
@@ -97,25 +88,28 @@ func (s *Server) getRegistrationLeaf(c echo.Context) error {
 			Registration:   s.urls.RegistrationIndex(lower),
 		}, nil
 	})
-	if err != nil {
-		return err
-	}
-	return serveDoc(c, d, 60)
 }
 
 // getCatalogEntry serves the catalog entry that registration leaves link to.
 func (s *Server) getCatalogEntry(c echo.Context) error {
+	return s.serveVersionDoc(c, "catalog", func(p *registry.Package, v *registry.PackageVersion, _, _ string) (any, error) {
+		return s.catalogEntry(p, v), nil
+	})
+}
+
+// serveVersionDoc serves a per-version document whose URL ends in
+// /{id}/{version}.json, rendered by build and cached per package revision.
+func (s *Server) serveVersionDoc(c echo.Context, kind string, build func(p *registry.Package, v *registry.PackageVersion, lowerID, lowerVersion string) (any, error)) error {
 	leaf := c.Param("leaf")
 	if !strings.HasSuffix(strings.ToLower(leaf), ".json") {
-		return notFoundf("Catalog entries end in .json.")
+		return notFoundf("There is nothing at %s: these documents end in .json.", c.Request().URL.Path)
 	}
 	p, v, err := s.reg.Version(c.Request().Context(), c.Param("id"), leaf[:len(leaf)-5])
 	if err != nil {
 		return err
 	}
-	d, err := s.docs.get("catalog/"+strings.ToLower(p.Name)+"/"+v.Version.Lower(), p.Revision, p.UpdatedAt, func() (any, error) {
-		return s.catalogEntry(p, v), nil
-	})
+	lower, lv := strings.ToLower(p.Name), v.Version.Lower()
+	d, err := s.docs.get(kind+"/"+lower+"/"+lv, p.Revision, p.UpdatedAt, func() (any, error) { return build(p, v, lower, lv) })
 	if err != nil {
 		return err
 	}
@@ -230,23 +224,10 @@ type provenanceDoc struct {
 // getProvenance serves where a version was built, for versions pushed by
 // trusted publishing (404 for others).
 func (s *Server) getProvenance(c echo.Context) error {
-	leaf := c.Param("leaf")
-	if !strings.HasSuffix(strings.ToLower(leaf), ".json") {
-		return notFoundf("Provenance documents end in .json.")
-	}
-	p, v, err := s.reg.Version(c.Request().Context(), c.Param("id"), leaf[:len(leaf)-5])
-	if err != nil {
-		return err
-	}
-	if v.Provenance == nil {
-		return notFoundf("%s %s was not published by trusted publishing, so it has no provenance.", p.Name, v.Version)
-	}
-	lower, lv := strings.ToLower(p.Name), v.Version.Lower()
-	d, err := s.docs.get("provenance/"+lower+"/"+lv, p.Revision, p.UpdatedAt, func() (any, error) {
+	return s.serveVersionDoc(c, "provenance", func(p *registry.Package, v *registry.PackageVersion, lower, lv string) (any, error) {
+		if v.Provenance == nil {
+			return nil, notFoundf("%s %s was not published by trusted publishing, so it has no provenance.", p.Name, v.Version)
+		}
 		return provenanceDoc{URL: s.urls.Provenance(lower, lv), Provenance: v.Provenance}, nil
 	})
-	if err != nil {
-		return err
-	}
-	return serveDoc(c, d, 300)
 }

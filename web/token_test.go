@@ -395,3 +395,59 @@ func TestEditingAPolicyRevokesItsKeys(t *testing.T) {
 		t.Error("another user edited alice's policy")
 	}
 }
+
+// TestExchangeRefusesBadTokens checks that each kind of bad token reaches
+// the action as a 401 with nuget.org's sentence (the verifier's own tests
+// cover the cases in depth).
+func TestExchangeRefusesBadTokens(t *testing.T) {
+	f := newTPFeed(t, -1)
+	f.policy(registry.NewPolicy{User: "alice", Repository: "contoso/sdk", Workflow: "release.yml"})
+	with := func(kv ...any) map[string]any {
+		c := f.claims()
+		for i := 0; i < len(kv); i += 2 {
+			if kv[i+1] == nil {
+				delete(c, kv[i].(string))
+			} else {
+				c[kv[i].(string)] = kv[i+1]
+			}
+		}
+		return c
+	}
+	now := f.clock.now().Unix()
+	tests := []struct {
+		name, token, msg string
+	}{
+		{"expired", f.iss.Token(with("exp", now-600, "iat", now-900, "nbf", now-900)), "The JSON web token has expired."},
+		{"not yet valid", f.iss.Token(with("nbf", now+600, "iat", now)), "The JSON web token is not yet valid."},
+		{"wrong audience", f.iss.Token(with("aud", "https://nuget.org")), "The JSON web token has an incorrect audience."},
+		{"two audiences", f.iss.Token(with("aud", []string{f.audience, "https://other"})), "The JSON web token must have exactly one aud claim value."},
+		{"unknown issuer", f.iss.Token(with("iss", "https://token.example.com")), "The JSON web token iss claim is not supported."},
+		{"alg none", f.iss.TokenWith(trusttest.SignOptions{Alg: "none"}, f.claims()), "The JSON web token has an invalid signature."},
+		{"HS256 with the public key", f.iss.TokenWith(trusttest.SignOptions{Alg: "HS256"}, f.claims()), "The JSON web token has an invalid signature."},
+		{"unknown kid", f.iss.TokenWith(trusttest.SignOptions{KID: "never-published"}, f.claims()), "The JSON web token has an invalid signature."},
+		{"tampered payload", f.iss.TokenWith(trusttest.SignOptions{Tamper: map[string]any{"repository": "contoso/other"}}, f.claims()), "The JSON web token has an invalid signature."},
+		{"no jti", f.iss.Token(with("jti", nil)), "The JSON web token must have a jti claim."},
+		{"not a JWT", "not-a-token", "not a valid JSON web token"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, out := f.exchange(tc.token, "alice")
+			if res.StatusCode != http.StatusUnauthorized || !strings.Contains(out["error"], tc.msg) {
+				t.Errorf("%s %v, want 401 with %q", res.Status, out, tc.msg)
+			}
+		})
+	}
+	events, err := f.reg.AuditLog(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rejected := 0
+	for _, e := range events {
+		if e.Kind == "token.exchange" && e.Outcome == "rejected" {
+			rejected++
+		}
+	}
+	if rejected != len(tests) {
+		t.Errorf("audit log has %d rejected exchanges, want %d", rejected, len(tests))
+	}
+}

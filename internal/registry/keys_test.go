@@ -15,9 +15,8 @@ import (
 	"github.com/wharf-registry/wharf/internal/storage/fs"
 )
 
-// newService returns a service over SQLite and the fs store in a temp dir,
-// with a clock the test moves.
-func newService(t *testing.T) (*registry.Service, *time.Time) {
+// openStores opens SQLite and the fs store in a temp dir.
+func openStores(t *testing.T) (*db.DB, *fs.Store) {
 	t.Helper()
 	dir := t.TempDir()
 	d, err := db.OpenSQLite(context.Background(), filepath.Join(dir, "wharf.db"))
@@ -29,6 +28,14 @@ func newService(t *testing.T) (*registry.Service, *time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return d, blobs
+}
+
+// newService returns a service over SQLite and the fs store in a temp dir,
+// with a clock the test moves.
+func newService(t *testing.T) (*registry.Service, *time.Time) {
+	t.Helper()
+	d, blobs := openStores(t)
 	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	s, err := registry.New(d, blobs, registry.Options{Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

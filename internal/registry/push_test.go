@@ -6,13 +6,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/wharf-registry/wharf/internal/db"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/storage"
@@ -36,16 +34,7 @@ func (f *faultyBlobs) Put(ctx context.Context, key string, r io.Reader, size int
 
 func pushSetup(t *testing.T, failAt int32) (*registry.Service, *registry.APIKey, *faultyBlobs) {
 	t.Helper()
-	dir := t.TempDir()
-	d, err := db.OpenSQLite(context.Background(), filepath.Join(dir, "wharf.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	store, err := fs.New(filepath.Join(dir, "packages"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, store := openStores(t)
 	blobs := &faultyBlobs{Store: store, failAt: failAt}
 	s, err := registry.New(d, blobs, registry.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
