@@ -17,7 +17,10 @@ import (
 // and in X-NuGet-Warning, which the clients print as a warning.
 type nugetClientError struct{ err error }
 
+// Error returns the wrapped error's text.
 func (e *nugetClientError) Error() string { return e.err.Error() }
+
+// Unwrap exposes the wrapped error to errors.Is and errors.As.
 func (e *nugetClientError) Unwrap() error { return e.err }
 
 func clientError(err error) error { return &nugetClientError{err: err} }

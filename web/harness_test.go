@@ -56,6 +56,13 @@ func newFeed(t *testing.T) *feed {
 
 func newFeedWith(t testing.TB, o registry.Options) *feed {
 	t.Helper()
+	return newFeedBehind(t, o, nil)
+}
+
+// newFeedBehind is newFeedWith for a server that trusts the given proxies'
+// X-Forwarded-For.
+func newFeedBehind(t testing.TB, o registry.Options, proxies []*net.IPNet) *feed {
+	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
 	d, err := db.OpenSQLite(ctx, filepath.Join(dir, "wharf.db"))
@@ -83,7 +90,7 @@ func newFeedWith(t testing.TB, o registry.Options) *feed {
 	base := "http://" + ln.Addr().String()
 	tmp := filepath.Join(dir, "tmp")
 	os.MkdirAll(tmp, 0o750)
-	s, err := web.NewServer(web.ServerConfig{Registry: reg, BaseURL: base, TempDir: tmp, Logger: o.Logger})
+	s, err := web.NewServer(web.ServerConfig{Registry: reg, BaseURL: base, TempDir: tmp, Logger: o.Logger, TrustedProxies: proxies})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -24,6 +25,9 @@ type ServerConfig struct {
 	Logger         *slog.Logger  // default slog.Default()
 	RequestTimeout time.Duration // bound on ordinary requests (default 60s)
 	UploadTimeout  time.Duration // bound on a push, body included (default 30m)
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client; without them the connection's address is the client's.
+	TrustedProxies []*net.IPNet
 }
 
 // Server serves the feed.
@@ -67,9 +71,17 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	// Client addresses come from the connection, never from headers a
-	// client can forge (rate limits and the audit log use them).
+	// Client addresses come from the connection, or from X-Forwarded-For
+	// only as far as the configured proxies vouch for it: rate limits and
+	// the audit log use them, so a client must not choose its own.
 	e.IPExtractor = echo.ExtractIPDirect()
+	if len(cfg.TrustedProxies) > 0 {
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range cfg.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
 	s.echo = e
 	s.routes(e)
 	return s, nil

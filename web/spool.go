@@ -24,6 +24,7 @@ type limitReader struct {
 	n int64
 }
 
+// Read reads up to the limit and fails with errBodyTooLarge beyond it.
 func (l *limitReader) Read(p []byte) (int, error) {
 	if l.n <= 0 {
 		// Probe for one more byte to tell "exactly the limit" from "more".

@@ -54,9 +54,13 @@ func (a *app) serve(ctx context.Context) error {
 			a.log.Info("removed orphaned package files left by interrupted pushes", "files", n)
 		}
 	}()
+	proxies, err := cfg.ProxyRanges()
+	if err != nil {
+		return err
+	}
 	srv, err := web.NewServer(web.ServerConfig{
 		Registry: a.reg, BaseURL: cfg.BaseURL, TempDir: cfg.TempDir(), Logger: a.log,
-		RequestTimeout: cfg.RequestTimeout.D(), UploadTimeout: cfg.UploadTimeout.D(),
+		RequestTimeout: cfg.RequestTimeout.D(), UploadTimeout: cfg.UploadTimeout.D(), TrustedProxies: proxies,
 	})
 	if err != nil {
 		return err

@@ -57,9 +57,13 @@ type Config struct {
 	// BannedEvents are GitHub events whose tokens never match, comma
 	// separated (WHARF_BANNED_EVENTS); default pull_request_target.
 	BannedEvents string `toml:"banned_events"`
-	// ExchangesPerMinute bounds token exchanges per username and per client
-	// address (WHARF_EXCHANGES_PER_MINUTE).
+	// ExchangesPerMinute bounds token exchanges per client address and per
+	// verified repository (WHARF_EXCHANGES_PER_MINUTE).
 	ExchangesPerMinute int `toml:"exchanges_per_minute"`
+	// TrustedProxies lists the CIDR ranges of reverse proxies whose
+	// X-Forwarded-For is believed (WHARF_TRUSTED_PROXIES); empty: the
+	// connection's address is the client's.
+	TrustedProxies string `toml:"trusted_proxies"`
 }
 
 // Default returns the embedded defaults: SQLite and a package folder under
@@ -106,6 +110,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"WHARF_LISTEN": &c.Listen, "WHARF_DATA": &c.DataDir, "WHARF_BASE_URL": &c.BaseURL,
 		"WHARF_LOG_FORMAT": &c.LogFormat, "WHARF_LOG_LEVEL": &c.LogLevel,
 		"WHARF_TRUSTED_ISSUERS": &c.TrustedIssuers, "WHARF_OIDC_AUDIENCE": &c.Audience, "WHARF_BANNED_EVENTS": &c.BannedEvents,
+		"WHARF_TRUSTED_PROXIES": &c.TrustedProxies,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -171,6 +176,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ExchangesPerMinute < 0 {
 		errs = append(errs, errors.New("exchanges_per_minute: must be 0 (no limit) or more"))
+	}
+	if _, err := c.ProxyRanges(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log_format: %q must be text or json", c.LogFormat))
@@ -269,3 +277,19 @@ func (d *Duration) Type() string { return "duration" }
 
 // D returns the time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// ProxyRanges parses TrustedProxies.
+func (c Config) ProxyRanges() ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, s := range strings.Split(c.TrustedProxies, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		_, n, err := net.ParseCIDR(s)
+		if err != nil {
+			return nil, fmt.Errorf("trusted_proxies: %q is not a CIDR range such as 10.0.0.0/8", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}

@@ -18,6 +18,7 @@ type accountRow struct {
 	CreatedAt time.Time
 }
 
+// TableName names the table gorm uses.
 func (accountRow) TableName() string { return "accounts" }
 
 type apiKeyRow struct {
@@ -36,6 +37,7 @@ type apiKeyRow struct {
 	Provenance  string
 }
 
+// TableName names the table gorm uses.
 func (apiKeyRow) TableName() string { return "api_keys" }
 
 type packageRow struct {
@@ -48,6 +50,7 @@ type packageRow struct {
 	UpdatedAt      time.Time
 }
 
+// TableName names the table gorm uses.
 func (packageRow) TableName() string { return "packages" }
 
 type packageOwnerRow struct {
@@ -56,6 +59,7 @@ type packageOwnerRow struct {
 	CreatedAt time.Time
 }
 
+// TableName names the table gorm uses.
 func (packageOwnerRow) TableName() string { return "package_owners" }
 
 type packageVersionRow struct {
@@ -78,6 +82,7 @@ type packageVersionRow struct {
 	Provenance      string
 }
 
+// TableName names the table gorm uses.
 func (packageVersionRow) TableName() string { return "package_versions" }
 
 func nullTime(t *time.Time) sql.NullTime {
@@ -102,6 +107,7 @@ type membershipRow struct {
 	CreatedAt time.Time
 }
 
+// TableName names the table gorm uses.
 func (membershipRow) TableName() string { return "memberships" }
 
 type policyRow struct {
@@ -124,8 +130,10 @@ type policyRow struct {
 	CreatedAt        time.Time
 	PendingSince     time.Time
 	BoundAt          sql.NullTime
+	Revision         int64
 }
 
+// TableName names the table gorm uses.
 func (policyRow) TableName() string { return "trust_policies" }
 
 type usedTokenRow struct {
@@ -134,6 +142,7 @@ type usedTokenRow struct {
 	ExpiresAt time.Time
 }
 
+// TableName names the table gorm uses.
 func (usedTokenRow) TableName() string { return "used_tokens" }
 
 type auditRow struct {
@@ -149,6 +158,7 @@ type auditRow struct {
 	Claims     string
 }
 
+// TableName names the table gorm uses.
 func (auditRow) TableName() string { return "audit_events" }
 
 func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }

@@ -80,7 +80,7 @@ func policyRowOf(p *trust.Policy) policyRow {
 		RepoOwner: p.RepoOwner, Repository: p.Repository, RepoOwnerID: p.RepoOwnerID, RepositoryID: p.RepositoryID,
 		Workflow: p.Workflow, ReusableWorkflow: p.ReusableWorkflow, Environment: p.Environment, Ref: p.Ref,
 		CIConfigPath: p.CIConfigPath, Globs: strings.Join(p.Globs, "\n"), CreatedAt: p.CreatedAt.UTC(),
-		PendingSince: p.PendingSince.UTC(), BoundAt: nullTime(p.BoundAt),
+		PendingSince: p.PendingSince.UTC(), BoundAt: nullTime(p.BoundAt), Revision: p.Revision,
 	}
 }
 
@@ -90,6 +90,7 @@ func (r *policyRow) policy() trust.Policy {
 		RepoOwner: r.RepoOwner, Repository: r.Repository, RepoOwnerID: r.RepoOwnerID, RepositoryID: r.RepositoryID,
 		Workflow: r.Workflow, ReusableWorkflow: r.ReusableWorkflow, Environment: r.Environment, Ref: r.Ref,
 		CIConfigPath: r.CIConfigPath, CreatedAt: r.CreatedAt, PendingSince: r.PendingSince, BoundAt: timePtr(r.BoundAt),
+		Revision: r.Revision,
 	}
 	if r.Globs != "" {
 		p.Globs = strings.Split(r.Globs, "\n")
@@ -108,17 +109,27 @@ func (d *DB) CreatePolicy(ctx context.Context, p *trust.Policy) error {
 	return nil
 }
 
-// UpdatePolicy replaces a policy and revokes the keys it minted.
+// UpdatePolicy replaces a policy and revokes the keys it minted. It only
+// applies to the revision the caller read, and only while the binding is
+// still what the caller read, so a concurrent edit or first-use binding is
+// never overwritten (ErrConflict).
 func (d *DB) UpdatePolicy(ctx context.Context, p *trust.Policy, at time.Time) error {
 	row := policyRowOf(p)
+	row.Revision = p.Revision + 1
 	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&policyRow{}).Where("id = ?", p.ID).Select("*").Omit("id", "created_at", "created_by").Updates(&row)
+		var cur policyRow
+		if err := tx.Take(&cur, p.ID).Error; err != nil {
+			return mapErr(err)
+		}
+		res := tx.Model(&policyRow{}).Where("id = ? AND revision = ?", p.ID, p.Revision).
+			Select("*").Omit("id", "created_at", "created_by").Updates(&row)
 		if res.Error != nil {
 			return mapErr(res.Error)
 		}
 		if res.RowsAffected == 0 {
-			return registry.ErrNotFound
+			return registry.ErrConflict
 		}
+		p.Revision = row.Revision
 		return revokePolicyKeys(tx, p.ID, at)
 	})
 }
@@ -191,9 +202,19 @@ func (d *DB) MintTrustedKey(ctx context.Context, m *registry.Mint) error {
 			}
 			return err
 		}
+		// Mint only from the policy as it was matched: an edit or delete
+		// committed since then must not be bypassed by this key.
+		var cur policyRow
+		err := tx.Take(&cur, m.Policy.ID).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) || err == nil && cur.Revision != m.Policy.Revision {
+			return registry.ErrForbidden
+		}
+		if err != nil {
+			return err
+		}
 		if m.Bind {
 			res := tx.Model(&policyRow{}).Where("id = ? AND repo_owner_id = '' AND repository_id = ''", m.Policy.ID).
-				Updates(map[string]any{"repo_owner_id": m.RepoOwnerID, "repository_id": m.RepositoryID, "bound_at": m.BoundAt.UTC()})
+				Updates(map[string]any{"repo_owner_id": m.RepoOwnerID, "repository_id": m.RepositoryID, "bound_at": m.BoundAt.UTC(), "revision": gorm.Expr("revision + 1")})
 			if res.Error != nil {
 				return res.Error
 			}

@@ -58,7 +58,12 @@ func (c *catalog) get(ctx context.Context, lowerID string) (*entry, error) {
 }
 
 // refresh reloads one package from the store and replaces its snapshot.
+// After a write, callers use reload instead, which never joins a load that
+// started before the write committed.
 func (c *catalog) refresh(ctx context.Context, lowerID string) (*entry, error) {
+	// The load is shared by every waiter, so one caller going away must
+	// not fail it for the others.
+	ctx = context.WithoutCancel(ctx)
 	v, err, _ := c.group.Do(lowerID, func() (any, error) {
 		p, err := c.store.Package(ctx, lowerID)
 		e := &entry{}
@@ -72,16 +77,28 @@ func (c *catalog) refresh(ctx context.Context, lowerID string) (*entry, error) {
 			e.doc = newSearchDoc(p)
 		}
 		c.mu.Lock()
+		defer c.mu.Unlock()
+		// A load that started earlier may finish later: never replace a
+		// newer snapshot with an older one (packages are never deleted).
+		if cur, ok := c.pkgs[lowerID]; ok && cur.pkg != nil && (e.pkg == nil || cur.pkg.Revision > e.pkg.Revision) {
+			return cur, nil
+		}
 		c.pkgs[lowerID] = e
 		c.sorted = nil
 		c.gen.Add(1)
-		c.mu.Unlock()
 		return e, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return v.(*entry), nil
+}
+
+// reload is refresh for a package this process just changed: it starts a
+// fresh load rather than sharing one that may predate the change.
+func (c *catalog) reload(ctx context.Context, lowerID string) (*entry, error) {
+	c.group.Forget(lowerID)
+	return c.refresh(ctx, lowerID)
 }
 
 // all returns every present package, sorted by lowercased ID, loading the
@@ -151,7 +168,11 @@ func (c *catalog) sync(ctx context.Context) error {
 		}
 		c.mu.Lock()
 		if !c.synced {
+			// Whatever was cached before the first sync may predate cur:
+			// start over from this revision.
 			c.rev, c.synced = cur, true
+			c.pkgs, c.complete, c.sorted = map[string]*entry{}, false, nil
+			c.gen.Add(1)
 		}
 		c.mu.Unlock()
 		return nil
@@ -166,7 +187,7 @@ func (c *catalog) sync(ctx context.Context) error {
 		complete := c.complete
 		c.mu.RUnlock()
 		if cached || complete {
-			if _, err := c.refresh(ctx, id); err != nil {
+			if _, err := c.reload(ctx, id); err != nil {
 				return err
 			}
 		}

@@ -41,13 +41,20 @@ type ExchangeResult struct {
 // key scoped to the policy's package owner and globs. The token is usable
 // once. Errors: ErrUnauthenticated (bad token, no match, replay, expired
 // pending policy), ErrInvalid (the creator lost the right to publish for
-// the owner), ErrRateLimited, ErrUnavailable (trusted publishing is off).
+// the owner; a malformed username), ErrRateLimited (per client address,
+// then per verified repository), ErrUnavailable (trusted publishing is off).
 func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeResult, error) {
 	if s.verifier == nil {
 		return nil, errorf(ErrUnavailable, "Trusted publishing is not configured on this server.")
 	}
-	if err := s.limiter.allow(s.now(), "user:"+strings.ToLower(req.Username), "addr:"+req.RemoteAddr); err != nil {
-		s.audit(ctx, &AuditEvent{Kind: "token.exchange", Outcome: "rejected", Subject: req.Username, Message: "rate limited", RemoteAddr: req.RemoteAddr})
+	if !accountName.MatchString(req.Username) {
+		return nil, errorf(ErrInvalid, "The username must be the name of a user or organisation on this server (letters, digits, '.', '_' or '-', at most 64).")
+	}
+	// Before the token is verified only the client's address is counted:
+	// a name the caller chooses must not let anyone exhaust another
+	// owner's budget.
+	if err := s.limiter.allow(s.now(), "addr:"+req.RemoteAddr); err != nil {
+		s.log.Warn("token exchanges rate limited", "addr", req.RemoteAddr)
 		return nil, err
 	}
 	reject := func(claims *trust.Claims, policyID int64, err error) error {
@@ -74,6 +81,11 @@ func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeR
 			return nil, reject(nil, 0, &Error{Kind: kind, Message: ve.Msg})
 		}
 		return nil, reject(nil, 0, fmt.Errorf("verify token: %w", err))
+	}
+	// After it, the verified repository identity is counted too.
+	if err := s.limiter.allow(s.now(), "repo:"+claims.Issuer+"#"+claims.RepositoryID); err != nil {
+		s.log.Warn("token exchanges rate limited", "repository", claims.Repository)
+		return nil, err
 	}
 	policy, match, err := s.matchPolicy(ctx, req.Username, claims)
 	if err != nil {

@@ -107,7 +107,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*APIKey, err
 
 // ExpiryWarning returns a sentence warning that k expires soon, or "".
 func (s *Service) ExpiryWarning(k *APIKey) string {
-	if k.ExpiresAt == nil {
+	if k.ExpiresAt == nil || k.PolicyID != nil { // trusted-publishing keys are short-lived by design
 		return ""
 	}
 	left := k.ExpiresAt.Sub(s.now())

@@ -24,7 +24,7 @@ func (s *Service) AddOwner(ctx context.Context, id, account string) error {
 	if err := s.store.SetOwner(ctx, strings.ToLower(p.Name), a.ID, true, s.now()); err != nil {
 		return fmt.Errorf("add owner %s to %s: %w", a.Name, p.Name, err)
 	}
-	_, err = s.cat.refresh(ctx, strings.ToLower(p.Name))
+	_, err = s.cat.reload(ctx, strings.ToLower(p.Name))
 	return err
 }
 
@@ -44,12 +44,12 @@ func (s *Service) RemoveOwner(ctx context.Context, id, account string) error {
 	if err := s.store.SetOwner(ctx, strings.ToLower(p.Name), a.ID, false, s.now()); err != nil {
 		return fmt.Errorf("remove owner %s from %s: %w", a.Name, p.Name, err)
 	}
-	_, err = s.cat.refresh(ctx, strings.ToLower(p.Name))
+	_, err = s.cat.reload(ctx, strings.ToLower(p.Name))
 	return err
 }
 
 func (s *Service) packageAndAccount(ctx context.Context, id, account string) (*Package, *Account, error) {
-	if _, err := s.cat.refresh(ctx, strings.ToLower(id)); err != nil {
+	if _, err := s.cat.reload(ctx, strings.ToLower(id)); err != nil {
 		return nil, nil, err
 	}
 	p, err := s.Package(ctx, id)

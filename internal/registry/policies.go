@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -219,7 +220,7 @@ func (s *Service) RenewPolicy(ctx context.Context, userName string, id int64) (*
 	}
 	p.PendingSince = s.now()
 	if err := s.store.UpdatePolicy(ctx, p, s.now()); err != nil {
-		return nil, err
+		return nil, policyChanged(err, id)
 	}
 	s.audit(ctx, &AuditEvent{Kind: "policy.renew", Outcome: "done", ActorID: user.ID, PolicyID: p.ID, Subject: p.Name})
 	return s.policyView(ctx, p)
@@ -294,8 +295,9 @@ func (s *Service) UpdatePolicy(ctx context.Context, userName string, id int64, r
 		return nil, err
 	}
 	now := s.now()
-	p.ID, p.CreatedBy, p.OwnerID, p.CreatedAt = old.ID, old.CreatedBy, old.OwnerID, old.CreatedAt
-	sameRepo := strings.EqualFold(p.RepoOwner, old.RepoOwner) && strings.EqualFold(p.Repository, old.Repository) && p.Provider == old.Provider
+	p.ID, p.CreatedBy, p.OwnerID, p.CreatedAt, p.Revision = old.ID, old.CreatedBy, old.OwnerID, old.CreatedAt, old.Revision
+	sameRepo := strings.EqualFold(p.RepoOwner, old.RepoOwner) && strings.EqualFold(p.Repository, old.Repository) &&
+		p.Provider == old.Provider && p.Issuer == old.Issuer
 	switch {
 	case !p.Pending():
 		p.BoundAt, p.PendingSince = &now, old.PendingSince
@@ -305,9 +307,17 @@ func (s *Service) UpdatePolicy(ctx context.Context, userName string, id int64, r
 		p.PendingSince = now
 	}
 	if err := s.store.UpdatePolicy(ctx, p, now); err != nil {
-		return nil, notFound(err, "There is no trust policy with ID %d.", id)
+		return nil, policyChanged(err, id)
 	}
 	s.audit(ctx, &AuditEvent{Kind: "policy.update", Outcome: "done", ActorID: user.ID, PolicyID: p.ID, Subject: p.Name,
 		Message: "policy changed; keys it minted were revoked"})
 	return s.policyView(ctx, p)
+}
+
+// policyChanged explains a store error of a policy update.
+func policyChanged(err error, id int64) error {
+	if errors.Is(err, ErrConflict) {
+		return errorf(ErrConflict, "Trust policy %d changed meanwhile (perhaps its first use just bound it); reload it and try again.", id)
+	}
+	return notFound(err, "There is no trust policy with ID %d.", id)
 }

@@ -120,14 +120,14 @@ func (s *Service) SetListed(ctx context.Context, key *APIKey, id, version string
 	if err := s.store.SetListed(ctx, lowerID, pv.Version.Lower(), listed, s.now()); err != nil {
 		return notFound(err, "There is no version '%s' of '%s' on this feed.", version, p.Name)
 	}
-	_, err = s.cat.refresh(ctx, lowerID)
+	_, err = s.cat.reload(ctx, lowerID)
 	return err
 }
 
 // freshVersion is Version read through to the store, for changes that must
 // not act on a stale snapshot.
 func (s *Service) freshVersion(ctx context.Context, id, version string) (*Package, *PackageVersion, error) {
-	if _, err := s.cat.refresh(ctx, strings.ToLower(id)); err != nil {
+	if _, err := s.cat.reload(ctx, strings.ToLower(id)); err != nil {
 		return nil, nil, err
 	}
 	return s.Version(ctx, id, version)

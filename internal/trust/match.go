@@ -59,6 +59,7 @@ type MatchError struct {
 	Msg     string
 }
 
+// Error returns the sentence (specific errors) or the logged reason.
 func (e *MatchError) Error() string {
 	if e.Specific {
 		return e.Msg

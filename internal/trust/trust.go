@@ -85,6 +85,10 @@ type Policy struct {
 	CreatedAt    time.Time
 	PendingSince time.Time  // start of the binding window; renew moves it
 	BoundAt      *time.Time // when the IDs were bound; nil while pending
+
+	// Revision increases with every edit; a key is only minted from the
+	// revision that was matched.
+	Revision int64
 }
 
 // Pending reports whether the policy still waits for its first use.

@@ -1,0 +1,70 @@
+package registry_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
+	"github.com/wharf-registry/wharf/internal/registry"
+)
+
+// TestChangesByAnotherProcessBecomeVisible runs two services on one
+// database and store, as the server and an admin command (or two
+// replicas) do: what one writes, the other serves within its sync period,
+// including a package it had cached as missing and a later unlist.
+func TestChangesByAnotherProcessBecomeVisible(t *testing.T) {
+	ctx := context.Background()
+	d, blobs := openStores(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := registry.New(d, blobs, registry.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := registry.New(d, blobs, registry.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go a.Run(runCtx, 20*time.Millisecond)
+
+	if _, err := a.Package(ctx, "Shared.Pkg"); !errors.Is(err, registry.ErrNotFound) {
+		t.Fatalf("before the push: %v", err)
+	}
+	b.AddUser(ctx, registry.NewUser{Name: "alice"})
+	secret, _, _ := b.CreateKey(ctx, registry.NewKey{User: "alice"})
+	key, _ := b.Authenticate(ctx, secret)
+	if _, err := b.Push(ctx, key, upload(nugettest.Spec{ID: "Shared.Pkg", Version: "1.0.0"}.Build())); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the push made by the other process", func() bool {
+		p, err := a.Package(ctx, "shared.pkg")
+		return err == nil && len(p.Versions) == 1
+	})
+	if err := b.SetListed(ctx, key, "Shared.Pkg", "1.0.0", false); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the unlist made by the other process", func() bool {
+		p, err := a.Package(ctx, "shared.pkg")
+		return err == nil && !p.Versions[0].Listed
+	})
+	res, err := a.Search(ctx, registry.SearchQuery{Take: -1})
+	if err != nil || res.TotalHits != 0 {
+		t.Errorf("search after the other process unlisted: %d hits (%v), want 0", res.TotalHits, err)
+	}
+}
+
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never became visible", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
