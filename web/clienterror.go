@@ -34,7 +34,7 @@ func (s *Server) writeClientError(c echo.Context, status int, msg string) error 
 	safe := headerSafe(msg)
 	res.Header().Set("X-NuGet-Warning", safe)
 	rc := http.NewResponseController(res.Writer)
-	drainBody(req, rc)
+	drainBody(req, 2*s.reg.MaxPackageSize()+multipartSlack)
 	if req.ProtoMajor != 1 {
 		return writeJSONError(c, status, msg)
 	}

@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -63,9 +62,11 @@ func (s *Server) setListed(c echo.Context, listed bool) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// drainBody reads what is left of a refused request's body, bounded in
-// bytes and time, so the client reads the answer instead of a reset.
-func drainBody(req *http.Request, rc *http.ResponseController) {
-	_ = rc.SetReadDeadline(time.Now().Add(2 * time.Second))
-	_, _ = io.CopyN(io.Discard, req.Body, 8<<20)
+// drainBody reads and discards what is left of a refused request's body,
+// up to limit bytes and within the request's deadline (the upload timeout
+// for pushes). NuGet clients send the whole package before they read the
+// answer; closing early shows them "connection reset" and makes them retry
+// three times instead of printing why the push was refused.
+func drainBody(req *http.Request, limit int64) {
+	_, _ = io.CopyN(io.Discard, req.Body, limit)
 }

@@ -8,6 +8,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -479,6 +480,7 @@ func (e *e2e) pushFails(t *testing.T, nupkg, key string, want ...string) string 
 type pkg struct {
 	ID, Version string
 	Deps        string // extra nuspec XML inside <metadata>, e.g. <dependencies>
+	Payload     int    // bytes of incompressible content to include (0: none)
 }
 
 // pack writes a nuspec (with a content file, which NuGet.exe requires) and
@@ -499,10 +501,10 @@ func (e *e2e) pack(t *testing.T, p pkg) string {
     <tags>e2e widget</tags>%s
   </metadata>
   <files>
-    <file src="readme.txt" target="content" />
+    <file src="readme.txt" target="content" />%s
   </files>
 </package>
-`, p.ID, p.Version, p.ID, p.Version, p.Deps)
+`, p.ID, p.Version, p.ID, p.Version, p.Deps, payloadFile(t, dir, p.Payload))
 	spec := filepath.Join(dir, p.ID+".nuspec")
 	if err := os.WriteFile(spec, []byte(nuspec), 0o644); err != nil {
 		t.Fatal(err)
@@ -744,4 +746,21 @@ func wantInstalled(t *testing.T, dir string, want []string, same map[string]stri
 			t.Errorf("%s (%d bytes) differs from the pushed %s (%d bytes): the feed must serve the original bytes", saved, len(a), pushed, len(b))
 		}
 	}
+}
+
+// payloadFile writes n random bytes into dir and returns the nuspec <file>
+// element that packs them, or "" for n == 0.
+func payloadFile(t *testing.T, dir string, n int) string {
+	t.Helper()
+	if n == 0 {
+		return ""
+	}
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "payload.bin"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return "\n    <file src=\"payload.bin\" target=\"content\" />"
 }

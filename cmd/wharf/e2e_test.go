@@ -343,3 +343,29 @@ func TestE2EMixedCaseID(t *testing.T) {
 		wantInstalled(t, dir, got, map[string]string{got[0]: upper})
 	})
 }
+
+// TestE2ELargeRefusedPush checks that a refused push of a package bigger
+// than socket buffers still reaches the user as the reason, not as
+// "connection reset" followed by three retries: NuGet.exe sends the whole
+// body before it reads the answer.
+func TestE2ELargeRefusedPush(t *testing.T) {
+	t.Parallel()
+	// The server drains a refused body up to twice the size limit; both
+	// bodies are larger than socket buffers and than any small fixed drain.
+	e := newE2EWith(t, []string{"WHARF_MAX_PACKAGE_SIZE=16MB"})
+	e.wharfOK(t, "user", "add", "alice")
+	key, _ := e.addKey(t, "--user", "alice")
+	fits := e.pack(t, pkg{ID: "Big.Pkg", Version: "1.0.0", Payload: 12 << 20})
+	tooBig := e.pack(t, pkg{ID: "Big.Pkg", Version: "2.0.0", Payload: 20 << 20})
+	for _, tc := range []struct{ name, nupkg, key, want string }{
+		{"bad key", fits, "wharf_not_a_key", "401 (Unauthorized - The API key is not valid"},
+		{"over the size limit", tooBig, key, "413 (Request Entity Too Large - The package is larger than this feed's limit of 16 MB."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := e.pushFails(t, tc.nupkg, tc.key, tc.want)
+			if strings.Contains(out, "reset") || strings.Contains(out, "will now be retried") {
+				t.Errorf("NuGet.exe saw a dropped connection instead of the answer:\n%s", out)
+			}
+		})
+	}
+}
