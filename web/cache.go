@@ -126,18 +126,15 @@ func serveDoc(c echo.Context, d *doc, maxAge int) error {
 	return err
 }
 
+// notModified evaluates If-None-Match against the document's strong ETag.
+// If-Modified-Since is deliberately not evaluated: Last-Modified has
+// one-second granularity, and a package can change twice within a second,
+// so only the ETag tells versions apart.
 func notModified(req *http.Request, d *doc) bool {
-	if inm := req.Header.Get("If-None-Match"); inm != "" {
-		for _, t := range strings.Split(inm, ",") {
-			t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-			if t == d.etag || t == "*" {
-				return true
-			}
-		}
-		return false
-	}
-	if ims := req.Header.Get("If-Modified-Since"); ims != "" {
-		if t, err := http.ParseTime(ims); err == nil && !d.modified.After(t) {
+	inm := req.Header.Get("If-None-Match")
+	for _, t := range strings.Split(inm, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t != "" && (t == d.etag || t == "*") {
 			return true
 		}
 	}

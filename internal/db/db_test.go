@@ -71,8 +71,11 @@ func TestErrorMapping(t *testing.T) {
 	if err := d.InsertVersion(ctx, "pkg", other.ID, &registry.PackageVersion{Version: v2, OriginalVersion: "2.0.0", Published: time.Now()}); !errors.Is(err, registry.ErrForbidden) {
 		t.Errorf("non-owner insert: %v, want ErrForbidden", err)
 	}
-	if err := d.SetListed(ctx, "pkg", "9.9.9", false, time.Now()); !errors.Is(err, registry.ErrNotFound) {
+	if err := d.SetListed(ctx, "pkg", "9.9.9", a.ID, false, time.Now()); !errors.Is(err, registry.ErrNotFound) {
 		t.Errorf("unlisting a missing version: %v, want ErrNotFound", err)
+	}
+	if err := d.SetListed(ctx, "pkg", "1.0.0", other.ID, false, time.Now()); !errors.Is(err, registry.ErrForbidden) {
+		t.Errorf("unlisting by a non-owner: %v, want ErrForbidden", err)
 	}
 	ids, rev, err := d.Changes(ctx, 0)
 	if err != nil || rev != 1 || len(ids) != 1 || ids[0] != "pkg" {

@@ -178,12 +178,19 @@ func (d *DB) InsertVersion(ctx context.Context, name string, ownerID int64, v *r
 	})
 }
 
-// SetListed lists or unlists a version.
-func (d *DB) SetListed(ctx context.Context, lowerID, lowerVersion string, listed bool, at time.Time) error {
+// SetListed lists or unlists a version if ownerID owns the package.
+func (d *DB) SetListed(ctx context.Context, lowerID, lowerVersion string, ownerID int64, listed bool, at time.Time) error {
 	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var pkg packageRow
 		if err := tx.Where("lower_name = ?", lowerID).Take(&pkg).Error; err != nil {
 			return mapErr(err)
+		}
+		var owners int64
+		if err := tx.Model(&packageOwnerRow{}).Where("package_id = ? AND account_id = ?", pkg.ID, ownerID).Count(&owners).Error; err != nil {
+			return err
+		}
+		if owners == 0 {
+			return registry.ErrForbidden
 		}
 		res := tx.Model(&packageVersionRow{}).Where("package_id = ? AND lower_version = ?", pkg.ID, lowerVersion).Update("listed", listed)
 		if res.Error != nil {

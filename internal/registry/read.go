@@ -117,7 +117,10 @@ func (s *Service) SetListed(ctx context.Context, key *APIKey, id, version string
 		return nil
 	}
 	lowerID := strings.ToLower(p.Name)
-	if err := s.store.SetListed(ctx, lowerID, pv.Version.Lower(), listed, s.now()); err != nil {
+	if err := s.store.SetListed(ctx, lowerID, pv.Version.Lower(), key.OwnerID, listed, s.now()); err != nil {
+		if errors.Is(err, ErrForbidden) {
+			return errorf(ErrForbidden, "The API key may not %s '%s': that package belongs to other owners.", action, p.Name)
+		}
 		return notFound(err, "There is no version '%s' of '%s' on this feed.", version, p.Name)
 	}
 	_, err = s.cat.reload(ctx, lowerID)

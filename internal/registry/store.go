@@ -45,8 +45,10 @@ type Store interface {
 	// SetOwner adds (owner=true) or removes an owner of a package
 	// (ErrNotFound when the package does not exist).
 	SetOwner(ctx context.Context, lowerID string, accountID int64, owner bool, at time.Time) error
-	// SetListed lists or unlists a version (ErrNotFound).
-	SetListed(ctx context.Context, lowerID, lowerVersion string, listed bool, at time.Time) error
+	// SetListed lists or unlists a version (ErrNotFound) on behalf of
+	// ownerID, which must own the package (ErrForbidden), checked in the
+	// same transaction.
+	SetListed(ctx context.Context, lowerID, lowerVersion string, ownerID int64, listed bool, at time.Time) error
 	// AddDownloads adds download counts per version ID.
 	AddDownloads(ctx context.Context, counts map[int64]int64) error
 	// BlobPrefixes calls fn with the blob prefix of every stored version.
