@@ -32,7 +32,8 @@ func (s *Server) serviceIndex() nuget.ServiceIndex {
 	add(u.Autocomplete(), "SearchAutocompleteService/3.5.0", "SearchAutocompleteService/3.0.0-rc",
 		"SearchAutocompleteService/3.0.0-beta", "SearchAutocompleteService")
 	add(u.PackageBase()+"{lower_id}/{lower_version}/readme", "ReadmeUriTemplate/6.13.0")
-	add(u.Base()+"/packages/{id}/{version}", "PackageDetailsUriTemplate/5.1.0")
+	// PackageDetailsUriTemplate/5.1.0 comes with the web UI's package pages;
+	// advertising it before would send Visual Studio users to a 404.
 	return nuget.ServiceIndex{Version: "3.0.0", Resources: res}
 }
 
