@@ -17,6 +17,7 @@ func searchFeed(t *testing.T) *feed {
 	f.mustPush(widget("2.0.0-beta"))
 	f.mustPush(nugettest.Spec{ID: "Contoso.Core", Version: "1.0.0", Tags: "core", Description: "The core."})
 	f.mustPush(nugettest.Spec{ID: "SemVer.Two", Version: "1.0.0+build.7"})
+	f.mustPush(nugettest.Spec{ID: "SemVer.Dep", Version: "1.0.0", Dependencies: map[string][]nugettest.Dep{"": {{ID: "X", Range: "[1.0.0-beta.1, )"}}}})
 	f.mustPush(nugettest.Spec{ID: "Only.Pre", Version: "0.1.0-alpha"})
 	f.mustPush(nugettest.Spec{ID: "Some.Tool", Version: "3.0.0", PackageTypes: []string{"DotnetTool"}})
 	bob := f.userKey("bob")
@@ -54,7 +55,7 @@ func TestSearch(t *testing.T) {
 		{"empty query lists stable SemVer1 listed packages", url.Values{}, "", 4},
 		{"prerelease shows prerelease latest", url.Values{"q": {"widget"}, "prerelease": {"true"}}, "Contoso.Widget@2.0.0-beta Bobs.Lib@1.0.0", 2},
 		{"stable only", url.Values{"q": {"widget"}}, "Contoso.Widget@1.1.0 Bobs.Lib@1.0.0", 2},
-		{"semVerLevel 2 shows SemVer2 packages", url.Values{"q": {"semver"}, "semVerLevel": {"2.0.0"}}, "SemVer.Two@1.0.0+build.7", 1},
+		{"semVerLevel 2 shows SemVer2 packages", url.Values{"q": {"semver"}, "semVerLevel": {"2.0.0"}}, "SemVer.Dep@1.0.0 SemVer.Two@1.0.0+build.7", 2},
 		{"SemVer2 hidden without semVerLevel", url.Values{"q": {"semver"}}, "", 0},
 		{"unlisted never appears", url.Values{"q": {"gone"}, "prerelease": {"true"}, "semVerLevel": {"2.0.0"}}, "", 0},
 		{"id: field", url.Values{"q": {"id:contoso"}}, "Contoso.Core@1.0.0 Contoso.Widget@1.1.0", 2},

@@ -166,7 +166,7 @@ func (d *DB) InsertVersion(ctx context.Context, name string, ownerID int64, v *r
 		}
 		row := packageVersionRow{
 			PackageID: pkg.ID, Version: v.Version.String(), LowerVersion: v.Version.Lower(), OriginalVersion: v.OriginalVersion,
-			Listed: v.Listed, Prerelease: v.Version.IsPrerelease(), SemVer2: v.Version.IsSemVer2(), Published: v.Published.UTC(),
+			Listed: v.Listed, Prerelease: v.Version.IsPrerelease(), SemVer2: v.IsSemVer2(), Published: v.Published.UTC(),
 			Size: v.Size, SHA512: v.SHA512, BlobPrefix: v.BlobPrefix, PushedBy: sql.NullInt64{Int64: v.PushedBy, Valid: v.PushedBy != 0},
 			Metadata: string(meta), CreatedAt: now, Provenance: string(prov),
 		}

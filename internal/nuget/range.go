@@ -147,3 +147,10 @@ func (r VersionRange) Contains(v Version) bool {
 	}
 	return true
 }
+
+// IsSemVer2 reports whether a bound of the range is a SemVer 2.0.0 version;
+// nuget.org then treats the whole package as SemVer 2.0.0, hidden from
+// clients that do not ask for semVerLevel=2.0.0.
+func (r VersionRange) IsSemVer2() bool {
+	return r.Min != nil && r.Min.IsSemVer2() || r.Max != nil && r.Max.IsSemVer2()
+}

@@ -160,3 +160,18 @@ func TestRangeStringZero(t *testing.T) {
 		t.Errorf("exact range = %q, want [1.0.0, 1.0.0] (no metadata)", got)
 	}
 }
+
+func TestRangeIsSemVer2(t *testing.T) {
+	for in, want := range map[string]bool{
+		"1.0.0": false, "[1.0.0, 2.0.0)": false, "1.0.0-beta": false,
+		"1.0.0-beta.1": true, "[1.0.0, 2.0.0-rc.1)": true, "1.0.0+build": true, "(, 1.0.0-alpha.2]": true,
+	} {
+		r, err := ParseRange(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if got := r.IsSemVer2(); got != want {
+			t.Errorf("ParseRange(%q).IsSemVer2() = %v, want %v", in, got, want)
+		}
+	}
+}

@@ -94,6 +94,7 @@ type Metadata struct {
 	PackageTypes             []string                `json:"packageTypes,omitempty"`
 	DependencyGroups         []nuget.DependencyGroup `json:"dependencyGroups,omitempty"`
 	HasReadme                bool                    `json:"hasReadme,omitempty"`
+	SemVer2Dependencies      bool                    `json:"semVer2Dependencies,omitempty"` // a dependency range names a SemVer 2.0.0 version
 	IconType                 string                  `json:"iconType,omitempty"` // content type of the embedded icon, "" if none
 }
 
@@ -142,8 +143,14 @@ func (f VersionFilter) Allows(v *PackageVersion) bool {
 	if v.Version.IsPrerelease() && !f.IncludePrerelease {
 		return false
 	}
-	if v.Version.IsSemVer2() && !f.IncludeSemVer2 {
+	if v.IsSemVer2() && !f.IncludeSemVer2 {
 		return false
 	}
 	return true
+}
+
+// IsSemVer2 reports whether only SemVer 2.0.0-aware clients may see the
+// version: its own version is SemVer 2.0.0, or a dependency range is.
+func (v *PackageVersion) IsSemVer2() bool {
+	return v.Version.IsSemVer2() || v.Metadata.SemVer2Dependencies
 }

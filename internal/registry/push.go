@@ -235,6 +235,13 @@ func metadataOf(p *nuget.Package) Metadata {
 	if m.Repository != nil {
 		md.RepositoryType, md.RepositoryURL, md.RepositoryCommit = m.Repository.Type, m.Repository.URL, m.Repository.Commit
 	}
+	for _, g := range m.DependencyGroups {
+		for _, d := range g.Dependencies {
+			if r, err := nuget.ParseRange(d.Range); err == nil && r.IsSemVer2() {
+				md.SemVer2Dependencies = true
+			}
+		}
+	}
 	for _, t := range m.PackageTypes {
 		md.PackageTypes = append(md.PackageTypes, t.Name)
 	}
