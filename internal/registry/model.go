@@ -95,7 +95,7 @@ type Metadata struct {
 	DependencyGroups         []nuget.DependencyGroup `json:"dependencyGroups,omitempty"`
 	HasReadme                bool                    `json:"hasReadme,omitempty"`
 	SemVer2Dependencies      bool                    `json:"semVer2Dependencies,omitempty"` // a dependency range names a SemVer 2.0.0 version
-	IconType                 string                  `json:"iconType,omitempty"` // content type of the embedded icon, "" if none
+	IconType                 string                  `json:"iconType,omitempty"`            // content type of the embedded icon, "" if none
 }
 
 // Latest returns the newest version that passes the filter, or nil.
