@@ -48,7 +48,7 @@ func (l *limitReader) Read(p []byte) (int, error) {
 // package is the first part, as NuGet clients send it) or a raw body, and
 // refuses more than max bytes. The caller closes and removes the file.
 func (s *Server) spoolUpload(req *http.Request, max int64) (*os.File, int64, error) {
-	tooLarge := &registry.Error{Kind: registry.ErrTooLarge, Message: fmt.Sprintf("The package is larger than this feed's limit of %d MB.", max>>20)}
+	tooLarge := &registry.Error{Kind: registry.ErrTooLarge, Message: fmt.Sprintf("The package is larger than this feed's limit of %s.", registry.SizeText(max))}
 	if req.ContentLength > max+multipartSlack {
 		return nil, 0, tooLarge
 	}

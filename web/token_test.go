@@ -500,3 +500,20 @@ func TestClientAddressBehindProxies(t *testing.T) {
 		t.Errorf("the same forwarded client again: %d, want 429", c)
 	}
 }
+
+func TestPolicyListShowsAdministeredOrganisations(t *testing.T) {
+	f := newTPFeed(t, 0)
+	ctx := context.Background()
+	f.userKey("carol")
+	f.reg.AddOrganization(ctx, "contoso", "alice")
+	f.reg.SetMember(ctx, "contoso", "carol", registry.RoleMember)
+	f.policy(registry.NewPolicy{User: "alice", Owner: "contoso", Repository: "contoso/sdk", Workflow: "release.yml"})
+	if ps, _ := f.reg.Policies(ctx, "carol"); len(ps) != 0 {
+		t.Errorf("a member without admin rights sees %d organisation policies", len(ps))
+	}
+	f.reg.SetMember(ctx, "contoso", "carol", registry.RoleAdmin)
+	ps, err := f.reg.Policies(ctx, "carol")
+	if err != nil || len(ps) != 1 || ps[0].OwnerName != "contoso" || ps[0].CreatorName != "alice" {
+		t.Errorf("an admin of contoso sees %+v (%v), want alice's contoso policy", ps, err)
+	}
+}

@@ -35,7 +35,7 @@ func (a *app) serveCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&a.flags.Listen, "listen", "", "address to listen on (env WHARF_LISTEN, default localhost:5555)")
 	f.StringVar(&a.flags.BaseURL, "base-url", "", "public URL of the server, for absolute links (env WHARF_BASE_URL)")
-	f.Var(&a.flags.MaxPackageSize, "max-package-size", "largest package accepted, e.g. 250MB (env WHARF_MAX_PACKAGE_SIZE)")
+	f.Var(&a.flags.MaxPackageSize, "max-package-size", "largest package accepted (env WHARF_MAX_PACKAGE_SIZE, default 250MB)")
 	return cmd
 }
 

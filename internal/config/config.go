@@ -214,8 +214,8 @@ func (c Config) EnsureDirs() error {
 type Size int64
 
 // Set parses s.
-func (s *Size) Set(v string) error {
-	v = strings.ToUpper(strings.TrimSpace(v))
+func (s *Size) Set(in string) error {
+	v := strings.ToUpper(strings.TrimSpace(in))
 	mult := int64(1)
 	for _, u := range []struct {
 		suffix string
@@ -228,7 +228,7 @@ func (s *Size) Set(v string) error {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		return fmt.Errorf("%q is not a size such as 250MB", v)
+		return fmt.Errorf("%q is not a size such as 250MB, 512KB or 1GB", in)
 	}
 	*s = Size(n * mult)
 	return nil

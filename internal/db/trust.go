@@ -74,6 +74,24 @@ func (d *DB) Members(ctx context.Context, orgID int64) ([]registry.Member, error
 	return out, nil
 }
 
+// Memberships lists a user's organisations with the user's role.
+func (d *DB) Memberships(ctx context.Context, userID int64) ([]registry.Member, error) {
+	g := d.gorm.WithContext(ctx)
+	var ms []membershipRow
+	if err := g.Where("user_id = ?", userID).Order("org_id").Find(&ms).Error; err != nil {
+		return nil, fmt.Errorf("memberships: %w", err)
+	}
+	out := make([]registry.Member, 0, len(ms))
+	for _, m := range ms {
+		var a accountRow
+		if err := g.Take(&a, m.OrgID).Error; err != nil {
+			return nil, fmt.Errorf("organisation %d: %w", m.OrgID, mapErr(err))
+		}
+		out = append(out, registry.Member{User: *a.account(), Role: registry.Role(m.Role)})
+	}
+	return out, nil
+}
+
 func policyRowOf(p *trust.Policy) policyRow {
 	return policyRow{
 		ID: p.ID, Name: p.Name, Provider: string(p.Provider), Issuer: p.Issuer, CreatedBy: p.CreatedBy, OwnerID: p.OwnerID,

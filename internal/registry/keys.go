@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -71,6 +72,8 @@ func (s *Service) CreateKey(ctx context.Context, req NewKey) (string, *APIKey, e
 	if err := s.store.CreateKey(ctx, k, hash); err != nil {
 		return "", nil, fmt.Errorf("create key for %s: %w", user.Name, err)
 	}
+	s.audit(ctx, &AuditEvent{Kind: "key.create", Outcome: "done", ActorID: user.ID, Subject: k.Hint + "…",
+		Message: fmt.Sprintf("key %d for %s publishing for %s; %s", k.ID, user.Name, owner.Name, k.Description)})
 	return secret, k, nil
 }
 
@@ -115,9 +118,9 @@ func (s *Service) ExpiryWarning(k *APIKey) string {
 		return ""
 	}
 	if left < 48*time.Hour {
-		return fmt.Sprintf("The API key %s… expires in %d hours. Create a new key before then.", k.Hint, int(left.Hours()))
+		return fmt.Sprintf("The API key %s… expires in %d hours. Create a new key before then.", k.Hint, int(math.Ceil(left.Hours())))
 	}
-	return fmt.Sprintf("The API key %s… expires in %d days. Create a new key before then.", k.Hint, int(left.Hours()/24))
+	return fmt.Sprintf("The API key %s… expires in %d days. Create a new key before then.", k.Hint, int(math.Ceil(left.Hours()/24)))
 }
 
 // ListKeys lists a user's keys, newest first. Errors: ErrNotFound.
@@ -138,7 +141,11 @@ func (s *Service) RevokeKey(ctx context.Context, id int64) error {
 	if k.RevokedAt != nil {
 		return nil
 	}
-	return s.store.RevokeKey(ctx, id, s.now())
+	if err := s.store.RevokeKey(ctx, id, s.now()); err != nil {
+		return err
+	}
+	s.audit(ctx, &AuditEvent{Kind: "key.revoke", Outcome: "done", ActorID: k.UserID, Subject: k.Hint + "…", Message: fmt.Sprintf("key %d revoked", id)})
+	return nil
 }
 
 // newSecret returns a fresh key secret and its hash.

@@ -29,6 +29,7 @@ func (s *Service) AddOrganization(ctx context.Context, name, adminUser string) (
 	if err := s.store.SetMembership(ctx, org.ID, admin.ID, RoleAdmin, s.now()); err != nil {
 		return nil, fmt.Errorf("add organisation %s: %w", name, err)
 	}
+	s.audit(ctx, &AuditEvent{Kind: "org.create", Outcome: "done", ActorID: admin.ID, Subject: org.Name, Message: "first admin " + admin.Name})
 	return org, nil
 }
 
@@ -42,7 +43,11 @@ func (s *Service) SetMember(ctx context.Context, orgName, userName string, role 
 	if role != RoleAdmin && role != RoleMember {
 		return errorf(ErrInvalid, "'%s' is not a role: use member or admin.", role)
 	}
-	return s.store.SetMembership(ctx, org.ID, user.ID, role, s.now())
+	if err := s.store.SetMembership(ctx, org.ID, user.ID, role, s.now()); err != nil {
+		return err
+	}
+	s.audit(ctx, &AuditEvent{Kind: "org.member.set", Outcome: "done", ActorID: user.ID, Subject: org.Name, Message: fmt.Sprintf("%s is %s", user.Name, role)})
+	return nil
 }
 
 // RemoveMember removes a user from an organisation; the last admin stays.
@@ -72,6 +77,7 @@ func (s *Service) RemoveMember(ctx context.Context, orgName, userName string) er
 	if err := s.store.RemoveMembership(ctx, org.ID, user.ID); err != nil {
 		return notFound(err, "%s is not a member of %s.", user.Name, org.Name)
 	}
+	s.audit(ctx, &AuditEvent{Kind: "org.member.remove", Outcome: "done", ActorID: user.ID, Subject: org.Name, Message: user.Name + " removed"})
 	return nil
 }
 

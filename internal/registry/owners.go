@@ -24,6 +24,7 @@ func (s *Service) AddOwner(ctx context.Context, id, account string) error {
 	if err := s.store.SetOwner(ctx, strings.ToLower(p.Name), a.ID, true, s.now()); err != nil {
 		return fmt.Errorf("add owner %s to %s: %w", a.Name, p.Name, err)
 	}
+	s.audit(ctx, &AuditEvent{Kind: "owner.add", Outcome: "done", Subject: p.Name, Message: a.Name + " now owns " + p.Name})
 	_, err = s.cat.reload(ctx, strings.ToLower(p.Name))
 	return err
 }
@@ -44,6 +45,7 @@ func (s *Service) RemoveOwner(ctx context.Context, id, account string) error {
 	if err := s.store.SetOwner(ctx, strings.ToLower(p.Name), a.ID, false, s.now()); err != nil {
 		return fmt.Errorf("remove owner %s from %s: %w", a.Name, p.Name, err)
 	}
+	s.audit(ctx, &AuditEvent{Kind: "owner.remove", Outcome: "done", Subject: p.Name, Message: a.Name + " no longer owns " + p.Name})
 	_, err = s.cat.reload(ctx, strings.ToLower(p.Name))
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -158,8 +159,8 @@ func (s *Service) issuerFor(provider trust.Provider, want string) (string, error
 	return "", errorf(ErrInvalid, "This server trusts no %s issuer; the operator adds one to WHARF_TRUSTED_ISSUERS.", provider)
 }
 
-// Policies lists the policies a user created or that are owned by
-// organisations they administer, with their status. Errors: ErrNotFound.
+// Policies lists the policies a user created and those of organisations
+// they administer, oldest first, with their status. Errors: ErrNotFound.
 func (s *Service) Policies(ctx context.Context, userName string) ([]PolicyView, error) {
 	user, err := s.user(ctx, userName)
 	if err != nil {
@@ -169,6 +170,30 @@ func (s *Service) Policies(ctx context.Context, userName string) ([]PolicyView, 
 	if err != nil {
 		return nil, err
 	}
+	orgs, err := s.store.Memberships(ctx, user.ID)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[int64]bool{}
+	for _, p := range ps {
+		seen[p.ID] = true
+	}
+	for _, m := range orgs {
+		if m.Role != RoleAdmin {
+			continue
+		}
+		more, err := s.store.Policies(ctx, 0, m.User.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range more {
+			if !seen[p.ID] {
+				seen[p.ID] = true
+				ps = append(ps, p)
+			}
+		}
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
 	out := make([]PolicyView, 0, len(ps))
 	for i := range ps {
 		v, err := s.policyView(ctx, &ps[i])

@@ -145,11 +145,11 @@ func (s *Service) authorizeID(ctx context.Context, key *APIKey, id, action strin
 }
 
 func (s *Service) duplicate(name string, v nuget.Version) error {
-	return errorf(ErrConflict, "%s %s already exists and a published version never changes. Push a new version number (or use -SkipDuplicate).", name, v)
+	return errorf(ErrConflict, "%s %s already exists and a published version never changes. Push a new version number.", name, v)
 }
 
 func (s *Service) tooLarge() error {
-	return errorf(ErrTooLarge, "The package is larger than this feed's limit of %d MB.", s.maxSize>>20)
+	return errorf(ErrTooLarge, "The package is larger than this feed's limit of %s.", SizeText(s.maxSize))
 }
 
 // writeFiles stores every file under prefix and checks its size; on failure
@@ -246,4 +246,22 @@ func metadataOf(p *nuget.Package) Metadata {
 		md.PackageTypes = append(md.PackageTypes, t.Name)
 	}
 	return md
+}
+
+// SizeText writes a byte count the way people read limits: "250 MB",
+// "512 KB", "1.5 GB".
+func SizeText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return trimZero(float64(n)/(1<<30)) + " GB"
+	case n >= 1<<20:
+		return trimZero(float64(n)/(1<<20)) + " MB"
+	case n >= 1<<10:
+		return trimZero(float64(n)/(1<<10)) + " KB"
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func trimZero(f float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.1f", f), "0"), ".")
 }

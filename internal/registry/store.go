@@ -73,6 +73,9 @@ type TrustStore interface {
 	Membership(ctx context.Context, orgID, userID int64) (Role, error)
 	// Members lists an organisation's members by name.
 	Members(ctx context.Context, orgID int64) ([]Member, error)
+	// Memberships lists the organisations a user belongs to, with the
+	// user's role in each (Member.User is the organisation).
+	Memberships(ctx context.Context, userID int64) ([]Member, error)
 
 	// CreatePolicy inserts a policy, setting its ID.
 	CreatePolicy(ctx context.Context, p *trust.Policy) error
