@@ -101,6 +101,24 @@ func TestE2ETrustedPublishing(t *testing.T) {
 			t.Errorf("wrong workflow: %d %v", status, out)
 		}
 	})
+	t.Run("updating the policy revokes its keys and keeps the binding", func(t *testing.T) {
+		status, out := loginAction(t, requestURL, requestToken, e.base+"/api/v2/token", audience, "alice")
+		if status != http.StatusOK {
+			t.Fatalf("exchange: %d %v", status, out)
+		}
+		e.wharfOK(t, "policy", "update", policyID, "--user", "alice", "--provider", "github",
+			"--repository", "contoso/sdk", "--workflow", "release.yml", "--environment", "prod", "--package", "Contoso.*", "--package", "Fabrikam.*")
+		nupkg := e.pack(t, pkg{ID: "Fabrikam.Lib", Version: "1.0.0"})
+		e.pushFails(t, nupkg, out["apiKey"], "401")
+		if list, _ := e.wharfOK(t, "policy", "list", "--user", "alice"); !strings.Contains(list, " active") || !strings.Contains(list, "Fabrikam.*") {
+			t.Errorf("after the update:\n%s", list)
+		}
+		status, out = loginAction(t, requestURL, requestToken, e.base+"/api/v2/token", audience, "alice")
+		if status != http.StatusOK {
+			t.Fatalf("exchange after the update: %d %v", status, out)
+		}
+		e.pushOK(t, nupkg, out["apiKey"])
+	})
 	t.Run("deleting the policy revokes its keys", func(t *testing.T) {
 		e.wharfOK(t, "policy", "remove", policyID, "--user", "alice")
 		nupkg := e.pack(t, pkg{ID: "Contoso.Sdk", Version: "1.0.1"})
@@ -108,7 +126,7 @@ func TestE2ETrustedPublishing(t *testing.T) {
 	})
 	t.Run("the audit log has the exchanges, never the token", func(t *testing.T) {
 		out, _ := e.wharfOK(t, "audit", "--json")
-		for _, want := range []string{`"Kind":"token.exchange"`, `"Outcome":"accepted"`, `"Outcome":"rejected"`, `"Kind":"policy.bind"`, `"Kind":"policy.delete"`} {
+		for _, want := range []string{`"Kind":"token.exchange"`, `"Outcome":"accepted"`, `"Outcome":"rejected"`, `"Kind":"policy.bind"`, `"Kind":"policy.update"`, `"Kind":"policy.delete"`} {
 			if !strings.Contains(out, want) {
 				t.Errorf("audit log lacks %s", want)
 			}

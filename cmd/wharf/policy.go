@@ -38,20 +38,36 @@ func (a *app) policyCmd() *cobra.Command {
 	f := add.Flags()
 	f.StringVar(&req.User, "user", "", "user creating the policy (required)")
 	f.StringVar(&req.Owner, "owner", "", "package owner to publish for: the user (default) or an organisation they administer")
-	f.StringVar(&req.Name, "name", "", "policy name (default: repository/workflow@environment)")
-	f.StringVar(&provider, "provider", "github", "github or gitlab")
-	f.StringVar(&req.Issuer, "issuer", "", "issuer URL when several of the provider are trusted")
-	f.StringVar(&req.Repository, "repository", "", "OWNER/REPO (GitLab: NAMESPACE/PROJECT) (required)")
-	f.StringVar(&req.RepoOwnerID, "owner-id", "", "repository owner (namespace) ID, if known")
-	f.StringVar(&req.RepositoryID, "repository-id", "", "repository (project) ID, if known")
-	f.StringVar(&req.Workflow, "workflow", "", "GitHub workflow file, e.g. release.yml")
-	f.StringVar(&req.ReusableWorkflow, "reusable-workflow", "", "GitHub reusable workflow the job must run, OWNER/REPO/.github/workflows/FILE")
-	f.StringVar(&req.Environment, "environment", "", "deployment environment the job must run in")
-	f.StringVar(&req.Ref, "ref", "", "GitLab branch the pipeline must run on")
-	f.StringVar(&req.CIConfigPath, "ci-config", "", "GitLab CI config path, e.g. .gitlab-ci.yml")
-	f.StringArrayVar(&req.Globs, "package", nil, "package-ID glob the policy is limited to (repeatable)")
+	policyFlags(add, &req, &provider)
 	_ = add.MarkFlagRequired("user")
 	_ = add.MarkFlagRequired("repository")
+
+	var ureq registry.NewPolicy
+	var uprovider string
+	update := &cobra.Command{
+		Use:   "update ID --user NAME --provider github|gitlab --repository OWNER/REPO ...",
+		Short: "Replace a policy's settings; revokes the keys it minted",
+		Long: "Replace a policy's settings (give them all, as for add). The keys the policy minted are\n" +
+			"revoked. The binding is kept when the repository and issuer stay the same.",
+		Args: cobra.ExactArgs(1),
+		RunE: a.withService(func(cmd *cobra.Command, args []string) error {
+			id, err := parseID(args[0])
+			if err != nil {
+				return err
+			}
+			ureq.Provider = trust.Provider(strings.ToLower(uprovider))
+			v, err := a.reg.UpdatePolicy(cmd.Context(), ureq.User, id, ureq)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "Updated policy %d '%s' (%s); the keys it minted were revoked.\n", v.ID, v.Name, statusText(v.Status))
+			return nil
+		}),
+	}
+	update.Flags().StringVar(&ureq.User, "user", "", "user changing the policy (required)")
+	policyFlags(update, &ureq, &uprovider)
+	_ = update.MarkFlagRequired("user")
+	_ = update.MarkFlagRequired("repository")
 
 	var user string
 	list := &cobra.Command{
@@ -112,8 +128,26 @@ func (a *app) policyCmd() *cobra.Command {
 	remove.Flags().StringVar(&user, "user", "", "user (required)")
 	_ = remove.MarkFlagRequired("user")
 
-	cmd.AddCommand(add, list, renew, remove)
+	cmd.AddCommand(add, update, list, renew, remove)
 	return cmd
+}
+
+// policyFlags declares the flags that describe a policy's CI identity and
+// scope, shared by add and update.
+func policyFlags(cmd *cobra.Command, req *registry.NewPolicy, provider *string) {
+	f := cmd.Flags()
+	f.StringVar(&req.Name, "name", "", "policy name (default: repository/workflow@environment)")
+	f.StringVar(provider, "provider", "github", "github or gitlab")
+	f.StringVar(&req.Issuer, "issuer", "", "issuer URL when several of the provider are trusted")
+	f.StringVar(&req.Repository, "repository", "", "OWNER/REPO (GitLab: NAMESPACE/PROJECT) (required)")
+	f.StringVar(&req.RepoOwnerID, "owner-id", "", "repository owner (namespace) ID, if known")
+	f.StringVar(&req.RepositoryID, "repository-id", "", "repository (project) ID, if known")
+	f.StringVar(&req.Workflow, "workflow", "", "GitHub workflow file, e.g. release.yml")
+	f.StringVar(&req.ReusableWorkflow, "reusable-workflow", "", "GitHub reusable workflow the job must run, OWNER/REPO/.github/workflows/FILE")
+	f.StringVar(&req.Environment, "environment", "", "deployment environment the job must run in")
+	f.StringVar(&req.Ref, "ref", "", "GitLab branch the pipeline must run on")
+	f.StringVar(&req.CIConfigPath, "ci-config", "", "GitLab CI config path, e.g. .gitlab-ci.yml")
+	f.StringArrayVar(&req.Globs, "package", nil, "package-ID glob the policy is limited to (repeatable)")
 }
 
 func statusText(s registry.PolicyStatus) string {
