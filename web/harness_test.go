@@ -14,14 +14,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/wharf-registry/wharf/internal/db"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
-	"github.com/wharf-registry/wharf/internal/storage/fs"
+	"github.com/wharf-registry/wharf/internal/testenv"
+	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 	"github.com/wharf-registry/wharf/web"
 )
 
@@ -38,18 +37,6 @@ type feed struct {
 	data string
 }
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
 func newFeed(t *testing.T) *feed {
 	return newFeedWith(t, registry.Options{})
 }
@@ -64,19 +51,9 @@ func newFeedWith(t testing.TB, o registry.Options) *feed {
 func newFeedBehind(t testing.TB, o registry.Options, proxies []*net.IPNet) *feed {
 	t.Helper()
 	dir := t.TempDir()
-	ctx := context.Background()
-	d, err := db.OpenSQLite(ctx, filepath.Join(dir, "wharf.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	blobs, err := fs.New(filepath.Join(dir, "packages"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, blobs := testenv.Stores(t, dir)
 	if o.Now == nil {
-		c := &clock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
-		o.Now = c.now
+		o.Now = trusttest.NewClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)).Now
 	}
 	o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg, err := registry.New(d, blobs, o)

@@ -28,20 +28,16 @@ func (a *app) keyAddCmd() *cobra.Command {
 			"only as a hash. --package limits it to package IDs matching a glob such as\n" +
 			"'Contoso.*' (repeatable); --expires takes a duration such as 90d, 12h or 30m.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.withService(func(cmd *cobra.Command, _ []string) error {
 			var exp *time.Time
 			if expires != "" {
 				d, err := parseLifetime(expires)
 				if err != nil {
 					return err
 				}
-				t := time.Now().Add(d).UTC()
+				t := a.reg.Now().Add(d).UTC()
 				exp = &t
 			}
-			if err := a.open(cmd.Context(), cmd); err != nil {
-				return err
-			}
-			defer a.close()
 			secret, k, err := a.reg.CreateKey(cmd.Context(), registry.NewKey{User: user, Globs: globs, ExpiresAt: exp, Description: description})
 			if err != nil {
 				return err
@@ -49,7 +45,7 @@ func (a *app) keyAddCmd() *cobra.Command {
 			fmt.Fprintln(cmd.OutOrStdout(), secret)
 			fmt.Fprintf(cmd.ErrOrStderr(), "Created key %d for %s. It is shown only this once.\n", k.ID, user)
 			return nil
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&user, "user", "", "user the key acts for (required)")
@@ -66,11 +62,7 @@ func (a *app) keyListCmd() *cobra.Command {
 		Use:   "list --user NAME",
 		Short: "List a user's API keys",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := a.open(cmd.Context(), cmd); err != nil {
-				return err
-			}
-			defer a.close()
+		RunE: a.withService(func(cmd *cobra.Command, _ []string) error {
 			keys, err := a.reg.ListKeys(cmd.Context(), user)
 			if err != nil {
 				return err
@@ -86,7 +78,7 @@ func (a *app) keyListCmd() *cobra.Command {
 				fmt.Fprintf(w, "%d\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Hint, keyStatus(k, now), pk, when(k.ExpiresAt, "never"), when(k.LastUsedAt, "never"), k.Description)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&user, "user", "", "user whose keys to list (required)")
 	_ = cmd.MarkFlagRequired("user")
@@ -98,21 +90,17 @@ func (a *app) keyRevokeCmd() *cobra.Command {
 		Use:   "revoke ID",
 		Short: "Revoke an API key",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseInt(args[0], 10, 64)
+		RunE: a.withService(func(cmd *cobra.Command, args []string) error {
+			id, err := parseID(args[0])
 			if err != nil {
-				return fmt.Errorf("%q is not a key ID: 'wharf key list --user NAME' shows them", args[0])
+				return fmt.Errorf("%w: 'wharf key list --user NAME' shows key IDs", err)
 			}
-			if err := a.open(cmd.Context(), cmd); err != nil {
-				return err
-			}
-			defer a.close()
 			if err := a.reg.RevokeKey(cmd.Context(), id); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "Revoked key %d.\n", id)
 			return nil
-		},
+		}),
 	}
 }
 

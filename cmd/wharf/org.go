@@ -72,14 +72,3 @@ func (a *app) orgCmd() *cobra.Command {
 	cmd.AddCommand(add, member)
 	return cmd
 }
-
-// withService opens the data directory around a command.
-func (a *app) withService(run func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := a.open(cmd.Context(), cmd); err != nil {
-			return err
-		}
-		defer a.close()
-		return run(cmd, args)
-	}
-}

@@ -135,3 +135,14 @@ func (a *app) close() {
 		a.db.Close()
 	}
 }
+
+// withService opens the data directory around a command.
+func (a *app) withService(run func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := a.open(cmd.Context(), cmd); err != nil {
+			return err
+		}
+		defer a.close()
+		return run(cmd, args)
+	}
+}

@@ -16,11 +16,7 @@ func (a *app) userCmd() *cobra.Command {
 		Use:   "add NAME",
 		Short: "Create a user",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := a.open(cmd.Context(), cmd); err != nil {
-				return err
-			}
-			defer a.close()
+		RunE: a.withService(func(cmd *cobra.Command, args []string) error {
 			u, err := a.reg.AddUser(cmd.Context(), registry.NewUser{Name: args[0], Email: email, IsAdmin: admin})
 			if err != nil {
 				return err
@@ -31,7 +27,7 @@ func (a *app) userCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "Created %s %s (id %d).\n", role, u.Name, u.ID)
 			return nil
-		},
+		}),
 	}
 	add.Flags().StringVar(&email, "email", "", "e-mail address")
 	add.Flags().BoolVar(&admin, "admin", false, "make the user an administrator")

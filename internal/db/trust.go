@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -53,41 +54,51 @@ func (d *DB) Membership(ctx context.Context, orgID, userID int64) (registry.Role
 
 // Members lists an organisation's members by name.
 func (d *DB) Members(ctx context.Context, orgID int64) ([]registry.Member, error) {
-	var out []registry.Member
-	var ms []membershipRow
-	g := d.gorm.WithContext(ctx)
-	if err := g.Where("org_id = ?", orgID).Find(&ms).Error; err != nil {
-		return nil, fmt.Errorf("members: %w", err)
+	out, err := d.memberships(ctx, "org_id = ?", orgID, func(m membershipRow) int64 { return m.UserID })
+	if err != nil {
+		return nil, fmt.Errorf("members of %d: %w", orgID, err)
 	}
-	for _, m := range ms {
-		var a accountRow
-		if err := g.Take(&a, m.UserID).Error; err != nil {
-			return nil, fmt.Errorf("member %d: %w", m.UserID, mapErr(err))
-		}
-		out = append(out, registry.Member{User: *a.account(), Role: registry.Role(m.Role)})
-	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && strings.ToLower(out[j].User.Name) < strings.ToLower(out[j-1].User.Name); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].User.Name) < strings.ToLower(out[j].User.Name) })
 	return out, nil
 }
 
 // Memberships lists a user's organisations with the user's role.
 func (d *DB) Memberships(ctx context.Context, userID int64) ([]registry.Member, error) {
+	out, err := d.memberships(ctx, "user_id = ?", userID, func(m membershipRow) int64 { return m.OrgID })
+	if err != nil {
+		return nil, fmt.Errorf("memberships of %d: %w", userID, err)
+	}
+	return out, nil
+}
+
+// memberships loads the membership rows selected by where and, in one more
+// query, the accounts on the side that other picks.
+func (d *DB) memberships(ctx context.Context, where string, id int64, other func(membershipRow) int64) ([]registry.Member, error) {
 	g := d.gorm.WithContext(ctx)
 	var ms []membershipRow
-	if err := g.Where("user_id = ?", userID).Order("org_id").Find(&ms).Error; err != nil {
-		return nil, fmt.Errorf("memberships: %w", err)
+	if err := g.Where(where, id).Order("created_at").Find(&ms).Error; err != nil {
+		return nil, err
+	}
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = other(m)
+	}
+	var rows []accountRow
+	if err := g.Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*accountRow, len(rows))
+	for i := range rows {
+		byID[rows[i].ID] = &rows[i]
 	}
 	out := make([]registry.Member, 0, len(ms))
 	for _, m := range ms {
-		var a accountRow
-		if err := g.Take(&a, m.OrgID).Error; err != nil {
-			return nil, fmt.Errorf("organisation %d: %w", m.OrgID, mapErr(err))
+		if a := byID[other(m)]; a != nil {
+			out = append(out, registry.Member{User: *a.account(), Role: registry.Role(m.Role)})
 		}
-		out = append(out, registry.Member{User: *a.account(), Role: registry.Role(m.Role)})
 	}
 	return out, nil
 }

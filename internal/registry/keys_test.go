@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,23 +12,11 @@ import (
 	"github.com/wharf-registry/wharf/internal/db"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/storage/fs"
+	"github.com/wharf-registry/wharf/internal/testenv"
 )
 
 // openStores opens SQLite and the fs store in a temp dir.
-func openStores(t *testing.T) (*db.DB, *fs.Store) {
-	t.Helper()
-	dir := t.TempDir()
-	d, err := db.OpenSQLite(context.Background(), filepath.Join(dir, "wharf.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	blobs, err := fs.New(filepath.Join(dir, "packages"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d, blobs
-}
+func openStores(t *testing.T) (*db.DB, *fs.Store) { return testenv.Stores(t, "") }
 
 // newService returns a service over SQLite and the fs store in a temp dir,
 // with a clock the test moves.

@@ -60,11 +60,12 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 	}
 	m := pkg.Manifest
 	lowerID, lowerVer := strings.ToLower(m.ID), m.Version.Lower()
-	if err := s.authorizeID(ctx, key, m.ID, "push"); err != nil {
+	existing, err := s.authorizeID(ctx, key, m.ID, "push")
+	if err != nil {
 		return nil, err
 	}
-	if e, err := s.cat.get(ctx, lowerID); err == nil && e.pkg != nil && e.pkg.Find(m.Version) != nil {
-		return nil, s.duplicate(e.pkg.Name, m.Version)
+	if existing != nil && existing.Find(m.Version) != nil {
+		return nil, s.duplicate(existing.Name, m.Version)
 	}
 
 	hash, err := sha512Of(up)
@@ -80,18 +81,17 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 		Published: s.now().UTC(), Size: up.Size, SHA512: hash, BlobPrefix: prefix,
 		PushedBy: key.UserID, Metadata: metadataOf(pkg), Provenance: key.Provenance,
 	}
-	files := map[string]func() (io.Reader, int64){
-		nupkgName(lowerID, lowerVer): func() (io.Reader, int64) { return io.NewSectionReader(up.R, 0, up.Size), up.Size },
-		lowerID + ".nuspec":          func() (io.Reader, int64) { return bytes.NewReader(pkg.Nuspec), int64(len(pkg.Nuspec)) },
+	files := []blobFile{
+		{nupkgName(lowerID, lowerVer), io.NewSectionReader(up.R, 0, up.Size), up.Size},
+		{lowerID + ".nuspec", bytes.NewReader(pkg.Nuspec), int64(len(pkg.Nuspec))},
 	}
-	if pkg.Readme != nil {
-		files[fileReadme] = func() (io.Reader, int64) { return bytes.NewReader(pkg.Readme), int64(len(pkg.Readme)) }
-	}
-	if pkg.Icon != nil {
-		files[fileIcon] = func() (io.Reader, int64) { return bytes.NewReader(pkg.Icon), int64(len(pkg.Icon)) }
-	}
-	if pkg.LicenseFile != nil {
-		files[fileLicense] = func() (io.Reader, int64) { return bytes.NewReader(pkg.LicenseFile), int64(len(pkg.LicenseFile)) }
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{fileReadme, pkg.Readme}, {fileIcon, pkg.Icon}, {fileLicense, pkg.LicenseFile}} {
+		if f.data != nil {
+			files = append(files, blobFile{f.name, bytes.NewReader(f.data), int64(len(f.data))})
+		}
 	}
 	if err := s.writeFiles(ctx, prefix, files); err != nil {
 		return nil, err
@@ -102,7 +102,7 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 		case errors.Is(err, ErrConflict):
 			return nil, s.duplicate(m.ID, m.Version)
 		case errors.Is(err, ErrForbidden):
-			return nil, errorf(ErrForbidden, "The API key may not push '%s': that package belongs to other owners. Ask an owner to add you.", m.ID)
+			return nil, notOwner("push", m.ID)
 		}
 		return nil, fmt.Errorf("push %s %s: %w", m.ID, m.Version, err)
 	}
@@ -115,12 +115,13 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 
 // authorizeID checks that key may act on package id: the ID matches the
 // key's globs and, when the package exists, the key's owner owns it. The
-// action ("push", "unlist", "relist") names what was refused.
-func (s *Service) authorizeID(ctx context.Context, key *APIKey, id, action string) error {
+// action ("push", "unlist", "relist") names what was refused. It returns
+// the package's cached snapshot, nil for a new ID.
+func (s *Service) authorizeID(ctx context.Context, key *APIKey, id, action string) (*Package, error) {
 	if key.OwnerID != key.UserID {
 		ok, err := s.canActFor(ctx, key.UserID, key.OwnerID, false)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !ok {
 			owner, _ := s.store.AccountByID(ctx, key.OwnerID)
@@ -128,20 +129,25 @@ func (s *Service) authorizeID(ctx context.Context, key *APIKey, id, action strin
 			if owner != nil {
 				name = "'" + owner.Name + "'"
 			}
-			return errorf(ErrForbidden, "The API key %s… may no longer publish for %s: its user is not a member any more.", key.Hint, name)
+			return nil, errorf(ErrForbidden, "The API key %s… may no longer publish for %s: its user is not a member any more.", key.Hint, name)
 		}
 	}
 	if !matchGlobs(key.Globs, id) {
-		return errorf(ErrForbidden, "The API key %s… is limited to packages matching '%s'; '%s' does not match.", key.Hint, strings.Join(key.Globs, "', '"), id)
+		return nil, errorf(ErrForbidden, "The API key %s… is limited to packages matching '%s'; '%s' does not match.", key.Hint, strings.Join(key.Globs, "', '"), id)
 	}
 	e, err := s.cat.get(ctx, strings.ToLower(id))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if e.pkg != nil && !e.pkg.OwnedBy(key.OwnerID) {
-		return errorf(ErrForbidden, "The API key may not %s '%s': that package belongs to other owners. Ask an owner to add you.", action, e.pkg.Name)
+		return nil, notOwner(action, e.pkg.Name)
 	}
-	return nil
+	return e.pkg, nil
+}
+
+// notOwner refuses an action on a package that other owners own.
+func notOwner(action, name string) error {
+	return errorf(ErrForbidden, "The API key may not %s '%s': that package belongs to other owners. Ask an owner to add you.", action, name)
 }
 
 func (s *Service) duplicate(name string, v nuget.Version) error {
@@ -152,17 +158,23 @@ func (s *Service) tooLarge() error {
 	return errorf(ErrTooLarge, "The package is larger than this feed's limit of %s.", SizeText(s.maxSize))
 }
 
+// blobFile is one file of a push to store.
+type blobFile struct {
+	name string
+	r    io.Reader
+	size int64
+}
+
 // writeFiles stores every file under prefix and checks its size; on failure
 // it removes what it wrote.
-func (s *Service) writeFiles(ctx context.Context, prefix string, files map[string]func() (io.Reader, int64)) error {
-	for name, open := range files {
-		r, size := open()
-		key := prefix + "/" + name
-		err := s.blobs.Put(ctx, key, r, size)
+func (s *Service) writeFiles(ctx context.Context, prefix string, files []blobFile) error {
+	for _, f := range files {
+		key := prefix + "/" + f.name
+		err := s.blobs.Put(ctx, key, f.r, f.size)
 		if err == nil {
 			var info storage.Info
-			if info, err = s.blobs.Stat(ctx, key); err == nil && info.Size != size {
-				err = fmt.Errorf("stored %s has %d bytes, want %d", key, info.Size, size)
+			if info, err = s.blobs.Stat(ctx, key); err == nil && info.Size != f.size {
+				err = fmt.Errorf("stored %s has %d bytes, want %d", key, info.Size, f.size)
 			}
 		}
 		if err != nil {
@@ -173,12 +185,14 @@ func (s *Service) writeFiles(ctx context.Context, prefix string, files map[strin
 	return nil
 }
 
-func (s *Service) deleteFiles(prefix string, files map[string]func() (io.Reader, int64)) {
+// deleteFiles removes a push's files, even when the request's context has
+// ended; deleting a file never written is harmless.
+func (s *Service) deleteFiles(prefix string, files []blobFile) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for name := range files {
-		if err := s.blobs.Delete(ctx, prefix+"/"+name); err != nil {
-			s.log.Warn("removing blob after failed push", "key", prefix+"/"+name, "err", err)
+	for _, f := range files {
+		if err := s.blobs.Delete(ctx, prefix+"/"+f.name); err != nil {
+			s.log.Warn("removing blob after failed push", "key", prefix+"/"+f.name, "err", err)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/storage"
@@ -110,7 +109,7 @@ func (s *Service) SetListed(ctx context.Context, key *APIKey, id, version string
 	if listed {
 		action = "relist"
 	}
-	if err := s.authorizeID(ctx, key, p.Name, action); err != nil {
+	if _, err := s.authorizeID(ctx, key, p.Name, action); err != nil {
 		return err
 	}
 	if pv.Listed == listed {
@@ -119,7 +118,7 @@ func (s *Service) SetListed(ctx context.Context, key *APIKey, id, version string
 	lowerID := strings.ToLower(p.Name)
 	if err := s.store.SetListed(ctx, lowerID, pv.Version.Lower(), key.OwnerID, listed, s.now()); err != nil {
 		if errors.Is(err, ErrForbidden) {
-			return errorf(ErrForbidden, "The API key may not %s '%s': that package belongs to other owners.", action, p.Name)
+			return notOwner(action, p.Name)
 		}
 		return notFound(err, "There is no version '%s' of '%s' on this feed.", version, p.Name)
 	}
@@ -135,9 +134,6 @@ func (s *Service) freshVersion(ctx context.Context, id, version string) (*Packag
 	}
 	return s.Version(ctx, id, version)
 }
-
-// LastModified is the time a package last changed, for HTTP caching.
-func (p *Package) LastModified() time.Time { return p.UpdatedAt }
 
 // Generation changes whenever any cached package changes; rendered answers
 // that depend on the whole feed (search) are valid while it stays the same.

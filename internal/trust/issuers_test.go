@@ -118,7 +118,7 @@ func TestVerifyKeyRotation(t *testing.T) {
 	if n := e.iss.JWKSFetches(); n != 2 {
 		t.Errorf("JWKS fetches within the cool-down = %d, want 2", n)
 	}
-	e.clock.advance(time.Minute)
+	e.clock.Advance(time.Minute)
 	e.mustVerify(t, tok)
 	if n := e.iss.JWKSFetches(); n != 3 {
 		t.Errorf("JWKS fetches after the cool-down = %d, want 3", n)
@@ -137,7 +137,7 @@ func TestVerifyUnknownKidSpray(t *testing.T) {
 		t.Errorf("20 unknown kids caused %d JWKS fetches within the cool-down, want at most 1", extra)
 	}
 	// A bad signature under a known kid never refetches.
-	e.clock.advance(time.Hour)
+	e.clock.Advance(time.Hour)
 	before = e.iss.JWKSFetches()
 	for range 5 {
 		_, err := e.verify(t, e.iss.TokenWith(trusttest.SignOptions{Tamper: map[string]any{"repository": "evil/x"}}, e.github()))
@@ -191,14 +191,14 @@ func TestVerifyIssuerUnreachable(t *testing.T) {
 	}))
 	defer down.Close()
 	iss := trusttest.NewIssuer(t)
-	c := &clock{t: time.Now()}
+	c := trusttest.NewClock(time.Now())
 	v, err := trust.NewVerifier(trust.VerifierOptions{
-		Issuers: []trust.Issuer{{URL: down.URL, Provider: trust.GitHub}}, Audience: audience, Now: c.now})
+		Issuers: []trust.Issuer{{URL: down.URL, Provider: trust.GitHub}}, Audience: audience, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The test issuer signs, but the verifier discovers from the down one.
-	tok := iss.Token(trusttest.GitHubClaims(down.URL, audience, c.now()))
+	tok := iss.Token(trusttest.GitHubClaims(down.URL, audience, c.Now()))
 	for range 3 {
 		_, err = v.Verify(context.Background(), tok)
 		var ve *trust.VerifyError
@@ -209,7 +209,7 @@ func TestVerifyIssuerUnreachable(t *testing.T) {
 	if n := hits.Load(); n != 1 {
 		t.Errorf("3 tokens within the cool-down hit the down issuer %d times, want 1", n)
 	}
-	c.advance(time.Minute)
+	c.Advance(time.Minute)
 	v.Verify(context.Background(), tok)
 	if n := hits.Load(); n != 2 {
 		t.Errorf("after the cool-down: %d hits, want 2", n)

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,39 +17,21 @@ import (
 
 const audience = "https://wharf.example.com"
 
-// clock is a settable clock shared by a test and its verifier.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // env is a test issuer on 127.0.0.1 and a verifier that trusts it.
 type env struct {
 	iss   *trusttest.Issuer
 	v     *trust.Verifier
-	clock *clock
+	clock *trusttest.Clock
 }
 
 func newEnv(t testing.TB, provider trust.Provider, mod ...func(*trust.VerifierOptions)) *env {
 	t.Helper()
 	iss := trusttest.NewIssuer(t)
-	c := &clock{t: time.Now().Truncate(time.Second)}
+	c := trusttest.NewClock(time.Now().Truncate(time.Second))
 	o := trust.VerifierOptions{
 		Issuers:  []trust.Issuer{{URL: iss.URL, Provider: provider, Name: "test"}},
 		Audience: audience,
-		Now:      c.now,
+		Now:      c.Now,
 	}
 	for _, m := range mod {
 		m(&o)
@@ -63,7 +44,7 @@ func newEnv(t testing.TB, provider trust.Provider, mod ...func(*trust.VerifierOp
 }
 
 func (e *env) github() map[string]any {
-	return trusttest.GitHubClaims(e.iss.URL, audience, e.clock.now())
+	return trusttest.GitHubClaims(e.iss.URL, audience, e.clock.Now())
 }
 
 func (e *env) verify(t testing.TB, token string) (*trust.Claims, error) {
@@ -92,22 +73,11 @@ func wantReject(t testing.TB, err error, msg string) {
 	}
 }
 
-func with(c map[string]any, kv ...any) map[string]any {
-	for i := 0; i < len(kv); i += 2 {
-		if kv[i+1] == nil {
-			delete(c, kv[i].(string))
-		} else {
-			c[kv[i].(string)] = kv[i+1]
-		}
-	}
-	return c
-}
-
 func TestVerifyGitHub(t *testing.T) {
 	e := newEnv(t, trust.GitHub)
 	claims := e.github()
 	c := e.mustVerify(t, e.iss.Token(claims))
-	now := e.clock.now()
+	now := e.clock.Now()
 	want := trust.Claims{
 		Issuer: e.iss.URL, Provider: trust.GitHub, Subject: "repo:contoso/sdk:environment:prod", Audience: audience,
 		JTI: claims["jti"].(string), IssuedAt: now, Expiry: now.Add(5 * time.Minute),
@@ -134,7 +104,7 @@ func TestVerifyGitHub(t *testing.T) {
 
 func TestVerifyNumericIDs(t *testing.T) {
 	e := newEnv(t, trust.GitHub)
-	c := e.mustVerify(t, e.iss.Token(with(e.github(),
+	c := e.mustVerify(t, e.iss.Token(trusttest.With(e.github(),
 		"repository_id", 123456, "repository_owner_id", int64(9007199254740993), "run_id", 9876543210, "run_attempt", 1)))
 	if c.RepositoryID != "123456" || c.RepoOwnerID != "9007199254740993" || c.RunID != "9876543210" || c.RunAttempt != "1" {
 		t.Errorf("IDs = %q %q %q %q", c.RepositoryID, c.RepoOwnerID, c.RunID, c.RunAttempt)
@@ -143,7 +113,7 @@ func TestVerifyNumericIDs(t *testing.T) {
 
 func TestVerifyGitLab(t *testing.T) {
 	e := newEnv(t, trust.GitLab)
-	claims := with(trusttest.GitLabClaims(e.iss.URL, audience, e.clock.now()), "project_id", 4242, "namespace_id", 7070)
+	claims := trusttest.With(trusttest.GitLabClaims(e.iss.URL, audience, e.clock.Now()), "project_id", 4242, "namespace_id", 7070)
 	c := e.mustVerify(t, e.iss.Token(claims))
 	got := []string{string(c.Provider), c.RepoOwner, c.RepoOwnerID, c.Repository, c.RepositoryID, c.Ref, c.RefType,
 		c.SHA, c.Actor, c.ActorID, c.EventName, c.Environment, c.RunID, c.JobID, c.CIConfigRefURI, c.CIConfigSHA, c.RunnerEnvironment}
@@ -158,7 +128,7 @@ func TestVerifyGitLab(t *testing.T) {
 	}
 	for _, name := range []string{"namespace_path", "project_path", "namespace_id", "project_id"} {
 		t.Run("missing "+name, func(t *testing.T) {
-			claims := with(trusttest.GitLabClaims(e.iss.URL, audience, e.clock.now()), name, nil)
+			claims := trusttest.With(trusttest.GitLabClaims(e.iss.URL, audience, e.clock.Now()), name, nil)
 			_, err := e.verify(t, e.iss.Token(claims))
 			wantReject(t, err, "The JSON web token must have a "+name+" claim.")
 		})
@@ -169,7 +139,7 @@ func TestVerifyGitLab(t *testing.T) {
 // checks; leeway is the default 30s.
 func TestVerifyClaims(t *testing.T) {
 	e := newEnv(t, trust.GitHub)
-	now := e.clock.now()
+	now := e.clock.Now()
 	at := func(d time.Duration) int64 { return now.Add(d).Unix() }
 	tests := []struct {
 		name string
@@ -210,7 +180,7 @@ func TestVerifyClaims(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := e.verify(t, e.iss.Token(with(e.github(), tc.kv...)))
+			c, err := e.verify(t, e.iss.Token(trusttest.With(e.github(), tc.kv...)))
 			if tc.want == "" {
 				if err != nil {
 					t.Fatalf("Verify: %v", err)
@@ -227,10 +197,10 @@ func TestVerifyClaims(t *testing.T) {
 
 func TestVerifyLeewayOption(t *testing.T) {
 	e := newEnv(t, trust.GitHub, func(o *trust.VerifierOptions) { o.Leeway = time.Minute })
-	exp := e.clock.now().Add(-50 * time.Second).Unix()
-	e.mustVerify(t, e.iss.Token(with(e.github(), "exp", exp)))
-	e.clock.advance(11 * time.Second)
-	_, err := e.verify(t, e.iss.Token(with(e.github(), "exp", exp)))
+	exp := e.clock.Now().Add(-50 * time.Second).Unix()
+	e.mustVerify(t, e.iss.Token(trusttest.With(e.github(), "exp", exp)))
+	e.clock.Advance(11 * time.Second)
+	_, err := e.verify(t, e.iss.Token(trusttest.With(e.github(), "exp", exp)))
 	wantReject(t, err, "The JSON web token has expired.")
 }
 
@@ -260,7 +230,7 @@ func TestVerifySignatureAndIssuer(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := e.verify(t, e.iss.TokenWith(tc.opts, with(e.github(), tc.kv...)))
+			_, err := e.verify(t, e.iss.TokenWith(tc.opts, trusttest.With(e.github(), tc.kv...)))
 			if tc.want == "" {
 				if err != nil {
 					t.Fatalf("Verify: %v", err)
