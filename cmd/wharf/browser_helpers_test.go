@@ -121,10 +121,11 @@ func newBrowser(t *testing.T, base string) *browser {
 		chromedp.Flag("disable-quic", true),
 		chromedp.WindowSize(1280, 900),
 		chromedp.CombinedOutput(b.out),
+		// Chromium refuses to run as root with its sandbox, and without
+		// root it needs user namespaces or Debian's setuid helper, which
+		// CI machines may lack; the pages it opens are the test's own.
+		chromedp.NoSandbox,
 	)
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox) // Chromium refuses to run as root with its sandbox
-	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {
@@ -277,6 +278,22 @@ func (p *tab) fill(sel, text string) {
 func (p *tab) choose(sel, value string) {
 	p.t.Helper()
 	p.step("choosing "+value+" in "+sel, chromedp.SetValue(chromedp.CSS(sel), value))
+}
+
+// submit fills a form's fields, given as selector, value pairs (a <select>
+// is set to the option with that value, a text field is typed into), then
+// clicks its submit button and returns the status of the page it leads to.
+func (p *tab) submit(form string, fields ...string) int {
+	p.t.Helper()
+	for i := 0; i+1 < len(fields); i += 2 {
+		sel, v := fields[i], fields[i+1]
+		if evaluate[string](p, "finding "+sel, fmt.Sprintf(`document.querySelector(%s).tagName`, jsString(sel))) == "SELECT" {
+			p.choose(sel, v)
+		} else {
+			p.fill(sel, v)
+		}
+	}
+	return p.click(form + ` button[type="submit"]`)
 }
 
 // evaluate runs a JavaScript expression in the page and decodes its value.

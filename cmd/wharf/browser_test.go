@@ -106,8 +106,7 @@ func TestBrowserUI(t *testing.T) {
 			p.t = t
 			p.openOK("/account/organizations")
 			p.wantText(`[data-testid="no-orgs"]`, "You do not belong to any organisation")
-			p.fill("#org-name", "contoso")
-			if status := p.click(`[data-testid="create-org"] button[type="submit"]`); status != http.StatusOK {
+			if status := p.submit(`[data-testid="create-org"]`, "#org-name", "contoso"); status != http.StatusOK {
 				t.Fatalf("creating the organisation: status %d%s", status, p.where())
 			}
 			p.wantText(`[data-testid="flash"]`, "Created organisation contoso")
@@ -122,13 +121,9 @@ func TestBrowserUI(t *testing.T) {
 			p.t = t
 			p.openOK("/account/trusted-publishing")
 			p.wantText(`[data-testid="no-policies"]`, "no trust policies")
-			p.choose("#policy-provider", "github")
-			p.choose("#policy-owner", "contoso")
-			p.fill("#policy-repository", "contoso/sdk")
-			p.fill("#policy-workflow", "release.yml")
-			p.fill("#policy-environment", "prod")
-			p.fill("#policy-globs", "Contoso.*")
-			if status := p.click(`[data-testid="policy-form"] button[type="submit"]`); status != http.StatusOK {
+			status := p.submit(`[data-testid="policy-form"]`, "#policy-provider", "github", "#policy-owner", "contoso",
+				"#policy-repository", "contoso/sdk", "#policy-workflow", "release.yml", "#policy-environment", "prod", "#policy-globs", "Contoso.*")
+			if status != http.StatusOK {
 				t.Fatalf("creating the policy: status %d%s", status, p.where())
 			}
 			p.wantText(`[data-testid="flash"]`, "Created policy")
@@ -168,11 +163,9 @@ func TestBrowserUI(t *testing.T) {
 			p.t = t
 			p.openOK("/account/keys")
 			p.wantText(`[data-testid="no-keys"]`, "no API keys")
-			p.fill("#key-description", "release pipeline")
-			p.choose("#key-owner", "contoso")
-			p.fill("#key-globs", "Contoso.*")
-			p.choose("#key-expires", "30")
-			if status := p.click(`[data-testid="create-key"] button[type="submit"]`); status != http.StatusCreated {
+			status := p.submit(`[data-testid="create-key"]`, "#key-description", "release pipeline", "#key-owner", "contoso",
+				"#key-globs", "Contoso.*", "#key-expires", "30")
+			if status != http.StatusCreated {
 				t.Fatalf("creating the key: status %d, want 201%s", status, p.where())
 			}
 			uiKey = p.value(`[data-testid="new-key-secret"]`)
@@ -325,8 +318,7 @@ func TestBrowserUI(t *testing.T) {
 			if evaluate[bool](noJS, "checking the script ran", scriptRan) {
 				t.Fatal("the page's script ran although JavaScript is disabled")
 			}
-			noJS.fill("#org-name", "fabrikam")
-			if status := noJS.click(`[data-testid="create-org"] button[type="submit"]`); status != http.StatusOK {
+			if status := noJS.submit(`[data-testid="create-org"]`, "#org-name", "fabrikam"); status != http.StatusOK {
 				t.Fatalf("creating an organisation without JavaScript: status %d%s", status, noJS.where())
 			}
 			noJS.wantText(`[data-testid="flash"]`, "Created organisation fabrikam")
