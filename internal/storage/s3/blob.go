@@ -36,11 +36,8 @@ type blob struct {
 // which the Blob streams. Reading stops when ctx is done. The caller
 // closes the Blob. Errors: storage.ErrNotFound.
 func (s *Store) Open(ctx context.Context, key string) (storage.Blob, error) {
-	name, err := s.object(key)
+	name, err := s.object(ctx, key)
 	if err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	body, oi, _, err := s.core().GetObject(ctx, s.bucket, name, minio.GetObjectOptions{})

@@ -22,15 +22,12 @@ import (
 // storage.ErrInsufficientStorage, storage.ErrReadOnly, r's error, ctx's
 // error.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) error {
-	name, err := s.object(key)
+	name, err := s.object(ctx, key)
 	if err != nil {
 		return err
 	}
 	if size < 0 {
 		return fmt.Errorf("s3: put %s: %w: negative size %d", key, storage.ErrSizeMismatch, size)
-	}
-	if err := ctx.Err(); err != nil {
-		return err
 	}
 	g := &guard{ctx: ctx, r: r, left: size, size: size}
 	if size == 0 {

@@ -154,9 +154,10 @@ func (s *Store) bucketError(err error) error {
 // maxObjectName is the longest object name S3 allows, in bytes.
 const maxObjectName = 1024
 
-// object validates key and returns its object name. With a prefix, the
-// longest keys make names S3 refuses: they are invalid here.
-func (s *Store) object(key string) (string, error) {
+// object validates key and returns its object name, or ctx's error when
+// ctx is done. With a prefix, the longest keys make names S3 refuses: they
+// are invalid here.
+func (s *Store) object(ctx context.Context, key string) (string, error) {
 	if err := storage.ValidKey(key); err != nil {
 		return "", err
 	}
@@ -165,16 +166,13 @@ func (s *Store) object(key string) (string, error) {
 		return "", fmt.Errorf("%w: a key of %d bytes under the prefix %q makes an object name of %d bytes, longer than the %d S3 allows",
 			storage.ErrInvalidKey, len(key), s.prefix, len(name), maxObjectName)
 	}
-	return name, nil
+	return name, ctx.Err()
 }
 
 // Stat describes the blob under key. Errors: storage.ErrNotFound.
 func (s *Store) Stat(ctx context.Context, key string) (storage.Info, error) {
-	name, err := s.object(key)
+	name, err := s.object(ctx, key)
 	if err != nil {
-		return storage.Info{}, err
-	}
-	if err := ctx.Err(); err != nil {
 		return storage.Info{}, err
 	}
 	oi, err := s.client.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{})
@@ -187,11 +185,8 @@ func (s *Store) Stat(ctx context.Context, key string) (storage.Info, error) {
 // Delete removes the blob under key. A missing key is not an error.
 // Errors: storage.ErrReadOnly.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	name, err := s.object(key)
+	name, err := s.object(ctx, key)
 	if err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if err := s.client.RemoveObject(ctx, s.bucket, name, minio.RemoveObjectOptions{}); err != nil {
@@ -221,9 +216,10 @@ func (s *Store) Ping(ctx context.Context) error {
 // PresignedURL returns a URL from which a plain GET downloads the blob
 // under key for Config.PresignDownloads, or "" and nil when that is 0. It
 // signs locally (no request, unless the region must be looked up) and does
-// not check that the key exists. Errors: storage.ErrInvalidKey.
+// not check that the key exists. Errors: storage.ErrInvalidKey, ctx's
+// error.
 func (s *Store) PresignedURL(ctx context.Context, key string) (string, error) {
-	name, err := s.object(key)
+	name, err := s.object(ctx, key)
 	if err != nil {
 		return "", err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"path"
 	"testing"
 
@@ -118,18 +117,4 @@ func setPublicRead(t *testing.T, cfg s3.Config) {
 	if err := rawClient(t, cfg).SetBucketPolicy(t.Context(), cfg.Bucket, policy); err != nil {
 		t.Fatalf("set a public-read policy: %v", err)
 	}
-}
-
-func readAll(t *testing.T, s storage.Blobs, key string) []byte {
-	t.Helper()
-	b, err := s.Open(t.Context(), key)
-	if err != nil {
-		t.Fatalf("Open(%q): %v", key, err)
-	}
-	defer b.Close()
-	data, err := io.ReadAll(b)
-	if err != nil {
-		t.Fatalf("reading %q: %v", key, err)
-	}
-	return data
 }
