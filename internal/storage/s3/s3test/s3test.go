@@ -85,7 +85,7 @@ func NewServer(t testing.TB) *Server {
 func (s *Server) Bucket(t testing.TB) s3.Config {
 	t.Helper()
 	name := fmt.Sprintf("wharf-test-%d", s.buckets.Add(1))
-	if err := s.client.MakeBucket(context.Background(), name, minio.MakeBucketOptions{}); err != nil {
+	if err := s.client.MakeBucket(t.Context(), name, minio.MakeBucketOptions{}); err != nil {
 		t.Fatalf("s3test: create bucket %s: %v", name, err)
 	}
 	return s3.Config{
