@@ -121,6 +121,10 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	reg, err := registry.New(d, blobs, registry.Options{
 		MaxPackageSize: int64(a.cfg.MaxPackageSize), Logger: a.log,
 		Verifier: verifier, Issuers: issuers, TrustedKeyTTL: a.cfg.TrustedKeyTTL.D(), BannedEvents: banned, ExchangesPerMinute: rate,
+		SignIn: registry.SignInRules{
+			AllowedDomains: config.List(a.cfg.AllowedDomains), AllowedGroups: config.List(a.cfg.AllowedGroups), Admins: config.List(a.cfg.Admins),
+		},
+		SessionTTL: a.cfg.SessionTTL.D(),
 	})
 	if err != nil {
 		d.Close()

@@ -64,6 +64,9 @@ type Config struct {
 	// X-Forwarded-For is believed (WHARF_TRUSTED_PROXIES); empty: the
 	// connection's address is the client's.
 	TrustedProxies string `toml:"trusted_proxies"`
+
+	// SignIn configures the web UI's sign-in (signin.go).
+	SignIn
 }
 
 // Default returns the embedded defaults: SQLite and a package folder under
@@ -82,6 +85,8 @@ func Default() Config {
 		TrustedKeyTTL:      Duration(time.Hour),
 		BannedEvents:       "pull_request_target",
 		ExchangesPerMinute: 30,
+
+		SignIn: SignIn{SessionTTL: Duration(7 * 24 * time.Hour)},
 	}
 }
 
@@ -136,7 +141,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			}
 		}
 	}
-	return nil
+	return c.SignIn.applyEnv(getenv)
 }
 
 // Validate checks every field and fills in derived defaults (the base URL).
@@ -179,6 +184,12 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.ProxyRanges(); err != nil {
 		errs = append(errs, err)
+	}
+	if err := c.SignIn.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.SessionTTL <= 0 {
+		errs = append(errs, errors.New("session_ttl: must be positive"))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log_format: %q must be text or json", c.LogFormat))

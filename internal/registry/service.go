@@ -38,6 +38,11 @@ type Options struct {
 	// ExchangesPerMinute bounds exchanges per username and per address
 	// (default 30; negative turns the limit off).
 	ExchangesPerMinute int
+
+	// SignIn restricts who may sign in to the web UI and names its admins.
+	SignIn SignInRules
+	// SessionTTL is how long a browser session lasts (default 7 days).
+	SessionTTL time.Duration
 }
 
 // DefaultMaxPackageSize is nuget.org's limit, 250 MB.
@@ -63,6 +68,9 @@ type Service struct {
 	bannedEvents []string
 	limiter      *limiter
 	lastPurge    time.Time
+
+	signIn     SignInRules
+	sessionTTL time.Duration
 }
 
 // New returns a Service over store and blobs.
@@ -98,6 +106,10 @@ func New(store Store, blobs storage.Blobs, o Options) (*Service, error) {
 		rate = 30
 	}
 	s.limiter = newLimiter(rate, time.Minute)
+	s.signIn, s.sessionTTL = o.SignIn.normalized(), o.SessionTTL
+	if s.sessionTTL <= 0 {
+		s.sessionTTL = DefaultSessionTTL
+	}
 	s.cat = newCatalog(store, s.now, ttl)
 	s.downloads = newCounter()
 	s.keyUse = map[int64]time.Time{}
@@ -144,6 +156,9 @@ func (s *Service) purge(ctx context.Context) {
 	s.lastPurge = now
 	if _, _, err := s.store.PurgeExpired(ctx, now.Add(-time.Minute)); err != nil {
 		s.log.Warn("purging expired keys failed", "err", err)
+	}
+	if err := s.store.PurgeSessions(ctx, now); err != nil {
+		s.log.Warn("purging expired sessions failed", "err", err)
 	}
 }
 
