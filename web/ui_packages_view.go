@@ -174,7 +174,8 @@ func (s *Server) licenseOf(lowerID, lowerVer string, m registry.Metadata) templa
 }
 
 // spdxLinks splits an SPDX expression into licence and exception
-// identifiers, linked to spdx.org, and operators and parentheses as text.
+// identifiers, linked to spdx.org, and operators, parentheses and custom
+// LicenseRef- identifiers as text.
 func spdxLinks(expr string) []templates.Link {
 	expr = strings.NewReplacer("(", " ( ", ")", " ) ").Replace(expr)
 	var out []templates.Link
@@ -185,7 +186,7 @@ func spdxLinks(expr string) []templates.Link {
 			continue
 		}
 		id := strings.TrimSuffix(w, "+")
-		if id == "" || strings.IndexFunc(id, func(r rune) bool {
+		if id == "" || strings.HasPrefix(id, "LicenseRef-") || strings.IndexFunc(id, func(r rune) bool {
 			return !(r == '-' || r == '.' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z')
 		}) >= 0 {
 			out = append(out, templates.Link{Text: w})
