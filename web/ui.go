@@ -198,10 +198,16 @@ func (s *Server) renderErrorPage(c echo.Context, status int, msg string) error {
 	return s.render(c, status, templates.Error(v))
 }
 
-// safeNext keeps a post-sign-in destination on this site: a path, never
-// another host.
+// safeNext keeps a post-sign-in destination on this site: an absolute
+// path with no scheme, host or control characters (browsers drop tabs and
+// newlines, so "/\t/evil" would become "//evil"), never another host.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.HasPrefix(next, "/sign-") {
+	if next == "" || len(next) > 2000 || strings.IndexFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) >= 0 {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") ||
+		strings.HasPrefix(next, "//") || strings.HasPrefix(u.Path, "/sign-") {
 		return "/"
 	}
 	return next
