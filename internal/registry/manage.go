@@ -174,11 +174,11 @@ func (s *Service) OrganizationsOf(ctx context.Context, actor *Account) ([]Member
 func (s *Service) MembersAs(ctx context.Context, actor *Account, orgName string) (*Account, Role, []Member, error) {
 	org, err := s.org(ctx, orgName)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", nil, notYours(orgName, err)
 	}
 	role, err := s.store.Membership(ctx, org.ID, actor.ID)
 	if errors.Is(err, ErrNotFound) && !actor.IsAdmin {
-		return nil, "", nil, errorf(ErrNotFound, "There is no organisation named '%s' that you belong to.", orgName)
+		return nil, "", nil, notYours(orgName, err)
 	}
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, "", nil, err
@@ -231,11 +231,11 @@ func (s *Service) keepAnAdmin(ctx context.Context, orgName, userName string) err
 func (s *Service) mustAdminister(ctx context.Context, actor *Account, orgName string) error {
 	org, err := s.org(ctx, orgName)
 	if err != nil {
-		return err
+		return notYours(orgName, err)
 	}
 	role, err := s.store.Membership(ctx, org.ID, actor.ID)
 	if errors.Is(err, ErrNotFound) {
-		return errorf(ErrNotFound, "There is no organisation named '%s' that you belong to.", orgName)
+		return notYours(orgName, err)
 	}
 	if err != nil {
 		return err
@@ -261,11 +261,7 @@ func (s *Service) Users(ctx context.Context, actor *Account) ([]Account, error) 
 	if !actor.IsAdmin {
 		return nil, errorf(ErrForbidden, "Only administrators can list users.")
 	}
-	us, err := s.store.ListAccounts(ctx, KindUser)
-	for i := range us {
-		s.signIn.withAdmin(&us[i])
-	}
-	return us, err
+	return s.store.ListAccounts(ctx, KindUser)
 }
 
 // AuditLogAs lists the newest audit events, for an admin. Errors:
@@ -275,4 +271,14 @@ func (s *Service) AuditLogAs(ctx context.Context, actor *Account, limit int) ([]
 		return nil, errorf(ErrForbidden, "Only administrators can read the audit log.")
 	}
 	return s.AuditLog(ctx, limit)
+}
+
+// notYours is the one answer for an organisation that does not exist, a
+// user's name, and one the actor does not belong to, so outsiders cannot
+// tell them apart. Internal errors pass through.
+func notYours(orgName string, err error) error {
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrInvalid) {
+		return errorf(ErrNotFound, "There is no organisation named '%s' that you belong to.", orgName)
+	}
+	return err
 }

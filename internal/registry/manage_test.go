@@ -259,7 +259,7 @@ func TestMembersAs(t *testing.T) {
 		{"admin", "contoso", "", nil}, // registry admins may look
 		{"mallory", "contoso", "", registry.ErrNotFound},
 		{"mallory", "fabrikam", "", registry.ErrNotFound},
-		{"alice", "bob", "", registry.ErrInvalid}, // a user, not an organisation
+		{"alice", "bob", "", registry.ErrNotFound}, // a user: no organisation of that name
 	}
 	for _, tc := range tests {
 		org, role, ms, err := o.s.MembersAs(ctx, o.actor(tc.actor), tc.org)
