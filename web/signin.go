@@ -358,7 +358,7 @@ func (s *Server) startSession(c echo.Context, acct *registry.Account, next strin
 	if old, ok := c.Get(ctxSession).(string); ok {
 		_ = s.reg.EndSession(c.Request().Context(), old)
 	}
-	secret, expires, err := s.reg.NewSession(c.Request().Context(), acct.ID)
+	secret, expires, err := s.reg.NewSession(c.Request().Context(), acct)
 	if err != nil {
 		return err
 	}
