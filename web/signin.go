@@ -11,6 +11,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -176,11 +177,19 @@ func newSignInProviders(cfg SignInConfig, urls URLs) []*signInProvider {
 		if label == "" {
 			label = "single sign-on"
 		}
-		issuer := strings.TrimRight(a.Issuer, "/")
 		p := &signInProvider{name: "oidc", label: label}
 		p.build = func(ctx context.Context) (goth.Provider, *oidc.IDTokenVerifier, error) {
 			ctx = oidc.ClientContext(ctx, client)
+			// The issuer must match the discovery document exactly, and
+			// some end in "/" (Auth0's); forgive only a missing or
+			// extra trailing slash in the setting.
+			issuer := strings.TrimSpace(a.Issuer)
 			op, err := oidc.NewProvider(ctx, issuer)
+			var mismatch *oidc.IssuerMismatchError
+			if errors.As(err, &mismatch) && strings.TrimRight(mismatch.Discovered, "/") == strings.TrimRight(issuer, "/") {
+				issuer = mismatch.Discovered
+				op, err = oidc.NewProvider(ctx, issuer)
+			}
 			if err != nil {
 				return nil, nil, fmt.Errorf("discover %s: %w", issuer, err)
 			}
@@ -194,12 +203,15 @@ func newSignInProviders(cfg SignInConfig, urls URLs) []*signInProvider {
 			return gp, op.Verifier(&oidc.Config{ClientID: a.ClientID}), nil
 		}
 		p.identity = func(ctx context.Context, u goth.User) (registry.ExternalIdentity, error) {
-			login := u.NickName
-			if login == "" {
-				login, _, _ = strings.Cut(u.Email, "@")
-			}
-			id := registry.ExternalIdentity{Provider: "oidc", Subject: u.UserID, Login: login, Email: u.Email}
+			// The login names admins (oidc:LOGIN): the provider's
+			// username, else its verified address whole, never an
+			// address's local part, which anyone with a mailbox
+			// elsewhere (or an unverified one) could match.
+			id := registry.ExternalIdentity{Provider: "oidc", Subject: u.UserID, Login: u.NickName, Email: u.Email}
 			id.EmailVerified, _ = u.RawData["email_verified"].(bool)
+			if id.Login == "" && id.EmailVerified {
+				id.Login = u.Email
+			}
 			if gs, ok := u.RawData["groups"].([]any); ok {
 				for _, g := range gs {
 					if s, ok := g.(string); ok {

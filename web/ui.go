@@ -184,7 +184,9 @@ func (s *Server) render(c echo.Context, status int, comp templ.Component) error 
 
 // renderErrorPage answers a failed page request with an HTML page.
 func (s *Server) renderErrorPage(c echo.Context, status int, msg string) error {
-	if status == http.StatusUnauthorized && c.Request().Method == http.MethodGet {
+	// A signed-out visitor goes to sign in, except on the sign-in pages
+	// themselves, whose refusals say why sign-in failed.
+	if status == http.StatusUnauthorized && c.Request().Method == http.MethodGet && !strings.HasPrefix(c.Request().URL.Path, "/sign-in") {
 		return c.Redirect(http.StatusSeeOther, "/sign-in?next="+url.QueryEscape(safeNext(c.Request().URL.RequestURI())))
 	}
 	heading := http.StatusText(status)
