@@ -11,7 +11,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/trust/trusttest"
@@ -165,5 +167,41 @@ func TestReviewOIDCIssuerWithTrailingSlash(t *testing.T) {
 		if p.res.StatusCode != http.StatusFound || !strings.HasPrefix(p.res.Header.Get("Location"), srv.URL+"/authorize?") {
 			t.Errorf("issuer configured as %q: GET /sign-in/oidc = %s, %q", configured, p.res.Status, p.reason())
 		}
+	}
+}
+
+// TestReviewLoginLinkRace: a sign-in link sent twice at once signs in
+// exactly one browser.
+func TestReviewLoginLinkRace(t *testing.T) {
+	f := newUIFeed(t, uiConfig{})
+	f.addUser("op")
+	secret := f.loginLink("op", 10*time.Minute)
+	path := "/sign-in/link/" + url.PathEscape(secret)
+	const n = 8
+	browsers, tokens := make([]*browser, n), make([]string, n)
+	for i := range browsers {
+		browsers[i] = f.anonymous(t)
+		tokens[i] = browsers[i].get(path).csrf()
+	}
+	var wg sync.WaitGroup
+	statuses := make([]int, n)
+	for i := range browsers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = browsers[i].post(path, url.Values{"_csrf": {tokens[i]}}).StatusCode
+		}()
+	}
+	wg.Wait()
+	signedIn := 0
+	for i, st := range statuses {
+		if st == http.StatusSeeOther && browsers[i].cookie("wharf_session") != "" {
+			signedIn++
+		} else if st != http.StatusUnauthorized {
+			t.Errorf("browser %d: status %d, want 303 or 401", i, st)
+		}
+	}
+	if signedIn != 1 {
+		t.Errorf("%d browsers signed in with one link, want 1 (statuses %v)", signedIn, statuses)
 	}
 }
