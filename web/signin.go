@@ -156,7 +156,10 @@ func newSignInProviders(cfg SignInConfig, urls URLs) []*signInProvider {
 		p.identity = func(ctx context.Context, u goth.User) (registry.ExternalIdentity, error) {
 			// GitLab's user API returns the primary address, which GitLab
 			// only accepts once it is confirmed.
-			id := registry.ExternalIdentity{Provider: "gitlab", Subject: u.UserID, Login: u.NickName, Email: u.Email, EmailVerified: u.Email != ""}
+			// GitLab lets people in before they confirm their address
+			// (soft confirmation); only a confirmed one counts.
+			confirmed, _ := u.RawData["confirmed_at"].(string)
+			id := registry.ExternalIdentity{Provider: "gitlab", Subject: u.UserID, Login: u.NickName, Email: u.Email, EmailVerified: u.Email != "" && confirmed != ""}
 			if cfg.WantGroups {
 				var groups []struct {
 					FullPath string `json:"full_path"`
@@ -208,7 +211,13 @@ func newSignInProviders(cfg SignInConfig, urls URLs) []*signInProvider {
 			// address's local part, which anyone with a mailbox
 			// elsewhere (or an unverified one) could match.
 			id := registry.ExternalIdentity{Provider: "oidc", Subject: u.UserID, Login: u.NickName, Email: u.Email}
-			id.EmailVerified, _ = u.RawData["email_verified"].(bool)
+			// Most providers send a boolean; some (Amazon Cognito) the string "true".
+			switch v := u.RawData["email_verified"].(type) {
+			case bool:
+				id.EmailVerified = v
+			case string:
+				id.EmailVerified = v == "true"
+			}
 			if id.Login == "" && id.EmailVerified {
 				id.Login = u.Email
 			}
@@ -336,7 +345,9 @@ func (s *Server) finishSignIn(c echo.Context) error {
 	if err != nil {
 		return retry("The sign-in state was damaged.")
 	}
-	if _, err := gs.Authorize(gp, c.QueryParams()); err != nil {
+	// Only the code goes to goth: it would also honour a redirect_uri or
+	// code_verifier found in the query.
+	if _, err := gs.Authorize(gp, url.Values{"code": {c.QueryParam("code")}}); err != nil {
 		s.log.Warn("sign-in code exchange failed", "provider", p.name, "err", err)
 		return retry(p.label + " did not accept the sign-in code.")
 	}

@@ -323,8 +323,11 @@ func uiRoutes() []uiRoute {
 			want: map[string]outcome{alice: allowed(back), bob: refused(forbidden), mallory: refused(notFound), root: refused(notFound)}},
 		{name: "make bob an admin of contoso", method: "POST", path: fixed("/organizations/contoso/members"), form: url.Values{"user": {bob}, "role": {"admin"}},
 			want: map[string]outcome{alice: allowed(back), bob: refused(forbidden), mallory: refused(notFound), root: refused(notFound)}},
+		// Members may leave; only admins remove others.
 		{name: "remove bob from contoso", method: "POST", path: fixed("/organizations/contoso/members/bob/remove"),
-			want: map[string]outcome{alice: allowed(back), bob: refused(forbidden), mallory: refused(notFound), root: refused(notFound)}},
+			want: map[string]outcome{alice: allowed(back), bob: allowed(back), mallory: refused(notFound), root: refused(notFound)}},
+		{name: "remove alice from contoso", method: "POST", path: fixed("/organizations/contoso/members/alice/remove"),
+			want: map[string]outcome{alice: refused(http.StatusConflict), bob: refused(forbidden), mallory: refused(notFound), root: refused(notFound)}},
 
 		// Packages: owners and members of owning organisations list and
 		// unlist; owners and admins of owning organisations change owners.

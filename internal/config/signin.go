@@ -42,8 +42,8 @@ type SignIn struct {
 	// (WHARF_SIGNIN_ALLOWED_GROUPS).
 	AllowedGroups string `toml:"signin_allowed_groups"`
 	// Admins names the people who administer the registry as
-	// provider:login, comma separated (WHARF_ADMINS), e.g. github:alice;
-	// `wharf user add --admin` is the other way.
+	// provider:login or provider:#id, comma separated (WHARF_ADMINS), e.g.
+	// github:alice or github:#583231; `wharf user add --admin` is the other way.
 	Admins string `toml:"admins"`
 	// SessionTTL is how long a browser session lasts (WHARF_SESSION_TTL).
 	SessionTTL Duration `toml:"session_ttl"`
@@ -89,7 +89,7 @@ func (s *SignIn) validate() error {
 	for _, a := range List(s.Admins) {
 		p, login, ok := strings.Cut(a, ":")
 		if !ok || login == "" || (p != "github" && p != "gitlab" && p != "oidc") {
-			return fmt.Errorf("admins: %q must be provider:login, e.g. github:alice (provider github, gitlab or oidc), so that nobody becomes an admin by signing in first with a name", a)
+			return fmt.Errorf("admins: %q must be provider:login or provider:#id, e.g. github:alice (provider github, gitlab or oidc), so that nobody becomes an admin by signing in first with a name", a)
 		}
 	}
 	for _, u := range []struct{ name, v string }{{"WHARF_GITHUB_URL", s.GitHubURL}, {"WHARF_GITLAB_URL", s.GitLabURL}, {"WHARF_SIGNIN_OIDC_ISSUER", s.OIDCIssuer}} {

@@ -24,7 +24,7 @@ func (identityRow) TableName() string { return "identities" }
 type sessionRow struct {
 	TokenHash string
 	AccountID int64
-	Admin     bool
+	AdminAs   string
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }
@@ -86,8 +86,8 @@ func (d *DB) ListAccounts(ctx context.Context, kind registry.AccountKind) ([]reg
 }
 
 // CreateSession records a browser session by the hash of its secret.
-func (d *DB) CreateSession(ctx context.Context, hash string, accountID int64, admin bool, created, expires time.Time) error {
-	row := sessionRow{TokenHash: hash, AccountID: accountID, Admin: admin, CreatedAt: created.UTC(), ExpiresAt: expires.UTC()}
+func (d *DB) CreateSession(ctx context.Context, hash string, accountID int64, adminAs string, created, expires time.Time) error {
+	row := sessionRow{TokenHash: hash, AccountID: accountID, AdminAs: adminAs, CreatedAt: created.UTC(), ExpiresAt: expires.UTC()}
 	if err := d.gorm.WithContext(ctx).Create(&row).Error; err != nil {
 		return fmt.Errorf("create session: %w", mapErr(err))
 	}
@@ -105,7 +105,7 @@ func (d *DB) SessionAccount(ctx context.Context, hash string, now time.Time) (*r
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}
-	a.IsAdmin = a.IsAdmin || sess.Admin
+	a.AdminAs = sess.AdminAs
 	return a, nil
 }
 

@@ -100,11 +100,28 @@ func (s *Service) SetListedAs(ctx context.Context, actor *Account, id, version s
 // AddOwnerAs makes an account an owner of a package for a signed-in user
 // who manages it (an owner, or an admin of an owning organisation).
 // Errors: ErrNotFound, ErrForbidden.
+//
+// An organisation becomes an owner only when the actor administers it:
+// nobody can put packages in an organisation's name, or its members'
+// lists, from outside it.
 func (s *Service) AddOwnerAs(ctx context.Context, actor *Account, id, account string) error {
 	if err := s.mayManageOwners(ctx, actor, id); err != nil {
 		return err
 	}
-	return s.AddOwner(ctx, id, account)
+	if a, err := s.store.AccountByName(ctx, account); err == nil && a.Kind == KindOrganization {
+		ok, err := s.canActFor(ctx, actor.ID, a.ID, true)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errorf(ErrForbidden, "Only an admin of %s can make it an owner of a package.", a.Name)
+		}
+	}
+	if err := s.AddOwner(ctx, id, account); err != nil {
+		return err
+	}
+	s.audit(ctx, &AuditEvent{Kind: "owner.add.by", Outcome: "done", ActorID: actor.ID, Subject: id, Message: actor.Name + " added " + account})
+	return nil
 }
 
 // RemoveOwnerAs removes an owner of a package for a signed-in user who
@@ -114,7 +131,11 @@ func (s *Service) RemoveOwnerAs(ctx context.Context, actor *Account, id, account
 	if err := s.mayManageOwners(ctx, actor, id); err != nil {
 		return err
 	}
-	return s.RemoveOwner(ctx, id, account)
+	if err := s.RemoveOwner(ctx, id, account); err != nil {
+		return err
+	}
+	s.audit(ctx, &AuditEvent{Kind: "owner.remove.by", Outcome: "done", ActorID: actor.ID, Subject: id, Message: actor.Name + " removed " + account})
+	return nil
 }
 
 func (s *Service) mayManageOwners(ctx context.Context, actor *Account, id string) error {
@@ -201,10 +222,15 @@ func (s *Service) SetMemberAs(ctx context.Context, actor *Account, orgName, user
 	return s.SetMember(ctx, orgName, userName, role)
 }
 
-// RemoveMemberAs removes a user from an organisation, for an admin of it;
-// the last admin stays. Errors: ErrNotFound, ErrForbidden, ErrConflict.
+// RemoveMemberAs removes a user from an organisation, for an admin of it,
+// or for the user themself (leaving); the last admin stays. Errors:
+// ErrNotFound, ErrForbidden, ErrConflict.
 func (s *Service) RemoveMemberAs(ctx context.Context, actor *Account, orgName, userName string) error {
-	if err := s.mustAdminister(ctx, actor, orgName); err != nil {
+	if !strings.EqualFold(actor.Name, userName) {
+		if err := s.mustAdminister(ctx, actor, orgName); err != nil {
+			return err
+		}
+	} else if _, _, _, err := s.MembersAs(ctx, actor, orgName); err != nil {
 		return err
 	}
 	return s.RemoveMember(ctx, orgName, userName)

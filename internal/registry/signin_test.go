@@ -91,9 +91,11 @@ func TestSignInExternalTakenNames(t *testing.T) {
 	if err != nil || a.Name != "OctoCat-github" {
 		t.Fatalf("name taken: %+v %v, want OctoCat-github", a, err)
 	}
-	_, err = s.SignInExternal(ctx, github("2", "octocat"))
-	if !errors.Is(err, registry.ErrConflict) || !strings.Contains(err.Error(), "'octocat' and 'octocat-github' are both taken") {
-		t.Errorf("both names taken: %v, want a conflict naming both", err)
+	// With both taken, the name gets a suffix derived from the identity,
+	// so squatting two names cannot lock a person out.
+	b, err := s.SignInExternal(ctx, github("2", "octocat"))
+	if err != nil || !strings.HasPrefix(b.Name, "octocat-github-") || len(b.Name) != len("octocat-github-")+6 {
+		t.Errorf("both names taken: %+v %v, want octocat-github-XXXXXX", b, err)
 	}
 	// An organisation's name is taken for users too.
 	if _, err := s.AddOrganization(ctx, "contoso", "octocat"); err != nil {
@@ -332,5 +334,36 @@ func TestLoginLinks(t *testing.T) {
 	wantErr(t, "expired link", errOnly(s.UseLoginLink(ctx, link)), registry.ErrUnauthenticated)
 	for name, bad := range map[string]string{"empty": "", "unknown": "wharf_nope", "too long": strings.Repeat("a", 201)} {
 		wantErr(t, name+" link", errOnly(s.UseLoginLink(ctx, bad)), registry.ErrUnauthenticated)
+	}
+}
+
+// TestSignInAdminsByIDAndConfigChange: an admin may be named by the
+// provider's stable ID, and admin rights from the rules end when the rules
+// stop naming the person, even for a session that is still open.
+func TestSignInAdminsByIDAndConfigChange(t *testing.T) {
+	ctx := context.Background()
+	d, blobs := openStores(t)
+	open := func(rules registry.SignInRules) *registry.Service {
+		s, err := registry.New(d, blobs, registry.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SignIn: rules})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := open(registry.SignInRules{Admins: []string{"github:#583231"}})
+	a, err := before.SignInExternal(ctx, github("583231", "renamed-octocat"))
+	if err != nil || !a.IsAdmin {
+		t.Fatalf("admin named by ID: %+v %v", a, err)
+	}
+	secret, _, err := before.NewSession(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := before.SessionUser(ctx, secret); err != nil || !u.IsAdmin {
+		t.Fatalf("session of the admin: %+v %v", u, err)
+	}
+	after := open(registry.SignInRules{}) // the operator removed the entry and restarted
+	if u, err := after.SessionUser(ctx, secret); err != nil || u.IsAdmin {
+		t.Errorf("session after the admin entry was removed: %+v %v, want a plain user", u, err)
 	}
 }
