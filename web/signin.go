@@ -114,7 +114,7 @@ func newSignInProviders(cfg SignInConfig, urls URLs) []*signInProvider {
 					Primary  bool   `json:"primary"`
 				}
 				if err := getJSON(ctx, client, api+"/user/emails", u.AccessToken, &emails); err != nil {
-					return id, err
+					return id, fmt.Errorf("%w: %w", errNoEmails, err)
 				}
 				for _, e := range emails {
 					if e.Verified && (e.Primary || id.Email == "" || !id.EmailVerified) {
@@ -234,6 +234,10 @@ func newSignInProviders(cfg SignInConfig, urls URLs) []*signInProvider {
 	}
 	return out
 }
+
+// errNoEmails is why a sign-in failed when GitHub did not list the
+// person's addresses, so the page does not blame their organisations.
+var errNoEmails = errors.New("no e-mail addresses")
 
 func getJSON(ctx context.Context, client *http.Client, u, token string, into any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
@@ -366,7 +370,11 @@ func (s *Server) finishSignIn(c echo.Context) error {
 	ext, err := p.identity(ctx, gu)
 	if err != nil {
 		s.log.Warn("sign-in identity lookup failed", "provider", p.name, "err", err)
-		return retry(p.label + " did not tell us which organisations you belong to.")
+		what := "which organisations you belong to"
+		if errors.Is(err, errNoEmails) {
+			what = "your verified e-mail addresses"
+		}
+		return retry(p.label + " did not tell us " + what + ".")
 	}
 	acct, err := s.reg.SignInExternal(ctx, ext)
 	if err != nil {
