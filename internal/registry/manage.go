@@ -214,11 +214,6 @@ func (s *Service) SetMemberAs(ctx context.Context, actor *Account, orgName, user
 	if err := s.mustAdminister(ctx, actor, orgName); err != nil {
 		return err
 	}
-	if role == RoleMember {
-		if err := s.keepAnAdmin(ctx, orgName, userName); err != nil {
-			return err
-		}
-	}
 	return s.SetMember(ctx, orgName, userName, role)
 }
 
@@ -234,24 +229,6 @@ func (s *Service) RemoveMemberAs(ctx context.Context, actor *Account, orgName, u
 		return err
 	}
 	return s.RemoveMember(ctx, orgName, userName)
-}
-
-// keepAnAdmin refuses to demote the last admin of an organisation.
-func (s *Service) keepAnAdmin(ctx context.Context, orgName, userName string) error {
-	org, user, err := s.orgAndUser(ctx, orgName, userName)
-	if err != nil {
-		return err
-	}
-	ms, err := s.store.Members(ctx, org.ID)
-	if err != nil {
-		return err
-	}
-	for _, m := range ms {
-		if m.User.ID == user.ID && m.Role == RoleAdmin && countAdmins(ms) == 1 {
-			return errorf(ErrConflict, "%s is the last admin of %s; make someone else an admin first.", user.Name, org.Name)
-		}
-	}
-	return nil
 }
 
 func (s *Service) mustAdminister(ctx context.Context, actor *Account, orgName string) error {

@@ -43,6 +43,11 @@ func (s *Service) SetMember(ctx context.Context, orgName, userName string, role 
 	if role != RoleAdmin && role != RoleMember {
 		return errorf(ErrInvalid, "'%s' is not a role: use member or admin.", role)
 	}
+	if role == RoleMember {
+		if err := s.keepAnAdmin(ctx, org, user); err != nil {
+			return err
+		}
+	}
 	if err := s.store.SetMembership(ctx, org.ID, user.ID, role, s.now()); err != nil {
 		return err
 	}
@@ -57,22 +62,17 @@ func (s *Service) RemoveMember(ctx context.Context, orgName, userName string) er
 	if err != nil {
 		return err
 	}
-	members, err := s.store.Members(ctx, org.ID)
+	role, err := s.store.Membership(ctx, org.ID, user.ID)
+	if errors.Is(err, ErrNotFound) {
+		return errorf(ErrNotFound, "%s is not a member of %s.", user.Name, org.Name)
+	}
 	if err != nil {
 		return err
 	}
-	isMember := false
-	for _, m := range members {
-		if m.User.ID != user.ID {
-			continue
+	if role == RoleAdmin {
+		if err := s.keepAnAdmin(ctx, org, user); err != nil {
+			return err
 		}
-		isMember = true
-		if m.Role == RoleAdmin && countAdmins(members) == 1 {
-			return errorf(ErrConflict, "%s is the last admin of %s; make someone else an admin first.", user.Name, org.Name)
-		}
-	}
-	if !isMember {
-		return errorf(ErrNotFound, "%s is not a member of %s.", user.Name, org.Name)
 	}
 	if err := s.store.RemoveMembership(ctx, org.ID, user.ID); err != nil {
 		return notFound(err, "%s is not a member of %s.", user.Name, org.Name)
@@ -138,4 +138,19 @@ func (s *Service) canActFor(ctx context.Context, userID, ownerID int64, adminOnl
 		return false, err
 	}
 	return !adminOnly || role == RoleAdmin, nil
+}
+
+// keepAnAdmin refuses to demote or remove the last admin of an
+// organisation: someone must always be able to manage it.
+func (s *Service) keepAnAdmin(ctx context.Context, org, user *Account) error {
+	ms, err := s.store.Members(ctx, org.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.User.ID == user.ID && m.Role == RoleAdmin && countAdmins(ms) == 1 {
+			return errorf(ErrConflict, "%s is the last admin of %s; make someone else an admin first.", user.Name, org.Name)
+		}
+	}
+	return nil
 }
