@@ -202,3 +202,5 @@ func diffLines(want, got string) string {
 	}
 	return out.String()
 }
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
