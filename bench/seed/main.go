@@ -5,6 +5,7 @@
 // produce.
 //
 //	go run ./bench/seed -data /tmp/bench-data -packages 1000 -versions 10
+//	go run ./bench/seed -data /tmp/bench-data -database-url postgres://...
 package main
 
 import (
@@ -29,6 +30,7 @@ func main() {
 	packages := flag.Int("packages", 1000, "number of package IDs")
 	versions := flag.Int("versions", 10, "versions per package")
 	payload := flag.Int("payload", 20<<10, "bytes of incompressible payload per package")
+	dbURL := flag.String("database-url", "", "postgres:// URL to seed instead of SQLite in the data directory")
 	flag.Parse()
 
 	cfg := config.Default()
@@ -37,7 +39,7 @@ func main() {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
-	d, err := db.OpenSQLite(ctx, cfg.DatabasePath())
+	d, err := db.Open(ctx, *dbURL, cfg.DataDir)
 	if err != nil {
 		log.Fatal(err)
 	}

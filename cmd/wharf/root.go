@@ -12,6 +12,7 @@ import (
 	"github.com/wharf-registry/wharf/internal/config"
 	"github.com/wharf-registry/wharf/internal/db"
 	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/storage"
 	"github.com/wharf-registry/wharf/internal/storage/fs"
 	"github.com/wharf-registry/wharf/internal/trust"
 )
@@ -25,7 +26,7 @@ type app struct {
 	cfg        config.Config
 	log        *slog.Logger
 	db         *db.DB
-	blobs      *fs.Store
+	blobs      storage.Blobs
 	reg        *registry.Service
 }
 
@@ -86,11 +87,16 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	if err := a.cfg.EnsureDirs(); err != nil {
 		return err
 	}
-	d, err := db.OpenSQLite(ctx, a.cfg.DatabasePath())
+	d, err := db.Open(ctx, a.cfg.DatabaseURL, a.cfg.DataDir)
 	if err != nil {
 		return err
 	}
-	blobs, err := fs.New(a.cfg.PackagesDir())
+	blobs, err := openBlobs(a.cfg)
+	if err != nil {
+		d.Close()
+		return err
+	}
+	maxAge, err := a.cfg.FeedMaxAgeFor(d.Dialect() == "sqlite")
 	if err != nil {
 		d.Close()
 		return err
@@ -121,6 +127,7 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	reg, err := registry.New(d, blobs, registry.Options{
 		MaxPackageSize: int64(a.cfg.MaxPackageSize), Logger: a.log,
 		Verifier: verifier, Issuers: issuers, TrustedKeyTTL: a.cfg.TrustedKeyTTL.D(), BannedEvents: banned, ExchangesPerMinute: rate,
+		FeedMaxAge: maxAge,
 	})
 	if err != nil {
 		d.Close()
@@ -128,6 +135,15 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	}
 	a.db, a.blobs, a.reg = d, blobs, reg
 	return nil
+}
+
+// openBlobs opens the package store the settings name.
+func openBlobs(cfg config.Config) (storage.Blobs, error) {
+	dir, err := cfg.StoragePath()
+	if err != nil {
+		return nil, err
+	}
+	return fs.New(dir)
 }
 
 func (a *app) close() {
@@ -145,4 +161,13 @@ func (a *app) withService(run func(cmd *cobra.Command, args []string) error) fun
 		defer a.close()
 		return run(cmd, args)
 	}
+}
+
+// databaseName describes the database for logs: the SQLite path, or the
+// PostgreSQL URL without its password.
+func (a *app) databaseName() string {
+	if a.cfg.DatabaseURL == "" {
+		return a.cfg.DatabasePath()
+	}
+	return db.Redact(a.cfg.DatabaseURL)
 }

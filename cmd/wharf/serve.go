@@ -42,8 +42,10 @@ func (a *app) serveCmd() *cobra.Command {
 // serve runs the HTTP server until ctx ends, then shuts down gracefully.
 func (a *app) serve(ctx context.Context) error {
 	cfg := a.cfg
-	if err := a.blobs.SweepTemp(time.Hour); err != nil {
-		a.log.Warn("sweeping temporary files failed", "err", err)
+	if sw, ok := a.blobs.(interface{ SweepTemp(time.Duration) error }); ok {
+		if err := sw.SweepTemp(time.Hour); err != nil {
+			a.log.Warn("sweeping temporary files failed", "err", err)
+		}
 	}
 	sweepSpool(cfg.TempDir(), a.log)
 	go func() {
@@ -82,7 +84,8 @@ func (a *app) serve(ctx context.Context) error {
 		a.reg.Run(bg, time.Second)
 		close(done)
 	}()
-	a.log.Info("wharf is serving", "listen", ln.Addr().String(), "feed", srv.URLs().ServiceIndex(), "data", cfg.DataDir)
+	a.log.Info("wharf is serving", "listen", ln.Addr().String(), "feed", srv.URLs().ServiceIndex(), "data", cfg.DataDir,
+		"database", a.databaseName())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -175,3 +175,30 @@ func TestRacePushes(t *testing.T) {
 		}
 	})
 }
+
+func TestRaceRateCounters(t *testing.T) {
+	eachBackend(t, func(t *testing.T, a *DB, again func() *DB) {
+		b := again()
+		var wg sync.WaitGroup
+		for _, d := range []*DB{a, b, a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 25 {
+					if _, err := d.CountEvent(context.Background(), "addr:192.0.2.1", 1700000000); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		n, err := a.CountEvent(context.Background(), "addr:192.0.2.1", 1700000000)
+		if err != nil || n != 101 {
+			t.Errorf("after 100 counts on two replicas the next is %d (%v), want 101", n, err)
+		}
+		if n, _ := a.CountEvent(context.Background(), "addr:192.0.2.1", 1700000060); n != 1 {
+			t.Errorf("the next window starts at %d, want 1", n)
+		}
+	})
+}

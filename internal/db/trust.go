@@ -292,7 +292,7 @@ func (d *DB) MintTrustedKey(ctx context.Context, m *registry.Mint) error {
 }
 
 // PurgeExpired deletes expired trusted-publishing keys and used-token
-// records.
+// records, and rate limit counters of windows over an hour old.
 func (d *DB) PurgeExpired(ctx context.Context, before time.Time) (int64, int64, error) {
 	g := d.gorm.WithContext(ctx)
 	keys := g.Where("policy_id IS NOT NULL AND expires_at < ?", before.UTC()).Delete(&apiKeyRow{})
@@ -302,6 +302,9 @@ func (d *DB) PurgeExpired(ctx context.Context, before time.Time) (int64, int64, 
 	tokens := g.Where("expires_at < ?", before.UTC()).Delete(&usedTokenRow{})
 	if tokens.Error != nil {
 		return keys.RowsAffected, 0, fmt.Errorf("purge used tokens: %w", tokens.Error)
+	}
+	if err := d.purgeRateWindows(ctx, before.Add(-time.Hour)); err != nil {
+		return keys.RowsAffected, tokens.RowsAffected, fmt.Errorf("purge rate limit counters: %w", err)
 	}
 	return keys.RowsAffected, tokens.RowsAffected, nil
 }

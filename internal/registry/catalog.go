@@ -29,6 +29,7 @@ type catalog struct {
 	rev      int64             // feed revision the cache reflects
 	synced   bool
 	gen      atomic.Int64 // bumped whenever any snapshot changes
+	check    checker
 }
 
 // entry is one cached package, or the memory of its absence.

@@ -68,3 +68,35 @@ func eventually(t *testing.T, what string, ok func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestReadsSeeOtherReplicasAtOnce is the replica guarantee with the
+// default freshness bound (0): without any background sync, a read that
+// starts after another service committed a push or an unlist sees it.
+func TestReadsSeeOtherReplicasAtOnce(t *testing.T) {
+	ctx := context.Background()
+	d, blobs := openStores(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, _ := registry.New(d, blobs, registry.Options{Logger: quiet})
+	b, _ := registry.New(d, blobs, registry.Options{Logger: quiet})
+	b.AddUser(ctx, registry.NewUser{Name: "alice"})
+	secret, _, _ := b.CreateKey(ctx, registry.NewKey{User: "alice"})
+	key, _ := b.Authenticate(ctx, secret)
+	if _, err := a.Search(ctx, registry.SearchQuery{Take: -1}); err != nil { // a caches the empty feed
+		t.Fatal(err)
+	}
+	for _, v := range []string{"1.0.0", "2.0.0"} {
+		if _, err := b.Push(ctx, key, upload(nugettest.Spec{ID: "Shared.Pkg", Version: v}.Build())); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := a.Version(ctx, "Shared.Pkg", v); err != nil {
+			t.Errorf("version %s pushed through b: a says %v", v, err)
+		}
+	}
+	if err := b.SetListed(ctx, key, "Shared.Pkg", "2.0.0", false); err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.Search(ctx, registry.SearchQuery{Take: -1})
+	if err != nil || res.TotalHits != 1 || res.Hits[0].Latest.Version.String() != "1.0.0" {
+		t.Errorf("search on a right after b unlisted 2.0.0: %+v (%v), want latest 1.0.0", res, err)
+	}
+}

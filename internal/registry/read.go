@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/storage"
@@ -22,10 +23,15 @@ const (
 	FileLicense
 )
 
-// Package returns the cached snapshot of a package by ID, any case.
-// The snapshot is shared and must not be modified. Errors: ErrNotFound.
+// Package returns the cached snapshot of a package by ID, any case, no
+// older than the feed freshness bound (see Options.FeedMaxAge). The
+// snapshot is shared and must not be modified. Errors: ErrNotFound.
 func (s *Service) Package(ctx context.Context, id string) (*Package, error) {
+	s.Refresh(ctx)
 	e, err := s.cat.get(ctx, strings.ToLower(id))
+	if err == nil && e.pkg == nil && s.maxAge != 0 && s.recheck(ctx) {
+		e, err = s.cat.get(ctx, strings.ToLower(id))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -33,6 +39,39 @@ func (s *Service) Package(ctx context.Context, id string) (*Package, error) {
 		return nil, errorf(ErrNotFound, "There is no package '%s' on this feed.", id)
 	}
 	return e.pkg, nil
+}
+
+// Refresh brings the cached feed up to date within the freshness bound:
+// every read does it, and callers that cache answers derived from the
+// feed (by Generation) call it before they look.
+func (s *Service) Refresh(ctx context.Context) {
+	if err := s.cat.fresh(ctx, s.maxAge); err != nil && ctx.Err() == nil {
+		s.warnStale(err)
+	}
+}
+
+// recheck is the fallback for a package or version missing from a snapshot
+// that may be up to FeedMaxAge old: it checks the feed revision now, so
+// what another replica committed is found at once rather than answered
+// 404. It reports whether the check ran.
+func (s *Service) recheck(ctx context.Context) bool {
+	if err := s.cat.fresh(ctx, 0); err != nil {
+		if ctx.Err() == nil {
+			s.warnStale(err)
+		}
+		return false
+	}
+	return true
+}
+
+// warnStale logs, at most every 10 seconds, that reads are served from the
+// last snapshot because the feed revision could not be checked.
+func (s *Service) warnStale(err error) {
+	now := time.Now().UnixNano()
+	last := s.staleWarned.Load()
+	if now-last > int64(10*time.Second) && s.staleWarned.CompareAndSwap(last, now) {
+		s.log.Warn("checking the feed revision failed; serving the last snapshot", "err", err)
+	}
 }
 
 // Version returns a package and one of its versions, listed or not. The
@@ -47,6 +86,12 @@ func (s *Service) Version(ctx context.Context, id, version string) (*Package, *P
 		return nil, nil, errorf(ErrNotFound, "There is no version '%s' of '%s': that is not a valid version.", version, p.Name)
 	}
 	pv := p.Find(v)
+	if pv == nil && s.maxAge != 0 && s.recheck(ctx) {
+		if p, err = s.Package(ctx, id); err != nil {
+			return nil, nil, err
+		}
+		pv = p.Find(v)
+	}
 	if pv == nil {
 		return nil, nil, errorf(ErrNotFound, "There is no version '%s' of '%s' on this feed.", version, p.Name)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wharf-registry/wharf/internal/nuget"
@@ -35,9 +36,21 @@ type Options struct {
 	// BannedEvents are GitHub events that never match (default
 	// trust.DefaultBannedEvents).
 	BannedEvents []string
-	// ExchangesPerMinute bounds exchanges per username and per address
-	// (default 30; negative turns the limit off).
+	// ExchangesPerMinute bounds exchanges per client address and per
+	// verified repository (default 30; negative turns the limit off).
+	// Exchanges are counted in the database, so the bound holds across
+	// replicas.
 	ExchangesPerMinute int
+
+	// FeedMaxAge bounds how old the cached feed may be when a read uses
+	// it. 0 (the default) checks the database's feed revision before every
+	// read, so a change committed on any replica is seen by every read
+	// that starts after it; concurrent reads share one check. A positive
+	// bound skips the check while the last one is younger, except that a
+	// package or version missing from the snapshot is always checked, so
+	// a push on another replica is restorable at once. Negative: reads
+	// never check; the background sync (every second) alone refreshes.
+	FeedMaxAge time.Duration
 }
 
 // DefaultMaxPackageSize is nuget.org's limit, 250 MB.
@@ -63,6 +76,8 @@ type Service struct {
 	bannedEvents []string
 	limiter      *limiter
 	lastPurge    time.Time
+	maxAge       time.Duration
+	staleWarned  atomic.Int64
 }
 
 // New returns a Service over store and blobs.
@@ -97,7 +112,8 @@ func New(store Store, blobs storage.Blobs, o Options) (*Service, error) {
 	if rate == 0 {
 		rate = 30
 	}
-	s.limiter = newLimiter(rate, time.Minute)
+	s.limiter = newLimiter(store, rate, time.Minute)
+	s.maxAge = o.FeedMaxAge
 	s.cat = newCatalog(store, s.now, ttl)
 	s.downloads = newCounter()
 	s.keyUse = map[int64]time.Time{}
