@@ -125,7 +125,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"WHARF_LOG_FORMAT": &c.LogFormat, "WHARF_LOG_LEVEL": &c.LogLevel,
 		"WHARF_TRUSTED_ISSUERS": &c.TrustedIssuers, "WHARF_OIDC_AUDIENCE": &c.Audience, "WHARF_BANNED_EVENTS": &c.BannedEvents,
 		"WHARF_TRUSTED_PROXIES": &c.TrustedProxies,
-		"WHARF_DATABASE_URL": &c.DatabaseURL, "WHARF_STORAGE_URL": &c.StorageURL, "WHARF_FEED_MAX_AGE": &c.FeedMaxAge,
+		"WHARF_DATABASE_URL":    &c.DatabaseURL, "WHARF_STORAGE_URL": &c.StorageURL, "WHARF_FEED_MAX_AGE": &c.FeedMaxAge,
 		"WHARF_METRICS_LISTEN": &c.MetricsListen,
 	}
 	for k, p := range str {
