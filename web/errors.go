@@ -67,6 +67,15 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if status >= 500 {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", status, "err", err)
 	}
+	if ui, _ := c.Get(ctxUI).(bool); ui {
+		if status == http.StatusNotFound && errors.Is(err, echo.ErrNotFound) {
+			msg = "There is no page at this address."
+		}
+		if werr := s.renderErrorPage(c, status, msg); werr != nil {
+			s.log.Debug("writing error page failed", "err", werr)
+		}
+		return
+	}
 	if status == http.StatusMethodNotAllowed || status == http.StatusNotFound && errors.Is(err, echo.ErrNotFound) {
 		msg = fmt.Sprintf("There is nothing at %s %s on this server. The feed is %s.", c.Request().Method, c.Request().URL.Path, s.urls.ServiceIndex())
 	}

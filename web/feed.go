@@ -32,8 +32,7 @@ func (s *Server) serviceIndex() nuget.ServiceIndex {
 	add(u.Autocomplete(), "SearchAutocompleteService/3.5.0", "SearchAutocompleteService/3.0.0-rc",
 		"SearchAutocompleteService/3.0.0-beta", "SearchAutocompleteService")
 	add(u.PackageBase()+"{lower_id}/{lower_version}/readme", "ReadmeUriTemplate/6.13.0")
-	// PackageDetailsUriTemplate/5.1.0 comes with the web UI's package pages;
-	// advertising it before would send Visual Studio users to a 404.
+	add(u.PackageDetailsTemplate(), "PackageDetailsUriTemplate/5.1.0")
 	return nuget.ServiceIndex{Version: "3.0.0", Resources: res}
 }
 
@@ -118,10 +117,6 @@ func etagOf(sha512 string, f registry.File) string {
 		t = t[:32]
 	}
 	return fmt.Sprintf("%s-%d", t, f)
-}
-
-func (s *Server) home(c echo.Context) error {
-	return c.String(http.StatusOK, "Wharf NuGet feed. Point your client at "+s.urls.ServiceIndex()+"\n")
 }
 
 func (s *Server) healthz(c echo.Context) error { return c.String(http.StatusOK, "ok\n") }

@@ -1,12 +1,16 @@
 package web
 
 import (
+	"strings"
+
 	"github.com/labstack/echo/v4"
 )
 
-// routes installs every route, grouped by who may call it. Reads are
-// anonymous; every change needs an API key (X-NuGet-ApiKey), checked by the
-// handler through registry.Service.Authenticate.
+// routes installs every route, grouped by who may call it. Feed reads and
+// public pages are anonymous; API changes need an API key (X-NuGet-ApiKey),
+// checked by the handler through registry.Service.Authenticate; page
+// changes need a session and a CSRF token (checkCSRF), and each use case
+// checks the signed-in user's rights again.
 func (s *Server) routes(e *echo.Echo) {
 	e.Use(s.recoverPanics, s.securityHeaders, s.timeouts)
 
@@ -15,7 +19,6 @@ func (s *Server) routes(e *echo.Echo) {
 		e.GET(path, h)
 		e.HEAD(path, h)
 	}
-	read("/", s.home)
 	read("/healthz", s.healthz)
 	read("/v3/index.json", s.getServiceIndex)
 	read("/v3/package/:id/index.json", s.getVersions)
@@ -41,5 +44,67 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/api/v2/token", s.exchangeToken)
 	e.DELETE("/api/v2/token", s.revokeToken)
 
-	e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })
+	// The web UI. Every page goes through uiContext (session, CSRF cookie,
+	// page headers) and every form post through checkCSRF; middleware is
+	// attached per route, as echo's groups would catch unknown paths.
+	read("/static/*", s.staticFiles())
+	anyone := []echo.MiddlewareFunc{s.uiContext, s.checkCSRF}
+	signedIn := append(anyone[:len(anyone):len(anyone)], s.requireUser)
+	admin := append(signedIn[:len(signedIn):len(signedIn)], s.requireAdmin)
+	page := func(path string, h echo.HandlerFunc, m []echo.MiddlewareFunc) {
+		e.GET(path, h, m...)
+		e.HEAD(path, h, m...)
+	}
+	form := func(path string, h echo.HandlerFunc, m []echo.MiddlewareFunc) { e.POST(path, h, m...) }
+
+	// Anyone: browse, search and sign in.
+	page("/", s.homePage, anyone)
+	page("/packages", s.searchPage, anyone)
+	page("/packages/:id", s.packagePage, anyone)
+	page("/packages/:id/:version", s.packagePage, anyone)
+	page("/sign-in", s.signInPage, anyone)
+	e.GET("/sign-in/:provider", s.beginSignIn, anyone...)
+	e.GET("/sign-in/:provider/callback", s.finishSignIn, anyone...)
+	page("/sign-in/link/:token", s.loginLinkPage, anyone)
+	form("/sign-in/link/:token", s.useLoginLink, anyone)
+	form("/sign-out", s.signOut, anyone)
+
+	// Signed-in users: their own keys, policies, organisations and
+	// packages. The use cases check ownership and organisation roles.
+	page("/account/packages", s.myPackagesPage, signedIn)
+	page("/account/keys", s.keysPage, signedIn)
+	form("/account/keys", s.createKey, signedIn)
+	form("/account/keys/:key/revoke", s.revokeKey, signedIn)
+	page("/account/trusted-publishing", s.policiesPage, signedIn)
+	form("/account/trusted-publishing", s.createPolicy, signedIn)
+	page("/account/trusted-publishing/:policy", s.policyPage, signedIn)
+	form("/account/trusted-publishing/:policy", s.updatePolicy, signedIn)
+	form("/account/trusted-publishing/:policy/renew", s.renewPolicy, signedIn)
+	form("/account/trusted-publishing/:policy/delete", s.deletePolicy, signedIn)
+	page("/account/organizations", s.orgsPage, signedIn)
+	form("/account/organizations", s.createOrg, signedIn)
+	page("/organizations/:org", s.orgPage, signedIn)
+	form("/organizations/:org/members", s.setMember, signedIn)
+	form("/organizations/:org/members/:user/remove", s.removeMember, signedIn)
+	page("/packages/:id/manage", s.managePackagePage, signedIn)
+	form("/packages/:id/manage/versions/:version/listed", s.setListedForm, signedIn)
+	form("/packages/:id/manage/owners", s.addOwner, signedIn)
+	form("/packages/:id/manage/owners/:account/remove", s.removeOwner, signedIn)
+
+	// Administrators of the registry.
+	page("/admin/users", s.usersPage, admin)
+	page("/admin/audit", s.auditPage, admin)
+
+	// Unknown paths: JSON for the API and the feed, a page for the rest.
+	e.RouteNotFound("/*", s.notFound)
+}
+
+// notFound answers unknown paths: JSON under /v3/ and /api/, where clients
+// are programs, a page elsewhere.
+func (s *Server) notFound(c echo.Context) error {
+	p := c.Request().URL.Path
+	if strings.HasPrefix(p, "/v3/") || strings.HasPrefix(p, "/api/") {
+		return echo.ErrNotFound
+	}
+	return s.uiContext(func(echo.Context) error { return echo.ErrNotFound })(c)
 }

@@ -1,5 +1,5 @@
-// Package web is Wharf's HTTP server: the NuGet V3 protocol endpoints and
-// push API, built on echo. Handlers parse the request, call one registry
+// Package web is Wharf's HTTP server: the NuGet V3 protocol endpoints, the
+// push and token APIs and the web UI, built on echo. Handlers parse the request, call one registry
 // use case and render its result; routes.go lists every route and
 // errors.go maps every error kind to a status.
 package web
@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -28,6 +29,10 @@ type ServerConfig struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client; without them the connection's address is the client's.
 	TrustedProxies []*net.IPNet
+	// SignIn configures the web UI's sign-in providers.
+	SignIn SignInConfig
+	// Audience is the aud CI tokens must carry; the policy pages show it.
+	Audience string
 }
 
 // Server serves the feed.
@@ -42,6 +47,12 @@ type Server struct {
 	searches *docCache // search answers, valid per feed generation
 	index    *doc
 	echo     *echo.Echo
+
+	secure    bool // the base URL is https: cookies are Secure and __Host-
+	cookies   cookieNames
+	assets    assets
+	providers []*signInProvider
+	audience  string
 }
 
 // NewServer builds a Server and its route table.
@@ -68,6 +79,16 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		return nil, err
 	}
 	s.index = idx
+	s.secure = strings.HasPrefix(s.urls.Base(), "https://")
+	s.cookies = newCookieNames(s.secure)
+	if s.assets, err = newAssets(); err != nil {
+		return nil, err
+	}
+	s.providers = newSignInProviders(cfg.SignIn, s.urls)
+	s.audience = cfg.Audience
+	if s.audience == "" {
+		s.audience = s.urls.Base()
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

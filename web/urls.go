@@ -98,3 +98,23 @@ func (u URLs) PackageDetails(id, version string) string {
 }
 
 func esc(s string) string { return url.PathEscape(s) }
+
+// PackagePage is a package's page in the web UI; with a version, that
+// version's page.
+func (u URLs) PackagePage(id, version string) string {
+	if version == "" {
+		return u.base + "/packages/" + esc(id)
+	}
+	return u.base + "/packages/" + esc(id) + "/" + esc(version)
+}
+
+// PackageDetailsTemplate is PackageDetailsUriTemplate/5.1.0.
+func (u URLs) PackageDetailsTemplate() string { return u.base + "/packages/{id}/{version}" }
+
+// SignInCallback is where a sign-in provider sends the browser back.
+func (u URLs) SignInCallback(provider string) string {
+	return u.base + "/sign-in/" + esc(provider) + "/callback"
+}
+
+// LoginLink is an operator's single-use sign-in link.
+func (u URLs) LoginLink(secret string) string { return u.base + "/sign-in/link/" + esc(secret) }

@@ -128,6 +128,10 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 		MaxPackageSize: int64(a.cfg.MaxPackageSize), Logger: a.log,
 		Verifier: verifier, Issuers: issuers, TrustedKeyTTL: a.cfg.TrustedKeyTTL.D(), BannedEvents: banned, ExchangesPerMinute: rate,
 		FeedMaxAge: maxAge,
+		SignIn: registry.SignInRules{
+			AllowedDomains: config.List(a.cfg.AllowedDomains), AllowedGroups: config.List(a.cfg.AllowedGroups), Admins: config.List(a.cfg.Admins),
+		},
+		SessionTTL: a.cfg.SessionTTL.D(),
 	})
 	if err != nil {
 		d.Close()

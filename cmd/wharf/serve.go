@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wharf-registry/wharf/internal/config"
 	"github.com/wharf-registry/wharf/web"
 )
 
@@ -63,6 +64,7 @@ func (a *app) serve(ctx context.Context) error {
 	srv, err := web.NewServer(web.ServerConfig{
 		Registry: a.reg, BaseURL: cfg.BaseURL, TempDir: cfg.TempDir(), Logger: a.log,
 		RequestTimeout: cfg.RequestTimeout.D(), UploadTimeout: cfg.UploadTimeout.D(), TrustedProxies: proxies,
+		SignIn: signInConfig(cfg.SignIn), Audience: cfg.Audience,
 	})
 	if err != nil {
 		return err
@@ -118,4 +120,19 @@ func sweepSpool(dir string, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// signInConfig turns the settings into the web UI's sign-in providers.
+func signInConfig(c config.SignIn) web.SignInConfig {
+	out := web.SignInConfig{WantGroups: c.AllowedGroups != "", WantVerifiedEmail: c.AllowedDomains != ""}
+	if c.GitHubClientID != "" {
+		out.GitHub = &web.OAuthApp{ClientID: c.GitHubClientID, ClientSecret: c.GitHubClientSecret, URL: c.GitHubURL}
+	}
+	if c.GitLabClientID != "" {
+		out.GitLab = &web.OAuthApp{ClientID: c.GitLabClientID, ClientSecret: c.GitLabClientSecret, URL: c.GitLabURL}
+	}
+	if c.OIDCClientID != "" {
+		out.OIDC = &web.OIDCApp{Issuer: c.OIDCIssuer, ClientID: c.OIDCClientID, ClientSecret: c.OIDCClientSecret, Label: c.OIDCLabel}
+	}
+	return out
 }

@@ -78,6 +78,9 @@ type Config struct {
 	// MetricsListen serves /metrics on its own address
 	// (WHARF_METRICS_LISTEN); empty: on the main listener; "off": nowhere.
 	MetricsListen string `toml:"metrics_listen"`
+
+	// SignIn configures the web UI's sign-in (signin.go).
+	SignIn
 }
 
 // Default returns the embedded defaults: SQLite and a package folder under
@@ -96,6 +99,8 @@ func Default() Config {
 		TrustedKeyTTL:      Duration(time.Hour),
 		BannedEvents:       "pull_request_target",
 		ExchangesPerMinute: 30,
+
+		SignIn: SignIn{SessionTTL: Duration(7 * 24 * time.Hour)},
 	}
 }
 
@@ -152,7 +157,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			}
 		}
 	}
-	return nil
+	return c.SignIn.applyEnv(getenv)
 }
 
 // Validate checks every field and fills in derived defaults (the base URL).
@@ -197,6 +202,12 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.validateScale()...)
+	if err := c.SignIn.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.SessionTTL <= 0 {
+		errs = append(errs, errors.New("session_ttl: must be positive"))
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log_format: %q must be text or json", c.LogFormat))
 	}

@@ -28,7 +28,7 @@ var migrations = []migration{
 	{version: 1, name: "accounts, keys, packages", sql: schemaV1},
 	{version: 2, name: "organisations, trust policies, used tokens, audit, provenance", sql: schemaV2},
 	{version: 3, name: "trust policy revision", sql: `ALTER TABLE trust_policies ADD COLUMN revision BIGINT NOT NULL DEFAULT 0`},
-	// Version 4 is the web UI's (sessions, login links, identities).
+	{version: 4, name: "identities, sessions, sign-in links", sql: schemaV4},
 	{version: 5, name: "rate limit counters, database metadata", sql: schemaV5},
 }
 

@@ -51,6 +51,11 @@ type Options struct {
 	// a push on another replica is restorable at once. Negative: reads
 	// never check; the background sync (every second) alone refreshes.
 	FeedMaxAge time.Duration
+
+	// SignIn restricts who may sign in to the web UI and names its admins.
+	SignIn SignInRules
+	// SessionTTL is how long a browser session lasts (default 7 days).
+	SessionTTL time.Duration
 }
 
 // DefaultMaxPackageSize is nuget.org's limit, 250 MB.
@@ -78,6 +83,9 @@ type Service struct {
 	lastPurge    time.Time
 	maxAge       time.Duration
 	staleWarned  atomic.Int64
+
+	signIn     SignInRules
+	sessionTTL time.Duration
 }
 
 // New returns a Service over store and blobs.
@@ -114,6 +122,10 @@ func New(store Store, blobs storage.Blobs, o Options) (*Service, error) {
 	}
 	s.limiter = newLimiter(store, rate, time.Minute)
 	s.maxAge = o.FeedMaxAge
+	s.signIn, s.sessionTTL = o.SignIn.normalized(), o.SessionTTL
+	if s.sessionTTL <= 0 {
+		s.sessionTTL = DefaultSessionTTL
+	}
 	s.cat = newCatalog(store, s.now, ttl)
 	s.downloads = newCounter()
 	s.keyUse = map[int64]time.Time{}
@@ -160,6 +172,9 @@ func (s *Service) purge(ctx context.Context) {
 	s.lastPurge = now
 	if _, _, err := s.store.PurgeExpired(ctx, now.Add(-time.Minute)); err != nil {
 		s.log.Warn("purging expired keys failed", "err", err)
+	}
+	if err := s.store.PurgeSessions(ctx, now); err != nil {
+		s.log.Warn("purging expired sessions failed", "err", err)
 	}
 }
 

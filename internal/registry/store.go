@@ -60,6 +60,33 @@ type Store interface {
 	Ping(ctx context.Context) error
 
 	TrustStore
+	SessionStore
+}
+
+// SessionStore is the part of the store that browser sign-in needs.
+type SessionStore interface {
+	// IdentityAccount finds the account linked to a provider's subject
+	// (ErrNotFound).
+	IdentityAccount(ctx context.Context, provider, subject string) (*Account, error)
+	// CreateUserWithIdentity inserts a user and links the identity to it in
+	// one transaction, setting a.ID; a taken name is ErrConflict.
+	CreateUserWithIdentity(ctx context.Context, a *Account, provider, subject string) error
+	// ListAccounts lists the accounts of one kind by name.
+	ListAccounts(ctx context.Context, kind AccountKind) ([]Account, error)
+	// CreateSession records a session by the hash of its secret.
+	CreateSession(ctx context.Context, hash string, accountID int64, created, expires time.Time) error
+	// SessionAccount finds the account of a session alive at now
+	// (ErrNotFound).
+	SessionAccount(ctx context.Context, hash string, now time.Time) (*Account, error)
+	// DeleteSession ends a session.
+	DeleteSession(ctx context.Context, hash string) error
+	// CreateLoginLink records a single-use sign-in link by its hash.
+	CreateLoginLink(ctx context.Context, hash string, accountID int64, created, expires time.Time) error
+	// ConsumeLoginLink deletes a link alive at now and returns its account,
+	// atomically (ErrNotFound when unknown, used or expired).
+	ConsumeLoginLink(ctx context.Context, hash string, now time.Time) (*Account, error)
+	// PurgeSessions deletes sessions and links that expired before a time.
+	PurgeSessions(ctx context.Context, before time.Time) error
 }
 
 // TrustStore is the part of the store that organisations and trusted

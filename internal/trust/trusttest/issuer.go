@@ -3,8 +3,9 @@
 // tokens (RS256, ES256) and forges bad ones (alg none, HS256 keyed with
 // the public key, wrong kid, tampered payload); realistic GitHub Actions
 // and GitLab CI claim sets; and the GitHub runner's ID-token endpoint that
-// the NuGet/login action calls. Failures call t.Fatal; nothing here is for
-// production.
+// the NuGet/login action calls. The same issuer can also sign people in to
+// a web UI as an OpenID Connect provider (login.go). Failures call t.Fatal;
+// nothing here is for production.
 package trusttest
 
 import (
@@ -45,6 +46,7 @@ type Issuer struct {
 	advertised  []string      // id_token_signing_alg_values_supported
 	jwksFetches atomic.Int64
 	discoveries atomic.Int64
+	login       login // the sign-in provider's state (login.go)
 }
 
 type signingKey struct {
@@ -62,6 +64,7 @@ func NewIssuer(t testing.TB) *Issuer {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", i.serveDiscovery)
 	mux.HandleFunc("GET /.well-known/jwks", i.serveJWKS)
+	i.routeLogin(mux)
 	srv := httptest.NewServer(mux) // listens on 127.0.0.1
 	t.Cleanup(srv.Close)
 	i.URL = srv.URL
@@ -127,7 +130,7 @@ func (i *Issuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 	i.mu.Lock()
 	algs := i.advertised
 	i.mu.Unlock()
-	writeJSON(w, map[string]any{
+	doc := map[string]any{
 		"issuer":                                i.URL,
 		"jwks_uri":                              i.URL + "/.well-known/jwks",
 		"subject_types_supported":               []string{"public", "pairwise"},
@@ -135,7 +138,9 @@ func (i *Issuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 		"claims_supported":                      []string{"sub", "aud", "exp", "iat", "iss", "jti", "nbf", "ref", "repository", "repository_id", "repository_owner", "repository_owner_id", "run_id", "run_number", "run_attempt", "actor", "actor_id", "workflow", "workflow_ref", "workflow_sha", "job_workflow_ref", "job_workflow_sha", "event_name", "environment", "runner_environment", "sha"},
 		"id_token_signing_alg_values_supported": algs,
 		"scopes_supported":                      []string{"openid"},
-	})
+	}
+	i.loginDiscovery(doc)
+	writeJSON(w, doc)
 }
 
 func (i *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,278 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// The use cases in this file act for a signed-in user (the actor) and
+// check the actor's rights themselves: the web UI calls them, and nothing
+// the UI sends can widen what the actor may do. The command-line
+// counterparts without an actor are for the operator.
+
+// packageRole is what an actor may do with a package.
+type packageRole int
+
+const (
+	roleNone    packageRole = iota
+	roleMember              // a member of an owning organisation: list and unlist
+	roleManager             // an owner, or an admin of an owning organisation: also owners
+)
+
+// packageRole returns the actor's role for p and the owner account the
+// actor acts as (the actor, or the organisation that grants the role).
+func (s *Service) packageRole(ctx context.Context, actor *Account, p *Package) (packageRole, int64, error) {
+	best, as := roleNone, int64(0)
+	for _, o := range p.Owners {
+		if o.ID == actor.ID {
+			return roleManager, o.ID, nil
+		}
+		if o.Kind != KindOrganization {
+			continue
+		}
+		role, err := s.store.Membership(ctx, o.ID, actor.ID)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return roleNone, 0, err
+		}
+		if role == RoleAdmin {
+			return roleManager, o.ID, nil
+		}
+		best, as = roleMember, o.ID
+	}
+	return best, as, nil
+}
+
+// CanManage reports whether the actor may unlist and relist versions of
+// the package (manageOwners=false) or also change its owners.
+func (s *Service) CanManage(ctx context.Context, actor *Account, p *Package, manageOwners bool) (bool, error) {
+	if actor == nil {
+		return false, nil
+	}
+	r, _, err := s.packageRole(ctx, actor, p)
+	if err != nil {
+		return false, err
+	}
+	if manageOwners {
+		return r == roleManager, nil
+	}
+	return r >= roleMember, nil
+}
+
+// SetListedAs unlists or relists a version for a signed-in user, who must
+// own the package or belong to an organisation that does. Errors:
+// ErrNotFound, ErrForbidden.
+func (s *Service) SetListedAs(ctx context.Context, actor *Account, id, version string, listed bool) error {
+	p, pv, err := s.freshVersion(ctx, id, version)
+	if err != nil {
+		return err
+	}
+	r, as, err := s.packageRole(ctx, actor, p)
+	if err != nil {
+		return err
+	}
+	if r == roleNone {
+		return errorf(ErrForbidden, "You do not own '%s' and do not belong to an organisation that does, so you cannot change its versions.", p.Name)
+	}
+	if pv.Listed == listed {
+		return nil
+	}
+	lowerID := strings.ToLower(p.Name)
+	if err := s.store.SetListed(ctx, lowerID, pv.Version.Lower(), as, listed, s.now()); err != nil {
+		if errors.Is(err, ErrForbidden) {
+			return errorf(ErrForbidden, "You no longer own '%s'.", p.Name)
+		}
+		return notFound(err, "There is no version '%s' of '%s' on this feed.", version, p.Name)
+	}
+	kind := "version.unlist"
+	if listed {
+		kind = "version.relist"
+	}
+	s.audit(ctx, &AuditEvent{Kind: kind, Outcome: "done", ActorID: actor.ID, Subject: p.Name + " " + pv.Version.String()})
+	_, err = s.cat.reload(ctx, lowerID)
+	return err
+}
+
+// AddOwnerAs makes an account an owner of a package for a signed-in user
+// who manages it (an owner, or an admin of an owning organisation).
+// Errors: ErrNotFound, ErrForbidden.
+func (s *Service) AddOwnerAs(ctx context.Context, actor *Account, id, account string) error {
+	if err := s.mayManageOwners(ctx, actor, id); err != nil {
+		return err
+	}
+	return s.AddOwner(ctx, id, account)
+}
+
+// RemoveOwnerAs removes an owner of a package for a signed-in user who
+// manages it; the last owner stays. Errors: ErrNotFound, ErrForbidden,
+// ErrConflict.
+func (s *Service) RemoveOwnerAs(ctx context.Context, actor *Account, id, account string) error {
+	if err := s.mayManageOwners(ctx, actor, id); err != nil {
+		return err
+	}
+	return s.RemoveOwner(ctx, id, account)
+}
+
+func (s *Service) mayManageOwners(ctx context.Context, actor *Account, id string) error {
+	if _, err := s.cat.reload(ctx, strings.ToLower(id)); err != nil {
+		return err
+	}
+	p, err := s.Package(ctx, id)
+	if err != nil {
+		return err
+	}
+	r, _, err := s.packageRole(ctx, actor, p)
+	if err != nil {
+		return err
+	}
+	if r != roleManager {
+		return errorf(ErrForbidden, "Only an owner of '%s', or an admin of an organisation that owns it, can change its owners.", p.Name)
+	}
+	return nil
+}
+
+// PackagesOf lists the packages the actor owns or that organisations the
+// actor belongs to own, by ID.
+func (s *Service) PackagesOf(ctx context.Context, actor *Account) ([]*Package, error) {
+	ids := map[int64]bool{actor.ID: true}
+	ms, err := s.store.Memberships(ctx, actor.ID)
+	if err != nil {
+		return nil, fmt.Errorf("packages of %s: %w", actor.Name, err)
+	}
+	for _, m := range ms {
+		ids[m.User.ID] = true
+	}
+	all, err := s.cat.all(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Package
+	for _, e := range all {
+		for _, o := range e.pkg.Owners {
+			if ids[o.ID] {
+				out = append(out, e.pkg)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// OrganizationsOf lists the organisations the actor belongs to, with the
+// actor's role in each (Member.User is the organisation).
+func (s *Service) OrganizationsOf(ctx context.Context, actor *Account) ([]Member, error) {
+	return s.store.Memberships(ctx, actor.ID)
+}
+
+// MembersAs lists an organisation's members for one of its members.
+// Errors: ErrNotFound (also for organisations the actor is not in, so
+// their existence does not leak), ErrInvalid.
+func (s *Service) MembersAs(ctx context.Context, actor *Account, orgName string) (*Account, Role, []Member, error) {
+	org, err := s.org(ctx, orgName)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	role, err := s.store.Membership(ctx, org.ID, actor.ID)
+	if errors.Is(err, ErrNotFound) && !actor.IsAdmin {
+		return nil, "", nil, errorf(ErrNotFound, "There is no organisation named '%s' that you belong to.", orgName)
+	}
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, "", nil, err
+	}
+	ms, err := s.store.Members(ctx, org.ID)
+	return org, role, ms, err
+}
+
+// SetMemberAs adds a user to an organisation or changes their role, for an
+// admin of the organisation. Errors: ErrNotFound, ErrForbidden, ErrInvalid.
+func (s *Service) SetMemberAs(ctx context.Context, actor *Account, orgName, userName string, role Role) error {
+	if err := s.mustAdminister(ctx, actor, orgName); err != nil {
+		return err
+	}
+	if role == RoleMember {
+		if err := s.keepAnAdmin(ctx, orgName, userName); err != nil {
+			return err
+		}
+	}
+	return s.SetMember(ctx, orgName, userName, role)
+}
+
+// RemoveMemberAs removes a user from an organisation, for an admin of it;
+// the last admin stays. Errors: ErrNotFound, ErrForbidden, ErrConflict.
+func (s *Service) RemoveMemberAs(ctx context.Context, actor *Account, orgName, userName string) error {
+	if err := s.mustAdminister(ctx, actor, orgName); err != nil {
+		return err
+	}
+	return s.RemoveMember(ctx, orgName, userName)
+}
+
+// keepAnAdmin refuses to demote the last admin of an organisation.
+func (s *Service) keepAnAdmin(ctx context.Context, orgName, userName string) error {
+	org, user, err := s.orgAndUser(ctx, orgName, userName)
+	if err != nil {
+		return err
+	}
+	ms, err := s.store.Members(ctx, org.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.User.ID == user.ID && m.Role == RoleAdmin && countAdmins(ms) == 1 {
+			return errorf(ErrConflict, "%s is the last admin of %s; make someone else an admin first.", user.Name, org.Name)
+		}
+	}
+	return nil
+}
+
+func (s *Service) mustAdminister(ctx context.Context, actor *Account, orgName string) error {
+	org, err := s.org(ctx, orgName)
+	if err != nil {
+		return err
+	}
+	role, err := s.store.Membership(ctx, org.ID, actor.ID)
+	if errors.Is(err, ErrNotFound) {
+		return errorf(ErrNotFound, "There is no organisation named '%s' that you belong to.", orgName)
+	}
+	if err != nil {
+		return err
+	}
+	if role != RoleAdmin {
+		return errorf(ErrForbidden, "Only an admin of %s can change its members.", org.Name)
+	}
+	return nil
+}
+
+// RevokeKeyAs revokes one of the actor's own API keys. Errors: ErrNotFound
+// (also for other users' keys, so their existence does not leak).
+func (s *Service) RevokeKeyAs(ctx context.Context, actor *Account, id int64) error {
+	k, err := s.store.KeyByID(ctx, id)
+	if err != nil || k.UserID != actor.ID {
+		return errorf(ErrNotFound, "You have no API key with ID %d.", id)
+	}
+	return s.RevokeKey(ctx, id)
+}
+
+// Users lists every user, for an admin. Errors: ErrForbidden.
+func (s *Service) Users(ctx context.Context, actor *Account) ([]Account, error) {
+	if !actor.IsAdmin {
+		return nil, errorf(ErrForbidden, "Only administrators can list users.")
+	}
+	us, err := s.store.ListAccounts(ctx, KindUser)
+	for i := range us {
+		s.signIn.withAdmin(&us[i])
+	}
+	return us, err
+}
+
+// AuditLogAs lists the newest audit events, for an admin. Errors:
+// ErrForbidden.
+func (s *Service) AuditLogAs(ctx context.Context, actor *Account, limit int) ([]AuditEvent, error) {
+	if !actor.IsAdmin {
+		return nil, errorf(ErrForbidden, "Only administrators can read the audit log.")
+	}
+	return s.AuditLog(ctx, limit)
+}

@@ -1,0 +1,214 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// DefaultSessionTTL is how long a browser session lasts when not configured.
+const DefaultSessionTTL = 7 * 24 * time.Hour
+
+// MaxLoginLinkTTL bounds the lifetime of an operator's sign-in link.
+const MaxLoginLinkTTL = time.Hour
+
+// ExternalIdentity is who a sign-in provider says the visitor is.
+type ExternalIdentity struct {
+	Provider      string   // the configured provider's name, e.g. "github"
+	Subject       string   // the provider's stable ID for the person
+	Login         string   // the name the person uses there
+	Email         string   // as the provider reports it
+	EmailVerified bool     // the provider vouches for Email
+	Groups        []string // organisations or groups the provider reports
+}
+
+// SignInRules restrict who may sign in to the web UI and name its admins.
+// Empty lists allow everyone.
+type SignInRules struct {
+	AllowedDomains []string // e-mail domains, e.g. "contoso.com"
+	AllowedGroups  []string // provider organisations or groups, e.g. "contoso"
+	Admins         []string // account names that administer the registry
+}
+
+func (r SignInRules) normalized() SignInRules {
+	lower := func(in []string) []string {
+		var out []string
+		for _, s := range in {
+			if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
+				out = append(out, strings.TrimPrefix(s, "@"))
+			}
+		}
+		return out
+	}
+	return SignInRules{AllowedDomains: lower(r.AllowedDomains), AllowedGroups: lower(r.AllowedGroups), Admins: lower(r.Admins)}
+}
+
+// check returns why the identity may not sign in, or nil.
+func (r SignInRules) check(id ExternalIdentity) error {
+	if len(r.AllowedDomains) > 0 {
+		at := strings.LastIndexByte(id.Email, '@')
+		if at < 0 || !id.EmailVerified || !slices.Contains(r.AllowedDomains, strings.ToLower(id.Email[at+1:])) {
+			return errorf(ErrForbidden, "Sign-in to this registry is limited to verified e-mail addresses at %s. Sign in with such an account, or ask the operator to let you in.", strings.Join(r.AllowedDomains, ", "))
+		}
+	}
+	if len(r.AllowedGroups) > 0 {
+		ok := false
+		for _, g := range id.Groups {
+			if slices.Contains(r.AllowedGroups, strings.ToLower(g)) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return errorf(ErrForbidden, "Sign-in to this registry is limited to members of %s. If you are one, make your membership visible to this registry (for GitHub, grant it access to the organisation), then try again.", strings.Join(r.AllowedGroups, ", "))
+		}
+	}
+	return nil
+}
+
+// withAdmin marks a as an admin when the rules name it.
+func (r SignInRules) withAdmin(a *Account) *Account {
+	if !a.IsAdmin && slices.Contains(r.Admins, strings.ToLower(a.Name)) {
+		a.IsAdmin = true
+	}
+	return a
+}
+
+// invalidNameChars are what a provider's login may hold that account names
+// may not.
+var invalidNameChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// SignInExternal signs in a person a provider vouched for. The rules are
+// checked at every sign-in, so someone who left the allowed organisation
+// cannot come back. The first sign-in creates the user, named after the
+// provider's login (with "-provider" added when the name is taken).
+// Errors: ErrForbidden (the rules refuse), ErrConflict (no free name).
+func (s *Service) SignInExternal(ctx context.Context, id ExternalIdentity) (*Account, error) {
+	if id.Provider == "" || id.Subject == "" {
+		return nil, errorf(ErrUnauthenticated, "The sign-in provider did not say who you are. Try again.")
+	}
+	if err := s.signIn.check(id); err != nil {
+		s.audit(ctx, &AuditEvent{Kind: "signin", Outcome: "rejected", Subject: id.Provider + ":" + id.Login, Message: Message(err)})
+		return nil, err
+	}
+	a, err := s.store.IdentityAccount(ctx, id.Provider, id.Subject)
+	if err == nil {
+		s.audit(ctx, &AuditEvent{Kind: "signin", Outcome: "accepted", ActorID: a.ID, Subject: a.Name, Message: "via " + id.Provider})
+		return s.signIn.withAdmin(a), nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("sign in: %w", err)
+	}
+	base := strings.Trim(invalidNameChars.ReplaceAllString(id.Login, "-"), "._-")
+	if len(base) > 40 {
+		base = strings.Trim(base[:40], "._-")
+	}
+	if base == "" {
+		base = "user"
+	}
+	email := strings.TrimSpace(id.Email)
+	if !id.EmailVerified || len(email) > 254 {
+		email = ""
+	}
+	for _, name := range []string{base, base + "-" + id.Provider} {
+		if !accountName.MatchString(name) {
+			continue
+		}
+		a := &Account{Name: name, Kind: KindUser, Email: email, CreatedAt: s.now()}
+		err := s.store.CreateUserWithIdentity(ctx, a, id.Provider, id.Subject)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sign in: %w", err)
+		}
+		s.audit(ctx, &AuditEvent{Kind: "user.create", Outcome: "done", ActorID: a.ID, Subject: a.Name, Message: "first sign-in via " + id.Provider + " as " + id.Login})
+		return s.signIn.withAdmin(a), nil
+	}
+	return nil, errorf(ErrConflict, "The names '%s' and '%s-%s' are both taken on this registry. Ask an operator for a sign-in link to your account.", base, base, id.Provider)
+}
+
+// NewSession starts a browser session for an account and returns its
+// secret, which goes into the cookie; only its hash is stored.
+func (s *Service) NewSession(ctx context.Context, accountID int64) (string, time.Time, error) {
+	secret, hash, err := newSecret()
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	now := s.now()
+	expires := now.Add(s.sessionTTL)
+	if err := s.store.CreateSession(ctx, hash, accountID, now, expires); err != nil {
+		return "", time.Time{}, fmt.Errorf("new session: %w", err)
+	}
+	return secret, expires, nil
+}
+
+// SessionUser returns the user of a live session. Errors:
+// ErrUnauthenticated (unknown, ended or expired session).
+func (s *Service) SessionUser(ctx context.Context, secret string) (*Account, error) {
+	if secret == "" || len(secret) > 200 {
+		return nil, errorf(ErrUnauthenticated, "Sign in to continue.")
+	}
+	a, err := s.store.SessionAccount(ctx, hashSecret(secret), s.now())
+	if errors.Is(err, ErrNotFound) {
+		return nil, errorf(ErrUnauthenticated, "Your session has ended. Sign in again.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	return s.signIn.withAdmin(a), nil
+}
+
+// EndSession ends a session at once (sign-out), on every replica.
+func (s *Service) EndSession(ctx context.Context, secret string) error {
+	if secret == "" || len(secret) > 200 {
+		return nil
+	}
+	return s.store.DeleteSession(ctx, hashSecret(secret))
+}
+
+// NewLoginLink creates a single-use sign-in secret for a user that expires
+// after ttl (at most MaxLoginLinkTTL): how an operator signs in on a fresh
+// install without any sign-in provider. Errors: ErrNotFound, ErrInvalid.
+func (s *Service) NewLoginLink(ctx context.Context, userName string, ttl time.Duration) (string, time.Time, error) {
+	u, err := s.user(ctx, userName)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if ttl <= 0 || ttl > MaxLoginLinkTTL {
+		return "", time.Time{}, errorf(ErrInvalid, "A sign-in link may last between 1 second and %s.", MaxLoginLinkTTL)
+	}
+	secret, hash, err := newSecret()
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	now := s.now()
+	if err := s.store.CreateLoginLink(ctx, hash, u.ID, now, now.Add(ttl)); err != nil {
+		return "", time.Time{}, fmt.Errorf("new sign-in link: %w", err)
+	}
+	s.audit(ctx, &AuditEvent{Kind: "signin.link.create", Outcome: "done", ActorID: u.ID, Subject: u.Name, Message: "valid for " + ttl.String()})
+	return secret, now.Add(ttl), nil
+}
+
+// UseLoginLink consumes a sign-in link and returns its user. Errors:
+// ErrUnauthenticated (unknown, used or expired link).
+func (s *Service) UseLoginLink(ctx context.Context, secret string) (*Account, error) {
+	bad := errorf(ErrUnauthenticated, "This sign-in link is not valid: it was already used, it expired, or it was mistyped. Ask the operator for a new one ('wharf user login-link NAME').")
+	if secret == "" || len(secret) > 200 {
+		return nil, bad
+	}
+	a, err := s.store.ConsumeLoginLink(ctx, hashSecret(secret), s.now())
+	if errors.Is(err, ErrNotFound) {
+		s.audit(ctx, &AuditEvent{Kind: "signin", Outcome: "rejected", Message: "invalid sign-in link"})
+		return nil, bad
+	}
+	if err != nil {
+		return nil, fmt.Errorf("use sign-in link: %w", err)
+	}
+	s.audit(ctx, &AuditEvent{Kind: "signin", Outcome: "accepted", ActorID: a.ID, Subject: a.Name, Message: "via sign-in link"})
+	return s.signIn.withAdmin(a), nil
+}

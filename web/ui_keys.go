@@ -1,0 +1,151 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/templates"
+)
+
+// The API keys page: list, create (the secret shown once), revoke.
+
+func (s *Server) keysPage(c echo.Context) error {
+	v, err := s.keysView(c, templates.KeyForm{})
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, templates.Keys(v))
+}
+
+func (s *Server) keysView(c echo.Context, form templates.KeyForm) (templates.KeysPage, error) {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	v := templates.KeysPage{Page: s.page(c, "API keys", "keys"), Form: form}
+	names, err := s.ownerNames(c, u)
+	if err != nil {
+		return v, err
+	}
+	for id, n := range names {
+		if id != u.ID {
+			v.Owners = append(v.Owners, n)
+		}
+	}
+	sort.Strings(v.Owners)
+	v.Owners = append([]string{u.Name}, v.Owners...)
+	keys, err := s.reg.ListKeys(ctx, u.Name)
+	if err != nil {
+		return v, err
+	}
+	now := s.reg.Now()
+	for _, k := range keys {
+		if k.PolicyID != nil { // short-lived trusted-publishing keys live in the audit log
+			continue
+		}
+		row := templates.KeyRow{
+			ID: k.ID, Description: k.Description, Hint: k.Hint, Owner: names[k.OwnerID], Globs: strings.Join(k.Globs, ", "),
+			Created: day(k.CreatedAt), Expires: "never", LastUsed: "never", State: "active",
+			RevokeURL: "/account/keys/" + strconv.FormatInt(k.ID, 10) + "/revoke",
+		}
+		if row.Owner == "" {
+			row.Owner = "(no longer a member)"
+		}
+		if row.Globs == "" {
+			row.Globs = "all"
+		}
+		if k.ExpiresAt != nil {
+			row.Expires = day(*k.ExpiresAt)
+			if !now.Before(*k.ExpiresAt) {
+				row.State = "expired"
+			}
+		}
+		if k.LastUsedAt != nil {
+			row.LastUsed = day(*k.LastUsedAt)
+		}
+		if k.RevokedAt != nil {
+			row.State = "revoked"
+		}
+		v.Keys = append(v.Keys, row)
+	}
+	return v, nil
+}
+
+// ownerNames maps the IDs of the user and their organisations to names.
+func (s *Server) ownerNames(c echo.Context, u *registry.Account) (map[int64]string, error) {
+	names := map[int64]string{u.ID: u.Name}
+	orgs, err := s.reg.OrganizationsOf(c.Request().Context(), u)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range orgs {
+		names[m.User.ID] = m.User.Name
+	}
+	return names, nil
+}
+
+func (s *Server) createKey(c echo.Context) error {
+	u := currentUser(c)
+	form := templates.KeyForm{
+		Description: c.FormValue("description"), Owner: c.FormValue("owner"),
+		Globs: c.FormValue("globs"), ExpiresDays: c.FormValue("expires_days"),
+	}
+	days, err := strconv.Atoi(form.ExpiresDays)
+	if err != nil || days < 1 || days > 365 {
+		return s.refuseKeyForm(c, form, errors.New("Choose when the key expires: between 1 and 365 days."))
+	}
+	if strings.TrimSpace(form.Description) == "" {
+		return s.refuseKeyForm(c, form, errors.New("Describe what the key is for, so you can recognise it later."))
+	}
+	expires := s.reg.Now().Add(time.Duration(days) * 24 * time.Hour)
+	secret, k, err := s.reg.CreateKey(c.Request().Context(), registry.NewKey{
+		User: u.Name, Owner: form.Owner, Globs: splitList(form.Globs), ExpiresAt: &expires, Description: form.Description,
+	})
+	if err != nil {
+		if msg := registry.Message(err); msg != "" {
+			return s.refuseKeyForm(c, form, errors.New(msg))
+		}
+		return err
+	}
+	v, err := s.keysView(c, templates.KeyForm{})
+	if err != nil {
+		return err
+	}
+	v.NewSecret, v.NewHint = secret, k.Hint
+	v.PushCmd = "dotnet nuget push MyPackage.1.0.0.nupkg --source " + s.urls.ServiceIndex() + " --api-key " + k.Hint + "…"
+	return s.render(c, http.StatusCreated, templates.Keys(v))
+}
+
+// refuseKeyForm shows the form again with the user's values and the reason.
+func (s *Server) refuseKeyForm(c echo.Context, form templates.KeyForm, why error) error {
+	v, err := s.keysView(c, form)
+	if err != nil {
+		return err
+	}
+	v.Error = why.Error()
+	return s.render(c, http.StatusBadRequest, templates.Keys(v))
+}
+
+func (s *Server) revokeKey(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("key"), 10, 64)
+	if err != nil {
+		return notFoundf("There is no API key %q.", c.Param("key"))
+	}
+	if err := s.reg.RevokeKeyAs(c.Request().Context(), currentUser(c), id); err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, "/account/keys", "ok", "The key was revoked. Anything still using it is refused from now on.")
+}
+
+// day formats a time as a date for tables.
+func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+// splitList splits a comma- or space-separated form field.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
+}

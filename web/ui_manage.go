@@ -1,0 +1,118 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/templates"
+)
+
+// The pages where owners manage their packages: the list of their
+// packages, and per package, unlist/relist and owners.
+
+func (s *Server) myPackagesPage(c echo.Context) error {
+	ps, err := s.reg.PackagesOf(c.Request().Context(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	v := templates.MyPackagesPage{Page: s.page(c, "My packages", "mypackages")}
+	for _, p := range ps {
+		row := templates.MyPackageRow{ID: p.Name, Owners: ownerList(p), Downloads: p.TotalDownloads,
+			PageURL: "/packages/" + url.PathEscape(p.Name), ManageURL: "/packages/" + url.PathEscape(p.Name) + "/manage"}
+		if l := p.Latest(registry.VersionFilter{IncludePrerelease: true, IncludeSemVer2: true, IncludeUnlisted: true}); l != nil {
+			row.Latest = l.Version.String()
+		}
+		v.Packages = append(v.Packages, row)
+	}
+	return s.render(c, http.StatusOK, templates.MyPackages(v))
+}
+
+func ownerList(p *registry.Package) string {
+	names := make([]string, len(p.Owners))
+	for i, o := range p.Owners {
+		names[i] = o.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+func (s *Server) managePackagePage(c echo.Context) error {
+	return s.renderManage(c, http.StatusOK, "")
+}
+
+func (s *Server) renderManage(c echo.Context, status int, msg string) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	p, err := s.reg.Package(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	can, err := s.reg.CanManage(ctx, u, p, false)
+	if err != nil {
+		return err
+	}
+	if !can {
+		return &registry.Error{Kind: registry.ErrForbidden, Message: "You do not own " + p.Name + " and do not belong to an organisation that does."}
+	}
+	canOwners, err := s.reg.CanManage(ctx, u, p, true)
+	if err != nil {
+		return err
+	}
+	base := "/packages/" + url.PathEscape(p.Name) + "/manage"
+	v := templates.ManagePackagePage{
+		Page: s.page(c, "Manage "+p.Name, "mypackages"), ID: p.Name, PageURL: "/packages/" + url.PathEscape(p.Name),
+		CanOwners: canOwners, OwnersAction: base + "/owners", Error: msg,
+	}
+	for i := len(p.Versions) - 1; i >= 0; i-- {
+		pv := &p.Versions[i]
+		v.Versions = append(v.Versions, templates.ManageVersionRow{
+			Version: pv.Version.String(), Listed: pv.Listed, Published: day(pv.Published), Downloads: pv.Downloads,
+			ActionURL: base + "/versions/" + url.PathEscape(pv.Version.Lower()) + "/listed",
+		})
+	}
+	for _, o := range p.Owners {
+		v.Owners = append(v.Owners, templates.ManageOwnerRow{Name: o.Name, Kind: string(o.Kind), RemoveURL: base + "/owners/" + url.PathEscape(o.Name) + "/remove"})
+	}
+	return s.render(c, status, templates.ManagePackage(v))
+}
+
+func (s *Server) setListedForm(c echo.Context) error {
+	listed := c.FormValue("listed") == "true"
+	id, version := c.Param("id"), c.Param("version")
+	if err := s.reg.SetListedAs(c.Request().Context(), currentUser(c), id, version, listed); err != nil {
+		return err
+	}
+	msg := id + " " + version + " is unlisted: it stays restorable but leaves search."
+	if listed {
+		msg = id + " " + version + " is listed again."
+	}
+	return s.redirectWithFlash(c, "/packages/"+url.PathEscape(id)+"/manage", "ok", msg)
+}
+
+func (s *Server) addOwner(c echo.Context) error {
+	account := strings.TrimSpace(c.FormValue("account"))
+	err := s.reg.AddOwnerAs(c.Request().Context(), currentUser(c), c.Param("id"), account)
+	if msg := registry.Message(err); msg != "" && !errorsIsForbidden(err) {
+		return s.renderManage(c, statusFor(err), msg)
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, "/packages/"+url.PathEscape(c.Param("id"))+"/manage", "ok", account+" now owns "+c.Param("id")+".")
+}
+
+func (s *Server) removeOwner(c echo.Context) error {
+	account := c.Param("account")
+	if err := s.reg.RemoveOwnerAs(c.Request().Context(), currentUser(c), c.Param("id"), account); err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, "/packages/"+url.PathEscape(c.Param("id"))+"/manage", "ok", account+" no longer owns "+c.Param("id")+".")
+}
+
+// errorsIsForbidden reports a refusal that must not re-render a form the
+// user may not see.
+func errorsIsForbidden(err error) bool { return errors.Is(err, registry.ErrForbidden) }

@@ -1,0 +1,235 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/trust"
+	"github.com/wharf-registry/wharf/templates"
+)
+
+// The Trusted Publishing pages: list, create, edit, renew and delete the
+// signed-in user's trust policies. registry.Service checks that the user
+// created the policy or administers its organisation.
+
+func (s *Server) policiesPage(c echo.Context) error {
+	v, err := s.policiesView(c, templates.PolicyForm{Owner: currentUser(c).Name})
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, templates.Policies(v))
+}
+
+func (s *Server) policiesView(c echo.Context, form templates.PolicyForm) (templates.PoliciesPage, error) {
+	v := templates.PoliciesPage{Page: s.page(c, "Trusted Publishing", "policies"), Form: form}
+	ps, err := s.reg.Policies(c.Request().Context(), currentUser(c).Name)
+	if err != nil {
+		return v, err
+	}
+	for i := range ps {
+		v.Policies = append(v.Policies, s.policyRow(&ps[i]))
+	}
+	v.Owners, err = s.policyOwners(c)
+	return v, err
+}
+
+// policyOwners are the accounts the user may create policies for.
+func (s *Server) policyOwners(c echo.Context) ([]string, error) {
+	u := currentUser(c)
+	orgs, err := s.reg.OrganizationsOf(c.Request().Context(), u)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range orgs {
+		if m.Role == registry.RoleAdmin {
+			out = append(out, m.User.Name)
+		}
+	}
+	sort.Strings(out)
+	return append([]string{u.Name}, out...), nil
+}
+
+func (s *Server) policyRow(p *registry.PolicyView) templates.PolicyRow {
+	id := strconv.FormatInt(p.ID, 10)
+	r := templates.PolicyRow{
+		ID: p.ID, Name: p.Name, Provider: string(p.Provider), Owner: p.OwnerName,
+		Repository: p.RepoOwner + "/" + p.Repository, Workflow: p.Workflow, Environment: p.Environment, Ref: p.Ref,
+		Globs: strings.Join(p.Globs, ", "), State: p.Status.State, DaysLeft: p.Status.DaysLeft, Reason: p.Status.Reason,
+		EditURL:   "/account/trusted-publishing/" + id,
+		RenewURL:  "/account/trusted-publishing/" + id + "/renew",
+		DeleteURL: "/account/trusted-publishing/" + id + "/delete",
+	}
+	if r.Globs == "" {
+		r.Globs = "every package of " + p.OwnerName
+	}
+	if p.ReusableWorkflow != "" {
+		r.Workflow += " → " + p.ReusableWorkflow
+	}
+	r.Snippet = s.policySnippet(p)
+	return r
+}
+
+// policySnippet is a CI job that publishes under the policy, with this
+// server's token URL and audience filled in.
+func (s *Server) policySnippet(p *registry.PolicyView) string {
+	env := p.Environment
+	if p.Provider == trust.GitLab {
+		var b strings.Builder
+		b.WriteString("publish:\n  image: mcr.microsoft.com/dotnet/sdk:8.0\n")
+		if env != "" {
+			fmt.Fprintf(&b, "  environment: %s\n", env)
+		}
+		if p.Ref != "" {
+			fmt.Fprintf(&b, "  rules:\n    - if: $CI_COMMIT_BRANCH == %q\n", p.Ref)
+		}
+		fmt.Fprintf(&b, "  id_tokens:\n    WHARF_ID_TOKEN:\n      aud: %s\n", s.audience)
+		fmt.Fprintf(&b, "  script:\n    - dotnet pack -c Release -o out\n"+
+			"    - >\n      KEY=$(curl -fsS -X POST %s\n      -H \"Authorization: Bearer $WHARF_ID_TOKEN\" -H \"Content-Type: application/json\"\n"+
+			"      -H \"User-Agent: gitlab-ci\" -d '{\"username\":\"%s\",\"tokenType\":\"ApiKey\"}' | jq -r .apiKey)\n"+
+			"    - dotnet nuget push \"out/*.nupkg\" --source %s --api-key \"$KEY\"\n"+
+			"    - 'curl -fsS -X DELETE %s -H \"Authorization: Bearer $KEY\"'\n",
+			s.urls.Token(), p.OwnerName, s.urls.ServiceIndex(), s.urls.Token())
+		return b.String()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# .github/workflows/%s\njobs:\n  publish:\n    runs-on: ubuntu-latest\n", p.Workflow)
+	if env != "" {
+		fmt.Fprintf(&b, "    environment: %s\n", env)
+	}
+	fmt.Fprintf(&b, "    permissions:\n      id-token: write\n      contents: read\n    steps:\n"+
+		"      - uses: actions/checkout@v4\n      - uses: actions/setup-dotnet@v4\n      - run: dotnet pack -c Release -o out\n"+
+		"      - uses: NuGet/login@v1\n        id: login\n        with:\n          user: %s\n          token-service-url: %s\n          audience: %s\n"+
+		"      - run: dotnet nuget push \"out/*.nupkg\" --source %s --api-key ${{ steps.login.outputs.NUGET_API_KEY }}\n",
+		p.OwnerName, s.urls.Token(), s.audience, s.urls.ServiceIndex())
+	return b.String()
+}
+
+func policyFormOf(c echo.Context) templates.PolicyForm {
+	return templates.PolicyForm{
+		Provider: c.FormValue("provider"), Owner: c.FormValue("owner"), Name: c.FormValue("name"),
+		Repository: c.FormValue("repository"), Workflow: c.FormValue("workflow"), ReusableWorkflow: c.FormValue("reusable_workflow"),
+		Environment: c.FormValue("environment"), Ref: c.FormValue("ref"), CIConfigPath: c.FormValue("ci_config_path"),
+		Globs: c.FormValue("globs"),
+	}
+}
+
+func (s *Server) newPolicyRequest(c echo.Context, f templates.PolicyForm) registry.NewPolicy {
+	return registry.NewPolicy{
+		User: currentUser(c).Name, Owner: f.Owner, Name: f.Name, Provider: trust.Provider(f.Provider),
+		Repository: f.Repository, Workflow: f.Workflow, ReusableWorkflow: f.ReusableWorkflow,
+		Environment: f.Environment, Ref: f.Ref, CIConfigPath: f.CIConfigPath, Globs: splitList(f.Globs),
+	}
+}
+
+func (s *Server) createPolicy(c echo.Context) error {
+	f := policyFormOf(c)
+	p, err := s.reg.CreatePolicy(c.Request().Context(), s.newPolicyRequest(c, f))
+	if msg := registry.Message(err); msg != "" {
+		v, verr := s.policiesView(c, f)
+		if verr != nil {
+			return verr
+		}
+		v.Error = msg
+		return s.render(c, statusFor(err), templates.Policies(v))
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, "/account/trusted-publishing", "ok", "Created policy "+p.Name+". Paste its CI configuration into your workflow and run it within 7 days.")
+}
+
+// findPolicy returns one of the user's policies by the ID in the path.
+func (s *Server) findPolicy(c echo.Context) (*registry.PolicyView, int64, error) {
+	id, err := strconv.ParseInt(c.Param("policy"), 10, 64)
+	if err != nil {
+		return nil, 0, notFoundf("There is no trust policy %q.", c.Param("policy"))
+	}
+	ps, err := s.reg.Policies(c.Request().Context(), currentUser(c).Name)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range ps {
+		if ps[i].ID == id {
+			return &ps[i], id, nil
+		}
+	}
+	return nil, 0, notFoundf("You have no trust policy with ID %d.", id)
+}
+
+func (s *Server) policyPage(c echo.Context) error {
+	p, _, err := s.findPolicy(c)
+	if err != nil {
+		return err
+	}
+	return s.renderPolicyEdit(c, http.StatusOK, p, formOfPolicy(p), "")
+}
+
+func (s *Server) renderPolicyEdit(c echo.Context, status int, p *registry.PolicyView, f templates.PolicyForm, msg string) error {
+	owners, err := s.policyOwners(c)
+	if err != nil {
+		return err
+	}
+	v := templates.PolicyEditPage{Page: s.page(c, "Edit "+p.Name, "policies"), Policy: s.policyRow(p), Owners: owners, Form: f, Error: msg}
+	return s.render(c, status, templates.PolicyEdit(v))
+}
+
+func formOfPolicy(p *registry.PolicyView) templates.PolicyForm {
+	return templates.PolicyForm{
+		Provider: string(p.Provider), Owner: p.OwnerName, Name: p.Name, Repository: p.RepoOwner + "/" + p.Repository,
+		Workflow: p.Workflow, ReusableWorkflow: p.ReusableWorkflow, Environment: p.Environment, Ref: p.Ref,
+		CIConfigPath: p.CIConfigPath, Globs: strings.Join(p.Globs, ", "),
+	}
+}
+
+func (s *Server) updatePolicy(c echo.Context) error {
+	p, id, err := s.findPolicy(c)
+	if err != nil {
+		return err
+	}
+	f := policyFormOf(c)
+	f.Provider = string(p.Provider)
+	_, err = s.reg.UpdatePolicy(c.Request().Context(), currentUser(c).Name, id, s.newPolicyRequest(c, f))
+	if msg := registry.Message(err); msg != "" {
+		return s.renderPolicyEdit(c, statusFor(err), p, f, msg)
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, "/account/trusted-publishing", "ok", "Saved policy "+p.Name+". Keys it issued before were revoked.")
+}
+
+func (s *Server) renewPolicy(c echo.Context) error {
+	_, id, err := s.findPolicy(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.reg.RenewPolicy(c.Request().Context(), currentUser(c).Name, id)
+	if err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, "/account/trusted-publishing", "ok", fmt.Sprintf("Renewed policy %s: it has %d days to be used.", p.Name, p.Status.DaysLeft))
+}
+
+func (s *Server) deletePolicy(c echo.Context) error {
+	p, id, err := s.findPolicy(c)
+	if err != nil {
+		return err
+	}
+	if err := s.reg.RemovePolicy(c.Request().Context(), currentUser(c).Name, id); err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, "/account/trusted-publishing", "ok", "Deleted policy "+p.Name+" and revoked its keys.")
+}
+
+// statusFor is the status of a refused form: the error's own status.
+func statusFor(err error) int {
+	st, _ := statusOf(err)
+	return st
+}
