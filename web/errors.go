@@ -65,7 +65,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	status, msg := statusOf(err)
 	if status >= 500 {
-		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", status, "err", err)
+		s.log.Error("request failed", append(logAttrs(c), "status", status, "err", err)...)
 	}
 	if ui, _ := c.Get(ctxUI).(bool); ui {
 		if status == http.StatusNotFound && errors.Is(err, echo.ErrNotFound) {
@@ -121,5 +121,5 @@ func headerSafe(msg string) string {
 
 // logAttrs is the request context logged with internal errors.
 func logAttrs(c echo.Context) []any {
-	return []any{slog.String("method", c.Request().Method), slog.String("path", c.Request().URL.Path)}
+	return []any{slog.String("request_id", requestID(c)), slog.String("method", c.Request().Method), slog.String("path", c.Request().URL.Path)}
 }

@@ -64,7 +64,7 @@ func (a *app) serve(ctx context.Context) error {
 	srv, err := web.NewServer(web.ServerConfig{
 		Registry: a.reg, BaseURL: cfg.BaseURL, TempDir: cfg.TempDir(), Logger: a.log,
 		RequestTimeout: cfg.RequestTimeout.D(), UploadTimeout: cfg.UploadTimeout.D(), TrustedProxies: proxies,
-		SignIn: signInConfig(cfg.SignIn), Audience: cfg.Audience,
+		SignIn: signInConfig(cfg.SignIn), Audience: cfg.Audience, MetricsOnMain: cfg.MetricsListen == "",
 	})
 	if err != nil {
 		return err
@@ -80,6 +80,12 @@ func (a *app) serve(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),
 	}
+	stopMetrics, err := a.serveMetrics(srv)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopMetrics()
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -197,15 +198,36 @@ func (s *Service) Flush(ctx context.Context) {
 	}
 }
 
-// Ready reports whether the database and the blob store answer.
-func (s *Service) Ready(ctx context.Context) error {
-	if err := s.store.Ping(ctx); err != nil {
-		return errors.Join(ErrUnavailable, err)
-	}
-	if err := s.blobs.Ping(ctx); err != nil {
-		return errors.Join(ErrUnavailable, err)
+// Ready reports whether the database and the blob store answer, each
+// within timeout. Errors: ErrUnavailable, saying which one does not (the
+// cause is wrapped for the log).
+func (s *Service) Ready(ctx context.Context, timeout time.Duration) error {
+	for _, check := range []struct {
+		ping func(context.Context) error
+		msg  string
+	}{
+		{s.store.Ping, "The database does not answer."},
+		{s.blobs.Ping, "The package store does not answer or refuses writes."},
+	} {
+		cctx, cancel := context.WithTimeout(ctx, timeout)
+		err := check.ping(cctx)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("%w: %w", &Error{Kind: ErrUnavailable, Message: check.msg}, err)
+		}
 	}
 	return nil
+}
+
+// CacheStats counts lookups in the package snapshot cache.
+type CacheStats struct {
+	Hits, Misses int64
+}
+
+// CacheStats returns how often reads found a package in the snapshot
+// cache and how often they loaded it from the database.
+func (s *Service) CacheStats() CacheStats {
+	return CacheStats{Hits: s.cat.hits.Load(), Misses: s.cat.misses.Load()}
 }
 
 // counter buffers download counts per version ID.
