@@ -103,17 +103,7 @@ func (f *feed) userKey(name string, globs ...string) string {
 // push uploads a package as NuGet clients do and returns the response.
 func (f *feed) push(key string, nupkg []byte) *http.Response {
 	f.t.Helper()
-	var body bytes.Buffer
-	boundary := "wharf-test-boundary"
-	body.WriteString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"package\"; filename=\"package.nupkg\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-	body.Write(nupkg)
-	body.WriteString("\r\n--" + boundary + "--\r\n")
-	req, _ := http.NewRequest(http.MethodPut, f.urls.Publish()+"/", &body)
-	req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
-	if key != "" {
-		req.Header.Set("X-NuGet-ApiKey", key)
-	}
-	return f.do(req)
+	return f.do(nugettest.PushRequest(f.urls.Publish(), key, nupkg, nil))
 }
 
 // mustPush pushes spec and fails unless the server answers 201.

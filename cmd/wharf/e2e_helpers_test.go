@@ -26,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wharf-registry/wharf/internal/db/pgtest"
 )
 
 const (
@@ -53,6 +55,7 @@ func TestMain(m *testing.M) {
 	}
 	build.dir = dir
 	code := m.Run()
+	pgtest.Stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -154,6 +157,7 @@ type e2e struct {
 	http            *http.Client
 	resources       map[string]string // service index @type -> @id
 	extraEnv        []string          // added to the server's environment
+	exited          bool              // the test stopped the server itself and checked its exit
 }
 
 // newE2E checks for NuGet.exe, builds wharf and starts "wharf serve" on a
@@ -247,6 +251,9 @@ func (e *e2e) startServer(t *testing.T) error {
 
 // stopServer sends SIGTERM and requires a clean exit within shutdownTimeout.
 func (e *e2e) stopServer(t *testing.T) {
+	if e.exited {
+		return
+	}
 	select {
 	case <-e.srvDone:
 		t.Errorf("wharf serve exited while the test was running: %v", e.srvErr)

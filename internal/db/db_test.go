@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -186,5 +187,17 @@ func testPurgeExpired(t *testing.T, d *DB, _ func() *DB) {
 	}
 	if _, err := d.KeyByHash(ctx, "hash1"); err != nil {
 		t.Errorf("the live key was purged: %v", err)
+	}
+}
+
+func TestRedactHidesPasswords(t *testing.T) {
+	for _, u := range []string{"postgres://wharf:s3cr3t-pw@db:5432/wharf", "postgresql://db/wharf?user=wharf&password=s3cr3t-pw"} {
+		if got := Redact(u); strings.Contains(got, "s3cr3t-pw") || !strings.Contains(got, "db") {
+			t.Errorf("Redact(%q) = %q", u, got)
+		}
+	}
+	_, err := OpenPostgres(context.Background(), "postgres://wharf:s3cr3t-pw@127.0.0.1:1/wharf?connect_timeout=1")
+	if err == nil || strings.Contains(err.Error(), "s3cr3t-pw") {
+		t.Errorf("a failed connection: %v, want an error without the password", err)
 	}
 }
