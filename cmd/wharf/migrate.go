@@ -90,4 +90,3 @@ func (a *app) storageName(storageURL string) string {
 	}
 	return storageURL
 }
-

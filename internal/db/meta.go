@@ -22,7 +22,9 @@ func (d *DB) InstanceID(ctx context.Context) (string, error) {
 
 // MigratedFrom returns the instance ID of the database this one was (or is
 // being) filled from, "" when none.
-func (d *DB) MigratedFrom(ctx context.Context) (string, error) { return d.metaValue(ctx, "migrated_from") }
+func (d *DB) MigratedFrom(ctx context.Context) (string, error) {
+	return d.metaValue(ctx, "migrated_from")
+}
 
 // SetMigratedFrom records the instance ID of the database this one is
 // filled from.
