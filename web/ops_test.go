@@ -3,16 +3,15 @@
 package web_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/testenv"
 )
 
 func TestReadyz(t *testing.T) {
@@ -71,24 +70,6 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-// syncBuffer collects log output written by the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestRequestIDs(t *testing.T) {
 	f := newFeed(t)
 	get := func(id string) string {
@@ -114,7 +95,7 @@ func TestRequestIDs(t *testing.T) {
 // query) and checks that the JSON logs have a line per request with its
 // ID, and none of the secrets.
 func TestLogsHoldNoSecrets(t *testing.T) {
-	var logs syncBuffer
+	var logs testenv.Buffer
 	f := newFeedWith(t, registry.Options{Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	f.mustPush(nugettest.Spec{ID: "Secret.Pkg", Version: "1.0.0"})
 	bogusKey := "wharf_" + strings.Repeat("Zq", 21)

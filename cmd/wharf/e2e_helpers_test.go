@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/wharf-registry/wharf/internal/db/pgtest"
+	"github.com/wharf-registry/wharf/internal/testenv"
 )
 
 const (
@@ -105,25 +106,6 @@ func nugetExe(t *testing.T) (mono, exe string) {
 	return mono, exe
 }
 
-// lockedBuffer is a bytes.Buffer safe for a subprocess writing while the
-// test reads.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // cleanEnv is the test's environment without variables that would change
 // what the subprocesses do: WHARF_* settings, NuGet's and Mono's per-user
 // directories, and HTTP proxies (everything talks to 127.0.0.1).
@@ -151,7 +133,7 @@ type e2e struct {
 	work            string // scratch directory for NuGet.exe runs and packages
 	runs            atomic.Int64
 	srv             *exec.Cmd
-	srvOut          *lockedBuffer
+	srvOut          *testenv.Buffer
 	srvDone         chan struct{} // closed when the server process has exited
 	srvErr          error         // its Wait result, valid after srvDone
 	http            *http.Client
@@ -209,7 +191,7 @@ func (e *e2e) startServer(t *testing.T) error {
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	e.base = "http://" + addr
 	e.feed = e.base + "/v3/index.json"
-	e.srvOut = &lockedBuffer{}
+	e.srvOut = &testenv.Buffer{}
 	cmd := exec.Command(e.bin, "serve", "--data", e.data, "--listen", addr, "--base-url", e.base)
 	cmd.Env = append(cleanEnv(), e.extraEnv...)
 	cmd.Stdout, cmd.Stderr = e.srvOut, e.srvOut

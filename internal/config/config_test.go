@@ -71,7 +71,7 @@ func TestInvalid(t *testing.T) {
 		{"unknown file key", nil, "lissen = \"x\"\n", "unknown setting"},
 		{"mysql database", map[string]string{"WHARF_DATABASE_URL": "mysql://root:hunter2@db/wharf"}, "", "database_url: must be a postgres://"},
 		{"relative storage path", map[string]string{"WHARF_STORAGE_URL": "file://relative/dir"}, "", "storage_url:"},
-		{"unknown storage", map[string]string{"WHARF_STORAGE_URL": "ftp://u:hunter2@h/x"}, "", "ftp://u:xxxxx@h/x"},
+		{"unknown storage", map[string]string{"WHARF_STORAGE_URL": "ftp://u:hunter2@h/x"}, "", `"ftp" URLs are not supported`},
 		{"bad feed max age", map[string]string{"WHARF_FEED_MAX_AGE": "-1s"}, "", "feed_max_age:"},
 		{"bad metrics listen", map[string]string{"WHARF_METRICS_LISTEN": "9090"}, "", "metrics_listen:"},
 	}

@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -58,6 +59,30 @@ func gormConfig() *gorm.Config {
 		SkipDefaultTransaction: true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 	}
+}
+
+// start sizes the connection pool, checks the connection with check (nil
+// for none) and applies migrations, closing the pool on failure.
+func start(ctx context.Context, g *gorm.DB, dialect string, conns int, check func(context.Context, *sql.DB) error) (*DB, error) {
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(conns)
+	sqlDB.SetMaxIdleConns(conns)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if check != nil {
+		if err := check(ctx, sqlDB); err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
+	}
+	d := &DB{gorm: g, dialect: dialect}
+	if err := d.Migrate(ctx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return d, nil
 }
 
 // Close closes the database.

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"strings"
@@ -30,25 +31,14 @@ func OpenPostgres(ctx context.Context, databaseURL string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %s", Redact(databaseURL), redactErr(err, databaseURL))
 	}
-	sqlDB, err := g.DB()
-	if err != nil {
-		return nil, err
-	}
-	sqlDB.SetMaxOpenConns(20)
-	sqlDB.SetMaxIdleConns(10)
-	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	if err := sqlDB.PingContext(pctx); err != nil {
-		sqlDB.Close()
-		return nil, fmt.Errorf("connect to %s: %s", Redact(databaseURL), redactErr(err, databaseURL))
-	}
-	d := &DB{gorm: g, dialect: "postgres"}
-	if err := d.Migrate(ctx); err != nil {
-		sqlDB.Close()
-		return nil, err
-	}
-	return d, nil
+	return start(ctx, g, "postgres", 20, func(ctx context.Context, sqlDB *sql.DB) error {
+		pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := sqlDB.PingContext(pctx); err != nil {
+			return fmt.Errorf("connect to %s: %s", Redact(databaseURL), redactErr(err, databaseURL))
+		}
+		return nil
+	})
 }
 
 // Redact returns a database URL with its password replaced by "xxxxx", for

@@ -22,8 +22,8 @@ type checker struct {
 
 // fresh returns once the snapshot reflects the feed as it was when fresh
 // was called, or at most maxAge old (0: exactly; negative: no check). An
-// unreachable database is reported; callers may serve the snapshot they
-// have.
+// unreachable database is reported within about two seconds; callers then
+// serve the snapshot they have.
 func (c *catalog) fresh(ctx context.Context, maxAge time.Duration) error {
 	if maxAge < 0 {
 		return nil
@@ -63,7 +63,7 @@ func (c *catalog) checkRounds() {
 		}
 		k.mu.Unlock()
 		start := time.Now()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		err := c.sync(ctx)
 		cancel()
 		if err == nil {
