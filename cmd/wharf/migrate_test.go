@@ -19,7 +19,7 @@ import (
 // registry from PostgreSQL: every package restores as pushed and the old
 // key still pushes. A target holding another registry is refused.
 func TestMigrateToPostgres(t *testing.T) {
-	src := startWharf(t, "")
+	src := startWharfIn(t, "")
 	key := src.apiKey(t, "alice")
 	pushed := map[string][]byte{}
 	for i := range 4 {
@@ -47,7 +47,7 @@ func TestMigrateToPostgres(t *testing.T) {
 		t.Errorf("a second run should resume and copy no blob:\n%s", stdout)
 	}
 
-	moved := startWharf(t, "", "WHARF_DATABASE_URL="+pg, "WHARF_STORAGE_URL=file://"+store)
+	moved := startWharfIn(t, "", "WHARF_DATABASE_URL="+pg, "WHARF_STORAGE_URL=file://"+store)
 	for idv, want := range pushed {
 		id, v, _ := strings.Cut(idv, "/")
 		if got := moved.nupkg(t, id, v); !bytes.Equal(got, want) {
@@ -59,7 +59,7 @@ func TestMigrateToPostgres(t *testing.T) {
 	}
 	moved.mustPushHTTP(t, key, nugettest.Spec{ID: "Moved.Pkg0", Version: "3.0.0"})
 
-	other := startWharf(t, "")
+	other := startWharfIn(t, "")
 	other.apiKey(t, "mallory")
 	other.stopServer(t)
 	other.exited = true

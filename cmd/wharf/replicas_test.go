@@ -30,7 +30,7 @@ func TestTwoReplicas(t *testing.T) {
 	audience := "https://wharf.replicas.test"
 	env := sharedBackend(t, "WHARF_TRUSTED_ISSUERS=github="+iss.URL, "WHARF_OIDC_AUDIENCE="+audience,
 		"WHARF_EXCHANGES_PER_MINUTE=4")
-	a, b := startWharf(t, "", env...), startWharf(t, "", env...)
+	a, b := startWharfIn(t, "", env...), startWharfIn(t, "", env...)
 	// Exchanges are counted in clock-aligned minutes: keep the ones below
 	// inside one.
 	if s := time.Now().Second(); s >= 57 {

@@ -5,7 +5,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,9 +13,10 @@ import (
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 )
 
-// startWharf runs "wharf serve" on a free port of 127.0.0.1 with the data
-// directory data (a fresh one when "") and extra environment.
-func startWharf(t *testing.T, data string, env ...string) *e2e {
+// startWharfIn runs "wharf serve" on a free port of 127.0.0.1 with the
+// data directory data (a fresh one when "") and extra environment, trying
+// another port when the one probed was taken meanwhile.
+func startWharfIn(t *testing.T, data string, env ...string) *e2e {
 	t.Helper()
 	if data == "" {
 		data = t.TempDir()
@@ -25,10 +25,15 @@ func startWharf(t *testing.T, data string, env ...string) *e2e {
 		bin: wharfBinary(t), data: data, work: t.TempDir(), extraEnv: env,
 		http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil}},
 	}
-	if err := e.startServer(t); err != nil {
-		t.Fatalf("wharf serve did not come up: %v\nserver output:\n%s", err, e.srvOut.String())
+	for attempt := 1; ; attempt++ {
+		err := e.startServer(t)
+		if err == nil {
+			return e
+		}
+		if attempt >= 3 || !strings.Contains(e.srvOut.String(), "address already in use") {
+			t.Fatalf("wharf serve did not come up: %v\nserver output:\n%s", err, e.srvOut.String())
+		}
 	}
-	return e
 }
 
 // apiKey creates a user (once) and a key for them with the admin commands.
@@ -41,28 +46,14 @@ func (e *e2e) apiKey(t *testing.T, user string) string {
 	return key
 }
 
-// pushHTTP pushes a package as NuGet clients do and returns the status and
-// the X-NuGet-Warning.
-func (e *e2e) pushHTTP(t *testing.T, key string, nupkg []byte) (int, string) {
-	t.Helper()
-	res, err := e.http.Do(nugettest.PushRequest(e.base+"/api/v2/package", key, nupkg, nil))
-	if err != nil {
-		t.Fatalf("push: %v%s", err, e.serverGone())
-	}
-	defer res.Body.Close()
-	io.Copy(io.Discard, res.Body)
-	return res.StatusCode, res.Header.Get("X-NuGet-Warning")
-}
-
 // mustPushHTTP pushes spec and fails unless the answer is 201; it returns
 // the package's bytes.
 func (e *e2e) mustPushHTTP(t *testing.T, key string, spec nugettest.Spec) []byte {
 	t.Helper()
-	b := spec.Build()
-	if status, warn := e.pushHTTP(t, key, b); status != http.StatusCreated {
-		t.Fatalf("push %s %s to %s: %d %s", spec.ID, spec.Version, e.base, status, warn)
+	if status, why := e.pushHTTP(t, key, spec); status != http.StatusCreated {
+		t.Fatalf("push %s %s to %s: %s", spec.ID, spec.Version, e.base, why)
 	}
-	return b
+	return spec.Build() // reproducible: the bytes pushed
 }
 
 // nupkg downloads a version's .nupkg from the flat container (nil on 404).

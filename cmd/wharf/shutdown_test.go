@@ -14,7 +14,7 @@ import (
 // sends SIGTERM halfway through the upload, and requires the push to be
 // accepted (201), the package to be stored, and the process to exit 0.
 func TestShutdownFinishesInFlightPush(t *testing.T) {
-	e := startWharf(t, "")
+	e := startWharfIn(t, "")
 	key := e.apiKey(t, "alice")
 	spec := nugettest.Spec{ID: "Slow.Push", Version: "1.0.0", Payload: 256 << 10}
 	nupkg := spec.Build()
@@ -69,7 +69,7 @@ func TestShutdownFinishesInFlightPush(t *testing.T) {
 		t.Error("the server still answers after shutting down")
 	}
 	// The push committed: a new server on the same data serves it.
-	e2 := startWharf(t, e.data)
+	e2 := startWharfIn(t, e.data)
 	if got := e2.nupkg(t, spec.ID, spec.Version); string(got) != string(nupkg) {
 		t.Errorf("after the restart the pushed package is %d bytes, want the %d pushed", len(got), len(nupkg))
 	}

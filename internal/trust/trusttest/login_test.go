@@ -20,21 +20,29 @@ var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Reques
 
 const callback = "http://127.0.0.1:1/sign-in/oidc/callback?keep=1"
 
-// authorize starts a sign-in and returns the query of the redirect back,
-// or fails when the provider does not redirect.
-func authorize(t *testing.T, iss *trusttest.Issuer, params url.Values) url.Values {
+// startSignIn sends the browser to /authorize and returns the status and
+// the Location header, without following it.
+func startSignIn(t *testing.T, iss *trusttest.Issuer, params url.Values) (int, string) {
 	t.Helper()
 	res, err := noRedirects.Get(iss.URL + "/authorize?" + params.Encode())
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if res.StatusCode != http.StatusFound {
-		t.Fatalf("authorize %v: %s, want 302", params, res.Status)
+	return res.StatusCode, res.Header.Get("Location")
+}
+
+// authorize starts a sign-in and returns the query of the redirect back,
+// or fails when the provider does not redirect to the redirect_uri.
+func authorize(t *testing.T, iss *trusttest.Issuer, params url.Values) url.Values {
+	t.Helper()
+	status, location := startSignIn(t, iss, params)
+	if status != http.StatusFound {
+		t.Fatalf("authorize %v: status %d, want 302", params, status)
 	}
-	loc, err := url.Parse(res.Header.Get("Location"))
-	if err != nil || !strings.HasPrefix(loc.String(), "http://127.0.0.1:1/sign-in/oidc/callback?") {
-		t.Fatalf("authorize redirected to %q, want the redirect_uri", res.Header.Get("Location"))
+	loc, err := url.Parse(location)
+	if err != nil || !strings.HasPrefix(location, "http://127.0.0.1:1/sign-in/oidc/callback?") {
+		t.Fatalf("authorize redirected to %q, want the redirect_uri", location)
 	}
 	return loc.Query()
 }
@@ -91,13 +99,8 @@ func TestSignInProvider(t *testing.T) {
 
 	t.Run("unknown client and bad redirect_uri are not redirected", func(t *testing.T) {
 		for _, p := range []url.Values{authParams("client_id", "other"), authParams("redirect_uri", "/relative"), authParams("redirect_uri", "http://x/#f")} {
-			res, err := noRedirects.Get(iss.URL + "/authorize?" + p.Encode())
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
-			if res.StatusCode != http.StatusBadRequest {
-				t.Errorf("%v: %s, want 400", p, res.Status)
+			if status, location := startSignIn(t, iss, p); status != http.StatusBadRequest {
+				t.Errorf("%v: status %d (to %q), want 400", p, status, location)
 			}
 		}
 	})
