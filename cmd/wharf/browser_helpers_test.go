@@ -24,6 +24,7 @@ import (
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -334,6 +335,24 @@ func (p *tab) attr(sel, name string) string {
 func (p *tab) value(sel string) string {
 	p.t.Helper()
 	return evaluate[string](p, "reading the value of "+sel, fmt.Sprintf(`document.querySelector(%s).value`, jsString(sel)))
+}
+
+// cookie returns the browser's cookie for the server with this name, or
+// nil; page scripts cannot read HTTP-only cookies, the test can.
+func (p *tab) cookie(name string) *network.Cookie {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
+	defer cancel()
+	res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{p.b.base + "/"}})
+	if err != nil {
+		p.t.Fatalf("reading cookies: %v", err)
+	}
+	for _, c := range res.Cookies {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
 }
 
 // clipboard is the text on the browser's clipboard.

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
+
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 )
@@ -68,6 +70,9 @@ func (w *browserWorld) signIn(p *tab, u trusttest.LoginUser, from string) {
 	}
 	p.wantText(`[data-testid="flash"]`, "Signed in as "+u.Login)
 }
+
+// noFollow is an HTTP client that returns redirects instead of following.
+var noFollow = &http.Client{Timeout: stepTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 var (
 	pendingRE = regexp.MustCompile(`^pending, [1-7] days left$`)
@@ -346,6 +351,10 @@ func TestBrowserUI(t *testing.T) {
 		{"sign out", alone, func(t *testing.T) {
 			p.t = t
 			p.openOK("/account/keys")
+			session := p.cookie("wharf_session")
+			if session == nil || !session.HTTPOnly || session.SameSite != network.CookieSameSiteLax {
+				t.Fatalf("session cookie %+v, want one that is HTTP-only and SameSite=Lax", session)
+			}
 			p.click(`[data-testid="sign-out"]`)
 			p.wantText(`[data-testid="flash"]`, "Signed out")
 			p.wantText(`[data-testid="sign-in"]`, "Sign in")
@@ -353,6 +362,19 @@ func TestBrowserUI(t *testing.T) {
 			p.openOK("/account/keys")
 			if got := p.path(); !strings.HasPrefix(got, "/sign-in") {
 				t.Errorf("signed out, /account/keys shows %s, want the sign-in page", got)
+			}
+			// A copy of the cookie taken before signing out is worthless:
+			// the server ended the session.
+			req, _ := http.NewRequest(http.MethodGet, w.base+"/account/keys", nil)
+			req.AddCookie(&http.Cookie{Name: session.Name, Value: session.Value})
+			resp, err := noFollow.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/sign-in") {
+				t.Errorf("the session cookie from before signing out still gets %s (Location %q), want 303 to the sign-in page",
+					resp.Status, resp.Header.Get("Location"))
 			}
 		}},
 		{"another person sees none of it", alone, func(t *testing.T) {
@@ -393,6 +415,19 @@ func TestBrowserUI(t *testing.T) {
 					t.Errorf("grace POST %s: status %d, want 404 or 403", path, status)
 				}
 			}
+			// Creating a key or a policy for an organisation she is not in.
+			for path, fields := range map[string]map[string]string{
+				"/account/keys":               {"description": "mine now", "owner": "contoso", "expires_days": "7"},
+				"/account/trusted-publishing": {"provider": "github", "owner": "contoso", "repository": "grace/evil", "workflow": "x.yml"},
+			} {
+				if status := q.formPost(path, fields); status < 400 || status > 404 {
+					t.Errorf("grace POST %s for contoso: status %d, want 400, 403 or 404", path, status)
+				}
+			}
+			q.openOK("/account/keys")
+			q.wantNone(`[data-testid="key-row"]`, "grace's keys after posting a key for contoso")
+			q.openOK("/account/trusted-publishing")
+			q.wantNone(`[data-testid="policy"]`, "grace's policies after posting one for contoso")
 			if !w.listed(t, "Contoso.Widget", "1.1.0") {
 				t.Error("grace's post unlisted ada's package")
 			}

@@ -1,6 +1,6 @@
 // Package storage defines Blobs, the store for the immutable files of
 // pushed packages, its errors and its key rules. Backends live in
-// sub-packages (fs, later s3) and all pass the conformance suite in
+// sub-packages (fs, s3) and all pass the conformance suite in
 // storagetest.
 //
 // # Key layout
@@ -104,6 +104,16 @@ type Blobs interface {
 	// Ping reports whether the store is reachable and accepts writes, for
 	// readiness probes. Errors: ErrReadOnly, ErrInsufficientStorage, others.
 	Ping(ctx context.Context) error
+}
+
+// Presigner is implemented by backends that can give a client a
+// short-lived URL to download a blob straight from the store (the s3
+// backend), so the HTTP layer may redirect instead of streaming the blob
+// itself. PresignedURL returns "" and nil when the backend is configured
+// not to presign; the caller then streams the blob from Open. It does not
+// check that the key exists. Errors: ErrInvalidKey, ctx's error, others.
+type Presigner interface {
+	PresignedURL(ctx context.Context, key string) (string, error)
 }
 
 const (
