@@ -29,7 +29,7 @@ func (a *app) migrateCmd() *cobra.Command {
 				return fmt.Errorf("--to-database: give the target as postgres://user:password@host:5432/dbname")
 			}
 			if toStorage == "" {
-				return fmt.Errorf("--to-storage: give the target package store, e.g. file:///srv/wharf-packages")
+				return fmt.Errorf("--to-storage: give the target package store, e.g. s3://bucket/wharf?endpoint=https://minio.internal:9000&path_style=true or file:///srv/wharf-packages")
 			}
 			if err := a.load(cmd); err != nil {
 				return err
@@ -40,14 +40,14 @@ func (a *app) migrateCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--to-storage: %w", err)
 			}
-			if fromDir, _ := a.cfg.StoragePath(); fromDir == toDir {
-				return fmt.Errorf("--to-storage names the package store this registry already uses (%s)", toDir)
+			if fromDir, _ := a.cfg.StoragePath(); toStorage == a.cfg.StorageURL || toDir != "" && fromDir == toDir {
+				return fmt.Errorf("--to-storage names the package store this registry already uses")
 			}
 			return a.migrate(cmd, toDB, target.StorageURL)
 		},
 	}
 	cmd.Flags().StringVar(&toDB, "to-database", "", "target PostgreSQL URL (or env WHARF_TO_DATABASE_URL)")
-	cmd.Flags().StringVar(&toStorage, "to-storage", "", "target package store URL (file:///path)")
+	cmd.Flags().StringVar(&toStorage, "to-storage", "", "target package store URL (s3://bucket/prefix?endpoint=... or file:///path)")
 	return cmd
 }
 
@@ -66,7 +66,7 @@ func (a *app) migrate(cmd *cobra.Command, toDB, toStorage string) error {
 	defer dst.Close()
 	target := a.cfg
 	target.StorageURL = toStorage
-	blobs, err := openBlobs(target)
+	blobs, err := openBlobs(ctx, target, a.getenv)
 	if err != nil {
 		return err
 	}

@@ -2,19 +2,26 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
-	"io/fs"
-	"os"
+	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/wharf-registry/wharf/internal/db/pgtest"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
+	"github.com/wharf-registry/wharf/internal/storage"
+	"github.com/wharf-registry/wharf/internal/storage/fs"
+	"github.com/wharf-registry/wharf/internal/storage/s3"
+	"github.com/wharf-registry/wharf/internal/storage/s3/s3test"
+	"github.com/wharf-registry/wharf/internal/testenv"
 )
 
 // TestMigrateToPostgres fills a registry on SQLite and a folder, moves it
-// with "wharf migrate", compares every stored file byte for byte, runs the
+// with "wharf migrate" to PostgreSQL and S3, compares every stored file
+// byte for byte, runs the
 // move again (it resumes and copies nothing), and serves the moved
 // registry from PostgreSQL: every package restores as pushed and the old
 // key still pushes. A target holding another registry is refused.
@@ -35,19 +42,22 @@ func TestMigrateToPostgres(t *testing.T) {
 	src.exited = true
 
 	pg := pgtest.Start(t)
-	store := t.TempDir()
-	stdout, _ := src.wharfOK(t, "migrate", "--to-database", pg, "--to-storage", "file://"+store)
+	bucket := s3test.Start(t)
+	s3env := testenv.S3Env(bucket)
+	store := strings.TrimPrefix(s3env[0], "WHARF_STORAGE_URL=")
+	src.extraEnv = s3env[1:] // the target bucket's credentials
+	stdout, _ := src.wharfOK(t, "migrate", "--to-database", pg, "--to-storage", store)
 	if !strings.Contains(stdout, "package_versions 12") || !strings.Contains(stdout, "verified byte for byte") {
 		t.Errorf("the summary does not report 12 versions and verified blobs:\n%s", stdout)
 	}
-	sameFiles(t, filepath.Join(src.data, "packages"), store)
+	sameBlobs(t, filepath.Join(src.data, "packages"), bucket)
 
-	stdout, _ = src.wharfOK(t, "migrate", "--to-database", pg, "--to-storage", "file://"+store)
+	stdout, _ = src.wharfOK(t, "migrate", "--to-database", pg, "--to-storage", store)
 	if !strings.Contains(stdout, "0 copied now") || !strings.Contains(stdout, "resumed") {
 		t.Errorf("a second run should resume and copy no blob:\n%s", stdout)
 	}
 
-	moved := startWharfIn(t, "", "WHARF_DATABASE_URL="+pg, "WHARF_STORAGE_URL=file://"+store)
+	moved := startWharfIn(t, "", append([]string{"WHARF_DATABASE_URL=" + pg}, s3env...)...)
 	for idv, want := range pushed {
 		id, v, _ := strings.Cut(idv, "/")
 		if got := moved.nupkg(t, id, v); !bytes.Equal(got, want) {
@@ -67,29 +77,46 @@ func TestMigrateToPostgres(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, "already holds another registry") {
 		t.Errorf("moving another registry into the used database: exit %d, stderr %q; want a refusal", code, stderr)
 	}
+	_, stderr, code = src.wharf(t, "migrate", "--to-database", pg, "--to-storage", "gopher://x")
+	if code == 0 || !strings.Contains(stderr, `"gopher" URLs are not supported`) {
+		t.Errorf("a bad --to-storage: exit %d, stderr %q; want it named", code, stderr)
+	}
 }
 
-// sameFiles requires two folders to hold the same files, byte for byte.
-func sameFiles(t *testing.T, a, b string) {
+// sameBlobs requires the folder store at dir and the bucket to hold the
+// same blobs, byte for byte.
+func sameBlobs(t *testing.T, dir string, bucket s3.Config) {
 	t.Helper()
-	files := func(root string) map[string][]byte {
-		m := map[string][]byte{}
-		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err == nil && d.Type().IsRegular() {
-				rel, _ := filepath.Rel(root, p)
-				m[rel], _ = os.ReadFile(p)
-			}
-			return nil
-		})
-		return m
+	ctx := context.Background()
+	from, err := fs.New(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	fa, fb := files(a), files(b)
-	if len(fa) == 0 || len(fa) != len(fb) {
-		t.Errorf("%s has %d files, %s has %d", a, len(fa), b, len(fb))
+	to, err := s3.Open(ctx, bucket)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for name, data := range fa {
-		if !bytes.Equal(data, fb[name]) {
-			t.Errorf("%s differs after the move (%d bytes, copy %d)", name, len(data), len(fb[name]))
+	read := func(s storage.Blobs, key string) []byte {
+		b, err := s.Open(ctx, key)
+		if err != nil {
+			t.Fatalf("open %s: %v", key, err)
+		}
+		defer b.Close()
+		data, _ := io.ReadAll(b)
+		return data
+	}
+	keys := func(s storage.Blobs) []string {
+		var out []string
+		s.List(ctx, "", func(i storage.Info) error { out = append(out, i.Key); return nil })
+		return out
+	}
+	fk, tk := keys(from), keys(to)
+	if len(fk) == 0 || !slices.Equal(fk, tk) {
+		t.Fatalf("the folder has %d blobs, the bucket %d (or other keys)", len(fk), len(tk))
+	}
+	for _, k := range fk {
+		if !bytes.Equal(read(from, k), read(to, k)) {
+			t.Errorf("%s differs after the move", k)
 		}
 	}
 }

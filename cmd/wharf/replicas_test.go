@@ -7,29 +7,25 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wharf-registry/wharf/internal/db/pgtest"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
+	"github.com/wharf-registry/wharf/internal/testenv"
 	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 )
 
-// sharedBackend is the environment of replicas sharing one PostgreSQL
-// database and one package store.
-func sharedBackend(t *testing.T, extra ...string) []string {
-	return append([]string{
-		"WHARF_DATABASE_URL=" + pgtest.Start(t),
-		"WHARF_STORAGE_URL=file://" + t.TempDir(),
-	}, extra...)
-}
-
 // TestTwoReplicas runs two "wharf serve" processes on one PostgreSQL
-// database and one package store, as behind a load balancer: what one
+// database and one S3 bucket, as behind a load balancer: what one
 // does, the other serves at once, and a token or a rate limit budget is
 // spent across both.
 func TestTwoReplicas(t *testing.T) {
 	iss := trusttest.NewIssuer(t)
 	audience := "https://wharf.replicas.test"
-	env := sharedBackend(t, "WHARF_TRUSTED_ISSUERS=github="+iss.URL, "WHARF_OIDC_AUDIENCE="+audience,
-		"WHARF_EXCHANGES_PER_MINUTE=4")
+	env := append(testenv.ServerEnv(t, testenv.PostgresS3), "WHARF_TRUSTED_ISSUERS=github="+iss.URL,
+		"WHARF_OIDC_AUDIENCE="+audience, "WHARF_EXCHANGES_PER_MINUTE=4")
+	for i, kv := range env { // downloads redirect to presigned URLs on the bucket
+		if strings.HasPrefix(kv, "WHARF_STORAGE_URL=") {
+			env[i] = kv + "&presign=5m"
+		}
+	}
 	a, b := startWharfIn(t, "", env...), startWharfIn(t, "", env...)
 	// Exchanges are counted in clock-aligned minutes: keep the ones below
 	// inside one.
@@ -47,6 +43,15 @@ func TestTwoReplicas(t *testing.T) {
 			if got := b.nupkg(t, "Replica.Pkg", v); string(got) != string(pushed) {
 				t.Errorf("right after the push of %s on A, B serves %d bytes, want the %d pushed", v, len(got), len(pushed))
 			}
+		}
+		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err := noFollow.Get(b.base + "/v3/package/replica.pkg/1.0.0/replica.pkg.1.0.0.nupkg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if loc := res.Header.Get("Location"); res.StatusCode != http.StatusFound || !strings.Contains(loc, "X-Amz-Signature=") {
+			t.Errorf("with presign set, a download answers %s to %q, want 302 to a presigned bucket URL", res.Status, loc)
 		}
 	})
 

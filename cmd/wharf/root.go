@@ -14,6 +14,7 @@ import (
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/storage"
 	"github.com/wharf-registry/wharf/internal/storage/fs"
+	"github.com/wharf-registry/wharf/internal/storage/s3"
 	"github.com/wharf-registry/wharf/internal/trust"
 )
 
@@ -91,7 +92,7 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	blobs, err := openBlobs(a.cfg)
+	blobs, err := openBlobs(ctx, a.cfg, a.getenv)
 	if err != nil {
 		d.Close()
 		return err
@@ -141,8 +142,19 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	return nil
 }
 
-// openBlobs opens the package store the settings name.
-func openBlobs(cfg config.Config) (storage.Blobs, error) {
+// openBlobs opens the package store the settings name: a folder, or an
+// S3 bucket whose credentials come from the environment.
+func openBlobs(ctx context.Context, cfg config.Config, getenv func(string) string) (storage.Blobs, error) {
+	if strings.HasPrefix(cfg.StorageURL, "s3://") {
+		sc, err := s3.ParseURL(cfg.StorageURL)
+		if err != nil {
+			return nil, fmt.Errorf("storage_url: %w", err)
+		}
+		if err := sc.CredentialsFromEnv(getenv); err != nil {
+			return nil, err
+		}
+		return s3.Open(ctx, sc)
+	}
 	dir, err := cfg.StoragePath()
 	if err != nil {
 		return nil, err

@@ -69,7 +69,9 @@ type Config struct {
 	// in the data directory. See scale.go for this group.
 	DatabaseURL string `toml:"database_url"`
 	// StorageURL names the package store (WHARF_STORAGE_URL): empty for
-	// the data directory's packages/ folder, or file:///path.
+	// the data directory's packages/ folder, file:///path, or
+	// s3://bucket/prefix?endpoint=...&region=...&path_style=true&presign=5m
+	// (credentials from WHARF_S3_* or AWS_* variables).
 	StorageURL string `toml:"storage_url"`
 	// FeedMaxAge bounds how stale the cached feed may be when a read uses
 	// it (WHARF_FEED_MAX_AGE): a duration, "off", or empty for the

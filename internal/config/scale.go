@@ -38,13 +38,15 @@ func (c *Config) validateScale() []error {
 
 // StoragePath returns the folder of the filesystem package store that
 // StorageURL names: the data directory's packages/ when it is empty, or
-// the path of a file:// URL. Other schemes are refused here until their
-// backend is built in.
+// the path of a file:// URL; "" for an s3:// URL, which cmd/wharf parses
+// with the S3 backend. Other schemes are refused.
 func (c Config) StoragePath() (string, error) {
 	s := c.StorageURL
 	switch {
 	case s == "":
 		return c.PackagesDir(), nil
+	case strings.HasPrefix(s, "s3://"):
+		return "", nil
 	case strings.HasPrefix(s, "file://"):
 		u, err := url.Parse(s)
 		if err != nil || u.Host != "" || !filepath.IsAbs(u.Path) {
@@ -53,7 +55,7 @@ func (c Config) StoragePath() (string, error) {
 		return filepath.Clean(u.Path), nil
 	}
 	scheme, _, _ := strings.Cut(s, ":")
-	return "", fmt.Errorf("storage_url: %q URLs are not supported; leave it empty (the data directory's packages/ folder) or use file:///absolute/path", scheme)
+	return "", fmt.Errorf("storage_url: %q URLs are not supported; leave it empty (the data directory's packages/ folder), or use file:///absolute/path or s3://bucket/prefix?endpoint=...", scheme)
 }
 
 // FeedMaxAgeFor returns how stale the cached feed may be when a read uses

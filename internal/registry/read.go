@@ -3,12 +3,10 @@ package registry
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/wharf-registry/wharf/internal/nuget"
-	"github.com/wharf-registry/wharf/internal/storage"
 )
 
 // File names a file stored for each version.
@@ -96,50 +94,6 @@ func (s *Service) Version(ctx context.Context, id, version string) (*Package, *P
 		return nil, nil, errorf(ErrNotFound, "There is no version '%s' of '%s' on this feed.", version, p.Name)
 	}
 	return p, pv, nil
-}
-
-// OpenFile opens one of a version's stored files. Opening the .nupkg counts
-// a download. Errors: ErrNotFound (no such version, or no such file).
-func (s *Service) OpenFile(ctx context.Context, id, version string, f File) (storage.Blob, *PackageVersion, error) {
-	p, pv, err := s.Version(ctx, id, version)
-	if err != nil {
-		return nil, nil, err
-	}
-	var name string
-	switch f {
-	case FileNupkg:
-		name = nupkgName(strings.ToLower(p.Name), pv.Version.Lower())
-	case FileNuspec:
-		name = strings.ToLower(p.Name) + ".nuspec"
-	case FileReadme:
-		if !pv.Metadata.HasReadme {
-			return nil, nil, errorf(ErrNotFound, "%s %s has no README.", p.Name, pv.Version)
-		}
-		name = fileReadme
-	case FileIcon:
-		if pv.Metadata.IconType == "" {
-			return nil, nil, errorf(ErrNotFound, "%s %s has no embedded icon.", p.Name, pv.Version)
-		}
-		name = fileIcon
-	case FileLicense:
-		if pv.Metadata.LicenseFile == "" {
-			return nil, nil, errorf(ErrNotFound, "%s %s has no license file.", p.Name, pv.Version)
-		}
-		name = fileLicense
-	default:
-		return nil, nil, fmt.Errorf("open file: unknown file %d", f)
-	}
-	b, err := s.blobs.Open(ctx, pv.BlobPrefix+"/"+name)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, nil, fmt.Errorf("open %s %s %s: the database lists it but storage lacks it: %w", p.Name, pv.Version, name, err)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("open %s %s %s: %w", p.Name, pv.Version, name, err)
-	}
-	if f == FileNupkg {
-		s.downloads.add(pv.ID)
-	}
-	return b, pv, nil
 }
 
 // SetListed unlists (listed=false) or relists a version; unlisted versions
