@@ -27,7 +27,7 @@ const (
 func (s *Service) Package(ctx context.Context, id string) (*Package, error) {
 	s.Refresh(ctx)
 	e, err := s.cat.get(ctx, strings.ToLower(id))
-	if err == nil && e.pkg == nil && s.maxAge != 0 && s.recheck(ctx) {
+	if err == nil && e.pkg == nil && s.maxAge > 0 && s.recheck(ctx) {
 		e, err = s.cat.get(ctx, strings.ToLower(id))
 	}
 	if err != nil {
@@ -84,7 +84,7 @@ func (s *Service) Version(ctx context.Context, id, version string) (*Package, *P
 		return nil, nil, errorf(ErrNotFound, "There is no version '%s' of '%s': that is not a valid version.", version, p.Name)
 	}
 	pv := p.Find(v)
-	if pv == nil && s.maxAge != 0 && s.recheck(ctx) {
+	if pv == nil && s.maxAge > 0 && s.recheck(ctx) {
 		if p, err = s.Package(ctx, id); err != nil {
 			return nil, nil, err
 		}
