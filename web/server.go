@@ -48,6 +48,7 @@ type Server struct {
 	uploadTO time.Duration
 	docs     *docCache // per-package documents, valid per package revision
 	searches *docCache // search answers, valid per feed generation
+	readmes  *readmes  // rendered READMEs for the package pages
 	index    *doc
 	echo     *echo.Echo
 
@@ -70,6 +71,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		reg: cfg.Registry, urls: NewURLs(cfg.BaseURL), log: cfg.Logger, tempDir: cfg.TempDir,
 		reqTO: cfg.RequestTimeout, uploadTO: cfg.UploadTimeout,
 		docs: newDocCache(20000, gzip.BestCompression), searches: newDocCache(2000, gzip.BestSpeed),
+		readmes: newReadmes(32 << 20),
 	}
 	if s.log == nil {
 		s.log = slog.Default()
