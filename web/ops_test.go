@@ -92,7 +92,7 @@ func TestRequestIDs(t *testing.T) {
 
 // TestLogsHoldNoSecrets sends requests carrying every kind of secret a
 // client sends (API keys, bearer tokens, session cookies, a key in the
-// query) and checks that the JSON logs have a line per request with its
+// query, sign-in link tokens and keys in the path) and checks that the JSON logs have a line per request with its
 // ID, and none of the secrets.
 func TestLogsHoldNoSecrets(t *testing.T) {
 	var logs testenv.Buffer
@@ -114,9 +114,13 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	page.Header.Set("Cookie", cookie)
 	page.Header.Set("X-Request-Id", "trace-0123456789")
 	f.do(page)
+	linkToken := "q3Vb7Yx_Kp2mZr9TfLw4Hs8DnJc6Ae1GuOiXyB5vRt0"
+	for _, path := range []string{"/sign-in/link/" + linkToken, "/sign-in/link/" + linkToken + "/oops", "/v3/package/" + bogusKey + "/index.json"} {
+		f.get(f.urls.Base() + path)
+	}
 
 	out := logs.String()
-	for _, secret := range []string{f.key, bogusKey, bearer, "SessionSecretValue0123456789", "QuerySecretValue42", "signatureSecret"} {
+	for _, secret := range []string{f.key, bogusKey, bearer, "SessionSecretValue0123456789", "QuerySecretValue42", "signatureSecret", linkToken} {
 		if strings.Contains(out, secret) {
 			t.Errorf("the logs contain a secret %q:\n%s", secret, out)
 		}

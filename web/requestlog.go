@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -25,10 +26,10 @@ var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics":
 
 // observe is the outermost middleware: it gives every request an ID,
 // answers errors (so the status is known), records metrics and writes one
-// access-log line. The line holds the method, route, path, status, size,
-// duration, client address, user agent and request ID, and never a header
-// value, a cookie or the query string: keys, tokens and sessions travel
-// there.
+// access-log line. The line holds the method, route, path (with
+// token-like segments masked), status, size, duration, client address,
+// user agent and request ID, and never a header value, a cookie or the
+// query string: keys, tokens and sessions travel there.
 func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -54,12 +55,30 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		s.log.LogAttrs(req.Context(), level, "request",
 			slog.String("request_id", id), slog.String("method", req.Method), slog.String("route", route),
-			slog.String("path", req.URL.Path), slog.Int("status", status), slog.Int64("bytes", c.Response().Size),
+			slog.String("path", maskPath(req.URL.Path)), slog.Int("status", status), slog.Int64("bytes", c.Response().Size),
 			slog.Float64("duration_ms", float64(took.Microseconds())/1000), slog.String("remote", c.RealIP()),
 			slog.String("user_agent", req.UserAgent()))
 		return nil
 	}
 }
+
+// maskPath hides the path segments that may be secrets: sign-in links
+// carry their token in the path, and a mistyped or probing URL may carry
+// a key. A segment of 24 or more URL-safe characters without a dot (a
+// token, not a package ID or version) is logged as "(masked)".
+func maskPath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		if len(s) >= 24 && secretLike.MatchString(s) {
+			segs[i] = "(masked)"
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+// secretLike is what a token or key looks like in a path: base64url or
+// hex, no dots.
+var secretLike = regexp.MustCompile(`^[A-Za-z0-9_~%-]+$`)
 
 // requestID returns the ID observe gave the request.
 func requestID(c echo.Context) string {
