@@ -100,3 +100,35 @@ func TestReadsSeeOtherReplicasAtOnce(t *testing.T) {
 		t.Errorf("search on a right after b unlisted 2.0.0: %+v (%v), want latest 1.0.0", res, err)
 	}
 }
+
+// TestMissingVersionsAreLookedUpWithinAStaleBound: with a positive
+// FeedMaxAge lists may lag, but a version that is not in the snapshot is
+// looked up at once, so a push on another replica restores immediately.
+func TestMissingVersionsAreLookedUpWithinAStaleBound(t *testing.T) {
+	ctx := context.Background()
+	d, blobs := openStores(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, _ := registry.New(d, blobs, registry.Options{Logger: quiet, FeedMaxAge: time.Hour})
+	b, _ := registry.New(d, blobs, registry.Options{Logger: quiet})
+	b.AddUser(ctx, registry.NewUser{Name: "alice"})
+	secret, _, _ := b.CreateKey(ctx, registry.NewKey{User: "alice"})
+	key, _ := b.Authenticate(ctx, secret)
+	if _, err := b.Push(ctx, key, upload(nugettest.Spec{ID: "Lagging.Pkg", Version: "1.0.0"}.Build())); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.Version(ctx, "Lagging.Pkg", "1.0.0"); err != nil { // a new package: looked up
+		t.Fatal(err)
+	}
+	if _, err := b.Push(ctx, key, upload(nugettest.Spec{ID: "Lagging.Pkg", Version: "2.0.0"}.Build())); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := a.Package(ctx, "Lagging.Pkg"); len(p.Versions) != 1 {
+		t.Logf("the list caught up early (%d versions): allowed, not required", len(p.Versions))
+	}
+	if _, _, err := a.Version(ctx, "Lagging.Pkg", "2.0.0"); err != nil {
+		t.Errorf("a version pushed elsewhere, missing from a's snapshot: %v, want it found at once", err)
+	}
+	if _, _, err := a.Version(ctx, "Lagging.Pkg", "3.0.0"); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("a version that exists nowhere: %v, want ErrNotFound", err)
+	}
+}
