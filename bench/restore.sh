@@ -9,7 +9,8 @@
 # WHARF_BENCH_DATABASE_URL=postgres://... seeds and serves on PostgreSQL
 # instead of SQLite (an empty database); WHARF_BENCH_REPLICAS=2 then runs two
 # replicas on one database and package folder, on consecutive ports, and
-# spreads the connections over them.
+# spreads the connections over them. WHARF_BENCH_STORAGE_URL=s3://... keeps
+# the packages in a bucket (credentials from WHARF_S3_*).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=${1:-1000}
@@ -19,6 +20,7 @@ work=${WHARF_BENCH_DIR:-/tmp/wharf-bench-$packages-$versions}
 port=${WHARF_BENCH_PORT:-5699}
 dburl=${WHARF_BENCH_DATABASE_URL:-}
 replicas=${WHARF_BENCH_REPLICAS:-1}
+storage=${WHARF_BENCH_STORAGE_URL:-}
 if [ "$replicas" -gt 1 ] && [ -z "$dburl" ]; then
   echo "several replicas need WHARF_BENCH_DATABASE_URL (PostgreSQL)" >&2
   exit 2
@@ -28,7 +30,7 @@ go build -o "$work/wharf" ./cmd/wharf
 go build -o "$work/seed" ./bench/seed
 go build -o "$work/load" ./bench/load
 if [ ! -e "$work/data/.seeded" ]; then
-  "$work/seed" -data "$work/data" -packages "$packages" -versions "$versions" -database-url "$dburl"
+  "$work/seed" -data "$work/data" -packages "$packages" -versions "$versions" -database-url "$dburl" -storage-url "$storage"
   touch "$work/data/.seeded"
 fi
 pids=()
@@ -38,7 +40,7 @@ for r in $(seq 0 $((replicas - 1))); do
   p=$((port + r))
   data="$work/data"
   if [ "$r" -gt 0 ]; then data="$work/data-replica$r"; fi
-  WHARF_DATABASE_URL="$dburl" WHARF_STORAGE_URL="file://$work/data/packages" \
+  WHARF_DATABASE_URL="$dburl" WHARF_STORAGE_URL="${storage:-file://$work/data/packages}" \
     "$work/wharf" serve --data "$data" --listen "127.0.0.1:$p" 2>"$work/server$r.log" &
   pids+=($!)
   urls+=("http://127.0.0.1:$p")
