@@ -32,3 +32,13 @@ type ErrorPage struct {
 	Heading string
 	Message string
 }
+
+// ariaCurrent marks the navigation entry of the current page: "page" for
+// it, nothing for the others (templ drops an empty attribute value's
+// meaning, so the others get "false", which screen readers ignore).
+func ariaCurrent(current bool) string {
+	if current {
+		return "page"
+	}
+	return "false"
+}

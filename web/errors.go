@@ -119,7 +119,12 @@ func headerSafe(msg string) string {
 	return strings.TrimSpace(b.String())
 }
 
-// logAttrs is the request context logged with internal errors.
+// logAttrs is the request context logged with internal errors: the route
+// pattern, never the path, which may hold a secret (a sign-in link).
 func logAttrs(c echo.Context) []any {
-	return []any{slog.String("request_id", requestID(c)), slog.String("method", c.Request().Method), slog.String("path", c.Request().URL.Path)}
+	route := c.Path()
+	if route == "" {
+		route = "(no route)"
+	}
+	return []any{slog.String("request_id", requestID(c)), slog.String("method", c.Request().Method), slog.String("route", route)}
 }

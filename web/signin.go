@@ -11,6 +11,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -155,7 +156,10 @@ func newSignInProviders(cfg SignInConfig, urls URLs) []*signInProvider {
 		p.identity = func(ctx context.Context, u goth.User) (registry.ExternalIdentity, error) {
 			// GitLab's user API returns the primary address, which GitLab
 			// only accepts once it is confirmed.
-			id := registry.ExternalIdentity{Provider: "gitlab", Subject: u.UserID, Login: u.NickName, Email: u.Email, EmailVerified: u.Email != ""}
+			// GitLab lets people in before they confirm their address
+			// (soft confirmation); only a confirmed one counts.
+			confirmed, _ := u.RawData["confirmed_at"].(string)
+			id := registry.ExternalIdentity{Provider: "gitlab", Subject: u.UserID, Login: u.NickName, Email: u.Email, EmailVerified: u.Email != "" && confirmed != ""}
 			if cfg.WantGroups {
 				var groups []struct {
 					FullPath string `json:"full_path"`
@@ -176,11 +180,19 @@ func newSignInProviders(cfg SignInConfig, urls URLs) []*signInProvider {
 		if label == "" {
 			label = "single sign-on"
 		}
-		issuer := strings.TrimRight(a.Issuer, "/")
 		p := &signInProvider{name: "oidc", label: label}
 		p.build = func(ctx context.Context) (goth.Provider, *oidc.IDTokenVerifier, error) {
 			ctx = oidc.ClientContext(ctx, client)
+			// The issuer must match the discovery document exactly, and
+			// some end in "/" (Auth0's); forgive only a missing or
+			// extra trailing slash in the setting.
+			issuer := strings.TrimSpace(a.Issuer)
 			op, err := oidc.NewProvider(ctx, issuer)
+			var mismatch *oidc.IssuerMismatchError
+			if errors.As(err, &mismatch) && strings.TrimRight(mismatch.Discovered, "/") == strings.TrimRight(issuer, "/") {
+				issuer = mismatch.Discovered
+				op, err = oidc.NewProvider(ctx, issuer)
+			}
 			if err != nil {
 				return nil, nil, fmt.Errorf("discover %s: %w", issuer, err)
 			}
@@ -194,12 +206,21 @@ func newSignInProviders(cfg SignInConfig, urls URLs) []*signInProvider {
 			return gp, op.Verifier(&oidc.Config{ClientID: a.ClientID}), nil
 		}
 		p.identity = func(ctx context.Context, u goth.User) (registry.ExternalIdentity, error) {
-			login := u.NickName
-			if login == "" {
-				login, _, _ = strings.Cut(u.Email, "@")
+			// The login names admins (oidc:LOGIN): the provider's
+			// username, else its verified address whole, never an
+			// address's local part, which anyone with a mailbox
+			// elsewhere (or an unverified one) could match.
+			id := registry.ExternalIdentity{Provider: "oidc", Subject: u.UserID, Login: u.NickName, Email: u.Email}
+			// Most providers send a boolean; some (Amazon Cognito) the string "true".
+			switch v := u.RawData["email_verified"].(type) {
+			case bool:
+				id.EmailVerified = v
+			case string:
+				id.EmailVerified = v == "true"
 			}
-			id := registry.ExternalIdentity{Provider: "oidc", Subject: u.UserID, Login: login, Email: u.Email}
-			id.EmailVerified, _ = u.RawData["email_verified"].(bool)
+			if id.Login == "" && id.EmailVerified {
+				id.Login = u.Email
+			}
 			if gs, ok := u.RawData["groups"].([]any); ok {
 				for _, g := range gs {
 					if s, ok := g.(string); ok {
@@ -324,7 +345,9 @@ func (s *Server) finishSignIn(c echo.Context) error {
 	if err != nil {
 		return retry("The sign-in state was damaged.")
 	}
-	if _, err := gs.Authorize(gp, c.QueryParams()); err != nil {
+	// Only the code goes to goth: it would also honour a redirect_uri or
+	// code_verifier found in the query.
+	if _, err := gs.Authorize(gp, url.Values{"code": {c.QueryParam("code")}}); err != nil {
 		s.log.Warn("sign-in code exchange failed", "provider", p.name, "err", err)
 		return retry(p.label + " did not accept the sign-in code.")
 	}
@@ -358,7 +381,7 @@ func (s *Server) startSession(c echo.Context, acct *registry.Account, next strin
 	if old, ok := c.Get(ctxSession).(string); ok {
 		_ = s.reg.EndSession(c.Request().Context(), old)
 	}
-	secret, expires, err := s.reg.NewSession(c.Request().Context(), acct.ID)
+	secret, expires, err := s.reg.NewSession(c.Request().Context(), acct)
 	if err != nil {
 		return err
 	}

@@ -184,7 +184,9 @@ func (s *Server) render(c echo.Context, status int, comp templ.Component) error 
 
 // renderErrorPage answers a failed page request with an HTML page.
 func (s *Server) renderErrorPage(c echo.Context, status int, msg string) error {
-	if status == http.StatusUnauthorized && c.Request().Method == http.MethodGet {
+	// A signed-out visitor goes to sign in, except on the sign-in pages
+	// themselves, whose refusals say why sign-in failed.
+	if status == http.StatusUnauthorized && c.Request().Method == http.MethodGet && !strings.HasPrefix(c.Request().URL.Path, "/sign-in") {
 		return c.Redirect(http.StatusSeeOther, "/sign-in?next="+url.QueryEscape(safeNext(c.Request().URL.RequestURI())))
 	}
 	heading := http.StatusText(status)
@@ -198,10 +200,16 @@ func (s *Server) renderErrorPage(c echo.Context, status int, msg string) error {
 	return s.render(c, status, templates.Error(v))
 }
 
-// safeNext keeps a post-sign-in destination on this site: a path, never
-// another host.
+// safeNext keeps a post-sign-in destination on this site: an absolute
+// path with no scheme, host or control characters (browsers drop tabs and
+// newlines, so "/\t/evil" would become "//evil"), never another host.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.HasPrefix(next, "/sign-") {
+	if next == "" || len(next) > 2000 || strings.IndexFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) >= 0 {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") ||
+		strings.HasPrefix(next, "//") || strings.HasPrefix(u.Path, "/sign-") {
 		return "/"
 	}
 	return next

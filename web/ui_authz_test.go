@@ -22,8 +22,8 @@ import (
 
 // The actors. alice administers the organisation contoso; bob is a plain
 // member of it (he was an admin once, and made a trust policy for it
-// then); mallory belongs to nothing; root administers the registry, named
-// in SignInRules.Admins rather than flagged in the database. carol only
+// then); mallory belongs to nothing; root administers the registry
+// (flagged like `wharf user add --admin`). carol only
 // co-owns Contoso.Lib, so that there is an owner to remove.
 const (
 	anonymous = "anonymous"
@@ -54,12 +54,12 @@ func newWorld(t testing.TB) *world {
 	w := &world{
 		uiFeed: newUIFeed(t, uiConfig{reg: registry.Options{
 			Issuers: []trust.Issuer{{URL: trust.GitHubActionsIssuer, Provider: trust.GitHub, Name: "GitHub Actions"}},
-			SignIn:  registry.SignInRules{Admins: []string{root}},
 		}}),
 		users:           map[string]*registry.Account{},
 		personalPackage: "Alice.Lib", orgPackage: "Contoso.Lib",
 		personalVersion: []string{"1.0.0"}, orgVersions: []string{"1.0.0", "1.1.0"},
 	}
+	must(t, func() error { _, err := w.reg.AddUser(ctx, registry.NewUser{Name: root, IsAdmin: true}); return err })
 	for _, n := range []string{alice, bob, mallory, root, "carol"} {
 		w.users[n] = w.addUser(n)
 	}
@@ -300,9 +300,10 @@ func uiRoutes() []uiRoute {
 		{name: "delete alice's policy", method: "POST", path: policy(alice, "/delete"),
 			want: aliceOnly(allowed(back), refused(notFound))},
 		// A demoted admin no longer manages the organisation's policies,
-		// not even those they made.
+		// not even those they made: they still see their own on the list
+		// (with its status), but without ways to change it.
 		{name: "policies page (bob's policy for contoso)", method: "GET", path: fixed("/account/trusted-publishing"), secret: "contoso-bob-policy",
-			want: aliceOnly(shows(ok), refused(ok))},
+			want: map[string]outcome{alice: shows(ok), bob: shows(ok), mallory: refused(ok), root: refused(ok)}},
 		{name: "bob's policy for contoso", method: "GET", path: policy(bob, ""), secret: "contoso-bob-policy",
 			want: map[string]outcome{alice: shows(ok), bob: hidden(), mallory: refused(notFound), root: refused(notFound)}},
 		{name: "edit bob's policy for contoso", method: "POST", path: policy(bob, ""), form: policyForm,
@@ -322,8 +323,11 @@ func uiRoutes() []uiRoute {
 			want: map[string]outcome{alice: allowed(back), bob: refused(forbidden), mallory: refused(notFound), root: refused(notFound)}},
 		{name: "make bob an admin of contoso", method: "POST", path: fixed("/organizations/contoso/members"), form: url.Values{"user": {bob}, "role": {"admin"}},
 			want: map[string]outcome{alice: allowed(back), bob: refused(forbidden), mallory: refused(notFound), root: refused(notFound)}},
+		// Members may leave; only admins remove others.
 		{name: "remove bob from contoso", method: "POST", path: fixed("/organizations/contoso/members/bob/remove"),
-			want: map[string]outcome{alice: allowed(back), bob: refused(forbidden), mallory: refused(notFound), root: refused(notFound)}},
+			want: map[string]outcome{alice: allowed(back), bob: allowed(back), mallory: refused(notFound), root: refused(notFound)}},
+		{name: "remove alice from contoso", method: "POST", path: fixed("/organizations/contoso/members/alice/remove"),
+			want: map[string]outcome{alice: refused(http.StatusConflict), bob: refused(forbidden), mallory: refused(notFound), root: refused(notFound)}},
 
 		// Packages: owners and members of owning organisations list and
 		// unlist; owners and admins of owning organisations change owners.

@@ -342,21 +342,7 @@ func textOf(n *html.Node) string {
 // knownBugs are the cases that expect the right behaviour of code with a
 // reported bug, by test name. They are skipped, saying so, until the bug
 // is fixed and its entry removed.
-var knownBugs = map[string]string{
-	"TestUIAuthorization/create_key_for_contoso/mallory":               "POST /account/keys for an organisation the user is not in answers 400, not 403 (refuseKeyForm ignores the error's kind)",
-	"TestUIAuthorization/create_key_for_contoso/root":                  "POST /account/keys for an organisation the user is not in answers 400, not 403 (refuseKeyForm ignores the error's kind)",
-	"TestUIAuthorization/add_a_member_to_contoso/bob":                  "a refused member change re-renders the organisation page without the reason for non-admins",
-	"TestUIAuthorization/add_a_member_to_contoso/root":                 "a refused member change re-renders the organisation page without the reason for non-admins",
-	"TestUIAuthorization/make_bob_an_admin_of_contoso/bob":             "a refused member change re-renders the organisation page without the reason for non-admins",
-	"TestUIAuthorization/make_bob_an_admin_of_contoso/root":            "a refused member change re-renders the organisation page without the reason for non-admins",
-	"TestUIAuthorization/policies_page_(bob's_policy_for_contoso)/bob": "a demoted admin still sees and changes the organisation's policies they made (registry.ownPolicy trusts the creator)",
-	"TestUIAuthorization/bob's_policy_for_contoso/bob":                 "a demoted admin still sees and changes the organisation's policies they made (registry.ownPolicy trusts the creator)",
-	"TestUIAuthorization/edit_bob's_policy_for_contoso/bob":            "a demoted admin still sees and changes the organisation's policies they made (registry.ownPolicy trusts the creator)",
-	"TestUIAuthorization/delete_bob's_policy_for_contoso/bob":          "a demoted admin still sees and changes the organisation's policies they made (registry.ownPolicy trusts the creator)",
-	"TestNextStaysOnSite/tab":                                          "safeNext keeps \"/\\t/evil.example\", which browsers read as //evil.example: an open redirect",
-	"TestNextStaysOnSite/newline":                                      "safeNext keeps control characters (\"/\\n/evil.example\"; only Go's header writer turns this one into a space)",
-	"TestFailedRequestsLogNoSecrets":                                   "handleError logs the request path, so a failed /sign-in/link/SECRET writes a still-valid link to the log",
-}
+var knownBugs = map[string]string{}
 
 // skipKnownBug skips a test listed in knownBugs.
 func skipKnownBug(t *testing.T) {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"sort"
 	"strconv"
@@ -97,10 +96,10 @@ func (s *Server) createKey(c echo.Context) error {
 	}
 	days, err := strconv.Atoi(form.ExpiresDays)
 	if err != nil || days < 1 || days > 365 {
-		return s.refuseKeyForm(c, form, errors.New("Choose when the key expires: between 1 and 365 days."))
+		return s.refuseKeyForm(c, form, http.StatusBadRequest, "Choose when the key expires: between 1 and 365 days.")
 	}
 	if strings.TrimSpace(form.Description) == "" {
-		return s.refuseKeyForm(c, form, errors.New("Describe what the key is for, so you can recognise it later."))
+		return s.refuseKeyForm(c, form, http.StatusBadRequest, "Describe what the key is for, so you can recognise it later.")
 	}
 	expires := s.reg.Now().Add(time.Duration(days) * 24 * time.Hour)
 	secret, k, err := s.reg.CreateKey(c.Request().Context(), registry.NewKey{
@@ -108,7 +107,7 @@ func (s *Server) createKey(c echo.Context) error {
 	})
 	if err != nil {
 		if msg := registry.Message(err); msg != "" {
-			return s.refuseKeyForm(c, form, errors.New(msg))
+			return s.refuseKeyForm(c, form, statusFor(err), msg)
 		}
 		return err
 	}
@@ -122,13 +121,13 @@ func (s *Server) createKey(c echo.Context) error {
 }
 
 // refuseKeyForm shows the form again with the user's values and the reason.
-func (s *Server) refuseKeyForm(c echo.Context, form templates.KeyForm, why error) error {
+func (s *Server) refuseKeyForm(c echo.Context, form templates.KeyForm, status int, why string) error {
 	v, err := s.keysView(c, form)
 	if err != nil {
 		return err
 	}
-	v.Error = why.Error()
-	return s.render(c, http.StatusBadRequest, templates.Keys(v))
+	v.Error = why
+	return s.render(c, status, templates.Keys(v))
 }
 
 func (s *Server) revokeKey(c echo.Context) error {

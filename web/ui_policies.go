@@ -65,6 +65,7 @@ func (s *Server) policyRow(p *registry.PolicyView) templates.PolicyRow {
 		EditURL:   "/account/trusted-publishing/" + id,
 		RenewURL:  "/account/trusted-publishing/" + id + "/renew",
 		DeleteURL: "/account/trusted-publishing/" + id + "/delete",
+		Editable:  p.Editable,
 	}
 	if r.Globs == "" {
 		r.Globs = "every package of " + p.OwnerName
@@ -156,7 +157,7 @@ func (s *Server) findPolicy(c echo.Context) (*registry.PolicyView, int64, error)
 		return nil, 0, err
 	}
 	for i := range ps {
-		if ps[i].ID == id {
+		if ps[i].ID == id && ps[i].Editable {
 			return &ps[i], id, nil
 		}
 	}

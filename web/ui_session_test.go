@@ -84,6 +84,9 @@ func TestSessionCookieOverHTTPS(t *testing.T) {
 		t.Fatalf("no __Host-wharf_csrf cookie: %v", p.res.Header["Set-Cookie"])
 	}
 	checkCookie(t, csrf, true)
+	if got := p.res.Header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
+		t.Errorf("Strict-Transport-Security over https = %q", got)
+	}
 	h := http.Header{"Cookie": {"__Host-wharf_csrf=" + csrf.Value}}
 	res := br.postWith(link, url.Values{"_csrf": {p.csrf()}}.Encode(), h).res
 	s := setCookie(res, "__Host-wharf_session")

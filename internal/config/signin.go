@@ -41,8 +41,9 @@ type SignIn struct {
 	// organisations, GitLab groups or OIDC "groups", comma separated
 	// (WHARF_SIGNIN_ALLOWED_GROUPS).
 	AllowedGroups string `toml:"signin_allowed_groups"`
-	// Admins names the accounts that administer the registry, comma
-	// separated (WHARF_ADMINS); `wharf user add --admin` is the other way.
+	// Admins names the people who administer the registry as
+	// provider:login or provider:#id, comma separated (WHARF_ADMINS), e.g.
+	// github:alice or github:#583231; `wharf user add --admin` is the other way.
 	Admins string `toml:"admins"`
 	// SessionTTL is how long a browser session lasts (WHARF_SESSION_TTL).
 	SessionTTL Duration `toml:"session_ttl"`
@@ -84,6 +85,12 @@ func (s *SignIn) validate() error {
 	}
 	if (s.OIDCClientID != "") != (s.OIDCIssuer != "") {
 		return fmt.Errorf("sign-in with OpenID Connect needs the issuer URL and the client: set WHARF_SIGNIN_OIDC_ISSUER with WHARF_SIGNIN_OIDC_CLIENT_ID")
+	}
+	for _, a := range List(s.Admins) {
+		p, login, ok := strings.Cut(a, ":")
+		if !ok || login == "" || (p != "github" && p != "gitlab" && p != "oidc") {
+			return fmt.Errorf("admins: %q must be provider:login or provider:#id, e.g. github:alice (provider github, gitlab or oidc), so that nobody becomes an admin by signing in first with a name", a)
+		}
 	}
 	for _, u := range []struct{ name, v string }{{"WHARF_GITHUB_URL", s.GitHubURL}, {"WHARF_GITLAB_URL", s.GitLabURL}, {"WHARF_SIGNIN_OIDC_ISSUER", s.OIDCIssuer}} {
 		if u.v == "" {

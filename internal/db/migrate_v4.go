@@ -16,6 +16,7 @@ CREATE INDEX idx_identities_account ON identities (account_id);
 CREATE TABLE sessions (
   token_hash TEXT PRIMARY KEY,
   account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  admin_as TEXT NOT NULL DEFAULT '',
   created_at {{time}} NOT NULL,
   expires_at {{time}} NOT NULL
 );

@@ -24,6 +24,7 @@ func (identityRow) TableName() string { return "identities" }
 type sessionRow struct {
 	TokenHash string
 	AccountID int64
+	AdminAs   string
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }
@@ -85,8 +86,8 @@ func (d *DB) ListAccounts(ctx context.Context, kind registry.AccountKind) ([]reg
 }
 
 // CreateSession records a browser session by the hash of its secret.
-func (d *DB) CreateSession(ctx context.Context, hash string, accountID int64, created, expires time.Time) error {
-	row := sessionRow{TokenHash: hash, AccountID: accountID, CreatedAt: created.UTC(), ExpiresAt: expires.UTC()}
+func (d *DB) CreateSession(ctx context.Context, hash string, accountID int64, adminAs string, created, expires time.Time) error {
+	row := sessionRow{TokenHash: hash, AccountID: accountID, AdminAs: adminAs, CreatedAt: created.UTC(), ExpiresAt: expires.UTC()}
 	if err := d.gorm.WithContext(ctx).Create(&row).Error; err != nil {
 		return fmt.Errorf("create session: %w", mapErr(err))
 	}
@@ -95,15 +96,17 @@ func (d *DB) CreateSession(ctx context.Context, hash string, accountID int64, cr
 
 // SessionAccount finds the account of a session that has not expired at now.
 func (d *DB) SessionAccount(ctx context.Context, hash string, now time.Time) (*registry.Account, error) {
-	var row accountRow
-	err := d.gorm.WithContext(ctx).Table("accounts").
-		Joins("JOIN sessions ON sessions.account_id = accounts.id").
-		Where("sessions.token_hash = ? AND sessions.expires_at > ?", hash, now.UTC()).
-		Select("accounts.*").Take(&row).Error
+	var sess sessionRow
+	err := d.gorm.WithContext(ctx).Where("token_hash = ? AND expires_at > ?", hash, now.UTC()).Take(&sess).Error
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", mapErr(err))
 	}
-	return row.account(), nil
+	a, err := d.AccountByID(ctx, sess.AccountID)
+	if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	a.AdminAs = sess.AdminAs
+	return a, nil
 }
 
 // DeleteSession ends a session; ending one that does not exist is no error.

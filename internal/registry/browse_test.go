@@ -6,21 +6,12 @@ import (
 	"time"
 
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
-	"github.com/wharf-registry/wharf/internal/registry"
 )
 
 func TestRecentlyPublished(t *testing.T) {
 	ctx := context.Background()
 	s, now := newService(t)
-	s.AddUser(ctx, registry.NewUser{Name: "alice"})
-	secret, _, err := s.CreateKey(ctx, registry.NewKey{User: "alice"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := s.Authenticate(ctx, secret)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := aliceKey(t, s)
 	// Pushed an hour apart, in this order. Old.Pkg's newest push is a
 	// patch of an older line: it counts, though 2.0.0 stays its latest.
 	for _, p := range [][2]string{

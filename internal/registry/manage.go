@@ -100,11 +100,28 @@ func (s *Service) SetListedAs(ctx context.Context, actor *Account, id, version s
 // AddOwnerAs makes an account an owner of a package for a signed-in user
 // who manages it (an owner, or an admin of an owning organisation).
 // Errors: ErrNotFound, ErrForbidden.
+//
+// An organisation becomes an owner only when the actor administers it:
+// nobody can put packages in an organisation's name, or its members'
+// lists, from outside it.
 func (s *Service) AddOwnerAs(ctx context.Context, actor *Account, id, account string) error {
 	if err := s.mayManageOwners(ctx, actor, id); err != nil {
 		return err
 	}
-	return s.AddOwner(ctx, id, account)
+	if a, err := s.store.AccountByName(ctx, account); err == nil && a.Kind == KindOrganization {
+		ok, err := s.canActFor(ctx, actor.ID, a.ID, true)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errorf(ErrForbidden, "Only an admin of %s can make it an owner of a package.", a.Name)
+		}
+	}
+	if err := s.AddOwner(ctx, id, account); err != nil {
+		return err
+	}
+	s.audit(ctx, &AuditEvent{Kind: "owner.add.by", Outcome: "done", ActorID: actor.ID, Subject: id, Message: actor.Name + " added " + account})
+	return nil
 }
 
 // RemoveOwnerAs removes an owner of a package for a signed-in user who
@@ -114,7 +131,11 @@ func (s *Service) RemoveOwnerAs(ctx context.Context, actor *Account, id, account
 	if err := s.mayManageOwners(ctx, actor, id); err != nil {
 		return err
 	}
-	return s.RemoveOwner(ctx, id, account)
+	if err := s.RemoveOwner(ctx, id, account); err != nil {
+		return err
+	}
+	s.audit(ctx, &AuditEvent{Kind: "owner.remove.by", Outcome: "done", ActorID: actor.ID, Subject: id, Message: actor.Name + " removed " + account})
+	return nil
 }
 
 func (s *Service) mayManageOwners(ctx context.Context, actor *Account, id string) error {
@@ -174,11 +195,11 @@ func (s *Service) OrganizationsOf(ctx context.Context, actor *Account) ([]Member
 func (s *Service) MembersAs(ctx context.Context, actor *Account, orgName string) (*Account, Role, []Member, error) {
 	org, err := s.org(ctx, orgName)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", nil, notYours(orgName, err)
 	}
 	role, err := s.store.Membership(ctx, org.ID, actor.ID)
 	if errors.Is(err, ErrNotFound) && !actor.IsAdmin {
-		return nil, "", nil, errorf(ErrNotFound, "There is no organisation named '%s' that you belong to.", orgName)
+		return nil, "", nil, notYours(orgName, err)
 	}
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, "", nil, err
@@ -201,10 +222,15 @@ func (s *Service) SetMemberAs(ctx context.Context, actor *Account, orgName, user
 	return s.SetMember(ctx, orgName, userName, role)
 }
 
-// RemoveMemberAs removes a user from an organisation, for an admin of it;
-// the last admin stays. Errors: ErrNotFound, ErrForbidden, ErrConflict.
+// RemoveMemberAs removes a user from an organisation, for an admin of it,
+// or for the user themself (leaving); the last admin stays. Errors:
+// ErrNotFound, ErrForbidden, ErrConflict.
 func (s *Service) RemoveMemberAs(ctx context.Context, actor *Account, orgName, userName string) error {
-	if err := s.mustAdminister(ctx, actor, orgName); err != nil {
+	if !strings.EqualFold(actor.Name, userName) {
+		if err := s.mustAdminister(ctx, actor, orgName); err != nil {
+			return err
+		}
+	} else if _, _, _, err := s.MembersAs(ctx, actor, orgName); err != nil {
 		return err
 	}
 	return s.RemoveMember(ctx, orgName, userName)
@@ -231,11 +257,11 @@ func (s *Service) keepAnAdmin(ctx context.Context, orgName, userName string) err
 func (s *Service) mustAdminister(ctx context.Context, actor *Account, orgName string) error {
 	org, err := s.org(ctx, orgName)
 	if err != nil {
-		return err
+		return notYours(orgName, err)
 	}
 	role, err := s.store.Membership(ctx, org.ID, actor.ID)
 	if errors.Is(err, ErrNotFound) {
-		return errorf(ErrNotFound, "There is no organisation named '%s' that you belong to.", orgName)
+		return notYours(orgName, err)
 	}
 	if err != nil {
 		return err
@@ -261,11 +287,7 @@ func (s *Service) Users(ctx context.Context, actor *Account) ([]Account, error) 
 	if !actor.IsAdmin {
 		return nil, errorf(ErrForbidden, "Only administrators can list users.")
 	}
-	us, err := s.store.ListAccounts(ctx, KindUser)
-	for i := range us {
-		s.signIn.withAdmin(&us[i])
-	}
-	return us, err
+	return s.store.ListAccounts(ctx, KindUser)
 }
 
 // AuditLogAs lists the newest audit events, for an admin. Errors:
@@ -275,4 +297,14 @@ func (s *Service) AuditLogAs(ctx context.Context, actor *Account, limit int) ([]
 		return nil, errorf(ErrForbidden, "Only administrators can read the audit log.")
 	}
 	return s.AuditLog(ctx, limit)
+}
+
+// notYours is the one answer for an organisation that does not exist, a
+// user's name, and one the actor does not belong to, so outsiders cannot
+// tell them apart. Internal errors pass through.
+func notYours(orgName string, err error) error {
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrInvalid) {
+		return errorf(ErrNotFound, "There is no organisation named '%s' that you belong to.", orgName)
+	}
+	return err
 }

@@ -259,7 +259,7 @@ func TestMembersAs(t *testing.T) {
 		{"admin", "contoso", "", nil}, // registry admins may look
 		{"mallory", "contoso", "", registry.ErrNotFound},
 		{"mallory", "fabrikam", "", registry.ErrNotFound},
-		{"alice", "bob", "", registry.ErrInvalid}, // a user, not an organisation
+		{"alice", "bob", "", registry.ErrNotFound}, // a user: no organisation of that name
 	}
 	for _, tc := range tests {
 		org, role, ms, err := o.s.MembersAs(ctx, o.actor(tc.actor), tc.org)
@@ -336,7 +336,8 @@ func TestRemoveMemberAsRoles(t *testing.T) {
 		{"alice", "bob", nil},
 		{"alice", "mallory", registry.ErrNotFound}, // not a member
 		{"bob", "alice", registry.ErrForbidden},
-		{"bob", "bob", registry.ErrForbidden},
+		{"bob", "bob", nil}, // a member may leave
+		{"mallory", "mallory", registry.ErrNotFound},
 		{"mallory", "bob", registry.ErrNotFound},
 		{"admin", "bob", registry.ErrNotFound},
 	}
@@ -481,4 +482,23 @@ func TestCanManage(t *testing.T) {
 	if ok, err := o.s.CanManage(ctx, nil, p, false); ok || err != nil {
 		t.Errorf("nobody signed in manages: %v %v", ok, err)
 	}
+}
+
+// TestAddOwnerAsOrganisation: an organisation becomes an owner only when
+// the actor administers it, so nobody can put a package in the name of an
+// organisation they are not part of.
+func TestAddOwnerAsOrganisation(t *testing.T) {
+	ctx := context.Background()
+	o := newOrgSetup(t)
+	if _, err := o.s.AddOrganization(ctx, "fabrikam", "mallory"); err != nil {
+		t.Fatal(err)
+	}
+	err := o.s.AddOwnerAs(ctx, o.alice, "Alice.Lib", "fabrikam")
+	wantErr(t, "alice makes fabrikam an owner", err, registry.ErrForbidden)
+	p, err := o.s.Package(ctx, "Alice.Lib")
+	if err != nil || len(p.Owners) != 1 {
+		t.Fatalf("owners after a refused change: %+v %v", p, err)
+	}
+	wantErr(t, "alice makes contoso an owner", o.s.AddOwnerAs(ctx, o.alice, "Alice.Lib", "contoso"), nil)
+	wantErr(t, "alice makes bob an owner", o.s.AddOwnerAs(ctx, o.alice, "Alice.Lib", "bob"), nil)
 }

@@ -24,6 +24,10 @@ type Account struct {
 	Email     string
 	IsAdmin   bool
 	CreatedAt time.Time
+	// AdminAs is the admins entry (see SignInRules) that made this
+	// sign-in an administrator, when it did; it is kept with the session
+	// and checked against the rules at every request.
+	AdminAs string
 }
 
 // APIKey is a push key. Its secret is never stored; only its hash is.

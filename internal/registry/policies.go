@@ -42,6 +42,11 @@ type PolicyView struct {
 	trust.Policy
 	CreatorName, OwnerName string
 	Status                 PolicyStatus
+	// Editable says whether the user who listed the policy may change it
+	// now: its owner, or an admin of its organisation. A creator who was
+	// demoted or left still sees it (inactive when they left) but may
+	// not change it.
+	Editable bool
 }
 
 // CreatePolicy creates a trust policy. Errors: ErrNotFound, ErrInvalid,
@@ -200,6 +205,9 @@ func (s *Service) Policies(ctx context.Context, userName string) ([]PolicyView, 
 		if err != nil {
 			return nil, err
 		}
+		if v.Editable, err = s.canActFor(ctx, user.ID, v.OwnerID, true); err != nil {
+			return nil, err
+		}
 		out = append(out, *v)
 	}
 	return out, nil
@@ -275,14 +283,14 @@ func (s *Service) ownPolicy(ctx context.Context, userName string, id int64) (*Ac
 	if err != nil {
 		return nil, nil, notFound(err, "There is no trust policy with ID %d.", id)
 	}
-	if p.CreatedBy != user.ID {
-		ok, err := s.canActFor(ctx, user.ID, p.OwnerID, true)
-		if err != nil {
-			return nil, nil, err
-		}
-		if !ok || p.OwnerID == p.CreatedBy {
-			return nil, nil, errorf(ErrNotFound, "There is no trust policy with ID %d.", id)
-		}
+	// Changing a policy takes the right to create it now: being its owner,
+	// or an admin of its organisation; having created it is not enough.
+	ok, err := s.canActFor(ctx, user.ID, p.OwnerID, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok {
+		return nil, nil, errorf(ErrNotFound, "There is no trust policy with ID %d that you may change.", id)
 	}
 	return user, p, nil
 }

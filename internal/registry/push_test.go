@@ -39,6 +39,12 @@ func pushSetup(t *testing.T, failAt int32) (*registry.Service, *registry.APIKey,
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, aliceKey(t, s), blobs
+}
+
+// aliceKey creates the user alice and returns a key of hers.
+func aliceKey(t *testing.T, s *registry.Service) *registry.APIKey {
+	t.Helper()
 	ctx := context.Background()
 	s.AddUser(ctx, registry.NewUser{Name: "alice"})
 	secret, _, err := s.CreateKey(ctx, registry.NewKey{User: "alice"})
@@ -49,7 +55,7 @@ func pushSetup(t *testing.T, failAt int32) (*registry.Service, *registry.APIKey,
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, key, blobs
+	return key
 }
 
 func upload(b []byte) registry.Upload {

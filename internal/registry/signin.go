@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -31,7 +33,7 @@ type ExternalIdentity struct {
 type SignInRules struct {
 	AllowedDomains []string // e-mail domains, e.g. "contoso.com"
 	AllowedGroups  []string // provider organisations or groups, e.g. "contoso"
-	Admins         []string // account names that administer the registry
+	Admins         []string // "provider:login" or "provider:#id" of the people who administer the registry, e.g. "github:alice"
 }
 
 func (r SignInRules) normalized() SignInRules {
@@ -70,10 +72,16 @@ func (r SignInRules) check(id ExternalIdentity) error {
 	return nil
 }
 
-// withAdmin marks a as an admin when the rules name it.
-func (r SignInRules) withAdmin(a *Account) *Account {
-	if !a.IsAdmin && slices.Contains(r.Admins, strings.ToLower(a.Name)) {
-		a.IsAdmin = true
+// withAdmin marks a as an admin when the rules name the identity it signed
+// in with: by provider and stable ID ("github:#1234", which survives
+// renames) or by provider and login ("github:alice"), never by account
+// name, so nobody becomes an admin by being first to sign in with a name.
+func (r SignInRules) withAdmin(a *Account, id ExternalIdentity) *Account {
+	for _, entry := range []string{id.Provider + ":#" + id.Subject, id.Provider + ":" + id.Login} {
+		if entry = strings.ToLower(entry); id.Subject != "" && slices.Contains(r.Admins, entry) {
+			a.IsAdmin, a.AdminAs = true, entry
+			return a
+		}
 	}
 	return a
 }
@@ -98,7 +106,7 @@ func (s *Service) SignInExternal(ctx context.Context, id ExternalIdentity) (*Acc
 	a, err := s.store.IdentityAccount(ctx, id.Provider, id.Subject)
 	if err == nil {
 		s.audit(ctx, &AuditEvent{Kind: "signin", Outcome: "accepted", ActorID: a.ID, Subject: a.Name, Message: "via " + id.Provider})
-		return s.signIn.withAdmin(a), nil
+		return s.signIn.withAdmin(a, id), nil
 	}
 	if !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("sign in: %w", err)
@@ -114,7 +122,9 @@ func (s *Service) SignInExternal(ctx context.Context, id ExternalIdentity) (*Acc
 	if !id.EmailVerified || len(email) > 254 {
 		email = ""
 	}
-	for _, name := range []string{base, base + "-" + id.Provider} {
+	sum := sha256.Sum256([]byte(id.Provider + "\x00" + id.Subject))
+	unique := base + "-" + id.Provider + "-" + hex.EncodeToString(sum[:3])
+	for _, name := range []string{base, base + "-" + id.Provider, unique} {
 		if !accountName.MatchString(name) {
 			continue
 		}
@@ -127,21 +137,22 @@ func (s *Service) SignInExternal(ctx context.Context, id ExternalIdentity) (*Acc
 			return nil, fmt.Errorf("sign in: %w", err)
 		}
 		s.audit(ctx, &AuditEvent{Kind: "user.create", Outcome: "done", ActorID: a.ID, Subject: a.Name, Message: "first sign-in via " + id.Provider + " as " + id.Login})
-		return s.signIn.withAdmin(a), nil
+		return s.signIn.withAdmin(a, id), nil
 	}
-	return nil, errorf(ErrConflict, "The names '%s' and '%s-%s' are both taken on this registry. Ask an operator for a sign-in link to your account.", base, base, id.Provider)
+	return nil, errorf(ErrConflict, "The names '%s', '%s-%s' and '%s' are all taken on this registry. Ask an operator for a sign-in link to your account.", base, base, id.Provider, unique)
 }
 
-// NewSession starts a browser session for an account and returns its
+// NewSession starts a browser session for an account as signed in (with
+// IsAdmin set when the sign-in rules made it an admin) and returns its
 // secret, which goes into the cookie; only its hash is stored.
-func (s *Service) NewSession(ctx context.Context, accountID int64) (string, time.Time, error) {
+func (s *Service) NewSession(ctx context.Context, a *Account) (string, time.Time, error) {
 	secret, hash, err := newSecret()
 	if err != nil {
 		return "", time.Time{}, err
 	}
 	now := s.now()
 	expires := now.Add(s.sessionTTL)
-	if err := s.store.CreateSession(ctx, hash, accountID, now, expires); err != nil {
+	if err := s.store.CreateSession(ctx, hash, a.ID, a.AdminAs, now, expires); err != nil {
 		return "", time.Time{}, fmt.Errorf("new session: %w", err)
 	}
 	return secret, expires, nil
@@ -160,7 +171,11 @@ func (s *Service) SessionUser(ctx context.Context, secret string) (*Account, err
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}
-	return s.signIn.withAdmin(a), nil
+	// Admin rights from the rules last only while the rules still say so.
+	if a.AdminAs != "" && slices.Contains(s.signIn.Admins, a.AdminAs) {
+		a.IsAdmin = true
+	}
+	return a, nil
 }
 
 // EndSession ends a session at once (sign-out), on every replica.
@@ -210,5 +225,5 @@ func (s *Service) UseLoginLink(ctx context.Context, secret string) (*Account, er
 		return nil, fmt.Errorf("use sign-in link: %w", err)
 	}
 	s.audit(ctx, &AuditEvent{Kind: "signin", Outcome: "accepted", ActorID: a.ID, Subject: a.Name, Message: "via sign-in link"})
-	return s.signIn.withAdmin(a), nil
+	return a, nil
 }

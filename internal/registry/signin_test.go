@@ -91,9 +91,11 @@ func TestSignInExternalTakenNames(t *testing.T) {
 	if err != nil || a.Name != "OctoCat-github" {
 		t.Fatalf("name taken: %+v %v, want OctoCat-github", a, err)
 	}
-	_, err = s.SignInExternal(ctx, github("2", "octocat"))
-	if !errors.Is(err, registry.ErrConflict) || !strings.Contains(err.Error(), "'octocat' and 'octocat-github' are both taken") {
-		t.Errorf("both names taken: %v, want a conflict naming both", err)
+	// With both taken, the name gets a suffix derived from the identity,
+	// so squatting two names cannot lock a person out.
+	b, err := s.SignInExternal(ctx, github("2", "octocat"))
+	if err != nil || !strings.HasPrefix(b.Name, "octocat-github-") || len(b.Name) != len("octocat-github-")+6 {
+		t.Errorf("both names taken: %+v %v, want octocat-github-XXXXXX", b, err)
 	}
 	// An organisation's name is taken for users too.
 	if _, err := s.AddOrganization(ctx, "contoso", "octocat"); err != nil {
@@ -208,7 +210,7 @@ func errOnly(_ *registry.Account, err error) error { return err }
 
 func TestSignInAdmins(t *testing.T) {
 	ctx := context.Background()
-	s, _ := newSignInService(t, registry.SignInRules{Admins: []string{"Root"}})
+	s, _ := newSignInService(t, registry.SignInRules{Admins: []string{"github:Root"}})
 	admin, err := s.SignInExternal(ctx, github("1", "root"))
 	if err != nil || !admin.IsAdmin {
 		t.Fatalf("a named admin signs in: %+v %v", admin, err)
@@ -217,32 +219,34 @@ func TestSignInAdmins(t *testing.T) {
 	if err != nil || user.IsAdmin {
 		t.Fatalf("another user signs in: %+v %v", user, err)
 	}
-	for _, a := range []*registry.Account{admin, user} {
-		secret, _, err := s.NewSession(ctx, a.ID)
+	// The same login on another provider is another person: admins are
+	// named by provider and login, so squatting the name gains nothing.
+	squatter, err := s.SignInExternal(ctx, registry.ExternalIdentity{Provider: "gitlab", Subject: "9", Login: "root", Email: "x@example.com", EmailVerified: true})
+	if err != nil || squatter.IsAdmin {
+		t.Fatalf("root on gitlab signs in: %+v %v", squatter, err)
+	}
+	for _, a := range []*registry.Account{admin, user, squatter} {
+		secret, _, err := s.NewSession(ctx, a)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.SessionUser(ctx, secret)
-		if err != nil || got.IsAdmin != (a.Name == "root") {
+		if err != nil || got.IsAdmin != (a == admin) {
 			t.Errorf("session of %s: admin %v (%v)", a.Name, got.IsAdmin, err)
 		}
+		// A sign-in link proves no identity, so only the database flag
+		// (wharf user add --admin) counts for it.
 		link, _, err := s.NewLoginLink(ctx, a.Name, time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got, err = s.UseLoginLink(ctx, link)
-		if err != nil || got.IsAdmin != (a.Name == "root") {
+		if err != nil || got.IsAdmin {
 			t.Errorf("sign-in link of %s: admin %v (%v)", a.Name, got.IsAdmin, err)
 		}
 	}
-	us, err := s.Users(ctx, admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range us {
-		if u.IsAdmin != (u.Name == "root") {
-			t.Errorf("users list %s as admin = %v", u.Name, u.IsAdmin)
-		}
+	if _, err := s.Users(ctx, admin); err != nil {
+		t.Errorf("an admin lists users: %v", err)
 	}
 	if _, err := s.Users(ctx, user); !errors.Is(err, registry.ErrForbidden) {
 		t.Errorf("a user lists users: %v", err)
@@ -256,7 +260,7 @@ func TestSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret, expires, err := s.NewSession(ctx, a.ID)
+	secret, expires, err := s.NewSession(ctx, a)
 	if err != nil || !expires.Equal(now.Add(24*time.Hour)) {
 		t.Fatalf("new session: expires %s (%v)", expires, err)
 	}
@@ -273,7 +277,7 @@ func TestSessions(t *testing.T) {
 		t.Errorf("expired session: %v", err)
 	}
 	*now = expires.Add(-time.Hour)
-	other, _, _ := s.NewSession(ctx, a.ID)
+	other, _, _ := s.NewSession(ctx, a)
 	if err := s.EndSession(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
@@ -330,5 +334,36 @@ func TestLoginLinks(t *testing.T) {
 	wantErr(t, "expired link", errOnly(s.UseLoginLink(ctx, link)), registry.ErrUnauthenticated)
 	for name, bad := range map[string]string{"empty": "", "unknown": "wharf_nope", "too long": strings.Repeat("a", 201)} {
 		wantErr(t, name+" link", errOnly(s.UseLoginLink(ctx, bad)), registry.ErrUnauthenticated)
+	}
+}
+
+// TestSignInAdminsByIDAndConfigChange: an admin may be named by the
+// provider's stable ID, and admin rights from the rules end when the rules
+// stop naming the person, even for a session that is still open.
+func TestSignInAdminsByIDAndConfigChange(t *testing.T) {
+	ctx := context.Background()
+	d, blobs := openStores(t)
+	open := func(rules registry.SignInRules) *registry.Service {
+		s, err := registry.New(d, blobs, registry.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), SignIn: rules})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := open(registry.SignInRules{Admins: []string{"github:#583231"}})
+	a, err := before.SignInExternal(ctx, github("583231", "renamed-octocat"))
+	if err != nil || !a.IsAdmin {
+		t.Fatalf("admin named by ID: %+v %v", a, err)
+	}
+	secret, _, err := before.NewSession(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := before.SessionUser(ctx, secret); err != nil || !u.IsAdmin {
+		t.Fatalf("session of the admin: %+v %v", u, err)
+	}
+	after := open(registry.SignInRules{}) // the operator removed the entry and restarted
+	if u, err := after.SessionUser(ctx, secret); err != nil || u.IsAdmin {
+		t.Errorf("session after the admin entry was removed: %+v %v, want a plain user", u, err)
 	}
 }

@@ -73,10 +73,11 @@ type SessionStore interface {
 	CreateUserWithIdentity(ctx context.Context, a *Account, provider, subject string) error
 	// ListAccounts lists the accounts of one kind by name.
 	ListAccounts(ctx context.Context, kind AccountKind) ([]Account, error)
-	// CreateSession records a session by the hash of its secret.
-	CreateSession(ctx context.Context, hash string, accountID int64, created, expires time.Time) error
-	// SessionAccount finds the account of a session alive at now
-	// (ErrNotFound).
+	// CreateSession records a session by the hash of its secret; adminAs
+	// is the admins entry that made the sign-in an admin, or "".
+	CreateSession(ctx context.Context, hash string, accountID int64, adminAs string, created, expires time.Time) error
+	// SessionAccount finds the account of a session alive at now, with the
+	// session's AdminAs (ErrNotFound).
 	SessionAccount(ctx context.Context, hash string, now time.Time) (*Account, error)
 	// DeleteSession ends a session.
 	DeleteSession(ctx context.Context, hash string) error
