@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -64,10 +65,12 @@ var gzipPools [2]sync.Pool
 // revision is unchanged. It holds at most max documents; when full it starts
 // over, which costs only re-rendering.
 type docCache struct {
-	mu    sync.RWMutex
-	m     map[string]*doc
-	max   int
-	level int // gzip level of the documents it renders
+	mu     sync.RWMutex
+	m      map[string]*doc
+	max    int
+	level  int // gzip level of the documents it renders
+	hits   atomic.Int64
+	misses atomic.Int64
 }
 
 func newDocCache(max, level int) *docCache {
@@ -81,8 +84,10 @@ func (c *docCache) get(key string, rev int64, modified time.Time, build func() (
 	d, ok := c.m[key]
 	c.mu.RUnlock()
 	if ok && d.rev == rev {
+		c.hits.Add(1)
 		return d, nil
 	}
+	c.misses.Add(1)
 	v, err := build()
 	if err != nil {
 		return nil, err

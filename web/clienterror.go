@@ -44,6 +44,7 @@ func (s *Server) writeClientError(c echo.Context, status int, msg string) error 
 	}
 	defer conn.Close()
 	body, _ := json.Marshal(apiError{Error: msg})
+	res.Status, res.Size = status, int64(len(body)) // for the access log and metrics
 	var out bytes.Buffer
 	fmt.Fprintf(&out, "HTTP/1.1 %d %s - %s\r\n", status, http.StatusText(status), safe)
 	h := res.Header().Clone()

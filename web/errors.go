@@ -126,5 +126,5 @@ func logAttrs(c echo.Context) []any {
 	if route == "" {
 		route = "(no route)"
 	}
-	return []any{slog.String("method", c.Request().Method), slog.String("route", route)}
+	return []any{slog.String("request_id", requestID(c)), slog.String("method", c.Request().Method), slog.String("route", route)}
 }

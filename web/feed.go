@@ -71,7 +71,7 @@ func (s *Server) getPackageFile(c echo.Context) error {
 		if !strings.EqualFold(v, version) {
 			return notFoundf("The file name %s does not match version %s.", c.Param("file"), version)
 		}
-		return s.serveFile(c, id, version, registry.FileNupkg, "application/octet-stream")
+		return s.serveNupkg(c, id, version)
 	}
 	return notFoundf("There is no file %s in the package folder.", c.Param("file"))
 }

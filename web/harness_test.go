@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wharf-registry/wharf/internal/db"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/testenv"
@@ -26,8 +27,9 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// feed is a real Wharf server on 127.0.0.1 over SQLite in a temp dir and
-// the filesystem store, with a fixed clock.
+// feed is a real Wharf server on 127.0.0.1 over the test backend's stores
+// (testenv.Backend: SQLite or PostgreSQL, and the filesystem store in a
+// temp dir), with a fixed clock.
 type feed struct {
 	t    testing.TB
 	srv  *httptest.Server
@@ -35,6 +37,7 @@ type feed struct {
 	urls web.URLs
 	key  string // alice's key
 	data string
+	db   *db.DB
 }
 
 func newFeed(t *testing.T) *feed {
@@ -55,7 +58,9 @@ func newFeedBehind(t testing.TB, o registry.Options, proxies []*net.IPNet) *feed
 	if o.Now == nil {
 		o.Now = trusttest.NewClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)).Now
 	}
-	o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	reg, err := registry.New(d, blobs, o)
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +72,7 @@ func newFeedBehind(t testing.TB, o registry.Options, proxies []*net.IPNet) *feed
 	base := "http://" + ln.Addr().String()
 	tmp := filepath.Join(dir, "tmp")
 	os.MkdirAll(tmp, 0o750)
-	s, err := web.NewServer(web.ServerConfig{Registry: reg, BaseURL: base, TempDir: tmp, Logger: o.Logger, TrustedProxies: proxies})
+	s, err := web.NewServer(web.ServerConfig{Registry: reg, BaseURL: base, TempDir: tmp, Logger: o.Logger, TrustedProxies: proxies, MetricsOnMain: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +81,7 @@ func newFeedBehind(t testing.TB, o registry.Options, proxies []*net.IPNet) *feed
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(srv.Close)
-	f := &feed{t: t, srv: srv, reg: reg, urls: s.URLs(), data: dir}
+	f := &feed{t: t, srv: srv, reg: reg, urls: s.URLs(), data: dir, db: d}
 	f.key = f.userKey("alice")
 	return f
 }
@@ -98,17 +103,7 @@ func (f *feed) userKey(name string, globs ...string) string {
 // push uploads a package as NuGet clients do and returns the response.
 func (f *feed) push(key string, nupkg []byte) *http.Response {
 	f.t.Helper()
-	var body bytes.Buffer
-	boundary := "wharf-test-boundary"
-	body.WriteString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"package\"; filename=\"package.nupkg\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-	body.Write(nupkg)
-	body.WriteString("\r\n--" + boundary + "--\r\n")
-	req, _ := http.NewRequest(http.MethodPut, f.urls.Publish()+"/", &body)
-	req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
-	if key != "" {
-		req.Header.Set("X-NuGet-ApiKey", key)
-	}
-	return f.do(req)
+	return f.do(nugettest.PushRequest(f.urls.Publish(), key, nupkg, nil))
 }
 
 // mustPush pushes spec and fails unless the server answers 201.
@@ -202,3 +197,5 @@ func diffLines(want, got string) string {
 	}
 	return out.String()
 }
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }

@@ -20,6 +20,10 @@ func (s *Server) routes(e *echo.Echo) {
 		e.HEAD(path, h)
 	}
 	read("/healthz", s.healthz)
+	read("/readyz", s.readyz)
+	if s.metricsOnMain {
+		read("/metrics", echo.WrapHandler(s.metrics.handler))
+	}
 	read("/v3/index.json", s.getServiceIndex)
 	read("/v3/package/:id/index.json", s.getVersions)
 	read("/v3/package/:id/:version/readme", s.getReadme)

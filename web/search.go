@@ -40,6 +40,7 @@ func parseSearch(c echo.Context) registry.SearchQuery {
 func (s *Server) getSearch(c echo.Context) error {
 	q := parseSearch(c)
 	key := fmt.Sprintf("search\x00%s\x00%d\x00%d\x00%t\x00%t\x00%s", q.Q, q.Skip, q.Take, q.Prerelease, q.SemVer2, q.PackageType)
+	s.reg.Refresh(c.Request().Context())
 	d, err := s.searches.get(key, s.reg.Generation(), time.Now(), func() (any, error) {
 		res, err := s.reg.Search(c.Request().Context(), q)
 		if err != nil {

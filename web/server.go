@@ -33,6 +33,9 @@ type ServerConfig struct {
 	SignIn SignInConfig
 	// Audience is the aud CI tokens must carry; the policy pages show it.
 	Audience string
+	// MetricsOnMain serves the Prometheus metrics at /metrics of Handler;
+	// otherwise only MetricsHandler serves them (metrics_listen).
+	MetricsOnMain bool
 }
 
 // Server serves the feed.
@@ -54,6 +57,9 @@ type Server struct {
 	assets    assets
 	providers []*signInProvider
 	audience  string
+
+	metrics       *metrics
+	metricsOnMain bool
 }
 
 // NewServer builds a Server and its route table.
@@ -106,6 +112,8 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	}
 	s.echo = e
+	s.metrics, s.metricsOnMain = newMetrics(s), cfg.MetricsOnMain
+	e.Use(s.observe) // outermost: request IDs, metrics, the access log
 	s.routes(e)
 	return s, nil
 }

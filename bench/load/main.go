@@ -23,15 +23,18 @@ import (
 )
 
 func main() {
-	base := flag.String("url", "http://127.0.0.1:5555", "server base URL (only loopback addresses are allowed)")
+	base := flag.String("url", "http://127.0.0.1:5555", "server base URL, or several comma-separated (replicas: connections are spread over them); only loopback addresses are allowed")
 	conc := flag.String("c", "1,16,64", "comma-separated connection counts")
 	dur := flag.Duration("d", 10*time.Second, "duration of each measurement")
 	packages := flag.Int("packages", 1000, "package IDs in the seeded feed")
 	versions := flag.Int("versions", 10, "versions per package in the seeded feed")
 	docs := flag.String("docs", "versions,nupkg,registration,search", "documents to measure")
 	flag.Parse()
-	if !strings.HasPrefix(*base, "http://127.") && !strings.HasPrefix(*base, "http://localhost") && !strings.HasPrefix(*base, "http://[::1]") {
-		log.Fatal("load only targets loopback servers")
+	bases := strings.Split(*base, ",")
+	for _, b := range bases {
+		if !strings.HasPrefix(b, "http://127.") && !strings.HasPrefix(b, "http://localhost") && !strings.HasPrefix(b, "http://[::1]") {
+			log.Fatal("load only targets loopback servers")
+		}
 	}
 	fmt.Printf("%-13s %5s %9s %8s %8s %6s\n", "document", "conns", "req/s", "p50 ms", "p99 ms", "errors")
 	for _, doc := range strings.Split(*docs, ",") {
@@ -40,7 +43,7 @@ func main() {
 			if err != nil || c < 1 {
 				log.Fatalf("bad connection count %q", cs)
 			}
-			r := run(*base, doc, c, *dur, *packages, *versions)
+			r := run(bases, doc, c, *dur, *packages, *versions)
 			fmt.Printf("%-13s %5d %9.0f %8.2f %8.2f %6d\n", doc, c, r.rps, ms(r.p50), ms(r.p99), r.errors)
 		}
 	}
@@ -77,8 +80,9 @@ func url(base, doc string, rnd *rand.Rand, packages, versions int) string {
 	return ""
 }
 
-// run measures one document at one concurrency for d.
-func run(base, doc string, conns int, d time.Duration, packages, versions int) result {
+// run measures one document at one concurrency for d, connection w
+// talking to bases[w % len(bases)].
+func run(bases []string, doc string, conns int, d time.Duration, packages, versions int) result {
 	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	defer tr.CloseIdleConnections()
@@ -93,6 +97,7 @@ func run(base, doc string, conns int, d time.Duration, packages, versions int) r
 		wg.Add(1)
 		go func(seed uint64) {
 			defer wg.Done()
+			base := bases[int(seed)%len(bases)]
 			rnd := rand.New(rand.NewPCG(seed, 7))
 			var local []time.Duration
 			bad := 0

@@ -5,6 +5,7 @@
 // produce.
 //
 //	go run ./bench/seed -data /tmp/bench-data -packages 1000 -versions 10
+//	go run ./bench/seed -data /tmp/bench-data -database-url postgres://...
 package main
 
 import (
@@ -21,7 +22,9 @@ import (
 	"github.com/wharf-registry/wharf/internal/db"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/storage"
 	"github.com/wharf-registry/wharf/internal/storage/fs"
+	"github.com/wharf-registry/wharf/internal/storage/s3"
 )
 
 func main() {
@@ -29,6 +32,8 @@ func main() {
 	packages := flag.Int("packages", 1000, "number of package IDs")
 	versions := flag.Int("versions", 10, "versions per package")
 	payload := flag.Int("payload", 20<<10, "bytes of incompressible payload per package")
+	dbURL := flag.String("database-url", "", "postgres:// URL to seed instead of SQLite in the data directory")
+	storageURL := flag.String("storage-url", "", "s3://bucket?endpoint=... to store packages in (credentials from WHARF_S3_*) instead of the data directory")
 	flag.Parse()
 
 	cfg := config.Default()
@@ -37,12 +42,12 @@ func main() {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
-	d, err := db.OpenSQLite(ctx, cfg.DatabasePath())
+	d, err := db.Open(ctx, *dbURL, cfg.DataDir)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer d.Close()
-	blobs, err := fs.New(cfg.PackagesDir())
+	blobs, err := openBlobs(ctx, *storageURL, cfg.PackagesDir())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -85,6 +90,21 @@ func main() {
 	}
 	os.Remove(tmp)
 	fmt.Fprintf(os.Stderr, "seeded %d versions in %s\n", *packages**versions, time.Since(start).Round(time.Millisecond))
+}
+
+// openBlobs opens the S3 bucket storageURL names, or the folder dir.
+func openBlobs(ctx context.Context, storageURL, dir string) (storage.Blobs, error) {
+	if storageURL == "" {
+		return fs.New(dir)
+	}
+	c, err := s3.ParseURL(storageURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.CredentialsFromEnv(os.Getenv); err != nil {
+		return nil, err
+	}
+	return s3.Open(ctx, c)
 }
 
 // Spec is the i-th package's v-th version: IDs Bench.Pkg0000…, versions

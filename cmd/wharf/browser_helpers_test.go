@@ -29,6 +29,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
+	"github.com/wharf-registry/wharf/internal/testenv"
 )
 
 const (
@@ -79,29 +80,14 @@ func artifactsDir(t *testing.T) string {
 
 // startWharf runs "wharf serve" with extra environment for the browser
 // tests, which need no NuGet client.
-func startWharf(t *testing.T, env []string) *e2e {
-	t.Helper()
-	e := &e2e{
-		bin: wharfBinary(t), data: t.TempDir(), work: t.TempDir(), extraEnv: env,
-		http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil}},
-	}
-	for attempt := 1; ; attempt++ {
-		err := e.startServer(t)
-		if err == nil {
-			return e
-		}
-		if attempt >= 3 || !strings.Contains(e.srvOut.String(), "address already in use") {
-			t.Fatalf("wharf serve did not come up: %v\nserver output:\n%s", err, e.srvOut.String())
-		}
-	}
-}
+func startWharf(t *testing.T, env []string) *e2e { return startWharfIn(t, "", env...) }
 
 // browser is one headless Chromium for a test, with a fresh profile.
 type browser struct {
 	ctx       context.Context // the first tab's chromedp context; new tabs derive from it
 	base      string          // the wharf server, http://127.0.0.1:PORT
 	artifacts string
-	out       *lockedBuffer // Chromium's own output, shown when the test fails
+	out       *testenv.Buffer // Chromium's own output, shown when the test fails
 }
 
 // newBrowser starts Chromium with the flags this sandboxed, offline
@@ -109,7 +95,7 @@ type browser struct {
 func newBrowser(t *testing.T, base string) *browser {
 	t.Helper()
 	exe := chromiumPath(t)
-	b := &browser{base: base, artifacts: artifactsDir(t), out: &lockedBuffer{}}
+	b := &browser{base: base, artifacts: artifactsDir(t), out: &testenv.Buffer{}}
 	profile := t.TempDir() // removed after the browser stops (cleanups run last-in first-out)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),

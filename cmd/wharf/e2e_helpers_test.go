@@ -26,6 +26,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wharf-registry/wharf/internal/db/pgtest"
+	"github.com/wharf-registry/wharf/internal/testenv"
 )
 
 const (
@@ -53,6 +56,7 @@ func TestMain(m *testing.M) {
 	}
 	build.dir = dir
 	code := m.Run()
+	pgtest.Stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -102,25 +106,6 @@ func nugetExe(t *testing.T) (mono, exe string) {
 	return mono, exe
 }
 
-// lockedBuffer is a bytes.Buffer safe for a subprocess writing while the
-// test reads.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // cleanEnv is the test's environment without variables that would change
 // what the subprocesses do: WHARF_* settings, NuGet's and Mono's per-user
 // directories, and HTTP proxies (everything talks to 127.0.0.1).
@@ -148,12 +133,13 @@ type e2e struct {
 	work            string // scratch directory for NuGet.exe runs and packages
 	runs            atomic.Int64
 	srv             *exec.Cmd
-	srvOut          *lockedBuffer
+	srvOut          *testenv.Buffer
 	srvDone         chan struct{} // closed when the server process has exited
 	srvErr          error         // its Wait result, valid after srvDone
 	http            *http.Client
 	resources       map[string]string // service index @type -> @id
 	extraEnv        []string          // added to the server's environment
+	exited          bool              // the test stopped the server itself and checked its exit
 }
 
 // newE2E checks for NuGet.exe, builds wharf and starts "wharf serve" on a
@@ -205,7 +191,7 @@ func (e *e2e) startServer(t *testing.T) error {
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	e.base = "http://" + addr
 	e.feed = e.base + "/v3/index.json"
-	e.srvOut = &lockedBuffer{}
+	e.srvOut = &testenv.Buffer{}
 	cmd := exec.Command(e.bin, "serve", "--data", e.data, "--listen", addr, "--base-url", e.base)
 	cmd.Env = append(cleanEnv(), e.extraEnv...)
 	cmd.Stdout, cmd.Stderr = e.srvOut, e.srvOut
@@ -247,6 +233,9 @@ func (e *e2e) startServer(t *testing.T) error {
 
 // stopServer sends SIGTERM and requires a clean exit within shutdownTimeout.
 func (e *e2e) stopServer(t *testing.T) {
+	if e.exited {
+		return
+	}
 	select {
 	case <-e.srvDone:
 		t.Errorf("wharf serve exited while the test was running: %v", e.srvErr)

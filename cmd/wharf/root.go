@@ -12,7 +12,9 @@ import (
 	"github.com/wharf-registry/wharf/internal/config"
 	"github.com/wharf-registry/wharf/internal/db"
 	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/storage"
 	"github.com/wharf-registry/wharf/internal/storage/fs"
+	"github.com/wharf-registry/wharf/internal/storage/s3"
 	"github.com/wharf-registry/wharf/internal/trust"
 )
 
@@ -25,7 +27,7 @@ type app struct {
 	cfg        config.Config
 	log        *slog.Logger
 	db         *db.DB
-	blobs      *fs.Store
+	blobs      storage.Blobs
 	reg        *registry.Service
 }
 
@@ -40,7 +42,7 @@ func newRootCmd(getenv func(string) string) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configPath, "config", "", "TOML config file (env WHARF_CONFIG)")
 	pf.StringVar(&a.flags.DataDir, "data", "", "data directory holding the database and packages (env WHARF_DATA, default ./wharf-data)")
-	root.AddCommand(a.serveCmd(), a.userCmd(), a.keyCmd(), a.ownerCmd(), a.orgCmd(), a.policyCmd(), a.auditCmd())
+	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.userCmd(), a.keyCmd(), a.ownerCmd(), a.orgCmd(), a.policyCmd(), a.auditCmd())
 	return root
 }
 
@@ -86,11 +88,16 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	if err := a.cfg.EnsureDirs(); err != nil {
 		return err
 	}
-	d, err := db.OpenSQLite(ctx, a.cfg.DatabasePath())
+	d, err := db.Open(ctx, a.cfg.DatabaseURL, a.cfg.DataDir)
 	if err != nil {
 		return err
 	}
-	blobs, err := fs.New(a.cfg.PackagesDir())
+	blobs, err := openBlobs(ctx, a.cfg, a.getenv)
+	if err != nil {
+		d.Close()
+		return err
+	}
+	maxAge, err := a.cfg.FeedMaxAgeFor(d.Dialect() == "sqlite")
 	if err != nil {
 		d.Close()
 		return err
@@ -121,6 +128,7 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	reg, err := registry.New(d, blobs, registry.Options{
 		MaxPackageSize: int64(a.cfg.MaxPackageSize), Logger: a.log,
 		Verifier: verifier, Issuers: issuers, TrustedKeyTTL: a.cfg.TrustedKeyTTL.D(), BannedEvents: banned, ExchangesPerMinute: rate,
+		FeedMaxAge: maxAge,
 		SignIn: registry.SignInRules{
 			AllowedDomains: config.List(a.cfg.AllowedDomains), AllowedGroups: config.List(a.cfg.AllowedGroups), Admins: config.List(a.cfg.Admins),
 		},
@@ -132,6 +140,26 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	}
 	a.db, a.blobs, a.reg = d, blobs, reg
 	return nil
+}
+
+// openBlobs opens the package store the settings name: a folder, or an
+// S3 bucket whose credentials come from the environment.
+func openBlobs(ctx context.Context, cfg config.Config, getenv func(string) string) (storage.Blobs, error) {
+	if strings.HasPrefix(cfg.StorageURL, "s3://") {
+		sc, err := s3.ParseURL(cfg.StorageURL)
+		if err != nil {
+			return nil, fmt.Errorf("storage_url: %w", err)
+		}
+		if err := sc.CredentialsFromEnv(getenv); err != nil {
+			return nil, err
+		}
+		return s3.Open(ctx, sc)
+	}
+	dir, err := cfg.StoragePath()
+	if err != nil {
+		return nil, err
+	}
+	return fs.New(dir)
 }
 
 func (a *app) close() {
@@ -149,4 +177,13 @@ func (a *app) withService(run func(cmd *cobra.Command, args []string) error) fun
 		defer a.close()
 		return run(cmd, args)
 	}
+}
+
+// databaseName describes the database for logs: the SQLite path, or the
+// PostgreSQL URL without its password.
+func (a *app) databaseName() string {
+	if a.cfg.DatabaseURL == "" {
+		return a.cfg.DatabasePath()
+	}
+	return db.Redact(a.cfg.DatabaseURL)
 }

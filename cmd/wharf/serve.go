@@ -43,8 +43,10 @@ func (a *app) serveCmd() *cobra.Command {
 // serve runs the HTTP server until ctx ends, then shuts down gracefully.
 func (a *app) serve(ctx context.Context) error {
 	cfg := a.cfg
-	if err := a.blobs.SweepTemp(time.Hour); err != nil {
-		a.log.Warn("sweeping temporary files failed", "err", err)
+	if sw, ok := a.blobs.(interface{ SweepTemp(time.Duration) error }); ok {
+		if err := sw.SweepTemp(time.Hour); err != nil {
+			a.log.Warn("sweeping temporary files failed", "err", err)
+		}
 	}
 	sweepSpool(cfg.TempDir(), a.log)
 	go func() {
@@ -62,7 +64,7 @@ func (a *app) serve(ctx context.Context) error {
 	srv, err := web.NewServer(web.ServerConfig{
 		Registry: a.reg, BaseURL: cfg.BaseURL, TempDir: cfg.TempDir(), Logger: a.log,
 		RequestTimeout: cfg.RequestTimeout.D(), UploadTimeout: cfg.UploadTimeout.D(), TrustedProxies: proxies,
-		SignIn: signInConfig(cfg.SignIn), Audience: cfg.Audience,
+		SignIn: signInConfig(cfg.SignIn), Audience: cfg.Audience, MetricsOnMain: cfg.MetricsListen == "",
 	})
 	if err != nil {
 		return err
@@ -78,13 +80,20 @@ func (a *app) serve(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),
 	}
+	stopMetrics, err := a.serveMetrics(srv)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopMetrics()
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
 		a.reg.Run(bg, time.Second)
 		close(done)
 	}()
-	a.log.Info("wharf is serving", "listen", ln.Addr().String(), "feed", srv.URLs().ServiceIndex(), "data", cfg.DataDir)
+	a.log.Info("wharf is serving", "listen", ln.Addr().String(), "feed", srv.URLs().ServiceIndex(), "data", cfg.DataDir,
+		"database", a.databaseName())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

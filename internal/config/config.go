@@ -65,6 +65,22 @@ type Config struct {
 	// connection's address is the client's.
 	TrustedProxies string `toml:"trusted_proxies"`
 
+	// DatabaseURL is a postgres:// URL (WHARF_DATABASE_URL); empty: SQLite
+	// in the data directory. See scale.go for this group.
+	DatabaseURL string `toml:"database_url"`
+	// StorageURL names the package store (WHARF_STORAGE_URL): empty for
+	// the data directory's packages/ folder, file:///path, or
+	// s3://bucket/prefix?endpoint=...&region=...&path_style=true&presign=5m
+	// (credentials from WHARF_S3_* or AWS_* variables).
+	StorageURL string `toml:"storage_url"`
+	// FeedMaxAge bounds how stale the cached feed may be when a read uses
+	// it (WHARF_FEED_MAX_AGE): a duration, "off", or empty for the
+	// database's default (see FeedMaxAgeFor).
+	FeedMaxAge string `toml:"feed_max_age"`
+	// MetricsListen serves /metrics on its own address
+	// (WHARF_METRICS_LISTEN); empty: on the main listener; "off": nowhere.
+	MetricsListen string `toml:"metrics_listen"`
+
 	// SignIn configures the web UI's sign-in (signin.go).
 	SignIn
 }
@@ -116,6 +132,8 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"WHARF_LOG_FORMAT": &c.LogFormat, "WHARF_LOG_LEVEL": &c.LogLevel,
 		"WHARF_TRUSTED_ISSUERS": &c.TrustedIssuers, "WHARF_OIDC_AUDIENCE": &c.Audience, "WHARF_BANNED_EVENTS": &c.BannedEvents,
 		"WHARF_TRUSTED_PROXIES": &c.TrustedProxies,
+		"WHARF_DATABASE_URL":    &c.DatabaseURL, "WHARF_STORAGE_URL": &c.StorageURL, "WHARF_FEED_MAX_AGE": &c.FeedMaxAge,
+		"WHARF_METRICS_LISTEN": &c.MetricsListen,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -185,6 +203,7 @@ func (c *Config) Validate() error {
 	if _, err := c.ProxyRanges(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.validateScale()...)
 	if err := c.SignIn.validate(); err != nil {
 		errs = append(errs, err)
 	}

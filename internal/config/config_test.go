@@ -69,6 +69,11 @@ func TestInvalid(t *testing.T) {
 		{"bad duration", map[string]string{"WHARF_REQUEST_TIMEOUT": "soon"}, "", "WHARF_REQUEST_TIMEOUT"},
 		{"bad log format", map[string]string{"WHARF_LOG_FORMAT": "xml"}, "", "log_format:"},
 		{"unknown file key", nil, "lissen = \"x\"\n", "unknown setting"},
+		{"mysql database", map[string]string{"WHARF_DATABASE_URL": "mysql://root:hunter2@db/wharf"}, "", "database_url: must be a postgres://"},
+		{"relative storage path", map[string]string{"WHARF_STORAGE_URL": "file://relative/dir"}, "", "storage_url:"},
+		{"unknown storage", map[string]string{"WHARF_STORAGE_URL": "ftp://u:hunter2@h/x"}, "", `"ftp" URLs are not supported`},
+		{"bad feed max age", map[string]string{"WHARF_FEED_MAX_AGE": "-1s"}, "", "feed_max_age:"},
+		{"bad metrics listen", map[string]string{"WHARF_METRICS_LISTEN": "9090"}, "", "metrics_listen:"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,5 +106,25 @@ func TestSize(t *testing.T) {
 	var s Size
 	if err := s.Set("-1"); err == nil {
 		t.Error("negative size accepted")
+	}
+}
+
+func TestScaleSettings(t *testing.T) {
+	c, _ := Load("", env(map[string]string{"WHARF_DATABASE_URL": "postgres://w:pw@db:5432/wharf", "WHARF_STORAGE_URL": "file:///srv/pkgs"}))
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if dir, _ := c.StoragePath(); dir != "/srv/pkgs" {
+		t.Errorf("storage path = %s", dir)
+	}
+	for _, tc := range []struct {
+		value  string
+		sqlite bool
+		want   time.Duration
+	}{{"", false, 0}, {"", true, -1}, {"off", false, -1}, {"250ms", true, 250 * time.Millisecond}} {
+		c.FeedMaxAge = tc.value
+		if got, err := c.FeedMaxAgeFor(tc.sqlite); err != nil || got != tc.want {
+			t.Errorf("feed_max_age %q (sqlite %v) = %v %v, want %v", tc.value, tc.sqlite, got, err, tc.want)
+		}
 	}
 }

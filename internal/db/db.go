@@ -1,21 +1,21 @@
 // Package db is Wharf's metadata store: it implements registry.Store with
-// gorm, on SQLite (the embedded default). It is the only package that
-// imports gorm; it returns domain types and turns not-found and
-// unique-violation errors into registry.ErrNotFound and registry.ErrConflict.
+// gorm, on SQLite (the embedded default, one machine) or PostgreSQL (several
+// replicas). It is the only package that imports gorm; it returns domain
+// types and turns not-found and unique-violation errors into
+// registry.ErrNotFound and registry.ErrConflict the same way on both.
 package db
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
-	"gorm.io/driver/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/wharf-registry/wharf/internal/registry"
 )
@@ -23,43 +23,61 @@ import (
 // DB is a registry.Store backed by gorm.
 type DB struct {
 	gorm    *gorm.DB
-	dialect string
+	dialect string // "sqlite" or "postgres"
 }
 
 var _ registry.Store = (*DB)(nil)
 
-// OpenSQLite opens (creating if needed) the SQLite database at path in WAL
-// mode with foreign keys on and a busy timeout, and applies migrations.
-// Several processes may open the same file: the server and the admin
-// commands share it.
-func OpenSQLite(ctx context.Context, path string) (*DB, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+// Open opens the database that databaseURL names and applies migrations:
+// an empty URL is SQLite in dataDir (wharf.db), a postgres:// or
+// postgresql:// URL is PostgreSQL. Errors never include the password.
+func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
+	switch {
+	case databaseURL == "":
+		return OpenSQLite(ctx, SQLitePath(dataDir))
+	case IsPostgresURL(databaseURL):
+		return OpenPostgres(ctx, databaseURL)
 	}
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_busy_timeout", "10000")
-	q.Set("_foreign_keys", "on")
-	q.Set("_synchronous", "NORMAL")
-	q.Set("_txlock", "immediate")
-	dsn := "file:" + filepath.ToSlash(path) + "?" + q.Encode()
-	g, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
-		Logger:                 logger.Discard,
+	return nil, fmt.Errorf("database_url %q: use a postgres:// URL, or leave it empty for SQLite in the data directory", Redact(databaseURL))
+}
+
+// SQLitePath is where the SQLite database lives inside a data directory.
+func SQLitePath(dataDir string) string { return filepath.Join(dataDir, "wharf.db") }
+
+// IsPostgresURL reports whether u names a PostgreSQL database.
+func IsPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// Dialect names the database: "sqlite" or "postgres".
+func (d *DB) Dialect() string { return d.dialect }
+
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		Logger:                 silent,
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
-	})
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+}
+
+// start sizes the connection pool, checks the connection with check (nil
+// for none) and applies migrations, closing the pool on failure.
+func start(ctx context.Context, g *gorm.DB, dialect string, conns int, check func(context.Context, *sql.DB) error) (*DB, error) {
 	sqlDB, err := g.DB()
 	if err != nil {
 		return nil, err
 	}
-	sqlDB.SetMaxOpenConns(8)
-	sqlDB.SetMaxIdleConns(8)
+	sqlDB.SetMaxOpenConns(conns)
+	sqlDB.SetMaxIdleConns(conns)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{gorm: g, dialect: "sqlite"}
+	if check != nil {
+		if err := check(ctx, sqlDB); err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
+	}
+	d := &DB{gorm: g, dialect: dialect}
 	if err := d.Migrate(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err
@@ -85,15 +103,44 @@ func (d *DB) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-// mapErr turns gorm's not-found and duplicate-key errors into domain kinds.
+// mapErr turns not-found and duplicate-key errors into domain kinds. gorm
+// translates them on both dialects; the PostgreSQL check is a second line
+// for errors gorm hands back untranslated (wrapped, or from raw SQL).
 func mapErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return fmt.Errorf("%w: %w", registry.ErrNotFound, err)
-	case errors.Is(err, gorm.ErrDuplicatedKey):
+	case errors.Is(err, gorm.ErrDuplicatedKey), pgCode(err) == "23505":
 		return fmt.Errorf("%w: %w", registry.ErrConflict, err)
 	}
 	return err
+}
+
+// pgCode returns the SQLSTATE of a PostgreSQL error, or "".
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+// tx runs fn in a transaction. On PostgreSQL a transaction aborted by a
+// deadlock or a serialization failure is retried a few times: fn must only
+// touch the database (and its own locals), so running it again is safe.
+func (d *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	for attempt := 1; ; attempt++ {
+		err := d.gorm.WithContext(ctx).Transaction(fn)
+		if code := pgCode(err); attempt < 4 && (code == "40001" || code == "40P01") {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+			}
+			continue
+		}
+		return err
+	}
 }

@@ -29,17 +29,34 @@ var migrations = []migration{
 	{version: 2, name: "organisations, trust policies, used tokens, audit, provenance", sql: schemaV2},
 	{version: 3, name: "trust policy revision", sql: `ALTER TABLE trust_policies ADD COLUMN revision BIGINT NOT NULL DEFAULT 0`},
 	{version: 4, name: "identities, sessions, sign-in links", sql: schemaV4},
+	{version: 5, name: "rate limit counters, database metadata", sql: schemaV5},
 }
 
-// Migrate applies every migration not yet applied, each in a transaction.
+// migrationLock is the PostgreSQL advisory lock key that serialises
+// migrations: replicas started together take turns, and each finds the
+// versions the first one applied already recorded.
+const migrationLock = 0x77686172665f6d67 // "wharf_mg"
+
+// Migrate applies every migration not yet applied, each in a transaction
+// that also records its version, so a version is applied exactly once even
+// when several processes start at the same time (on PostgreSQL each
+// transaction holds an advisory lock; SQLite serialises writers).
 func (d *DB) Migrate(ctx context.Context) error {
-	g := d.gorm.WithContext(ctx)
-	if err := g.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ` +
-		dialectTypes[d.dialect].Replace("{{time}}") + ` NOT NULL)`).Error; err != nil {
+	create := `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ` +
+		dialectTypes[d.dialect].Replace("{{time}}") + ` NOT NULL)`
+	if err := d.tx(ctx, func(tx *gorm.DB) error {
+		if err := d.lockMigrations(tx); err != nil {
+			return err
+		}
+		return tx.Exec(create).Error
+	}); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	for _, m := range migrations {
-		err := g.Transaction(func(tx *gorm.DB) error {
+		err := d.tx(ctx, func(tx *gorm.DB) error {
+			if err := d.lockMigrations(tx); err != nil {
+				return err
+			}
 			var n int64
 			if err := tx.Raw(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n).Error; err != nil {
 				return err
@@ -62,6 +79,15 @@ func (d *DB) Migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// lockMigrations takes the migration lock for the rest of tx on
+// PostgreSQL; on SQLite the transaction itself is exclusive.
+func (d *DB) lockMigrations(tx *gorm.DB) error {
+	if d.dialect != "postgres" {
+		return nil
+	}
+	return tx.Exec(`SELECT pg_advisory_xact_lock(?)`, int64(migrationLock)).Error
 }
 
 const schemaV1 = `

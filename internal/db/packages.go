@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -134,7 +135,7 @@ func (d *DB) InsertVersion(ctx context.Context, name string, ownerID int64, v *r
 		}
 	}
 	now := time.Now().UTC()
-	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return d.tx(ctx, func(tx *gorm.DB) error {
 		rev, err := bumpRevision(tx)
 		if err != nil {
 			return err
@@ -180,7 +181,11 @@ func (d *DB) InsertVersion(ctx context.Context, name string, ownerID int64, v *r
 
 // SetListed lists or unlists a version if ownerID owns the package.
 func (d *DB) SetListed(ctx context.Context, lowerID, lowerVersion string, ownerID int64, listed bool, at time.Time) error {
-	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return d.tx(ctx, func(tx *gorm.DB) error {
+		rev, err := bumpRevision(tx)
+		if err != nil {
+			return err
+		}
 		var pkg packageRow
 		if err := tx.Where("lower_name = ?", lowerID).Take(&pkg).Error; err != nil {
 			return mapErr(err)
@@ -199,23 +204,27 @@ func (d *DB) SetListed(ctx context.Context, lowerID, lowerVersion string, ownerI
 		if res.RowsAffected == 0 {
 			return registry.ErrNotFound
 		}
-		rev, err := bumpRevision(tx)
-		if err != nil {
-			return err
-		}
 		return tx.Model(&packageRow{}).Where("id = ?", pkg.ID).Updates(map[string]any{"revision": rev, "updated_at": at.UTC()}).Error
 	})
 }
 
 // AddDownloads adds download counts to versions and their packages. Counts
-// do not bump the feed revision: caches may show them a little late.
+// do not bump the feed revision: caches may show them a little late. Rows
+// are updated in ID order, so replicas flushing at once cannot deadlock.
 func (d *DB) AddDownloads(ctx context.Context, counts map[int64]int64) error {
-	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for id, n := range counts {
-			if err := tx.Exec(`UPDATE package_versions SET downloads = downloads + ? WHERE id = ?`, n, id).Error; err != nil {
+	ids := make([]int64, 0, len(counts))
+	for id := range counts {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return d.tx(ctx, func(tx *gorm.DB) error {
+		for _, id := range ids {
+			if err := tx.Exec(`UPDATE package_versions SET downloads = downloads + ? WHERE id = ?`, counts[id], id).Error; err != nil {
 				return err
 			}
-			if err := tx.Exec(`UPDATE packages SET total_downloads = total_downloads + ? WHERE id = (SELECT package_id FROM package_versions WHERE id = ?)`, n, id).Error; err != nil {
+		}
+		for _, id := range ids {
+			if err := tx.Exec(`UPDATE packages SET total_downloads = total_downloads + ? WHERE id = (SELECT package_id FROM package_versions WHERE id = ?)`, counts[id], id).Error; err != nil {
 				return err
 			}
 		}
@@ -261,12 +270,14 @@ func (d *DB) Changes(ctx context.Context, rev int64) ([]string, int64, error) {
 }
 
 // bumpRevision increments the feed revision inside tx and returns it.
+// Every transaction that changes the feed calls it first: the update locks
+// the one feed_state row until commit, so on PostgreSQL such transactions
+// run one at a time, exactly as BEGIN IMMEDIATE makes them on SQLite, and
+// revisions become visible in the order they were taken (Changes relies on
+// that).
 func bumpRevision(tx *gorm.DB) (int64, error) {
-	if err := tx.Exec(`UPDATE feed_state SET revision = revision + 1 WHERE id = 1`).Error; err != nil {
-		return 0, err
-	}
 	var rev int64
-	err := tx.Raw(`SELECT revision FROM feed_state WHERE id = 1`).Scan(&rev).Error
+	err := tx.Raw(`UPDATE feed_state SET revision = revision + 1 WHERE id = 1 RETURNING revision`).Scan(&rev).Error
 	return rev, err
 }
 
@@ -274,25 +285,33 @@ func sortVersions(vs []registry.PackageVersion) {
 	sort.SliceStable(vs, func(i, j int) bool { return vs[i].Version.Compare(vs[j].Version) < 0 })
 }
 
-// SetOwner adds or removes an owner of a package.
+// SetOwner adds or removes an owner of a package. Removing the last owner
+// is ErrConflict, checked inside the transaction so that two concurrent
+// removals cannot leave a package without owners.
 func (d *DB) SetOwner(ctx context.Context, lowerID string, accountID int64, owner bool, at time.Time) error {
-	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return d.tx(ctx, func(tx *gorm.DB) error {
+		rev, err := bumpRevision(tx)
+		if err != nil {
+			return err
+		}
 		var pkg packageRow
 		if err := tx.Where("lower_name = ?", lowerID).Take(&pkg).Error; err != nil {
 			return mapErr(err)
 		}
-		var err error
 		if owner {
 			err = tx.Create(&packageOwnerRow{PackageID: pkg.ID, AccountID: accountID, CreatedAt: at.UTC()}).Error
 		} else {
+			var n int64
+			if err := tx.Model(&packageOwnerRow{}).Where("package_id = ? AND account_id <> ?", pkg.ID, accountID).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return fmt.Errorf("remove the last owner of %s: %w", pkg.Name, registry.ErrConflict)
+			}
 			err = tx.Where("package_id = ? AND account_id = ?", pkg.ID, accountID).Delete(&packageOwnerRow{}).Error
 		}
 		if err != nil {
 			return mapErr(err)
-		}
-		rev, err := bumpRevision(tx)
-		if err != nil {
-			return err
 		}
 		return tx.Model(&packageRow{}).Where("id = ?", pkg.ID).Updates(map[string]any{"revision": rev, "updated_at": at.UTC()}).Error
 	})

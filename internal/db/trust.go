@@ -10,23 +10,22 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/trust"
 )
 
-// SetMembership adds a user to an organisation or changes their role.
+// SetMembership adds a user to an organisation or changes their role, in
+// one upsert (two admins adding the same member at once both succeed).
 func (d *DB) SetMembership(ctx context.Context, orgID, userID int64, role registry.Role, at time.Time) error {
-	g := d.gorm.WithContext(ctx)
-	res := g.Model(&membershipRow{}).Where("org_id = ? AND user_id = ?", orgID, userID).Update("role", string(role))
-	if res.Error != nil {
-		return fmt.Errorf("set membership: %w", res.Error)
-	}
-	if res.RowsAffected > 0 {
-		return nil
-	}
-	if err := g.Create(&membershipRow{OrgID: orgID, UserID: userID, Role: string(role), CreatedAt: at.UTC()}).Error; err != nil {
-		return fmt.Errorf("add membership: %w", mapErr(err))
+	row := membershipRow{OrgID: orgID, UserID: userID, Role: string(role), CreatedAt: at.UTC()}
+	err := d.gorm.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "org_id"}, {Name: "user_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"role"}),
+	}).Create(&row).Error
+	if err != nil {
+		return fmt.Errorf("set membership: %w", mapErr(err))
 	}
 	return nil
 }
@@ -145,9 +144,9 @@ func (d *DB) CreatePolicy(ctx context.Context, p *trust.Policy) error {
 func (d *DB) UpdatePolicy(ctx context.Context, p *trust.Policy, at time.Time) error {
 	row := policyRowOf(p)
 	row.Revision = p.Revision + 1
-	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return d.tx(ctx, func(tx *gorm.DB) error {
 		var cur policyRow
-		if err := tx.Take(&cur, p.ID).Error; err != nil {
+		if err := forUpdate(tx).Take(&cur, p.ID).Error; err != nil {
 			return mapErr(err)
 		}
 		res := tx.Model(&policyRow{}).Where("id = ? AND revision = ?", p.ID, p.Revision).
@@ -163,9 +162,15 @@ func (d *DB) UpdatePolicy(ctx context.Context, p *trust.Policy, at time.Time) er
 	})
 }
 
-// DeletePolicy deletes a policy and revokes its keys.
+// DeletePolicy deletes a policy and revokes its keys. The policy row is
+// locked first, so a key minted concurrently is either revoked here or
+// refused by MintTrustedKey.
 func (d *DB) DeletePolicy(ctx context.Context, id int64, at time.Time) error {
-	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return d.tx(ctx, func(tx *gorm.DB) error {
+		var cur policyRow
+		if err := forUpdate(tx).Take(&cur, id).Error; err != nil {
+			return mapErr(err)
+		}
 		if err := revokePolicyKeys(tx, id, at); err != nil {
 			return err
 		}
@@ -179,6 +184,11 @@ func (d *DB) DeletePolicy(ctx context.Context, id int64, at time.Time) error {
 		return nil
 	})
 }
+
+// forUpdate locks the rows the query reads until the transaction ends
+// (SELECT ... FOR UPDATE on PostgreSQL; SQLite's writers are serialised
+// already and its driver leaves the clause out).
+func forUpdate(tx *gorm.DB) *gorm.DB { return tx.Clauses(clause.Locking{Strength: "UPDATE"}) }
 
 func revokePolicyKeys(tx *gorm.DB, policyID int64, at time.Time) error {
 	return tx.Model(&apiKeyRow{}).Where("policy_id = ? AND revoked_at IS NULL", policyID).Update("revoked_at", at.UTC()).Error
@@ -224,17 +234,19 @@ func (d *DB) MintTrustedKey(ctx context.Context, m *registry.Mint) error {
 			return err
 		}
 	}
-	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return d.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&usedTokenRow{Issuer: m.Issuer, JTI: m.JTI, ExpiresAt: m.TokenExpiry.UTC()}).Error; err != nil {
-			if errors.Is(err, gorm.ErrDuplicatedKey) {
+			if errors.Is(mapErr(err), registry.ErrConflict) {
 				return registry.ErrConflict
 			}
 			return err
 		}
 		// Mint only from the policy as it was matched: an edit or delete
-		// committed since then must not be bypassed by this key.
+		// committed since then must not be bypassed by this key. The row
+		// stays locked until commit, so an edit or delete waits for this
+		// key and then revokes it.
 		var cur policyRow
-		err := tx.Take(&cur, m.Policy.ID).Error
+		err := forUpdate(tx).Take(&cur, m.Policy.ID).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) || err == nil && cur.Revision != m.Policy.Revision {
 			return registry.ErrForbidden
 		}
@@ -280,7 +292,7 @@ func (d *DB) MintTrustedKey(ctx context.Context, m *registry.Mint) error {
 }
 
 // PurgeExpired deletes expired trusted-publishing keys and used-token
-// records.
+// records, and rate limit counters of windows over an hour old.
 func (d *DB) PurgeExpired(ctx context.Context, before time.Time) (int64, int64, error) {
 	g := d.gorm.WithContext(ctx)
 	keys := g.Where("policy_id IS NOT NULL AND expires_at < ?", before.UTC()).Delete(&apiKeyRow{})
@@ -290,6 +302,9 @@ func (d *DB) PurgeExpired(ctx context.Context, before time.Time) (int64, int64, 
 	tokens := g.Where("expires_at < ?", before.UTC()).Delete(&usedTokenRow{})
 	if tokens.Error != nil {
 		return keys.RowsAffected, 0, fmt.Errorf("purge used tokens: %w", tokens.Error)
+	}
+	if err := d.purgeRateWindows(ctx, before.Add(-time.Hour)); err != nil {
+		return keys.RowsAffected, tokens.RowsAffected, fmt.Errorf("purge rate limit counters: %w", err)
 	}
 	return keys.RowsAffected, tokens.RowsAffected, nil
 }

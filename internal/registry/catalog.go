@@ -29,6 +29,9 @@ type catalog struct {
 	rev      int64             // feed revision the cache reflects
 	synced   bool
 	gen      atomic.Int64 // bumped whenever any snapshot changes
+	check    checker
+	hits     atomic.Int64 // get answered from memory
+	misses   atomic.Int64 // get loaded from the store
 }
 
 // entry is one cached package, or the memory of its absence.
@@ -49,11 +52,14 @@ func (c *catalog) get(ctx context.Context, lowerID string) (*entry, error) {
 	complete := c.complete
 	c.mu.RUnlock()
 	if ok && (e.pkg != nil || complete || c.now().Before(e.missingUntil)) {
+		c.hits.Add(1)
 		return e, nil
 	}
 	if !ok && complete {
+		c.hits.Add(1)
 		return &entry{}, nil
 	}
+	c.misses.Add(1)
 	return c.refresh(ctx, lowerID)
 }
 

@@ -68,3 +68,67 @@ func eventually(t *testing.T, what string, ok func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestReadsSeeOtherReplicasAtOnce is the replica guarantee with the
+// default freshness bound (0): without any background sync, a read that
+// starts after another service committed a push or an unlist sees it.
+func TestReadsSeeOtherReplicasAtOnce(t *testing.T) {
+	ctx := context.Background()
+	d, blobs := openStores(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, _ := registry.New(d, blobs, registry.Options{Logger: quiet})
+	b, _ := registry.New(d, blobs, registry.Options{Logger: quiet})
+	b.AddUser(ctx, registry.NewUser{Name: "alice"})
+	secret, _, _ := b.CreateKey(ctx, registry.NewKey{User: "alice"})
+	key, _ := b.Authenticate(ctx, secret)
+	if _, err := a.Search(ctx, registry.SearchQuery{Take: -1}); err != nil { // a caches the empty feed
+		t.Fatal(err)
+	}
+	for _, v := range []string{"1.0.0", "2.0.0"} {
+		if _, err := b.Push(ctx, key, upload(nugettest.Spec{ID: "Shared.Pkg", Version: v}.Build())); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := a.Version(ctx, "Shared.Pkg", v); err != nil {
+			t.Errorf("version %s pushed through b: a says %v", v, err)
+		}
+	}
+	if err := b.SetListed(ctx, key, "Shared.Pkg", "2.0.0", false); err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.Search(ctx, registry.SearchQuery{Take: -1})
+	if err != nil || res.TotalHits != 1 || res.Hits[0].Latest.Version.String() != "1.0.0" {
+		t.Errorf("search on a right after b unlisted 2.0.0: %+v (%v), want latest 1.0.0", res, err)
+	}
+}
+
+// TestMissingVersionsAreLookedUpWithinAStaleBound: with a positive
+// FeedMaxAge lists may lag, but a version that is not in the snapshot is
+// looked up at once, so a push on another replica restores immediately.
+func TestMissingVersionsAreLookedUpWithinAStaleBound(t *testing.T) {
+	ctx := context.Background()
+	d, blobs := openStores(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, _ := registry.New(d, blobs, registry.Options{Logger: quiet, FeedMaxAge: time.Hour})
+	b, _ := registry.New(d, blobs, registry.Options{Logger: quiet})
+	b.AddUser(ctx, registry.NewUser{Name: "alice"})
+	secret, _, _ := b.CreateKey(ctx, registry.NewKey{User: "alice"})
+	key, _ := b.Authenticate(ctx, secret)
+	if _, err := b.Push(ctx, key, upload(nugettest.Spec{ID: "Lagging.Pkg", Version: "1.0.0"}.Build())); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.Version(ctx, "Lagging.Pkg", "1.0.0"); err != nil { // a new package: looked up
+		t.Fatal(err)
+	}
+	if _, err := b.Push(ctx, key, upload(nugettest.Spec{ID: "Lagging.Pkg", Version: "2.0.0"}.Build())); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := a.Package(ctx, "Lagging.Pkg"); len(p.Versions) != 1 {
+		t.Logf("the list caught up early (%d versions): allowed, not required", len(p.Versions))
+	}
+	if _, _, err := a.Version(ctx, "Lagging.Pkg", "2.0.0"); err != nil {
+		t.Errorf("a version pushed elsewhere, missing from a's snapshot: %v, want it found at once", err)
+	}
+	if _, _, err := a.Version(ctx, "Lagging.Pkg", "3.0.0"); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("a version that exists nowhere: %v, want ErrNotFound", err)
+	}
+}

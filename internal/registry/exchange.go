@@ -53,7 +53,7 @@ func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeR
 	// Before the token is verified only the client's address is counted:
 	// a name the caller chooses must not let anyone exhaust another
 	// owner's budget.
-	if err := s.limiter.allow(s.now(), "addr:"+req.RemoteAddr); err != nil {
+	if err := s.limiter.allow(ctx, s.now(), "addr:"+req.RemoteAddr); err != nil {
 		s.log.Warn("token exchanges rate limited", "addr", req.RemoteAddr)
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeR
 		return nil, reject(nil, 0, fmt.Errorf("verify token: %w", err))
 	}
 	// After it, the verified repository identity is counted too.
-	if err := s.limiter.allow(s.now(), "repo:"+claims.Issuer+"#"+claims.RepositoryID); err != nil {
+	if err := s.limiter.allow(ctx, s.now(), "repo:"+claims.Issuer+"#"+claims.RepositoryID); err != nil {
 		s.log.Warn("token exchanges rate limited", "repository", claims.Repository)
 		return nil, err
 	}

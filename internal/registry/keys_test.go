@@ -5,18 +5,21 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wharf-registry/wharf/internal/db"
 	"github.com/wharf-registry/wharf/internal/registry"
-	"github.com/wharf-registry/wharf/internal/storage/fs"
+	"github.com/wharf-registry/wharf/internal/storage"
 	"github.com/wharf-registry/wharf/internal/testenv"
 )
 
-// openStores opens SQLite and the fs store in a temp dir.
-func openStores(t *testing.T) (*db.DB, *fs.Store) { return testenv.Stores(t, "") }
+// openStores opens the test backend's stores (testenv.Backend).
+func openStores(t *testing.T) (*db.DB, storage.Blobs) { return testenv.Stores(t, "") }
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
 // newService returns a service over SQLite and the fs store in a temp dir,
 // with a clock the test moves.

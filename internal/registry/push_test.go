@@ -14,13 +14,12 @@ import (
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/storage"
-	"github.com/wharf-registry/wharf/internal/storage/fs"
 )
 
 // faultyBlobs is the real filesystem store with one injected fault: the
 // failAt-th Put (counting from 1) fails after writing nothing.
 type faultyBlobs struct {
-	*fs.Store
+	storage.Blobs
 	puts   atomic.Int32
 	failAt int32
 }
@@ -29,13 +28,13 @@ func (f *faultyBlobs) Put(ctx context.Context, key string, r io.Reader, size int
 	if f.puts.Add(1) == f.failAt {
 		return errors.New("injected storage fault")
 	}
-	return f.Store.Put(ctx, key, r, size)
+	return f.Blobs.Put(ctx, key, r, size)
 }
 
 func pushSetup(t *testing.T, failAt int32) (*registry.Service, *registry.APIKey, *faultyBlobs) {
 	t.Helper()
 	d, store := openStores(t)
-	blobs := &faultyBlobs{Store: store, failAt: failAt}
+	blobs := &faultyBlobs{Blobs: store, failAt: failAt}
 	s, err := registry.New(d, blobs, registry.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +141,7 @@ func TestSweepOrphans(t *testing.T) {
 	}
 	// What a crash between the files and the row leaves behind.
 	orphan := "packages/lost.pkg/1.0.0/0123456789abcdef/lost.pkg.1.0.0.nupkg"
-	if err := blobs.Store.Put(ctx, orphan, bytes.NewReader([]byte("x")), 1); err != nil {
+	if err := blobs.Blobs.Put(ctx, orphan, bytes.NewReader([]byte("x")), 1); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := s.SweepOrphans(ctx, time.Hour); err != nil || n != 0 {

@@ -3,11 +3,10 @@ package registry
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
+	"time"
 
 	"github.com/wharf-registry/wharf/internal/nuget"
-	"github.com/wharf-registry/wharf/internal/storage"
 )
 
 // File names a file stored for each version.
@@ -22,10 +21,15 @@ const (
 	FileLicense
 )
 
-// Package returns the cached snapshot of a package by ID, any case.
-// The snapshot is shared and must not be modified. Errors: ErrNotFound.
+// Package returns the cached snapshot of a package by ID, any case, no
+// older than the feed freshness bound (see Options.FeedMaxAge). The
+// snapshot is shared and must not be modified. Errors: ErrNotFound.
 func (s *Service) Package(ctx context.Context, id string) (*Package, error) {
+	s.Refresh(ctx)
 	e, err := s.cat.get(ctx, strings.ToLower(id))
+	if err == nil && e.pkg == nil && s.maxAge > 0 && s.recheck(ctx) {
+		e, err = s.cat.get(ctx, strings.ToLower(id))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -33,6 +37,39 @@ func (s *Service) Package(ctx context.Context, id string) (*Package, error) {
 		return nil, errorf(ErrNotFound, "There is no package '%s' on this feed.", id)
 	}
 	return e.pkg, nil
+}
+
+// Refresh brings the cached feed up to date within the freshness bound:
+// every read does it, and callers that cache answers derived from the
+// feed (by Generation) call it before they look.
+func (s *Service) Refresh(ctx context.Context) {
+	if err := s.cat.fresh(ctx, s.maxAge); err != nil && ctx.Err() == nil {
+		s.warnStale(err)
+	}
+}
+
+// recheck is the fallback for a package or version missing from a snapshot
+// that may be up to FeedMaxAge old: it checks the feed revision now, so
+// what another replica committed is found at once rather than answered
+// 404. It reports whether the check ran.
+func (s *Service) recheck(ctx context.Context) bool {
+	if err := s.cat.fresh(ctx, 0); err != nil {
+		if ctx.Err() == nil {
+			s.warnStale(err)
+		}
+		return false
+	}
+	return true
+}
+
+// warnStale logs, at most every 10 seconds, that reads are served from the
+// last snapshot because the feed revision could not be checked.
+func (s *Service) warnStale(err error) {
+	now := time.Now().UnixNano()
+	last := s.staleWarned.Load()
+	if now-last > int64(10*time.Second) && s.staleWarned.CompareAndSwap(last, now) {
+		s.log.Warn("checking the feed revision failed; serving the last snapshot", "err", err)
+	}
 }
 
 // Version returns a package and one of its versions, listed or not. The
@@ -47,54 +84,16 @@ func (s *Service) Version(ctx context.Context, id, version string) (*Package, *P
 		return nil, nil, errorf(ErrNotFound, "There is no version '%s' of '%s': that is not a valid version.", version, p.Name)
 	}
 	pv := p.Find(v)
+	if pv == nil && s.maxAge > 0 && s.recheck(ctx) {
+		if p, err = s.Package(ctx, id); err != nil {
+			return nil, nil, err
+		}
+		pv = p.Find(v)
+	}
 	if pv == nil {
 		return nil, nil, errorf(ErrNotFound, "There is no version '%s' of '%s' on this feed.", version, p.Name)
 	}
 	return p, pv, nil
-}
-
-// OpenFile opens one of a version's stored files. Opening the .nupkg counts
-// a download. Errors: ErrNotFound (no such version, or no such file).
-func (s *Service) OpenFile(ctx context.Context, id, version string, f File) (storage.Blob, *PackageVersion, error) {
-	p, pv, err := s.Version(ctx, id, version)
-	if err != nil {
-		return nil, nil, err
-	}
-	var name string
-	switch f {
-	case FileNupkg:
-		name = nupkgName(strings.ToLower(p.Name), pv.Version.Lower())
-	case FileNuspec:
-		name = strings.ToLower(p.Name) + ".nuspec"
-	case FileReadme:
-		if !pv.Metadata.HasReadme {
-			return nil, nil, errorf(ErrNotFound, "%s %s has no README.", p.Name, pv.Version)
-		}
-		name = fileReadme
-	case FileIcon:
-		if pv.Metadata.IconType == "" {
-			return nil, nil, errorf(ErrNotFound, "%s %s has no embedded icon.", p.Name, pv.Version)
-		}
-		name = fileIcon
-	case FileLicense:
-		if pv.Metadata.LicenseFile == "" {
-			return nil, nil, errorf(ErrNotFound, "%s %s has no license file.", p.Name, pv.Version)
-		}
-		name = fileLicense
-	default:
-		return nil, nil, fmt.Errorf("open file: unknown file %d", f)
-	}
-	b, err := s.blobs.Open(ctx, pv.BlobPrefix+"/"+name)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, nil, fmt.Errorf("open %s %s %s: the database lists it but storage lacks it: %w", p.Name, pv.Version, name, err)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("open %s %s %s: %w", p.Name, pv.Version, name, err)
-	}
-	if f == FileNupkg {
-		s.downloads.add(pv.ID)
-	}
-	return b, pv, nil
 }
 
 // SetListed unlists (listed=false) or relists a version; unlisted versions

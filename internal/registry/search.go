@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 )
@@ -155,6 +156,7 @@ func (d *searchDoc) scoreID(v string) int {
 // Search finds packages. Unlisted versions never appear; prerelease and
 // SemVer 2.0.0 versions only when asked for.
 func (s *Service) Search(ctx context.Context, q SearchQuery) (*SearchResult, error) {
+	s.Refresh(ctx)
 	entries, err := s.cat.all(ctx)
 	if err != nil {
 		return nil, err
@@ -219,10 +221,14 @@ func (s *Service) AutocompleteIDs(ctx context.Context, q SearchQuery) (int, []st
 // AutocompleteVersions returns the listed versions of a package that the
 // filter allows, ascending; none when the package does not exist.
 func (s *Service) AutocompleteVersions(ctx context.Context, id string, prerelease, semver2 bool) ([]string, error) {
-	e, err := s.cat.get(ctx, strings.ToLower(id))
-	if err != nil || e.pkg == nil {
+	p, err := s.Package(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return []string{}, nil
+	}
+	if err != nil {
 		return []string{}, err
 	}
+	e := &entry{pkg: p}
 	f := VersionFilter{IncludePrerelease: prerelease, IncludeSemVer2: semver2}
 	out := []string{}
 	for i := range e.pkg.Versions {

@@ -3,8 +3,10 @@ package registry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wharf-registry/wharf/internal/nuget"
@@ -35,9 +37,21 @@ type Options struct {
 	// BannedEvents are GitHub events that never match (default
 	// trust.DefaultBannedEvents).
 	BannedEvents []string
-	// ExchangesPerMinute bounds exchanges per username and per address
-	// (default 30; negative turns the limit off).
+	// ExchangesPerMinute bounds exchanges per client address and per
+	// verified repository (default 30; negative turns the limit off).
+	// Exchanges are counted in the database, so the bound holds across
+	// replicas.
 	ExchangesPerMinute int
+
+	// FeedMaxAge bounds how old the cached feed may be when a read uses
+	// it. 0 (the default) checks the database's feed revision before every
+	// read, so a change committed on any replica is seen by every read
+	// that starts after it; concurrent reads share one check. A positive
+	// bound skips the check while the last one is younger, except that a
+	// package or version missing from the snapshot is always checked, so
+	// a push on another replica is restorable at once. Negative: reads
+	// never check; the background sync (every second) alone refreshes.
+	FeedMaxAge time.Duration
 
 	// SignIn restricts who may sign in to the web UI and names its admins.
 	SignIn SignInRules
@@ -68,6 +82,8 @@ type Service struct {
 	bannedEvents []string
 	limiter      *limiter
 	lastPurge    time.Time
+	maxAge       time.Duration
+	staleWarned  atomic.Int64
 
 	signIn     SignInRules
 	sessionTTL time.Duration
@@ -105,7 +121,8 @@ func New(store Store, blobs storage.Blobs, o Options) (*Service, error) {
 	if rate == 0 {
 		rate = 30
 	}
-	s.limiter = newLimiter(rate, time.Minute)
+	s.limiter = newLimiter(store, rate, time.Minute)
+	s.maxAge = o.FeedMaxAge
 	s.signIn, s.sessionTTL = o.SignIn.normalized(), o.SessionTTL
 	if s.sessionTTL <= 0 {
 		s.sessionTTL = DefaultSessionTTL
@@ -181,15 +198,36 @@ func (s *Service) Flush(ctx context.Context) {
 	}
 }
 
-// Ready reports whether the database and the blob store answer.
-func (s *Service) Ready(ctx context.Context) error {
-	if err := s.store.Ping(ctx); err != nil {
-		return errors.Join(ErrUnavailable, err)
-	}
-	if err := s.blobs.Ping(ctx); err != nil {
-		return errors.Join(ErrUnavailable, err)
+// Ready reports whether the database and the blob store answer, each
+// within timeout. Errors: ErrUnavailable, saying which one does not (the
+// cause is wrapped for the log).
+func (s *Service) Ready(ctx context.Context, timeout time.Duration) error {
+	for _, check := range []struct {
+		ping func(context.Context) error
+		msg  string
+	}{
+		{s.store.Ping, "The database does not answer."},
+		{s.blobs.Ping, "The package store does not answer or refuses writes."},
+	} {
+		cctx, cancel := context.WithTimeout(ctx, timeout)
+		err := check.ping(cctx)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("%w: %w", &Error{Kind: ErrUnavailable, Message: check.msg}, err)
+		}
 	}
 	return nil
+}
+
+// CacheStats counts lookups in the package snapshot cache.
+type CacheStats struct {
+	Hits, Misses int64
+}
+
+// CacheStats returns how often reads found a package in the snapshot
+// cache and how often they loaded it from the database.
+func (s *Service) CacheStats() CacheStats {
+	return CacheStats{Hits: s.cat.hits.Load(), Misses: s.cat.misses.Load()}
 }
 
 // counter buffers download counts per version ID.

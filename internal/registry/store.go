@@ -8,7 +8,7 @@ import (
 )
 
 // Store is the metadata storage the registry needs. internal/db implements it
-// on SQLite (and later PostgreSQL). Every method returns errors wrapping
+// on SQLite and PostgreSQL. Every method returns errors wrapping
 // ErrNotFound or ErrConflict where the doc says so, and other errors as
 // internal failures.
 type Store interface {
@@ -123,8 +123,12 @@ type TrustStore interface {
 	// is ErrConflict; a policy bound meanwhile to other IDs is ErrForbidden.
 	MintTrustedKey(ctx context.Context, m *Mint) error
 	// PurgeExpired deletes trusted-publishing keys and used-token records
-	// that expired before the given time.
+	// that expired before the given time, and old rate limit counters.
 	PurgeExpired(ctx context.Context, before time.Time) (keys, tokens int64, err error)
+	// CountEvent adds one event to key's counter for the fixed window that
+	// starts at windowStart (Unix seconds) and returns the window's count,
+	// atomically across every process sharing the store.
+	CountEvent(ctx context.Context, key string, windowStart int64) (int64, error)
 
 	// Audit appends an event to the audit log.
 	Audit(ctx context.Context, e *AuditEvent) error

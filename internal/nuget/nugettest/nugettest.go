@@ -1,6 +1,7 @@
 // Package nugettest builds .nupkg files for tests and benchmarks: real zip
 // archives with a nuspec at the root, byte-for-byte reproducible for the
-// same Spec so that hashes in golden files stay stable.
+// same Spec so that hashes in golden files stay stable; and the push
+// request NuGet clients send them with.
 package nugettest
 
 import (

@@ -1,0 +1,204 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wharf-registry/wharf/internal/nuget"
+	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/trust"
+)
+
+// Two replicas are two handles on one database: these tests race them
+// and check what must hold whichever wins.
+
+// race runs f on two handles at once and returns both errors.
+func race(a, b *DB, f func(d *DB, i int) error) [2]error {
+	var errs [2]error
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, d := range []*DB{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs[i] = f(d, i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
+
+func oneWon(t *testing.T, what string, errs [2]error, loser error) {
+	t.Helper()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, loser):
+			t.Errorf("%s: unexpected error %v", what, err)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%s: %d of 2 succeeded (%v), want exactly 1", what, ok, errs)
+	}
+}
+
+func seedAccount(t *testing.T, d *DB, name string) *registry.Account {
+	t.Helper()
+	a := &registry.Account{Name: name, Kind: registry.KindUser, CreatedAt: time.Now()}
+	if err := d.CreateAccount(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func newPolicy(t *testing.T, d *DB, owner int64) *trust.Policy {
+	t.Helper()
+	p := &trust.Policy{Name: "p", Provider: trust.GitHub, Issuer: "https://i", CreatedBy: owner, OwnerID: owner,
+		RepoOwner: "o", Repository: "r", CreatedAt: time.Now(), PendingSince: time.Now()}
+	if err := d.CreatePolicy(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func mintFor(p *trust.Policy, jti, hash string) *registry.Mint {
+	exp := time.Now().Add(time.Hour)
+	k := &registry.APIKey{UserID: p.CreatedBy, OwnerID: p.OwnerID, Hint: "h", ExpiresAt: &exp, CreatedAt: time.Now()}
+	return &registry.Mint{Issuer: "https://i", JTI: jti, TokenExpiry: exp, Policy: p, Key: k, Hash: hash}
+}
+
+func TestRaceReplayedToken(t *testing.T) {
+	eachBackend(t, func(t *testing.T, a *DB, again func() *DB) {
+		b := again()
+		p := newPolicy(t, a, seedAccount(t, a, "alice").ID)
+		for i := range 10 {
+			jti := fmt.Sprint("jti-", i)
+			errs := race(a, b, func(d *DB, n int) error {
+				return d.MintTrustedKey(context.Background(), mintFor(p, jti, fmt.Sprint(jti, "-", n)))
+			})
+			oneWon(t, "the same token exchanged on two replicas", errs, registry.ErrConflict)
+		}
+	})
+}
+
+func TestRaceMintAgainstDelete(t *testing.T) {
+	eachBackend(t, func(t *testing.T, a *DB, again func() *DB) {
+		b := again()
+		alice := seedAccount(t, a, "alice")
+		for i := range 10 {
+			p := newPolicy(t, a, alice.ID)
+			m := mintFor(p, fmt.Sprint("jti-", i), fmt.Sprint("hash-", i))
+			errs := race(a, b, func(d *DB, n int) error {
+				if n == 0 {
+					return d.MintTrustedKey(context.Background(), m)
+				}
+				return d.DeletePolicy(context.Background(), p.ID, time.Now())
+			})
+			if errs[1] != nil {
+				t.Fatalf("delete: %v", errs[1])
+			}
+			if errs[0] != nil {
+				if !errors.Is(errs[0], registry.ErrForbidden) {
+					t.Errorf("mint: %v, want success or ErrForbidden", errs[0])
+				}
+				continue
+			}
+			k, err := a.KeyByHash(context.Background(), m.Hash)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if k.RevokedAt == nil {
+				t.Errorf("round %d: a key minted while its policy was deleted is still valid", i)
+			}
+		}
+	})
+}
+
+func TestRaceRemoveLastOwners(t *testing.T) {
+	eachBackend(t, func(t *testing.T, a *DB, again func() *DB) {
+		b := again()
+		ctx := context.Background()
+		alice, bob := seedAccount(t, a, "alice"), seedAccount(t, a, "bob")
+		for i := range 5 {
+			id := fmt.Sprint("pkg", i)
+			v, _ := nuget.ParseVersion("1.0.0")
+			if err := a.InsertVersion(ctx, id, alice.ID, &registry.PackageVersion{Version: v, OriginalVersion: "1.0.0", Listed: true, Published: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.SetOwner(ctx, id, bob.ID, true, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			errs := race(a, b, func(d *DB, n int) error {
+				return d.SetOwner(ctx, id, []int64{alice.ID, bob.ID}[n], false, time.Now())
+			})
+			oneWon(t, "removing both owners at once", errs, registry.ErrConflict)
+		}
+	})
+}
+
+func TestRacePushes(t *testing.T) {
+	eachBackend(t, func(t *testing.T, a *DB, again func() *DB) {
+		b := again()
+		ctx := context.Background()
+		alice := seedAccount(t, a, "alice")
+		version := func(s string) *registry.PackageVersion {
+			v, _ := nuget.ParseVersion(s)
+			return &registry.PackageVersion{Version: v, OriginalVersion: s, Listed: true, Published: time.Now()}
+		}
+		for i := range 5 {
+			id := fmt.Sprint("same", i)
+			oneWon(t, "the same version pushed twice", race(a, b, func(d *DB, _ int) error {
+				return d.InsertVersion(ctx, id, alice.ID, version("1.0.0"))
+			}), registry.ErrConflict)
+			id = fmt.Sprint("new", i)
+			errs := race(a, b, func(d *DB, n int) error {
+				return d.InsertVersion(ctx, id, alice.ID, version(fmt.Sprint(n+1, ".0.0")))
+			})
+			if errs[0] != nil || errs[1] != nil {
+				t.Errorf("two versions of a new ID pushed at once: %v", errs)
+			}
+			if p, err := a.Package(ctx, id); err != nil || len(p.Versions) != 2 {
+				t.Errorf("%s after two pushes: %v", id, err)
+			}
+		}
+		ids, rev, err := b.Changes(ctx, 0)
+		if err != nil || rev != 15 || len(ids) != 10 {
+			t.Errorf("changes: %d ids at revision %d (%v), want 10 at 15 (a refused push takes no revision)", len(ids), rev, err)
+		}
+	})
+}
+
+func TestRaceRateCounters(t *testing.T) {
+	eachBackend(t, func(t *testing.T, a *DB, again func() *DB) {
+		b := again()
+		var wg sync.WaitGroup
+		for _, d := range []*DB{a, b, a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 25 {
+					if _, err := d.CountEvent(context.Background(), "addr:192.0.2.1", 1700000000); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		n, err := a.CountEvent(context.Background(), "addr:192.0.2.1", 1700000000)
+		if err != nil || n != 101 {
+			t.Errorf("after 100 counts on two replicas the next is %d (%v), want 101", n, err)
+		}
+		if n, _ := a.CountEvent(context.Background(), "addr:192.0.2.1", 1700000060); n != 1 {
+			t.Errorf("the next window starts at %d, want 1", n)
+		}
+	})
+}

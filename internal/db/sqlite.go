@@ -1,0 +1,40 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// silent discards gorm's own logging: errors are returned, never printed,
+// so no SQL (and no value in it) reaches the logs.
+var silent = logger.Discard
+
+// OpenSQLite opens (creating if needed) the SQLite database at path in WAL
+// mode with foreign keys on and a busy timeout, and applies migrations.
+// Several processes may open the same file: the server and the admin
+// commands share it. Write transactions start with BEGIN IMMEDIATE, so they
+// are serialised.
+func OpenSQLite(ctx context.Context, path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_foreign_keys", "on")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + filepath.ToSlash(path) + "?" + q.Encode()
+	g, err := gorm.Open(sqlite.Open(dsn), gormConfig())
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return start(ctx, g, "sqlite", 8, nil)
+}
