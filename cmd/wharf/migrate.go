@@ -18,7 +18,8 @@ func (a *app) migrateCmd() *cobra.Command {
 			"and package folder, or what database_url and storage_url name) into an empty\n" +
 			"PostgreSQL database and another package store, verifying every file byte for byte.\n" +
 			"Stop the server first. Run it again to resume an interrupted move, or to bring the\n" +
-			"target up to date; it refuses a target holding any other registry. The target URL\n" +
+			"target up to date until a server or admin command has used it; it refuses a target\n" +
+			"holding any other registry, or a move that has been in use since. The target URL\n" +
 			"may also come from WHARF_TO_DATABASE_URL, which keeps its password out of ps.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

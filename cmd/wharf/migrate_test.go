@@ -69,11 +69,31 @@ func TestMigrateToPostgres(t *testing.T) {
 	}
 	moved.mustPushHTTP(t, key, nugettest.Spec{ID: "Moved.Pkg0", Version: "3.0.0"})
 
+	// Once a replica has served from the target, a rerun would overwrite
+	// what changed there with the source's older rows (relisting, and
+	// moving the feed revision back): it is refused.
+	if status, text := moved.changeListing(t, "DELETE", "Moved.Pkg1", "2.0.0", key); status != 204 {
+		t.Fatal(text)
+	}
+	moved.stopServer(t)
+	moved.exited = true
+	_, stderr, code := src.wharf(t, "migrate", "--to-database", pg, "--to-storage", store)
+	if code == 0 || !strings.Contains(stderr, "has been in use") {
+		t.Errorf("rerunning the move into a target that was served since: exit %d, stderr %q; want a refusal", code, stderr)
+	}
+	moved = startWharfIn(t, "", append([]string{"WHARF_DATABASE_URL=" + pg}, s3env...)...)
+	if moved.listed(t, "Moved.Pkg1", "2.0.0") {
+		t.Error("a version unlisted on the target was listed again by a rerun of the move")
+	}
+	if len(moved.nupkg(t, "Moved.Pkg0", "3.0.0")) == 0 {
+		t.Error("a version pushed to the target is gone after a rerun of the move")
+	}
+
 	other := startWharfIn(t, "")
 	other.apiKey(t, "mallory")
 	other.stopServer(t)
 	other.exited = true
-	_, stderr, code := other.wharf(t, "migrate", "--to-database", pg, "--to-storage", "file://"+t.TempDir())
+	_, stderr, code = other.wharf(t, "migrate", "--to-database", pg, "--to-storage", "file://"+t.TempDir())
 	if code == 0 || !strings.Contains(stderr, "already holds another registry") {
 		t.Errorf("moving another registry into the used database: exit %d, stderr %q; want a refusal", code, stderr)
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -90,6 +91,11 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	}
 	d, err := db.Open(ctx, a.cfg.DatabaseURL, a.cfg.DataDir)
 	if err != nil {
+		return err
+	}
+	// A later 'wharf migrate' into this database must not overwrite it.
+	if err := d.MarkInUse(ctx, time.Now()); err != nil {
+		d.Close()
 		return err
 	}
 	blobs, err := openBlobs(ctx, a.cfg, a.getenv)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"time"
 )
 
 // InstanceID returns the database's random identity, made on first use.
@@ -31,6 +32,24 @@ func (d *DB) MigratedFrom(ctx context.Context) (string, error) {
 func (d *DB) SetMigratedFrom(ctx context.Context, source string) error {
 	return d.gorm.WithContext(ctx).Exec(`INSERT INTO meta (key, value) VALUES ('migrated_from', ?)
 ON CONFLICT (key) DO UPDATE SET value = excluded.value`, source).Error
+}
+
+// MarkInUse records, once, that wharf serve or an admin command has used
+// this database. A registry move refuses to rerun into a target so marked:
+// overwriting it with the source's rows would undo what changed there.
+func (d *DB) MarkInUse(ctx context.Context, at time.Time) error {
+	err := d.gorm.WithContext(ctx).Exec(`INSERT INTO meta (key, value) VALUES ('in_use_since', ?) ON CONFLICT (key) DO NOTHING`,
+		at.UTC().Format(time.RFC3339)).Error
+	if err != nil {
+		return fmt.Errorf("mark the database in use: %w", err)
+	}
+	return nil
+}
+
+// InUseSince returns when MarkInUse first marked this database, "" when
+// it never did.
+func (d *DB) InUseSince(ctx context.Context) (string, error) {
+	return d.metaValue(ctx, "in_use_since")
 }
 
 func (d *DB) metaValue(ctx context.Context, key string) (string, error) {

@@ -3,7 +3,8 @@
 // blob is copied and verified byte for byte, then every row. A move can be
 // run again: it resumes, skipping blobs already verified in place and
 // overwriting rows with the source's values. It refuses a target that
-// holds a registry it did not come from.
+// holds a registry it did not come from, or an earlier move that has been
+// in use since (a rerun would undo the changes made there).
 package transfer
 
 import (
@@ -112,6 +113,18 @@ func (m *Move) claimTarget(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	if from == source {
+		// A rerun overwrites the target's rows with the source's: right
+		// for an interrupted move, ruinous once the target has been
+		// served (unlisted versions relisted, revoked keys restored, the
+		// feed revision moved back, new rows overwritten by ID).
+		since, err := m.ToDB.InUseSince(ctx)
+		if err != nil {
+			return false, err
+		}
+		if since != "" {
+			return false, fmt.Errorf("%w: an earlier move of this data directory, but one in use (wharf serve or an admin command) since %s, "+
+				"and a rerun would overwrite what changed there; move into an empty database instead", ErrTargetInUse, since)
+		}
 		return true, nil
 	}
 	contents, err := m.ToDB.Contents(ctx)
