@@ -18,26 +18,65 @@ import (
 
 // SetMembership adds a user to an organisation or changes their role, in
 // one upsert (two admins adding the same member at once both succeed).
+// Demoting the organisation's last admin is ErrConflict (see keepAdmin).
 func (d *DB) SetMembership(ctx context.Context, orgID, userID int64, role registry.Role, at time.Time) error {
 	row := membershipRow{OrgID: orgID, UserID: userID, Role: string(role), CreatedAt: at.UTC()}
-	err := d.gorm.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "org_id"}, {Name: "user_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"role"}),
-	}).Create(&row).Error
+	err := d.tx(ctx, func(tx *gorm.DB) error {
+		if role != registry.RoleAdmin {
+			if err := keepAdmin(tx, orgID, userID); err != nil {
+				return err
+			}
+		}
+		return tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "org_id"}, {Name: "user_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"role"}),
+		}).Create(&row).Error
+	})
 	if err != nil {
 		return fmt.Errorf("set membership: %w", mapErr(err))
 	}
 	return nil
 }
 
-// RemoveMembership removes a user from an organisation.
+// RemoveMembership removes a user from an organisation. Removing its last
+// admin is ErrConflict (see keepAdmin).
 func (d *DB) RemoveMembership(ctx context.Context, orgID, userID int64) error {
-	res := d.gorm.WithContext(ctx).Where("org_id = ? AND user_id = ?", orgID, userID).Delete(&membershipRow{})
-	if res.Error != nil {
-		return fmt.Errorf("remove membership: %w", res.Error)
+	err := d.tx(ctx, func(tx *gorm.DB) error {
+		if err := keepAdmin(tx, orgID, userID); err != nil {
+			return err
+		}
+		res := tx.Where("org_id = ? AND user_id = ?", orgID, userID).Delete(&membershipRow{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return registry.ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("remove membership: %w", err)
 	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("remove membership: %w", registry.ErrNotFound)
+	return nil
+}
+
+// keepAdmin refuses (ErrConflict) when userID is the only admin of the
+// organisation, inside a transaction about to demote or remove them. It
+// locks the organisation's account row first, so on PostgreSQL two such
+// changes to one organisation take turns and the second counts what the
+// first left (SQLite serialises writers already): two admins leaving at
+// once cannot leave the organisation with none.
+func keepAdmin(tx *gorm.DB, orgID, userID int64) error {
+	var org accountRow
+	if err := tx.Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Take(&org, orgID).Error; err != nil {
+		return mapErr(err)
+	}
+	var admins []int64
+	if err := tx.Model(&membershipRow{}).Where("org_id = ? AND role = ?", orgID, string(registry.RoleAdmin)).Pluck("user_id", &admins).Error; err != nil {
+		return err
+	}
+	if len(admins) == 1 && admins[0] == userID {
+		return fmt.Errorf("the last admin of %s: %w", org.Name, registry.ErrConflict)
 	}
 	return nil
 }

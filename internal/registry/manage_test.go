@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
@@ -501,4 +502,35 @@ func TestAddOwnerAsOrganisation(t *testing.T) {
 	}
 	wantErr(t, "alice makes contoso an owner", o.s.AddOwnerAs(ctx, o.alice, "Alice.Lib", "contoso"), nil)
 	wantErr(t, "alice makes bob an owner", o.s.AddOwnerAs(ctx, o.alice, "Alice.Lib", "bob"), nil)
+}
+
+// TestLastAdminStaysWhenBothLeave: the two admins of an organisation leave
+// at the same moment (two replicas, or two requests on one). One may go;
+// the organisation must keep the other.
+func TestLastAdminStaysWhenBothLeave(t *testing.T) {
+	ctx := context.Background()
+	o := newOrgSetup(t)
+	for round := range 20 {
+		for _, u := range []string{"alice", "bob"} {
+			if err := o.s.SetMember(ctx, "contoso", u, registry.RoleAdmin); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		errs := make([]error, 2)
+		for i, a := range []*registry.Account{o.alice, o.bob} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				errs[i] = o.s.RemoveMemberAs(ctx, a, "contoso", a.Name)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if got := o.members(t); got != "alice:admin" && got != "bob:admin" {
+			t.Fatalf("round %d: both admins left at once (%v); members = %q, want one admin left", round, errs, got)
+		}
+	}
 }

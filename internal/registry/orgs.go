@@ -49,7 +49,7 @@ func (s *Service) SetMember(ctx context.Context, orgName, userName string, role 
 		}
 	}
 	if err := s.store.SetMembership(ctx, org.ID, user.ID, role, s.now()); err != nil {
-		return err
+		return lastAdmin(err, org, user)
 	}
 	s.audit(ctx, &AuditEvent{Kind: "org.member.set", Outcome: "done", ActorID: user.ID, Subject: org.Name, Message: fmt.Sprintf("%s is %s", user.Name, role)})
 	return nil
@@ -75,7 +75,7 @@ func (s *Service) RemoveMember(ctx context.Context, orgName, userName string) er
 		}
 	}
 	if err := s.store.RemoveMembership(ctx, org.ID, user.ID); err != nil {
-		return notFound(err, "%s is not a member of %s.", user.Name, org.Name)
+		return notFound(lastAdmin(err, org, user), "%s is not a member of %s.", user.Name, org.Name)
 	}
 	s.audit(ctx, &AuditEvent{Kind: "org.member.remove", Outcome: "done", ActorID: user.ID, Subject: org.Name, Message: user.Name + " removed"})
 	return nil
@@ -138,6 +138,15 @@ func (s *Service) canActFor(ctx context.Context, userID, ownerID int64, adminOnl
 		return false, err
 	}
 	return !adminOnly || role == RoleAdmin, nil
+}
+
+// lastAdmin words the store's refusal to demote or remove the last admin,
+// which a concurrent change can provoke after keepAnAdmin passed.
+func lastAdmin(err error, org, user *Account) error {
+	if errors.Is(err, ErrConflict) {
+		return errorf(ErrConflict, "%s is the last admin of %s; make someone else an admin first.", user.Name, org.Name)
+	}
+	return err
 }
 
 // keepAnAdmin refuses to demote or remove the last admin of an

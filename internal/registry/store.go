@@ -93,9 +93,11 @@ type SessionStore interface {
 // TrustStore is the part of the store that organisations and trusted
 // publishing need.
 type TrustStore interface {
-	// SetMembership adds or changes a user's role in an organisation.
+	// SetMembership adds or changes a user's role in an organisation;
+	// demoting its last admin is ErrConflict, checked atomically.
 	SetMembership(ctx context.Context, orgID, userID int64, role Role, at time.Time) error
-	// RemoveMembership removes a user from an organisation (ErrNotFound).
+	// RemoveMembership removes a user from an organisation (ErrNotFound);
+	// removing its last admin is ErrConflict, checked atomically.
 	RemoveMembership(ctx context.Context, orgID, userID int64) error
 	// Membership returns a user's role in an organisation (ErrNotFound).
 	Membership(ctx context.Context, orgID, userID int64) (Role, error)
