@@ -202,3 +202,40 @@ func TestRaceRateCounters(t *testing.T) {
 		}
 	})
 }
+
+// TestRetriedUpdatePolicy: a transaction that PostgreSQL aborts as a
+// deadlock is run again; the retry must apply the edit the caller asked
+// for, not fail as a conflict with itself. The deadlock is injected by a
+// trigger that fails the first key revocation (a sequence counts, since
+// the abort rolls back everything else).
+func TestRetriedUpdatePolicy(t *testing.T) {
+	eachBackend(t, func(t *testing.T, d *DB, _ func() *DB) {
+		if d.dialect != "postgres" {
+			t.Skip("SQLite serialises writers: no deadlocks to retry")
+		}
+		ctx := context.Background()
+		alice := seedAccount(t, d, "alice")
+		p := newPolicy(t, d, alice.ID)
+		for _, stmt := range []string{
+			`CREATE SEQUENCE fail_once`,
+			`CREATE FUNCTION fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF nextval('fail_once') = 1 THEN RAISE EXCEPTION 'injected deadlock' USING ERRCODE = '40P01'; END IF;
+  RETURN NULL;
+END $$`,
+			`CREATE TRIGGER fail_once BEFORE UPDATE ON api_keys FOR EACH STATEMENT EXECUTE FUNCTION fail_once()`,
+		} {
+			if err := d.gorm.Exec(stmt).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		p.Name = "renamed"
+		if err := d.UpdatePolicy(ctx, p, time.Now()); err != nil {
+			t.Fatalf("an edit retried after a deadlock: %v", err)
+		}
+		got, err := d.Policy(ctx, p.ID)
+		if err != nil || got.Name != "renamed" || got.Revision != 1 || p.Revision != 1 {
+			t.Errorf("after the retried edit: %+v, %v (caller's revision %d); want renamed at revision 1", got, err, p.Revision)
+		}
+	})
+}

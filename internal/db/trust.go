@@ -183,7 +183,9 @@ func (d *DB) CreatePolicy(ctx context.Context, p *trust.Policy) error {
 func (d *DB) UpdatePolicy(ctx context.Context, p *trust.Policy, at time.Time) error {
 	row := policyRowOf(p)
 	row.Revision = p.Revision + 1
-	return d.tx(ctx, func(tx *gorm.DB) error {
+	// p changes only after commit: a retried transaction (deadlock) must
+	// match the revision the caller read, not the one it is writing.
+	err := d.tx(ctx, func(tx *gorm.DB) error {
 		var cur policyRow
 		if err := forUpdate(tx).Take(&cur, p.ID).Error; err != nil {
 			return mapErr(err)
@@ -196,9 +198,12 @@ func (d *DB) UpdatePolicy(ctx context.Context, p *trust.Policy, at time.Time) er
 		if res.RowsAffected == 0 {
 			return registry.ErrConflict
 		}
-		p.Revision = row.Revision
 		return revokePolicyKeys(tx, p.ID, at)
 	})
+	if err == nil {
+		p.Revision = row.Revision
+	}
+	return err
 }
 
 // DeletePolicy deletes a policy and revokes its keys. The policy row is
