@@ -78,7 +78,7 @@ func TestMigrateToPostgres(t *testing.T) {
 	moved.stopServer(t)
 	moved.exited = true
 	_, stderr, code := src.wharf(t, "migrate", "--to-database", pg, "--to-storage", store)
-	if code == 0 || !strings.Contains(stderr, "has been in use") {
+	if code == 0 || !strings.Contains(stderr, "in use (wharf serve or an admin command) since") {
 		t.Errorf("rerunning the move into a target that was served since: exit %d, stderr %q; want a refusal", code, stderr)
 	}
 	moved = startWharfIn(t, "", append([]string{"WHARF_DATABASE_URL=" + pg}, s3env...)...)
