@@ -209,8 +209,10 @@ func (d *DB) SetListed(ctx context.Context, lowerID, lowerVersion string, ownerI
 }
 
 // AddDownloads adds download counts to versions and their packages. Counts
-// do not bump the feed revision: caches may show them a little late. Rows
-// are updated in ID order, so replicas flushing at once cannot deadlock.
+// do not bump the feed revision: caches may show them a little late.
+// Versions are updated in version-ID order and then packages in
+// package-ID order, so replicas flushing at once take their locks in the
+// same order and cannot deadlock.
 func (d *DB) AddDownloads(ctx context.Context, counts map[int64]int64) error {
 	ids := make([]int64, 0, len(counts))
 	for id := range counts {
@@ -218,13 +220,26 @@ func (d *DB) AddDownloads(ctx context.Context, counts map[int64]int64) error {
 	}
 	slices.Sort(ids)
 	return d.tx(ctx, func(tx *gorm.DB) error {
+		var owners []struct{ ID, PackageID int64 }
+		if err := tx.Model(&packageVersionRow{}).Select("id, package_id").Where("id IN ?", ids).Scan(&owners).Error; err != nil {
+			return err
+		}
+		perPackage := map[int64]int64{}
+		for _, o := range owners {
+			perPackage[o.PackageID] += counts[o.ID]
+		}
 		for _, id := range ids {
 			if err := tx.Exec(`UPDATE package_versions SET downloads = downloads + ? WHERE id = ?`, counts[id], id).Error; err != nil {
 				return err
 			}
 		}
-		for _, id := range ids {
-			if err := tx.Exec(`UPDATE packages SET total_downloads = total_downloads + ? WHERE id = (SELECT package_id FROM package_versions WHERE id = ?)`, counts[id], id).Error; err != nil {
+		pkgs := make([]int64, 0, len(perPackage))
+		for id := range perPackage {
+			pkgs = append(pkgs, id)
+		}
+		slices.Sort(pkgs)
+		for _, id := range pkgs {
+			if err := tx.Exec(`UPDATE packages SET total_downloads = total_downloads + ? WHERE id = ?`, perPackage[id], id).Error; err != nil {
 				return err
 			}
 		}

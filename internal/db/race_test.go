@@ -239,3 +239,45 @@ END $$`,
 		}
 	})
 }
+
+// TestRaceDownloadCounts: two replicas flushing overlapping download
+// counts at once, crossing packages in opposite version orders, lose no
+// count and fail neither flush.
+func TestRaceDownloadCounts(t *testing.T) {
+	eachBackend(t, func(t *testing.T, a *DB, again func() *DB) {
+		b := again()
+		ctx := context.Background()
+		alice := seedAccount(t, a, "alice")
+		var vids []int64 // pkg1 1.0.0, pkg2 1.0.0, pkg1 2.0.0, pkg2 2.0.0: versions alternate packages
+		for _, ver := range []string{"1.0.0", "2.0.0"} {
+			for _, id := range []string{"pkg1", "pkg2"} {
+				v, _ := nuget.ParseVersion(ver)
+				pv := &registry.PackageVersion{Version: v, OriginalVersion: ver, Listed: true, Published: time.Now()}
+				if err := a.InsertVersion(ctx, id, alice.ID, pv); err != nil {
+					t.Fatal(err)
+				}
+				vids = append(vids, pv.ID)
+			}
+		}
+		for range 20 {
+			errs := race(a, b, func(d *DB, n int) error {
+				if n == 0 {
+					return d.AddDownloads(ctx, map[int64]int64{vids[1]: 1, vids[2]: 1})
+				}
+				return d.AddDownloads(ctx, map[int64]int64{vids[0]: 1, vids[3]: 1})
+			})
+			if errs[0] != nil || errs[1] != nil {
+				t.Fatalf("flushing at once: %v", errs)
+			}
+		}
+		for _, id := range []string{"pkg1", "pkg2"} {
+			p, err := a.Package(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.TotalDownloads != 40 || p.Versions[0].Downloads != 20 || p.Versions[1].Downloads != 20 {
+				t.Errorf("%s: total %d, versions %d and %d; want 40, 20 and 20", id, p.TotalDownloads, p.Versions[0].Downloads, p.Versions[1].Downloads)
+			}
+		}
+	})
+}
