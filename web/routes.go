@@ -94,6 +94,9 @@ func (s *Server) routes(e *echo.Echo) {
 	form("/packages/:id/manage/versions/:version/listed", s.setListedForm, signedIn)
 	form("/packages/:id/manage/owners", s.addOwner, signedIn)
 	form("/packages/:id/manage/owners/:account/remove", s.removeOwner, signedIn)
+	form("/packages/:id/manage/invitations/:account/cancel", s.cancelInvitation, signedIn)
+	form("/account/invitations/:id/accept", s.acceptInvitation, signedIn)
+	form("/account/invitations/:id/decline", s.declineInvitation, signedIn)
 
 	// Administrators of the registry.
 	page("/admin/users", s.usersPage, admin)

@@ -84,6 +84,8 @@ func newWorld(t testing.TB) *world {
 		t.Fatalf("unlist %s %s: %s", w.orgPackage, w.orgVersions[1], res.Status)
 	}
 	must(t, func() error { return w.reg.AddOwner(ctx, w.orgPackage, "carol") })
+	// carol, a co-owner, invites alice to own Contoso.Lib in her own name.
+	must(t, func() error { _, err := w.reg.AddOwnerAs(ctx, w.users["carol"], w.orgPackage, alice); return err })
 
 	for _, p := range []struct {
 		id                      *int64
@@ -158,6 +160,11 @@ func (w *world) state() string {
 		for _, p := range ps {
 			fmt.Fprintf(&b, "policy %d seen by %s: %s for %s: %s/%s %s pending since %s globs %v\n", p.ID, n, p.Name, p.OwnerName,
 				p.RepoOwner, p.Repository, p.Workflow, p.PendingSince.Format(time.RFC3339), p.Globs)
+		}
+		invs, err := w.reg.InvitationsOf(ctx, w.users[n])
+		fail(err)
+		for _, inv := range invs {
+			fmt.Fprintf(&b, "%s invited to own %s by %s\n", n, inv.Package, inv.RequestedBy)
 		}
 		orgs, err := w.reg.OrganizationsOf(ctx, w.users[n])
 		fail(err)
@@ -350,6 +357,13 @@ func uiRoutes() []uiRoute {
 		{name: "add mallory as owner of alice's package", method: "POST", path: manage(false, "/owners"), form: url.Values{"account": {mallory}},
 			want: aliceOnly(allowed(back), refused(forbidden))},
 		{name: "remove carol as owner of contoso's package", method: "POST", path: manage(true, "/owners/carol/remove"),
+			want: aliceOnly(allowed(back), refused(forbidden))},
+		// Ownership invitations: only the invitee answers; managers withdraw.
+		{name: "accept the invitation to own contoso's package", method: "POST", path: fixed("/account/invitations/Contoso.Lib/accept"),
+			want: aliceOnly(allowed(back), refused(notFound))},
+		{name: "decline the invitation to own contoso's package", method: "POST", path: fixed("/account/invitations/Contoso.Lib/decline"),
+			want: aliceOnly(allowed(back), refused(notFound))},
+		{name: "withdraw alice's invitation", method: "POST", path: manage(true, "/invitations/alice/cancel"),
 			want: aliceOnly(allowed(back), refused(forbidden))},
 
 		// The registry's administrators.

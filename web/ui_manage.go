@@ -21,6 +21,17 @@ func (s *Server) myPackagesPage(c echo.Context) error {
 		return err
 	}
 	v := templates.MyPackagesPage{Page: s.page(c, "My packages", "mypackages")}
+	invs, err := s.reg.InvitationsOf(c.Request().Context(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	for _, inv := range invs {
+		base := "/account/invitations/" + url.PathEscape(inv.Package)
+		v.Invitations = append(v.Invitations, templates.InvitationRow{
+			Package: inv.Package, Account: inv.Account, RequestedBy: inv.RequestedBy, Since: day(inv.CreatedAt),
+			AcceptURL: base + "/accept", DeclineURL: base + "/decline",
+		})
+	}
 	for _, p := range ps {
 		row := templates.MyPackageRow{ID: p.Name, Owners: ownerList(p), Downloads: p.TotalDownloads,
 			PageURL: "/packages/" + url.PathEscape(p.Name), ManageURL: "/packages/" + url.PathEscape(p.Name) + "/manage"}
@@ -77,6 +88,18 @@ func (s *Server) renderManage(c echo.Context, status int, msg string) error {
 	for _, o := range p.Owners {
 		v.Owners = append(v.Owners, templates.ManageOwnerRow{Name: o.Name, Kind: string(o.Kind), RemoveURL: base + "/owners/" + url.PathEscape(o.Name) + "/remove"})
 	}
+	if canOwners {
+		invs, err := s.reg.InvitationsTo(ctx, u, p.Name)
+		if err != nil {
+			return err
+		}
+		for _, inv := range invs {
+			v.Invitations = append(v.Invitations, templates.InvitationRow{
+				Package: inv.Package, Account: inv.Account, RequestedBy: inv.RequestedBy, Since: day(inv.CreatedAt),
+				CancelURL: base + "/invitations/" + url.PathEscape(inv.Account) + "/cancel",
+			})
+		}
+	}
 	return s.render(c, status, templates.ManagePackage(v))
 }
 
@@ -95,14 +118,18 @@ func (s *Server) setListedForm(c echo.Context) error {
 
 func (s *Server) addOwner(c echo.Context) error {
 	account := strings.TrimSpace(c.FormValue("account"))
-	err := s.reg.AddOwnerAs(c.Request().Context(), currentUser(c), c.Param("id"), account)
+	invited, err := s.reg.AddOwnerAs(c.Request().Context(), currentUser(c), c.Param("id"), account)
 	if msg := registry.Message(err); msg != "" && !errorsIsForbidden(err) {
 		return s.renderManage(c, statusFor(err), msg)
 	}
 	if err != nil {
 		return err
 	}
-	return s.redirectWithFlash(c, "/packages/"+url.PathEscape(c.Param("id"))+"/manage", "ok", account+" now owns "+c.Param("id")+".")
+	msg := account + " now owns " + c.Param("id") + "."
+	if invited {
+		msg = account + " is invited to own " + c.Param("id") + " and becomes an owner on accepting, from their My packages page."
+	}
+	return s.redirectWithFlash(c, "/packages/"+url.PathEscape(c.Param("id"))+"/manage", "ok", msg)
 }
 
 func (s *Server) removeOwner(c echo.Context) error {
@@ -116,3 +143,26 @@ func (s *Server) removeOwner(c echo.Context) error {
 // errorsIsForbidden reports a refusal that must not re-render a form the
 // user may not see.
 func errorsIsForbidden(err error) bool { return errors.Is(err, registry.ErrForbidden) }
+
+func (s *Server) acceptInvitation(c echo.Context) error  { return s.answerInvitation(c, true) }
+func (s *Server) declineInvitation(c echo.Context) error { return s.answerInvitation(c, false) }
+
+func (s *Server) answerInvitation(c echo.Context, accept bool) error {
+	id := c.Param("id")
+	if err := s.reg.AnswerInvitation(c.Request().Context(), currentUser(c), id, accept); err != nil {
+		return err
+	}
+	msg := "You declined to own " + id + "."
+	if accept {
+		msg = "You now own " + id + "."
+	}
+	return s.redirectWithFlash(c, "/account/packages", "ok", msg)
+}
+
+func (s *Server) cancelInvitation(c echo.Context) error {
+	id, account := c.Param("id"), c.Param("account")
+	if err := s.reg.CancelInvitationAs(c.Request().Context(), currentUser(c), id, account); err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, "/packages/"+url.PathEscape(id)+"/manage", "ok", "The invitation for "+account+" to own "+id+" was withdrawn.")
+}

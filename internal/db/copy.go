@@ -25,6 +25,7 @@ var copyTables = []struct {
 	{"api_keys", []string{"id"}},
 	{"packages", []string{"id"}},
 	{"package_owners", []string{"package_id", "account_id"}},
+	{"owner_requests", []string{"package_id", "account_id"}},
 	{"package_versions", []string{"id"}},
 	{"used_tokens", []string{"issuer", "jti"}},
 	{"audit_events", []string{"id"}},

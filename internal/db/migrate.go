@@ -30,6 +30,7 @@ var migrations = []migration{
 	{version: 3, name: "trust policy revision", sql: `ALTER TABLE trust_policies ADD COLUMN revision BIGINT NOT NULL DEFAULT 0`},
 	{version: 4, name: "identities, sessions, sign-in links", sql: schemaV4},
 	{version: 5, name: "rate limit counters, database metadata", sql: schemaV5},
+	{version: 6, name: "ownership invitations", sql: schemaV6},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises

@@ -97,30 +97,97 @@ func (s *Service) SetListedAs(ctx context.Context, actor *Account, id, version s
 	return err
 }
 
-// AddOwnerAs makes an account an owner of a package for a signed-in user
-// who manages it (an owner, or an admin of an owning organisation).
-// Errors: ErrNotFound, ErrForbidden.
-//
-// An organisation becomes an owner only when the actor administers it:
-// nobody can put packages in an organisation's name, or its members'
-// lists, from outside it.
-func (s *Service) AddOwnerAs(ctx context.Context, actor *Account, id, account string) error {
+// AddOwnerAs asks for an account to become an owner of a package, for a
+// signed-in user who manages it (an owner, or an admin of an owning
+// organisation). Nobody is made an owner without agreeing: another user
+// is invited and becomes an owner on accepting (invited is true); an
+// organisation becomes an owner at once, but only when the actor
+// administers it. Errors: ErrNotFound, ErrForbidden, ErrConflict (already
+// invited).
+func (s *Service) AddOwnerAs(ctx context.Context, actor *Account, id, account string) (invited bool, err error) {
+	if err := s.mayManageOwners(ctx, actor, id); err != nil {
+		return false, err
+	}
+	p, a, err := s.packageAndAccount(ctx, id, account)
+	if err != nil {
+		return false, err
+	}
+	if p.OwnedBy(a.ID) {
+		return false, nil
+	}
+	if a.Kind == KindOrganization || a.ID == actor.ID {
+		if a.Kind == KindOrganization {
+			ok, err := s.canActFor(ctx, actor.ID, a.ID, true)
+			if err != nil {
+				return false, err
+			}
+			if !ok {
+				return false, errorf(ErrForbidden, "Only an admin of %s can make it an owner of a package.", a.Name)
+			}
+		}
+		if err := s.AddOwner(ctx, id, account); err != nil {
+			return false, err
+		}
+		s.audit(ctx, &AuditEvent{Kind: "owner.add.by", Outcome: "done", ActorID: actor.ID, Subject: p.Name, Message: actor.Name + " added " + a.Name})
+		return false, nil
+	}
+	if err := s.store.CreateOwnerRequest(ctx, strings.ToLower(p.Name), a.ID, actor.ID, s.now()); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return false, errorf(ErrConflict, "%s is already invited to own %s.", a.Name, p.Name)
+		}
+		return false, fmt.Errorf("invite %s to own %s: %w", a.Name, p.Name, err)
+	}
+	s.audit(ctx, &AuditEvent{Kind: "owner.invite", Outcome: "done", ActorID: actor.ID, Subject: p.Name, Message: actor.Name + " invited " + a.Name})
+	return true, nil
+}
+
+// InvitationsOf lists the open invitations for the actor to own packages.
+func (s *Service) InvitationsOf(ctx context.Context, actor *Account) ([]OwnerRequest, error) {
+	return s.store.OwnerRequests(ctx, actor.ID, "")
+}
+
+// InvitationsTo lists the open invitations to own a package, for a user
+// who manages it. Errors: ErrNotFound, ErrForbidden.
+func (s *Service) InvitationsTo(ctx context.Context, actor *Account, id string) ([]OwnerRequest, error) {
+	if err := s.mayManageOwners(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	return s.store.OwnerRequests(ctx, 0, strings.ToLower(id))
+}
+
+// AnswerInvitation accepts or declines the actor's invitation to own a
+// package. Errors: ErrNotFound (no such invitation for the actor).
+func (s *Service) AnswerInvitation(ctx context.Context, actor *Account, id string, accept bool) error {
+	err := s.store.AnswerOwnerRequest(ctx, strings.ToLower(id), actor.ID, accept, s.now())
+	if errors.Is(err, ErrNotFound) {
+		return errorf(ErrNotFound, "You have no invitation to own '%s'.", id)
+	}
+	if err != nil {
+		return err
+	}
+	kind := "owner.decline"
+	if accept {
+		kind = "owner.accept"
+	}
+	s.audit(ctx, &AuditEvent{Kind: kind, Outcome: "done", ActorID: actor.ID, Subject: id, Message: actor.Name})
+	_, err = s.cat.reload(ctx, strings.ToLower(id))
+	return err
+}
+
+// CancelInvitationAs withdraws an invitation to own a package, for a user
+// who manages it. Errors: ErrNotFound, ErrForbidden.
+func (s *Service) CancelInvitationAs(ctx context.Context, actor *Account, id, account string) error {
 	if err := s.mayManageOwners(ctx, actor, id); err != nil {
 		return err
 	}
-	if a, err := s.store.AccountByName(ctx, account); err == nil && a.Kind == KindOrganization {
-		ok, err := s.canActFor(ctx, actor.ID, a.ID, true)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errorf(ErrForbidden, "Only an admin of %s can make it an owner of a package.", a.Name)
-		}
+	a, err := s.store.AccountByName(ctx, account)
+	if err != nil {
+		return notFound(err, "There is no invitation for '%s' to own '%s'.", account, id)
 	}
-	if err := s.AddOwner(ctx, id, account); err != nil {
-		return err
+	if err := s.store.AnswerOwnerRequest(ctx, strings.ToLower(id), a.ID, false, s.now()); err != nil {
+		return notFound(err, "There is no invitation for '%s' to own '%s'.", account, id)
 	}
-	s.audit(ctx, &AuditEvent{Kind: "owner.add.by", Outcome: "done", ActorID: actor.ID, Subject: id, Message: actor.Name + " added " + account})
+	s.audit(ctx, &AuditEvent{Kind: "owner.invite.cancel", Outcome: "done", ActorID: actor.ID, Subject: id, Message: actor.Name + " withdrew " + a.Name})
 	return nil
 }
 

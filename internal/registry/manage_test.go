@@ -202,7 +202,8 @@ func TestOwnersAsRoles(t *testing.T) {
 			if tc.want != registry.ErrNotFound {
 				before = o.owners(t, tc.id)
 			}
-			wantErr(t, "add owner", o.s.AddOwnerAs(ctx, o.actor(tc.actor), tc.id, "mallory"), tc.want)
+			invited, err := o.s.AddOwnerAs(ctx, o.actor(tc.actor), tc.id, "mallory")
+			wantErr(t, "add owner", err, tc.want)
 			if tc.want == registry.ErrNotFound {
 				return
 			}
@@ -218,6 +219,12 @@ func TestOwnersAsRoles(t *testing.T) {
 				}
 				return
 			}
+			// mallory is invited, not made an owner, until she accepts.
+			if got := o.owners(t, tc.id); !invited || got != before {
+				t.Fatalf("after inviting mallory: invited %v, owners %s; want an invitation and %s", invited, got, before)
+			}
+			wantErr(t, "accept", o.s.AnswerInvitation(ctx, o.mallory, tc.id, true), nil)
+			wantErr(t, "accept twice", o.s.AnswerInvitation(ctx, o.mallory, tc.id, true), registry.ErrNotFound)
 			if got := o.owners(t, tc.id); !strings.Contains(","+got+",", ",mallory,") || len(got) != len(before+",mallory") {
 				t.Fatalf("owners = %s, want %s and mallory", got, before)
 			}
@@ -234,15 +241,19 @@ func TestOwnersAsRoles(t *testing.T) {
 	}
 	t.Run("unknown account", func(t *testing.T) {
 		o := newOrgSetup(t)
-		wantErr(t, "add", o.s.AddOwnerAs(context.Background(), o.alice, "Alice.Lib", "nobody"), registry.ErrNotFound)
+		_, err := o.s.AddOwnerAs(context.Background(), o.alice, "Alice.Lib", "nobody")
+		wantErr(t, "add", err, registry.ErrNotFound)
 	})
 	t.Run("an owner removed stops managing", func(t *testing.T) {
 		ctx := context.Background()
 		o := newOrgSetup(t)
-		wantErr(t, "add bob", o.s.AddOwnerAs(ctx, o.alice, "Alice.Lib", "bob"), nil)
+		_, err := o.s.AddOwnerAs(ctx, o.alice, "Alice.Lib", "bob")
+		wantErr(t, "invite bob", err, nil)
+		wantErr(t, "bob accepts", o.s.AnswerInvitation(ctx, o.bob, "Alice.Lib", true), nil)
 		wantErr(t, "bob removes alice", o.s.RemoveOwnerAs(ctx, o.bob, "Alice.Lib", "alice"), nil)
 		wantErr(t, "alice unlists", o.s.SetListedAs(ctx, o.alice, "Alice.Lib", "1.0.0", false), registry.ErrForbidden)
-		wantErr(t, "alice adds herself back", o.s.AddOwnerAs(ctx, o.alice, "Alice.Lib", "alice"), registry.ErrForbidden)
+		_, err = o.s.AddOwnerAs(ctx, o.alice, "Alice.Lib", "alice")
+		wantErr(t, "alice adds herself back", err, registry.ErrForbidden)
 	})
 }
 
@@ -371,7 +382,8 @@ func TestLastAdminStays(t *testing.T) {
 	wantErr(t, "promote bob", o.s.SetMemberAs(ctx, o.alice, "contoso", "bob", registry.RoleAdmin), nil)
 	wantErr(t, "alice steps down", o.s.SetMemberAs(ctx, o.alice, "contoso", "alice", registry.RoleMember), nil)
 	wantErr(t, "alice, now a member, promotes herself", o.s.SetMemberAs(ctx, o.alice, "contoso", "alice", registry.RoleAdmin), registry.ErrForbidden)
-	wantErr(t, "alice changes owners of Contoso.Lib", o.s.AddOwnerAs(ctx, o.alice, "Contoso.Lib", "mallory"), registry.ErrForbidden)
+	_, err := o.s.AddOwnerAs(ctx, o.alice, "Contoso.Lib", "mallory")
+	wantErr(t, "alice changes owners of Contoso.Lib", err, registry.ErrForbidden)
 	wantErr(t, "alice still unlists Contoso.Lib", o.s.SetListedAs(ctx, o.alice, "Contoso.Lib", "1.0.0", false), nil)
 	wantErr(t, "bob demotes himself, the last admin", o.s.SetMemberAs(ctx, o.bob, "contoso", "bob", registry.RoleMember), registry.ErrConflict)
 	wantErr(t, "bob removes alice", o.s.RemoveMemberAs(ctx, o.bob, "contoso", "alice"), nil)
@@ -494,14 +506,51 @@ func TestAddOwnerAsOrganisation(t *testing.T) {
 	if _, err := o.s.AddOrganization(ctx, "fabrikam", "mallory"); err != nil {
 		t.Fatal(err)
 	}
-	err := o.s.AddOwnerAs(ctx, o.alice, "Alice.Lib", "fabrikam")
+	_, err := o.s.AddOwnerAs(ctx, o.alice, "Alice.Lib", "fabrikam")
 	wantErr(t, "alice makes fabrikam an owner", err, registry.ErrForbidden)
 	p, err := o.s.Package(ctx, "Alice.Lib")
 	if err != nil || len(p.Owners) != 1 {
 		t.Fatalf("owners after a refused change: %+v %v", p, err)
 	}
-	wantErr(t, "alice makes contoso an owner", o.s.AddOwnerAs(ctx, o.alice, "Alice.Lib", "contoso"), nil)
-	wantErr(t, "alice makes bob an owner", o.s.AddOwnerAs(ctx, o.alice, "Alice.Lib", "bob"), nil)
+	invited, err := o.s.AddOwnerAs(ctx, o.alice, "Alice.Lib", "contoso")
+	if err != nil || invited || o.owners(t, "Alice.Lib") != "alice,contoso" {
+		t.Errorf("alice makes contoso an owner: invited %v, owners %s, %v; want it added at once", invited, o.owners(t, "Alice.Lib"), err)
+	}
+}
+
+// TestOwnerInvitations: a user is made an owner only by accepting; the
+// invitation is theirs alone, works once, and can be declined or withdrawn.
+func TestOwnerInvitations(t *testing.T) {
+	ctx := context.Background()
+	o := newOrgSetup(t)
+	if invited, err := o.s.AddOwnerAs(ctx, o.alice, "Alice.Lib", "bob"); err != nil || !invited {
+		t.Fatalf("inviting bob: %v %v", invited, err)
+	}
+	if _, err := o.s.AddOwnerAs(ctx, o.alice, "Alice.Lib", "bob"); !errors.Is(err, registry.ErrConflict) {
+		t.Errorf("inviting bob twice: %v, want a conflict", err)
+	}
+	if invs, err := o.s.InvitationsOf(ctx, o.bob); err != nil || len(invs) != 1 || invs[0].Package != "Alice.Lib" || invs[0].RequestedBy != "alice" {
+		t.Errorf("bob's invitations: %+v %v", invs, err)
+	}
+	if invs, _ := o.s.InvitationsOf(ctx, o.mallory); len(invs) != 0 {
+		t.Errorf("mallory sees invitations: %+v", invs)
+	}
+	wantErr(t, "mallory accepts bob's invitation", o.s.AnswerInvitation(ctx, o.mallory, "Alice.Lib", true), registry.ErrNotFound)
+	_, err := o.s.InvitationsTo(ctx, o.bob, "Alice.Lib")
+	wantErr(t, "bob lists the package's invitations", err, registry.ErrForbidden)
+	wantErr(t, "bob declines", o.s.AnswerInvitation(ctx, o.bob, "Alice.Lib", false), nil)
+	if got := o.owners(t, "Alice.Lib"); got != "alice" {
+		t.Errorf("owners after declining = %s", got)
+	}
+	if _, err := o.s.AddOwnerAs(ctx, o.alice, "Alice.Lib", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "mallory withdraws", o.s.CancelInvitationAs(ctx, o.mallory, "Alice.Lib", "bob"), registry.ErrForbidden)
+	wantErr(t, "alice withdraws", o.s.CancelInvitationAs(ctx, o.alice, "Alice.Lib", "bob"), nil)
+	wantErr(t, "bob accepts a withdrawn invitation", o.s.AnswerInvitation(ctx, o.bob, "Alice.Lib", true), registry.ErrNotFound)
+	if got := o.owners(t, "Alice.Lib"); got != "alice" {
+		t.Errorf("owners after a withdrawn invitation = %s", got)
+	}
 }
 
 // TestLastAdminStaysWhenBothLeave: the two admins of an organisation leave

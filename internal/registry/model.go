@@ -46,6 +46,14 @@ type APIKey struct {
 	Provenance  *Provenance // for trusted-publishing keys: the build that asked for it
 }
 
+// OwnerRequest is an open invitation to become an owner of a package.
+type OwnerRequest struct {
+	Package     string // the package's name
+	Account     string // who is invited
+	RequestedBy string // the owner who invited them
+	CreatedAt   time.Time
+}
+
 // Package is a package ID with its owners and every version, listed or not.
 type Package struct {
 	ID             int64

@@ -45,6 +45,15 @@ type Store interface {
 	// SetOwner adds (owner=true) or removes an owner of a package
 	// (ErrNotFound when the package does not exist).
 	SetOwner(ctx context.Context, lowerID string, accountID int64, owner bool, at time.Time) error
+	// CreateOwnerRequest invites an account to own a package (ErrNotFound
+	// for the package, ErrConflict when already invited).
+	CreateOwnerRequest(ctx context.Context, lowerID string, accountID, requestedBy int64, at time.Time) error
+	// OwnerRequests lists open invitations of an account (accountID > 0)
+	// or of a package (lowerID != "").
+	OwnerRequests(ctx context.Context, accountID int64, lowerID string) ([]OwnerRequest, error)
+	// AnswerOwnerRequest removes an invitation and, with accept, adds the
+	// owner, in one transaction (ErrNotFound when there is none).
+	AnswerOwnerRequest(ctx context.Context, lowerID string, accountID int64, accept bool, at time.Time) error
 	// SetListed lists or unlists a version (ErrNotFound) on behalf of
 	// ownerID, which must own the package (ErrForbidden), checked in the
 	// same transaction.
