@@ -19,7 +19,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -43,7 +42,7 @@ type uiConfig struct {
 type uiFeed struct {
 	*feed
 	clock *trusttest.Clock
-	log   *syncBuffer
+	log   *testenv.Buffer
 	db    io.Closer // closing it makes every request that needs the database fail
 }
 
@@ -55,7 +54,7 @@ func newUIFeed(t testing.TB, cfg uiConfig) *uiFeed {
 	t.Helper()
 	dir := t.TempDir()
 	d, blobs := testenv.Stores(t, dir)
-	f := &uiFeed{clock: trusttest.NewClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)), log: &syncBuffer{}}
+	f := &uiFeed{clock: trusttest.NewClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)), log: &testenv.Buffer{}}
 	o := cfg.reg
 	o.Now = f.clock.Now
 	o.Logger = slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -350,22 +349,4 @@ func skipKnownBug(t *testing.T) {
 	if why, ok := knownBugs[t.Name()]; ok {
 		t.Skip("bug: " + why)
 	}
-}
-
-// syncBuffer is a log destination that handlers on many goroutines share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
 }

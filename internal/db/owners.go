@@ -69,13 +69,9 @@ func (d *DB) OwnerRequests(ctx context.Context, accountID int64, lowerID string)
 // ErrNotFound, so an invitation is used at most once.
 func (d *DB) AnswerOwnerRequest(ctx context.Context, lowerID string, accountID int64, accept bool, at time.Time) error {
 	return d.tx(ctx, func(tx *gorm.DB) error {
-		rev, err := bumpRevision(tx)
+		rev, pkg, err := changePackage(tx, lowerID)
 		if err != nil {
 			return err
-		}
-		var pkg packageRow
-		if err := tx.Where("lower_name = ?", lowerID).Take(&pkg).Error; err != nil {
-			return mapErr(err)
 		}
 		res := tx.Where("package_id = ? AND account_id = ?", pkg.ID, accountID).Delete(&ownerRequestRow{})
 		if res.Error != nil {

@@ -290,6 +290,20 @@ func (d *DB) Changes(ctx context.Context, rev int64) ([]string, int64, error) {
 // run one at a time, exactly as BEGIN IMMEDIATE makes them on SQLite, and
 // revisions become visible in the order they were taken (Changes relies on
 // that).
+// changePackage starts a change of a package inside tx: it takes the next
+// feed revision (which orders concurrent changes) and loads the package.
+func changePackage(tx *gorm.DB, lowerID string) (int64, *packageRow, error) {
+	rev, err := bumpRevision(tx)
+	if err != nil {
+		return 0, nil, err
+	}
+	var pkg packageRow
+	if err := tx.Where("lower_name = ?", lowerID).Take(&pkg).Error; err != nil {
+		return 0, nil, mapErr(err)
+	}
+	return rev, &pkg, nil
+}
+
 func bumpRevision(tx *gorm.DB) (int64, error) {
 	var rev int64
 	err := tx.Raw(`UPDATE feed_state SET revision = revision + 1 WHERE id = 1 RETURNING revision`).Scan(&rev).Error
@@ -305,13 +319,9 @@ func sortVersions(vs []registry.PackageVersion) {
 // removals cannot leave a package without owners.
 func (d *DB) SetOwner(ctx context.Context, lowerID string, accountID int64, owner bool, at time.Time) error {
 	return d.tx(ctx, func(tx *gorm.DB) error {
-		rev, err := bumpRevision(tx)
+		rev, pkg, err := changePackage(tx, lowerID)
 		if err != nil {
 			return err
-		}
-		var pkg packageRow
-		if err := tx.Where("lower_name = ?", lowerID).Take(&pkg).Error; err != nil {
-			return mapErr(err)
 		}
 		if owner {
 			err = tx.Create(&packageOwnerRow{PackageID: pkg.ID, AccountID: accountID, CreatedAt: at.UTC()}).Error
