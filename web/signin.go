@@ -82,8 +82,8 @@ func (p *signInProvider) get(ctx context.Context) (goth.Provider, *oidc.IDTokenV
 	return gp, v, nil
 }
 
-// signInClient is the HTTP client for provider calls: bounded in time.
-var signInTimeout = 15 * time.Second
+// signInTimeout bounds every call to a sign-in provider.
+const signInTimeout = 15 * time.Second
 
 func newSignInProviders(cfg SignInConfig, urls URLs) []*signInProvider {
 	client := &http.Client{Timeout: signInTimeout}

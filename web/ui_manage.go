@@ -62,16 +62,12 @@ func (s *Server) renderManage(c echo.Context, status int, msg string) error {
 	if err != nil {
 		return err
 	}
-	can, err := s.reg.CanManage(ctx, u, p, false)
+	can, canOwners, err := s.reg.PackageRights(ctx, u, p)
 	if err != nil {
 		return err
 	}
 	if !can {
 		return &registry.Error{Kind: registry.ErrForbidden, Message: "You do not own " + p.Name + " and do not belong to an organisation that does."}
-	}
-	canOwners, err := s.reg.CanManage(ctx, u, p, true)
-	if err != nil {
-		return err
 	}
 	base := "/packages/" + url.PathEscape(p.Name) + "/manage"
 	v := templates.ManagePackagePage{
@@ -119,7 +115,7 @@ func (s *Server) setListedForm(c echo.Context) error {
 func (s *Server) addOwner(c echo.Context) error {
 	account := strings.TrimSpace(c.FormValue("account"))
 	invited, err := s.reg.AddOwnerAs(c.Request().Context(), currentUser(c), c.Param("id"), account)
-	if msg := registry.Message(err); msg != "" && !errorsIsForbidden(err) {
+	if msg := registry.Message(err); msg != "" && !errors.Is(err, registry.ErrForbidden) {
 		return s.renderManage(c, statusFor(err), msg)
 	}
 	if err != nil {
@@ -139,10 +135,6 @@ func (s *Server) removeOwner(c echo.Context) error {
 	}
 	return s.redirectWithFlash(c, "/packages/"+url.PathEscape(c.Param("id"))+"/manage", "ok", account+" no longer owns "+c.Param("id")+".")
 }
-
-// errorsIsForbidden reports a refusal that must not re-render a form the
-// user may not see.
-func errorsIsForbidden(err error) bool { return errors.Is(err, registry.ErrForbidden) }
 
 func (s *Server) acceptInvitation(c echo.Context) error  { return s.answerInvitation(c, true) }
 func (s *Server) declineInvitation(c echo.Context) error { return s.answerInvitation(c, false) }

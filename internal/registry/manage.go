@@ -50,17 +50,22 @@ func (s *Service) packageRole(ctx context.Context, actor *Account, p *Package) (
 // CanManage reports whether the actor may unlist and relist versions of
 // the package (manageOwners=false) or also change its owners.
 func (s *Service) CanManage(ctx context.Context, actor *Account, p *Package, manageOwners bool) (bool, error) {
+	versions, owners, err := s.PackageRights(ctx, actor, p)
+	if manageOwners {
+		return owners, err
+	}
+	return versions, err
+}
+
+// PackageRights reports, with one look at the actor's memberships, whether
+// the actor may unlist and relist versions of the package and whether
+// they may also change its owners.
+func (s *Service) PackageRights(ctx context.Context, actor *Account, p *Package) (versions, owners bool, err error) {
 	if actor == nil {
-		return false, nil
+		return false, false, nil
 	}
 	r, _, err := s.packageRole(ctx, actor, p)
-	if err != nil {
-		return false, err
-	}
-	if manageOwners {
-		return r == roleManager, nil
-	}
-	return r >= roleMember, nil
+	return r >= roleMember, r == roleManager, err
 }
 
 // SetListedAs unlists or relists a version for a signed-in user, who must
@@ -105,10 +110,11 @@ func (s *Service) SetListedAs(ctx context.Context, actor *Account, id, version s
 // administers it. Errors: ErrNotFound, ErrForbidden, ErrConflict (already
 // invited).
 func (s *Service) AddOwnerAs(ctx context.Context, actor *Account, id, account string) (invited bool, err error) {
-	if err := s.mayManageOwners(ctx, actor, id); err != nil {
+	p, err := s.mayManageOwners(ctx, actor, id)
+	if err != nil {
 		return false, err
 	}
-	p, a, err := s.packageAndAccount(ctx, id, account)
+	a, err := s.account(ctx, account)
 	if err != nil {
 		return false, err
 	}
@@ -125,7 +131,7 @@ func (s *Service) AddOwnerAs(ctx context.Context, actor *Account, id, account st
 				return false, errorf(ErrForbidden, "Only an admin of %s can make it an owner of a package.", a.Name)
 			}
 		}
-		if err := s.AddOwner(ctx, id, account); err != nil {
+		if err := s.addOwner(ctx, p, a); err != nil {
 			return false, err
 		}
 		s.audit(ctx, &AuditEvent{Kind: "owner.add.by", Outcome: "done", ActorID: actor.ID, Subject: p.Name, Message: actor.Name + " added " + a.Name})
@@ -149,7 +155,7 @@ func (s *Service) InvitationsOf(ctx context.Context, actor *Account) ([]OwnerReq
 // InvitationsTo lists the open invitations to own a package, for a user
 // who manages it. Errors: ErrNotFound, ErrForbidden.
 func (s *Service) InvitationsTo(ctx context.Context, actor *Account, id string) ([]OwnerRequest, error) {
-	if err := s.mayManageOwners(ctx, actor, id); err != nil {
+	if _, err := s.mayManageOwners(ctx, actor, id); err != nil {
 		return nil, err
 	}
 	return s.store.OwnerRequests(ctx, 0, strings.ToLower(id))
@@ -177,7 +183,7 @@ func (s *Service) AnswerInvitation(ctx context.Context, actor *Account, id strin
 // CancelInvitationAs withdraws an invitation to own a package, for a user
 // who manages it. Errors: ErrNotFound, ErrForbidden.
 func (s *Service) CancelInvitationAs(ctx context.Context, actor *Account, id, account string) error {
-	if err := s.mayManageOwners(ctx, actor, id); err != nil {
+	if _, err := s.mayManageOwners(ctx, actor, id); err != nil {
 		return err
 	}
 	a, err := s.store.AccountByName(ctx, account)
@@ -195,32 +201,36 @@ func (s *Service) CancelInvitationAs(ctx context.Context, actor *Account, id, ac
 // manages it; the last owner stays. Errors: ErrNotFound, ErrForbidden,
 // ErrConflict.
 func (s *Service) RemoveOwnerAs(ctx context.Context, actor *Account, id, account string) error {
-	if err := s.mayManageOwners(ctx, actor, id); err != nil {
+	p, err := s.mayManageOwners(ctx, actor, id)
+	if err != nil {
 		return err
 	}
-	if err := s.RemoveOwner(ctx, id, account); err != nil {
+	a, err := s.account(ctx, account)
+	if err != nil {
+		return err
+	}
+	if err := s.removeOwner(ctx, p, a); err != nil {
 		return err
 	}
 	s.audit(ctx, &AuditEvent{Kind: "owner.remove.by", Outcome: "done", ActorID: actor.ID, Subject: id, Message: actor.Name + " removed " + account})
 	return nil
 }
 
-func (s *Service) mayManageOwners(ctx context.Context, actor *Account, id string) error {
-	if _, err := s.cat.reload(ctx, strings.ToLower(id)); err != nil {
-		return err
-	}
-	p, err := s.Package(ctx, id)
+// mayManageOwners returns the package, read fresh, when the actor may
+// change its owners.
+func (s *Service) mayManageOwners(ctx context.Context, actor *Account, id string) (*Package, error) {
+	p, err := s.freshPackage(ctx, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r, _, err := s.packageRole(ctx, actor, p)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if r != roleManager {
-		return errorf(ErrForbidden, "Only an owner of '%s', or an admin of an organisation that owns it, can change its owners.", p.Name)
+		return nil, errorf(ErrForbidden, "Only an owner of '%s', or an admin of an organisation that owns it, can change its owners.", p.Name)
 	}
-	return nil
+	return p, nil
 }
 
 // PackagesOf lists the packages the actor owns or that organisations the

@@ -18,6 +18,11 @@ func (s *Service) AddOwner(ctx context.Context, id, account string) error {
 	if err != nil {
 		return err
 	}
+	return s.addOwner(ctx, p, a)
+}
+
+// addOwner makes a an owner of p, read fresh by the caller.
+func (s *Service) addOwner(ctx context.Context, p *Package, a *Account) error {
 	if p.OwnedBy(a.ID) {
 		return nil
 	}
@@ -25,7 +30,7 @@ func (s *Service) AddOwner(ctx context.Context, id, account string) error {
 		return fmt.Errorf("add owner %s to %s: %w", a.Name, p.Name, err)
 	}
 	s.audit(ctx, &AuditEvent{Kind: "owner.add", Outcome: "done", Subject: p.Name, Message: a.Name + " now owns " + p.Name})
-	_, err = s.cat.reload(ctx, strings.ToLower(p.Name))
+	_, err := s.cat.reload(ctx, strings.ToLower(p.Name))
 	return err
 }
 
@@ -36,6 +41,11 @@ func (s *Service) RemoveOwner(ctx context.Context, id, account string) error {
 	if err != nil {
 		return err
 	}
+	return s.removeOwner(ctx, p, a)
+}
+
+// removeOwner removes a from the owners of p, read fresh by the caller.
+func (s *Service) removeOwner(ctx context.Context, p *Package, a *Account) error {
 	if !p.OwnedBy(a.ID) {
 		return errorf(ErrNotFound, "%s is not an owner of %s.", a.Name, p.Name)
 	}
@@ -46,23 +56,35 @@ func (s *Service) RemoveOwner(ctx context.Context, id, account string) error {
 		return fmt.Errorf("remove owner %s from %s: %w", a.Name, p.Name, err)
 	}
 	s.audit(ctx, &AuditEvent{Kind: "owner.remove", Outcome: "done", Subject: p.Name, Message: a.Name + " no longer owns " + p.Name})
-	_, err = s.cat.reload(ctx, strings.ToLower(p.Name))
+	_, err := s.cat.reload(ctx, strings.ToLower(p.Name))
 	return err
 }
 
 func (s *Service) packageAndAccount(ctx context.Context, id, account string) (*Package, *Account, error) {
+	p, err := s.freshPackage(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := s.account(ctx, account)
+	return p, a, err
+}
+
+// freshPackage is Package read through to the store, for changes that
+// must not act on a stale snapshot.
+func (s *Service) freshPackage(ctx context.Context, id string) (*Package, error) {
 	if _, err := s.cat.reload(ctx, strings.ToLower(id)); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	p, err := s.Package(ctx, id)
+	return s.Package(ctx, id)
+}
+
+// account finds a user or organisation by name.
+func (s *Service) account(ctx context.Context, name string) (*Account, error) {
+	a, err := s.store.AccountByName(ctx, name)
 	if err != nil {
-		return nil, nil, err
+		return nil, notFound(err, "There is no user or organisation named '%s'.", name)
 	}
-	a, err := s.store.AccountByName(ctx, account)
-	if err != nil {
-		return nil, nil, notFound(err, "There is no user or organisation named '%s'.", account)
-	}
-	return p, a, nil
+	return a, nil
 }
 
 // SweepOrphans deletes stored files that no version references and that
