@@ -1,0 +1,166 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+func median[T int64 | float64 | time.Duration](xs []T) T {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func pick[T any, R any](xs []T, f func(T) R) []R {
+	out := make([]R, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return out
+}
+
+// ratio is the median of the per-run Wharf/nginx request rates: each run
+// measured both servers back to back, so pairing them cancels some noise.
+func (r *row) ratio() float64 {
+	var rs []float64
+	for i := range min(len(r.wharf), len(r.nginx)) {
+		if r.nginx[i].RPS > 0 {
+			rs = append(rs, r.wharf[i].RPS/r.nginx[i].RPS)
+		}
+	}
+	return median(rs)
+}
+
+func (r *row) errors() (wharf, nginx int64) {
+	for _, m := range r.wharf {
+		wharf += m.Errors
+	}
+	for _, m := range r.nginx {
+		nginx += m.Errors
+	}
+	return
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d.Microseconds())/1000) }
+func mb(b int64) string         { return fmt.Sprintf("%d", b>>20) }
+
+var docNames = map[string]string{
+	"versions": "versions `index.json`", "nupkg": "`.nupkg` download", "registration": "registration index",
+	"search": "search, one word", "search-empty": "search, empty `q`",
+}
+
+// markdown renders the report as the README shows it.
+func (rep *report) markdown(o options) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Feed: %d packages × %d versions (%d versions, payloads %d–%d KB); %d runs of %s per cell, medians; %d cores (%s/%s); wrk over loopback, `Accept-Encoding: gzip`.\n\n",
+		o.shape.Packages, o.shape.Versions, rep.versionsTotal, o.shape.MinSize>>10, o.shape.MaxSize>>10, o.runs, o.duration, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	b.WriteString("| document | conns | Wharf req/s | nginx req/s | Wharf/nginx | Wharf p50 ms | Wharf p99 ms | nginx p50 ms | nginx p99 ms | Wharf peak RSS MB | nginx peak RSS MB | errors |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, r := range rep.rows {
+		we, ne := r.errors()
+		fmt.Fprintf(&b, "| %s | %d | %.0f | %.0f | %.2f | %s | %s | %s | %s | %s | %s | %d |\n", docNames[r.doc], r.conns,
+			median(pick(r.wharf, func(m measurement) float64 { return m.RPS })), median(pick(r.nginx, func(m measurement) float64 { return m.RPS })), r.ratio(),
+			ms(median(pick(r.wharf, func(m measurement) time.Duration { return m.P50 }))), ms(median(pick(r.wharf, func(m measurement) time.Duration { return m.P99 }))),
+			ms(median(pick(r.nginx, func(m measurement) time.Duration { return m.P50 }))), ms(median(pick(r.nginx, func(m measurement) time.Duration { return m.P99 }))),
+			mb(r.wharfRSS), mb(r.nginxRSS), we+ne)
+	}
+	b.WriteString("\n| write path | Wharf | errors |\n|---|--:|--:|\n")
+	if len(rep.pushes) > 0 {
+		fmt.Fprintf(&b, "| sequential push, %d KB packages | %.0f packages/s, %.1f MB/s | %d |\n", o.pushSize>>10,
+			median(pick(rep.pushes, func(p pushResult) float64 { return p.PerSec })), median(pick(rep.pushes, func(p pushResult) float64 { return p.MBPerSec })),
+			sumOf(pick(rep.pushes, func(p pushResult) int { return p.Errors })))
+	}
+	if len(rep.flat) > 0 {
+		fmt.Fprintf(&b, "| RSS while pushing %d MB: first, median, last, max sample | %s, %s, %s, %s MB | %d |\n", o.pushFlat>>20,
+			mb(rep.flat[0]), mb(median(rep.flat)), mb(rep.flat[len(rep.flat)-1]), mb(slices.Max(rep.flat)), rep.flatErrors)
+	}
+	if len(rep.exchanges) > 0 {
+		fmt.Fprintf(&b, "| token exchange, %d concurrent | %.0f/s, p50 %s ms, p99 %s ms | %d |\n", o.exchangeConns,
+			median(pick(rep.exchanges, func(e exchangeResult) float64 { return e.PerSec })),
+			ms(median(pick(rep.exchanges, func(e exchangeResult) time.Duration { return e.P50 }))),
+			ms(median(pick(rep.exchanges, func(e exchangeResult) time.Duration { return e.P99 }))),
+			sumOf(pick(rep.exchanges, func(e exchangeResult) int { return e.Errors })))
+	}
+	fmt.Fprintf(&b, "\nStart-up with %d versions (process start to the first versions list answered), median of %d: %s ms. ", rep.versionsTotal, len(rep.startups), ms(median(rep.startups)))
+	fmt.Fprintf(&b, "Peak RSS (VmHWM): Wharf %s MB serving the feed, %s MB in the push phase; nginx %s MB (master and workers). ", mb(rep.readPeak), mb(rep.pushPeak), mb(rep.nginxPeak))
+	fmt.Fprintf(&b, "Error lines in the server logs: Wharf %d, nginx %d. Took %s.\n", rep.wharfErrLines, rep.nginxErrLines, rep.finished.Sub(rep.started).Round(time.Second))
+	b.WriteString("\n" + rep.targets(o))
+	return b.String()
+}
+
+func sumOf(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		n += x
+	}
+	return n
+}
+
+// targets checks the issue's targets against the medians.
+func (rep *report) targets(o options) string {
+	var b strings.Builder
+	check := func(ok bool, format string, a ...any) {
+		mark := "met"
+		if !ok {
+			mark = "**missed**"
+		}
+		fmt.Fprintf(&b, "- %s: %s\n", fmt.Sprintf(format, a...), mark)
+	}
+	rowOf := func(doc string, c int) *row {
+		for _, r := range rep.rows {
+			if r.doc == doc && r.conns == c {
+				return r
+			}
+		}
+		return nil
+	}
+	p99 := func(r *row) time.Duration {
+		return median(pick(r.wharf, func(m measurement) time.Duration { return m.P99 }))
+	}
+	rps := func(r *row) float64 { return median(pick(r.wharf, func(m measurement) float64 { return m.RPS })) }
+	b.WriteString("Targets:\n")
+	for _, d := range []string{"versions", "nupkg"} {
+		for _, c := range []int{16, 64} {
+			if r := rowOf(d, c); r != nil {
+				check(r.ratio() >= 0.8 && p99(r) < 5*time.Millisecond, "%s at %d connections: %.2f× nginx (≥ 0.8), p99 %s ms (< 5)", docNames[d], c, r.ratio(), ms(p99(r)))
+			}
+		}
+	}
+	for _, c := range o.conns {
+		if reg, ver := rowOf("registration", c), rowOf("versions", c); reg != nil && ver != nil {
+			check(rps(reg)*2 >= rps(ver), "registration index at %d connections: %.0f req/s, within 2× of the versions list's %.0f", c, rps(reg), rps(ver))
+		}
+	}
+	for _, d := range []string{"search", "search-empty"} {
+		if r := rowOf(d, 16); r != nil {
+			check(p99(r) < 10*time.Millisecond, "%s at 16 connections: p99 %s ms (< 10)", docNames[d], ms(p99(r)))
+		}
+	}
+	if len(rep.pushes) > 0 {
+		v := median(pick(rep.pushes, func(p pushResult) float64 { return p.PerSec }))
+		check(v >= 50, "sequential pushes of %d KB: %.0f/s (≥ 50)", o.pushSize>>10, v)
+	}
+	if len(rep.flat) > 1 {
+		first, last := rep.flat[0], rep.flat[len(rep.flat)-1]
+		check(last < first+first/2+(16<<20) && slices.Max(rep.flat) < 200<<20, "memory while pushing %d MB: %s → %s MB (flat: grows < 50%% + 16 MB, stays < 200 MB)", o.pushFlat>>20, mb(first), mb(last))
+	}
+	if len(rep.exchanges) > 0 {
+		v := median(pick(rep.exchanges, func(e exchangeResult) float64 { return e.PerSec }))
+		check(v >= 1000, "token exchanges: %.0f/s (≥ 1,000)", v)
+	}
+	peak := maxOf(rep.readPeak, rep.pushPeak)
+	check(peak < 200<<20, "Wharf peak RSS through the run: %s MB (< 200)", mb(peak))
+	if len(rep.startups) > 0 {
+		check(median(rep.startups) < time.Second, "start-up with %d versions: %s ms (< 1,000)", rep.versionsTotal, ms(median(rep.startups)))
+	}
+	return b.String()
+}
