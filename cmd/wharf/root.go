@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -71,14 +72,18 @@ func (a *app) load(cmd *cobra.Command) error {
 		return fmt.Errorf("invalid settings:\n%w", err)
 	}
 	a.cfg = cfg
-	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
-	opts := &slog.HandlerOptions{Level: level}
-	if cfg.LogFormat == "json" {
-		a.log = slog.New(slog.NewJSONHandler(os.Stderr, opts))
-	} else {
-		a.log = slog.New(slog.NewTextHandler(os.Stderr, opts))
-	}
+	a.log = slog.New(a.logHandler(os.Stderr))
 	return nil
+}
+
+// logHandler writes records to w in the configured format and level.
+func (a *app) logHandler(w io.Writer) slog.Handler {
+	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[a.cfg.LogLevel]
+	opts := &slog.HandlerOptions{Level: level}
+	if a.cfg.LogFormat == "json" {
+		return slog.NewJSONHandler(w, opts)
+	}
+	return slog.NewTextHandler(w, opts)
 }
 
 // open loads the settings and opens the database, storage and service.

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wharf-registry/wharf/internal/config"
+	"github.com/wharf-registry/wharf/internal/logbuf"
 	"github.com/wharf-registry/wharf/web"
 )
 
@@ -43,6 +44,13 @@ func (a *app) serveCmd() *cobra.Command {
 // serve runs the HTTP server until ctx ends, then shuts down gracefully.
 func (a *app) serve(ctx context.Context) error {
 	cfg := a.cfg
+	// One access-log line per request is written in batches (at most
+	// 64 KB or one second old), as nginx's buffered access_log does: a
+	// write call per line cost more than answering a cached document.
+	// Warnings and errors are written at once; Close flushes the rest.
+	lw := logbuf.New(os.Stderr, 64<<10, time.Second)
+	defer lw.Close()
+	a.log = slog.New(logbuf.Urgent(a.logHandler(lw), lw, slog.LevelWarn))
 	if sw, ok := a.blobs.(interface{ SweepTemp(time.Duration) error }); ok {
 		if err := sw.SweepTemp(time.Hour); err != nil {
 			a.log.Warn("sweeping temporary files failed", "err", err)
@@ -86,6 +94,12 @@ func (a *app) serve(ctx context.Context) error {
 		return err
 	}
 	defer stopMetrics()
+	stopPprof, err := a.servePprof()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopPprof()
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
