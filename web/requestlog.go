@@ -2,10 +2,12 @@ package web
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"log/slog"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -87,7 +89,16 @@ func requestID(c echo.Context) string {
 }
 
 func newRequestID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	var b [16]byte
+	copy(b[:8], requestIDPrefix[:])
+	binary.BigEndian.PutUint64(b[8:], requestIDCounter.Add(1))
+	return hex.EncodeToString(b[:])
 }
+
+// Request IDs are a random per-process prefix and a counter: unique
+// across replicas and restarts without reading the system's random source
+// on every request. They name requests in logs; they are not secrets.
+var (
+	requestIDPrefix  = func() (p [8]byte) { _, _ = rand.Read(p[:]); return }()
+	requestIDCounter atomic.Uint64
+)
