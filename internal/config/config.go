@@ -80,6 +80,10 @@ type Config struct {
 	// MetricsListen serves /metrics on its own address
 	// (WHARF_METRICS_LISTEN); empty: on the main listener; "off": nowhere.
 	MetricsListen string `toml:"metrics_listen"`
+	// PprofListen serves Go's profiler (/debug/pprof/) on its own address
+	// (WHARF_PPROF_LISTEN), for finding where time and memory go; empty:
+	// nowhere. It must be a loopback address: profiles reveal internals.
+	PprofListen string `toml:"pprof_listen"`
 
 	// SignIn configures the web UI's sign-in (signin.go).
 	SignIn
@@ -133,7 +137,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"WHARF_TRUSTED_ISSUERS": &c.TrustedIssuers, "WHARF_OIDC_AUDIENCE": &c.Audience, "WHARF_BANNED_EVENTS": &c.BannedEvents,
 		"WHARF_TRUSTED_PROXIES": &c.TrustedProxies,
 		"WHARF_DATABASE_URL":    &c.DatabaseURL, "WHARF_STORAGE_URL": &c.StorageURL, "WHARF_FEED_MAX_AGE": &c.FeedMaxAge,
-		"WHARF_METRICS_LISTEN": &c.MetricsListen,
+		"WHARF_METRICS_LISTEN": &c.MetricsListen, "WHARF_PPROF_LISTEN": &c.PprofListen,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {

@@ -33,6 +33,12 @@ func (c *Config) validateScale() []error {
 			errs = append(errs, fmt.Errorf("metrics_listen: %q is not host:port, empty (the main listener) or off", m))
 		}
 	}
+	if p := c.PprofListen; p != "" {
+		host, _, err := net.SplitHostPort(p)
+		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			errs = append(errs, fmt.Errorf("pprof_listen: %q must be a loopback host:port such as 127.0.0.1:6060, or empty", p))
+		}
+	}
 	return errs
 }
 
