@@ -94,6 +94,9 @@ func parseFlags(args []string) (options, error) {
 }
 
 func main() {
+	if len(os.Args) == 4 && os.Args[1] == fileServerMode {
+		log.Fatal(serveFiles(os.Args[2], os.Args[3]))
+	}
 	o, err := parseFlags(os.Args[1:])
 	if err != nil {
 		log.Fatal(err)

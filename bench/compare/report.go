@@ -30,11 +30,14 @@ func pick[T any, R any](xs []T, f func(T) R) []R {
 
 // ratio is the median of the per-run Wharf/nginx request rates: each run
 // measured both servers back to back, so pairing them cancels some noise.
-func (r *row) ratio() float64 {
+func (r *row) ratio() float64 { return pairedRatio(r.wharf, r.nginx) }
+
+// pairedRatio is the median over runs of a's rate over b's.
+func pairedRatio(a, b []measurement) float64 {
 	var rs []float64
-	for i := range min(len(r.wharf), len(r.nginx)) {
-		if r.nginx[i].RPS > 0 {
-			rs = append(rs, r.wharf[i].RPS/r.nginx[i].RPS)
+	for i := range min(len(a), len(b)) {
+		if b[i].RPS > 0 {
+			rs = append(rs, a[i].RPS/b[i].RPS)
 		}
 	}
 	return median(rs)
@@ -44,7 +47,7 @@ func (r *row) errors() (wharf, nginx int64) {
 	for _, m := range r.wharf {
 		wharf += m.Errors
 	}
-	for _, m := range r.nginx {
+	for _, m := range append(r.nginx, r.gofs...) {
 		nginx += m.Errors
 	}
 	return
@@ -63,15 +66,15 @@ func (rep *report) markdown(o options) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Feed: %d packages × %d versions (%d versions, payloads %d–%d KB); %d runs of %s per cell, medians; %d cores (%s/%s); wrk over loopback, `Accept-Encoding: gzip`.\n\n",
 		o.shape.Packages, o.shape.Versions, rep.versionsTotal, o.shape.MinSize>>10, o.shape.MaxSize>>10, o.runs, o.duration, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
-	b.WriteString("| document | conns | Wharf req/s | nginx req/s | Wharf/nginx | Wharf p50 ms | Wharf p99 ms | nginx p50 ms | nginx p99 ms | Wharf peak RSS MB | nginx peak RSS MB | errors |\n")
-	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString("| document | conns | Wharf req/s | nginx req/s | Wharf/nginx | Wharf p50 ms | Wharf p99 ms | nginx p50 ms | nginx p99 ms | Wharf peak RSS MB | nginx peak RSS MB | Go FileServer req/s | Go FileServer/nginx | errors |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, r := range rep.rows {
 		we, ne := r.errors()
-		fmt.Fprintf(&b, "| %s | %d | %.0f | %.0f | %.2f | %s | %s | %s | %s | %s | %s | %d |\n", docNames[r.doc], r.conns,
+		fmt.Fprintf(&b, "| %s | %d | %.0f | %.0f | %.2f | %s | %s | %s | %s | %s | %s | %.0f | %.2f | %d |\n", docNames[r.doc], r.conns,
 			median(pick(r.wharf, func(m measurement) float64 { return m.RPS })), median(pick(r.nginx, func(m measurement) float64 { return m.RPS })), r.ratio(),
 			ms(median(pick(r.wharf, func(m measurement) time.Duration { return m.P50 }))), ms(median(pick(r.wharf, func(m measurement) time.Duration { return m.P99 }))),
 			ms(median(pick(r.nginx, func(m measurement) time.Duration { return m.P50 }))), ms(median(pick(r.nginx, func(m measurement) time.Duration { return m.P99 }))),
-			mb(r.wharfRSS), mb(r.nginxRSS), we+ne)
+			mb(r.wharfRSS), mb(r.nginxRSS), median(pick(r.gofs, func(m measurement) float64 { return m.RPS })), pairedRatio(r.gofs, r.nginx), we+ne)
 	}
 	b.WriteString("\n| write path | Wharf | errors |\n|---|--:|--:|\n")
 	if len(rep.pushes) > 0 {

@@ -55,7 +55,8 @@ type row struct {
 	doc          string
 	conns        int
 	wharf, nginx []measurement
-	wharfRSS     int64 // largest RSS sampled while it was measured
+	gofs         []measurement // Go's net/http FileServer on nginx's folder
+	wharfRSS     int64         // largest RSS sampled while it was measured
 	nginxRSS     int64
 }
 
@@ -136,14 +137,20 @@ func run(ctx context.Context, o options, w io.Writer) (*report, error) {
 		return nil, err
 	}
 	defer ng.stop()
+	gs, err := startFileServer(root, logf)
+	if err != nil {
+		return nil, err
+	}
+	defer gs.stop()
 
-	if err := readRows(ctx, o, rep, wh, ng, w); err != nil {
+	if err := readRows(ctx, o, rep, wh, ng, gs, w); err != nil {
 		return nil, err
 	}
 	rep.readPeak, rep.nginxPeak = wh.peakRSS(), ng.peakRSS()
 	rep.wharfErrLines = wh.log.Errors()
 	rep.nginxErrLines = ng.log.Errors()
 	ng.stop()
+	gs.stop()
 	wh.stop()
 
 	if err := writeRows(ctx, o, rep, logf, w); err != nil {
@@ -167,7 +174,7 @@ func startWharf(o options, data, probe string, env []string, out io.Writer) (*se
 
 // readRows measures every document at every connection count, runs
 // times, alternating which server goes first.
-func readRows(ctx context.Context, o options, rep *report, wh, ng *server, w io.Writer) error {
+func readRows(ctx context.Context, o options, rep *report, wh, ng, gs *server, w io.Writer) error {
 	script, err := writeScript(o.work)
 	if err != nil {
 		return err
@@ -181,7 +188,7 @@ func readRows(ctx context.Context, o options, rep *report, wh, ng *server, w io.
 		files[d] = f
 	}
 	for _, d := range o.docs {
-		for _, s := range []*server{wh, ng} {
+		for _, s := range []*server{wh, ng, gs} {
 			if _, err := runWrk(o.wrkBin, script, s.base, files[d], 16, o.warmup); err != nil {
 				return err
 			}
@@ -192,9 +199,9 @@ func readRows(ctx context.Context, o options, rep *report, wh, ng *server, w io.
 	}
 	for r := 0; r < o.runs; r++ {
 		for _, row := range rep.rows {
-			order := []*server{wh, ng}
+			order := []*server{wh, ng, gs}
 			if r%2 == 1 {
-				order = []*server{ng, wh}
+				order = []*server{gs, ng, wh}
 			}
 			for _, s := range order {
 				sctx, cancel := context.WithCancel(ctx)
@@ -205,10 +212,13 @@ func readRows(ctx context.Context, o options, rep *report, wh, ng *server, w io.
 				if err != nil {
 					return err
 				}
-				if s == wh {
+				switch s {
+				case wh:
 					row.wharf, row.wharfRSS = append(row.wharf, m), maxOf(row.wharfRSS, p)
-				} else {
+				case ng:
 					row.nginx, row.nginxRSS = append(row.nginx, m), maxOf(row.nginxRSS, p)
+				default:
+					row.gofs = append(row.gofs, m)
 				}
 				progress(w, "run %d %-12s c=%-3d %-5s %8.0f req/s p50 %6s p99 %6s errors %d", r+1, row.doc, row.conns, s.name, m.RPS,
 					m.P50.Round(time.Microsecond), m.P99.Round(time.Microsecond), m.Errors)
