@@ -130,10 +130,10 @@ func prepare(ctx context.Context, o *options, w io.Writer) (data string, err err
 	if o.wharfBin == "" {
 		o.wharfBin = filepath.Join(o.work, "wharf")
 		progress(w, "building wharf")
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", o.wharfBin, "./cmd/wharf")
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", o.wharfBin, "github.com/wharf-registry/wharf/cmd/wharf")
 		cmd.Stdout, cmd.Stderr = w, w
 		if err := cmd.Run(); err != nil {
-			return "", fmt.Errorf("go build ./cmd/wharf (run from the repository root): %w", err)
+			return "", fmt.Errorf("go build ./cmd/wharf (run inside the repository): %w", err)
 		}
 	}
 	sh := o.shape

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"regexp"
@@ -42,8 +43,9 @@ type measurement struct {
 // listed in pathsFile.
 func runWrk(wrk, script, base, pathsFile string, conns int, d time.Duration) (measurement, error) {
 	threads := min(conns, 2)
+	secs := max(int(math.Ceil(d.Seconds())), 1) // wrk counts whole seconds
 	cmd := exec.Command(wrk, "--latency", "-t", strconv.Itoa(threads), "-c", strconv.Itoa(conns),
-		"-d", fmt.Sprintf("%.0fs", d.Seconds()), "--timeout", "10s", "-s", script, base, "--", pathsFile)
+		"-d", strconv.Itoa(secs)+"s", "--timeout", "10s", "-s", script, base, "--", pathsFile)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
