@@ -160,7 +160,7 @@ func bound(inclusive bool, yes, no string) string {
 
 // licenseOf shows a licence expression with each SPDX identifier linked to
 // its page, else the licence file in the package, else the licence URL.
-func (s *Server) licenseOf(lowerID, lowerVer string, m registry.Metadata) templates.License {
+func (s *Server) licenseOf(lowerID, lowerVer string, m *registry.Metadata) templates.License {
 	l := templates.License{MustAccept: m.RequireLicenseAcceptance}
 	switch {
 	case m.LicenseExpression != "":

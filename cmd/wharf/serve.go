@@ -106,6 +106,14 @@ func (a *app) serve(ctx context.Context) error {
 		a.reg.Run(bg, time.Second)
 		close(done)
 	}()
+	go func() {
+		t0 := time.Now()
+		if err := a.reg.Preload(bg); err != nil {
+			a.log.Warn("loading the feed for search failed; the first search will retry", "err", err)
+			return
+		}
+		a.log.Debug("feed loaded for search", "took", time.Since(t0).String())
+	}()
 	a.log.Info("wharf is serving", "listen", ln.Addr().String(), "feed", srv.URLs().ServiceIndex(), "data", cfg.DataDir,
 		"database", a.databaseName())
 	errc := make(chan error, 1)

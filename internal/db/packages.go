@@ -32,14 +32,33 @@ func (d *DB) Package(ctx context.Context, lowerID string) (*registry.Package, er
 }
 
 // AllPackages loads every package with owners and versions.
+// Packages are read in batches of allPackagesBatch, so the rows of one
+// batch are all the load holds besides the result: reading 100,000
+// versions at once held twice the feed's size in transient rows.
 func (d *DB) AllPackages(ctx context.Context) ([]*registry.Package, error) {
 	g := d.gorm.WithContext(ctx)
-	var rows []packageRow
-	if err := g.Order("id").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("all packages: %w", err)
+	var out []*registry.Package
+	var after int64
+	for {
+		var rows []packageRow
+		if err := g.Where("id > ?", after).Order("id").Limit(allPackagesBatch).Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("all packages: %w", err)
+		}
+		if len(rows) == 0 {
+			return out, nil
+		}
+		first, last := rows[0].ID, rows[len(rows)-1].ID
+		pkgs, err := d.assemble(g, rows, "package_id BETWEEN ? AND ?", first, last)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pkgs...)
+		after = last
 	}
-	return d.assemble(g, rows, "1 = 1")
 }
+
+// allPackagesBatch is how many packages AllPackages reads per query.
+const allPackagesBatch = 500
 
 // assemble loads the owners and versions of rows (selected by where) and
 // builds domain packages with versions in ascending order.
@@ -82,12 +101,22 @@ func (d *DB) assemble(g *gorm.DB, rows []packageRow, where string, args ...any) 
 	if err := g.Where(where, args...).Find(&versions).Error; err != nil {
 		return nil, fmt.Errorf("package versions: %w", err)
 	}
+	counts := make(map[int64]int, len(rows))
+	for i := range versions {
+		counts[versions[i].PackageID]++
+	}
+	for id, n := range counts {
+		if p := byID[id]; p != nil {
+			p.Versions = make([]registry.PackageVersion, 0, n) // no slack from growing by append
+		}
+	}
+	shared := metadataCache{}
 	for i := range versions {
 		p := byID[versions[i].PackageID]
 		if p == nil {
 			continue
 		}
-		v, err := versions[i].version()
+		v, err := versions[i].version(shared)
 		if err != nil {
 			return nil, err
 		}
@@ -99,7 +128,14 @@ func (d *DB) assemble(g *gorm.DB, rows []packageRow, where string, args ...any) 
 	return out, nil
 }
 
-func (r *packageVersionRow) version() (registry.PackageVersion, error) {
+// metadataCache shares one decoded Metadata between the versions whose
+// stored metadata is byte for byte the same, as most versions of a package
+// are (same description, authors, tags, dependencies): snapshots are
+// immutable, so they can share strings and slices, and the feed takes a
+// fraction of the memory.
+type metadataCache map[string]*registry.Metadata
+
+func (r *packageVersionRow) version(shared metadataCache) (registry.PackageVersion, error) {
 	v, err := nuget.ParseVersion(r.OriginalVersion)
 	if err != nil {
 		return registry.PackageVersion{}, fmt.Errorf("stored version %d %q: %w", r.ID, r.OriginalVersion, err)
@@ -109,8 +145,15 @@ func (r *packageVersionRow) version() (registry.PackageVersion, error) {
 		Published: r.Published, Size: r.Size, SHA512: r.SHA512, BlobPrefix: r.BlobPrefix,
 		Downloads: r.Downloads, PushedBy: r.PushedBy.Int64,
 	}
-	if err := json.Unmarshal([]byte(r.Metadata), &pv.Metadata); err != nil {
-		return registry.PackageVersion{}, fmt.Errorf("stored metadata of version %d: %w", r.ID, err)
+	if m, ok := shared[r.Metadata]; ok {
+		pv.Metadata = m
+	} else {
+		pv.Metadata = &registry.Metadata{}
+		if err := json.Unmarshal([]byte(r.Metadata), pv.Metadata); err != nil {
+			return registry.PackageVersion{}, fmt.Errorf("stored metadata of version %d: %w", r.ID, err)
+		}
+		internMetadata(pv.Metadata)
+		shared[r.Metadata] = pv.Metadata
 	}
 	if r.Provenance != "" {
 		pv.Provenance = &registry.Provenance{}

@@ -78,7 +78,7 @@ type PackageVersion struct {
 	BlobPrefix      string // storage key prefix of this version's files
 	Downloads       int64
 	PushedBy        int64
-	Metadata        Metadata
+	Metadata        *Metadata   // never nil once stored; shared, read-only, between versions with the same metadata
 	Provenance      *Provenance // where it was built, when pushed by trusted publishing
 }
 
@@ -164,5 +164,5 @@ func (f VersionFilter) Allows(v *PackageVersion) bool {
 // IsSemVer2 reports whether only SemVer 2.0.0-aware clients may see the
 // version: its own version is SemVer 2.0.0, or a dependency range is.
 func (v *PackageVersion) IsSemVer2() bool {
-	return v.Version.IsSemVer2() || v.Metadata.SemVer2Dependencies
+	return v.Version.IsSemVer2() || v.Metadata != nil && v.Metadata.SemVer2Dependencies
 }

@@ -228,7 +228,7 @@ func sha512Of(up Upload) (string, error) {
 }
 
 // metadataOf keeps what the feed shows of a package's manifest.
-func metadataOf(p *nuget.Package) Metadata {
+func metadataOf(p *nuget.Package) *Metadata {
 	m := p.Manifest
 	md := Metadata{
 		Title: m.Title, Description: m.Description, Summary: m.Summary, ReleaseNotes: m.ReleaseNotes,
@@ -259,7 +259,7 @@ func metadataOf(p *nuget.Package) Metadata {
 	for _, t := range m.PackageTypes {
 		md.PackageTypes = append(md.PackageTypes, t.Name)
 	}
-	return md
+	return &md
 }
 
 // SizeText writes a byte count the way people read limits: "250 MB",

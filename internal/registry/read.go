@@ -137,3 +137,12 @@ func (s *Service) freshVersion(ctx context.Context, id, version string) (*Packag
 // Generation changes whenever any cached package changes; rendered answers
 // that depend on the whole feed (search) are valid while it stays the same.
 func (s *Service) Generation() int64 { return s.cat.gen.Load() }
+
+// Preload reads the whole feed into the cache, as the first search would:
+// serve calls it in the background at start-up, so that no user waits
+// seconds for the first search of a large feed. The restore path does not
+// need it; it loads packages one at a time.
+func (s *Service) Preload(ctx context.Context) error {
+	_, err := s.cat.all(ctx)
+	return err
+}
