@@ -3,9 +3,11 @@ package web_test
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -150,6 +152,34 @@ func TestFlatContainer(t *testing.T) {
 		req.Header.Set("If-None-Match", res.Header.Get("ETag"))
 		if res := f.do(req); res.StatusCode != http.StatusNotModified {
 			t.Errorf("nupkg If-None-Match: %s, want 304", res.Status)
+		}
+	})
+	t.Run("clients without gzip get the same documents plain", func(t *testing.T) {
+		// The caches keep only the gzip form of large documents.
+		for _, u := range []string{f.urls.RegistrationIndex("contoso.widget"), f.urls.Versions("contoso.widget"), f.urls.Search() + "?q=widget"} {
+			fetch := func(method, encoding string) (*http.Response, []byte) {
+				req, _ := http.NewRequest(method, u, nil)
+				req.Header.Set("Accept-Encoding", encoding)
+				res := f.do(req)
+				b, _ := io.ReadAll(res.Body)
+				return res, b
+			}
+			zres, zb := fetch(http.MethodGet, "gzip")
+			if zres.Header.Get("Content-Encoding") == "gzip" {
+				zr, err := gzip.NewReader(bytes.NewReader(zb))
+				if err != nil {
+					t.Fatal(err)
+				}
+				zb, _ = io.ReadAll(zr)
+			}
+			res, b := fetch(http.MethodGet, "identity")
+			if res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != "" || !bytes.Equal(b, zb) ||
+				res.Header.Get("Content-Length") != strconv.Itoa(len(b)) || !json.Valid(b) {
+				t.Errorf("%s without gzip: %s %v, %d bytes, equal to the gzip form: %v", u, res.Status, res.Header, len(b), bytes.Equal(b, zb))
+			}
+			if hres, hb := fetch(http.MethodHead, "identity"); len(hb) != 0 || hres.Header.Get("Content-Length") != strconv.Itoa(len(b)) {
+				t.Errorf("HEAD %s without gzip: Content-Length %q, want %d", u, hres.Header.Get("Content-Length"), len(b))
+			}
 		}
 	})
 }
