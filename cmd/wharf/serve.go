@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -51,6 +52,13 @@ func (a *app) serve(ctx context.Context) error {
 	lw := logbuf.New(os.Stderr, 64<<10, time.Second)
 	defer lw.Close()
 	a.log = slog.New(logbuf.Urgent(a.logHandler(lw), lw, slog.LevelWarn))
+	// The cached feed is most of the heap and lives as long as the
+	// process; Go's default lets the heap reach twice that before
+	// collecting. Collecting at 1.5 times keeps a 100,000-version feed
+	// under 200 MB of RSS for a few percent of CPU. GOGC still decides.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
 	if sw, ok := a.blobs.(interface{ SweepTemp(time.Duration) error }); ok {
 		if err := sw.SweepTemp(time.Hour); err != nil {
 			a.log.Warn("sweeping temporary files failed", "err", err)
