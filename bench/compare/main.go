@@ -24,9 +24,11 @@ import (
 	"log"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wharf-registry/wharf/bench/internal/benchfeed"
@@ -101,7 +103,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	rep, err := run(context.Background(), o, os.Stderr)
+	// Ctrl-C stops the run between measurements, so that the servers it
+	// started (in process groups of their own) are stopped too.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := run(ctx, o, os.Stderr)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -155,4 +161,16 @@ func prepare(ctx context.Context, o *options, w io.Writer) (data string, err err
 	}
 	progress(w, "seeded %d MB in %s", n>>20, time.Since(t0).Round(time.Second))
 	return data, os.WriteFile(marker, nil, 0o644)
+}
+
+// raiseFileLimit lifts the open-file limit to its maximum for this process
+// and, because it is set explicitly, for the servers it starts: Go raises
+// its own limit at start-up but hands children the original 1,024, which
+// nginx's open-file cache and 64 connections outgrow.
+func raiseFileLimit() {
+	var l syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err == nil {
+		l.Cur = l.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
+	}
 }

@@ -133,7 +133,7 @@ func run(ctx context.Context, o options, w io.Writer) (*report, error) {
 	// Both servers read the same files (hard links): read them all once,
 	// so that neither pays for the disk and the rows measure serving.
 	t0 := time.Now()
-	n, err := warmPageCache(filepath.Join(root, "v3", "package"))
+	n, err := warmPageCache(ctx, filepath.Join(root, "v3", "package"))
 	if err != nil {
 		return nil, err
 	}
@@ -209,6 +209,9 @@ func readRows(ctx context.Context, o options, rep *report, wh, ng, gs *server, w
 	}
 	for r := 0; r < o.runs; r++ {
 		for _, row := range rep.rows {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			order := []*server{wh, ng, gs}
 			if r%2 == 1 {
 				order = []*server{gs, ng, wh}
@@ -300,11 +303,14 @@ func writeRows(ctx context.Context, o options, rep *report, logf io.Writer, w io
 }
 
 // warmPageCache reads every file under dir once and returns the bytes read.
-func warmPageCache(dir string) (int64, error) {
+func warmPageCache(ctx context.Context, dir string) (int64, error) {
 	var total int64
 	buf := make([]byte, 1<<20)
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
 			return err
 		}
 		f, err := os.Open(p)
