@@ -1,0 +1,101 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wharf-registry/wharf/internal/db/pgtest"
+	"github.com/wharf-registry/wharf/internal/registry"
+)
+
+// wantUnavailable checks that err is registry.ErrUnavailable with a
+// sentence that names the database.
+func wantUnavailable(t *testing.T, what string, err error) {
+	t.Helper()
+	if !errors.Is(err, registry.ErrUnavailable) || !strings.Contains(registry.Message(err), "database") {
+		t.Errorf("%s: %v, want ErrUnavailable with a sentence about the database", what, err)
+	}
+}
+
+// TestLockedSQLite: a write that waits longer than the busy timeout for a
+// lock another connection holds fails with ErrUnavailable and changes
+// nothing; reads go on (WAL); once the lock is released the same handle
+// writes again.
+func TestLockedSQLite(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "wharf.db")
+	d, err := OpenSQLiteWith(ctx, path, SQLiteOptions{BusyTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	seedAccount(t, d, "alice")
+	other, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	lock, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if _, err := lock.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	err = d.CreateAccount(ctx, &registry.Account{Name: "bob", Kind: registry.KindUser, CreatedAt: time.Now()})
+	wantUnavailable(t, "a write while another process holds the lock", err)
+	if took := time.Since(start); took < 200*time.Millisecond || took > 5*time.Second {
+		t.Errorf("the write failed after %v, want after the 200ms busy timeout", took)
+	}
+	if _, err := d.AccountByName(ctx, "alice"); err != nil {
+		t.Errorf("a read while the lock is held: %v, want it served (WAL readers are not blocked)", err)
+	}
+	if _, err := lock.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.AccountByName(ctx, "bob"); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("the refused write left bob: %v", err)
+	}
+	if err := d.CreateAccount(ctx, &registry.Account{Name: "bob", Kind: registry.KindUser, CreatedAt: time.Now()}); err != nil {
+		t.Errorf("a write after the lock was released: %v", err)
+	}
+}
+
+// TestPostgresOutage: while the server is down every call fails with
+// ErrUnavailable, quickly; when it is back the same handle (its pool of
+// dead connections) works again without reopening.
+func TestPostgresOutage(t *testing.T) {
+	ctx := context.Background()
+	d, err := OpenPostgres(ctx, pgtest.Start(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	seedAccount(t, d, "alice")
+	restart := pgtest.Outage(t)
+	for i := range 3 { // the first call meets the terminated connections, the next ones a refused dial
+		start := time.Now()
+		err := d.CreateAccount(ctx, &registry.Account{Name: "bob", Kind: registry.KindUser, CreatedAt: time.Now()})
+		wantUnavailable(t, "a write while the server is down", err)
+		_, err = d.AccountByName(ctx, "alice")
+		wantUnavailable(t, "a read while the server is down", err)
+		wantUnavailable(t, "a transaction while the server is down", d.SetListed(ctx, "none", "1.0.0", 1, false, time.Now()))
+		if took := time.Since(start); took > 5*time.Second {
+			t.Errorf("round %d: failing took %v, want an answer at once", i, took)
+		}
+	}
+	restart()
+	if _, err := d.AccountByName(ctx, "alice"); err != nil {
+		t.Errorf("a read after the server is back: %v", err)
+	}
+	if err := d.CreateAccount(ctx, &registry.Account{Name: "bob", Kind: registry.KindUser, CreatedAt: time.Now()}); err != nil {
+		t.Errorf("a write after the server is back: %v", err)
+	}
+}
