@@ -27,8 +27,9 @@ const (
 
 // sqliteDialector is gorm's SQLite dialector with errors that mean "the
 // database cannot serve now" turned into domain kinds (see unavailable).
-// gorm passes every error of a statement, BEGIN and COMMIT through
-// Translate, so this covers every store method in one place.
+// gorm passes the errors of statements, BEGIN and COMMIT through
+// Translate, and start registers a callback for the one path that skips it
+// (Raw(...).Scan and Rows), so this covers every store method in one place.
 type sqliteDialector struct{ *sqlite.Dialector }
 
 // Translate applies gorm's translation, then unavailable's.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wharf-registry/wharf/internal/db/pgtest"
+	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/registry"
 )
 
@@ -51,8 +52,10 @@ func TestLockedSQLite(t *testing.T) {
 	start := time.Now()
 	err = d.CreateAccount(ctx, &registry.Account{Name: "bob", Kind: registry.KindUser, CreatedAt: time.Now()})
 	wantUnavailable(t, "a write while another process holds the lock", err)
-	if took := time.Since(start); took < 200*time.Millisecond || took > 5*time.Second {
-		t.Errorf("the write failed after %v, want after the 200ms busy timeout", took)
+	_, err = d.CountEvent(ctx, "addr:192.0.2.1", 1700000000)
+	wantUnavailable(t, "a counted event (Raw...Scan) while another process holds the lock", err)
+	if took := time.Since(start); took < 400*time.Millisecond || took > 5*time.Second {
+		t.Errorf("the two writes failed after %v, want each after the 200ms busy timeout", took)
 	}
 	if _, err := d.AccountByName(ctx, "alice"); err != nil {
 		t.Errorf("a read while the lock is held: %v, want it served (WAL readers are not blocked)", err)
@@ -87,6 +90,8 @@ func TestPostgresOutage(t *testing.T) {
 		_, err = d.AccountByName(ctx, "alice")
 		wantUnavailable(t, "a read while the server is down", err)
 		wantUnavailable(t, "a transaction while the server is down", d.SetListed(ctx, "none", "1.0.0", 1, false, time.Now()))
+		_, err = d.CountEvent(ctx, "addr:192.0.2.1", 1700000000)
+		wantUnavailable(t, "a counted event (Raw...Scan) while the server is down", err)
 		if took := time.Since(start); took > 5*time.Second {
 			t.Errorf("round %d: failing took %v, want an answer at once", i, took)
 		}
@@ -98,4 +103,40 @@ func TestPostgresOutage(t *testing.T) {
 	if err := d.CreateAccount(ctx, &registry.Account{Name: "bob", Kind: registry.KindUser, CreatedAt: time.Now()}); err != nil {
 		t.Errorf("a write after the server is back: %v", err)
 	}
+}
+
+// TestCommitCutShort: when the connection dies during COMMIT the caller
+// cannot know whether the change was saved; the error says so
+// (ErrOutcomeUnknown with ErrUnavailable). A deferred trigger makes the
+// server end its own session at commit time.
+func TestCommitCutShort(t *testing.T) {
+	ctx := context.Background()
+	d, err := OpenPostgres(ctx, pgtest.Start(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	alice := seedAccount(t, d, "alice")
+	for _, stmt := range []string{
+		`CREATE FUNCTION die_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END $$`,
+		`CREATE CONSTRAINT TRIGGER die_at_commit AFTER INSERT ON package_versions
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION die_at_commit()`,
+	} {
+		if err := d.gorm.Exec(stmt).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, _ := nuget.ParseVersion("1.0.0")
+	err = d.InsertVersion(ctx, "Cut.Short", alice.ID, &registry.PackageVersion{Version: v, OriginalVersion: "1.0.0", Listed: true, Published: time.Now()})
+	if !errors.Is(err, registry.ErrOutcomeUnknown) || !errors.Is(err, registry.ErrUnavailable) {
+		t.Errorf("a commit cut short: %v, want ErrOutcomeUnknown and ErrUnavailable", err)
+	}
+	// A failure before the commit is not in doubt.
+	restart := pgtest.Outage(t)
+	err = d.InsertVersion(ctx, "Cut.Short", alice.ID, &registry.PackageVersion{Version: v, OriginalVersion: "1.0.0", Listed: true, Published: time.Now()})
+	if !errors.Is(err, registry.ErrUnavailable) || errors.Is(err, registry.ErrOutcomeUnknown) {
+		t.Errorf("a transaction that could not start: %v, want ErrUnavailable only", err)
+	}
+	restart()
 }

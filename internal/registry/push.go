@@ -105,12 +105,12 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 		case errors.Is(err, ErrForbidden):
 			s.deleteFiles(prefix, files)
 			return nil, notOwner("push", m.ID)
-		case errors.Is(err, ErrUnavailable), errors.Is(err, ErrStorageFull):
+		case errors.Is(err, ErrOutcomeUnknown):
 			// The database may have committed before it stopped answering:
 			// keep the files such a row needs. SweepOrphans removes them if
 			// no version uses them; under their fresh prefix they never
 			// stand in the way of a retry.
-			s.log.Warn("push not confirmed by the database; its files are kept until the orphan sweep", "id", m.ID, "version", m.Version.String(), "prefix", prefix)
+			return nil, fmt.Errorf("push %s %s (files kept under %s for the orphan sweep): %w", m.ID, m.Version, prefix, err)
 		default:
 			s.deleteFiles(prefix, files)
 		}
