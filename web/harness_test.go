@@ -57,6 +57,13 @@ func newFeedBehind(t testing.TB, o registry.Options, proxies []*net.IPNet) *feed
 	t.Helper()
 	dir := t.TempDir()
 	d, blobs := testenv.Stores(t, dir)
+	return newFeedOn(t, dir, d, blobs, o, proxies)
+}
+
+// newFeedOn is newFeedBehind over the given stores, dir being the data
+// directory (the upload spool goes in dir/tmp).
+func newFeedOn(t testing.TB, dir string, d *db.DB, blobs storage.Blobs, o registry.Options, proxies []*net.IPNet) *feed {
+	t.Helper()
 	if o.Now == nil {
 		o.Now = trusttest.NewClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)).Now
 	}
