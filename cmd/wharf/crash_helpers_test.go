@@ -25,6 +25,7 @@ import (
 
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
+	"github.com/wharf-registry/wharf/internal/testenv/tmpfs"
 )
 
 // crashPush is one package a round pushes, and what became of it.
@@ -153,7 +154,7 @@ func checkDataDir(t *testing.T, data string, pushed map[string][]byte, hashed ma
 			if !strings.HasPrefix(d.Name(), "put-") {
 				t.Errorf("unexpected file in the store's temporary folder: %s", rel)
 			}
-		case rel == fillerName: // the disk tests' filler
+		case rel == tmpfs.FillerName: // the disk tests' filler
 		case !used[rel]:
 			st.orphans = append(st.orphans, rel)
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
+	"github.com/wharf-registry/wharf/internal/testenv/tmpfs"
 )
 
 // diskTree lists every file under dir with its size, the tmpfs filler
@@ -18,7 +19,7 @@ func diskTree(t *testing.T, dir string) []string {
 	t.Helper()
 	var files []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Name() == fillerName {
+		if err != nil || d.IsDir() || d.Name() == tmpfs.FillerName {
 			return err
 		}
 		info, err := d.Info()
@@ -39,7 +40,7 @@ func diskTree(t *testing.T, dir string) []string {
 // with packages already stored that must survive whatever the test does.
 type diskFeed struct {
 	*e2e
-	fs   *tmpfs
+	fs   *tmpfs.FS
 	key  string
 	kept map[string][]byte // by "id/version"
 }
@@ -49,7 +50,7 @@ type diskFeed struct {
 // packages.
 func newDiskFeed(t *testing.T, mount, size string) *diskFeed {
 	data := t.TempDir()
-	f := &diskFeed{fs: mountTmpfs(t, filepath.Join(data, mount), size), kept: map[string][]byte{}}
+	f := &diskFeed{fs: tmpfs.Mount(t, filepath.Join(data, mount), size), kept: map[string][]byte{}}
 	f.e2e = startWharfIn(t, data)
 	f.key = f.apiKey(t, "alice")
 	for i := range 3 {
@@ -115,14 +116,14 @@ func TestPackageStoreFull(t *testing.T) {
 	f := newDiskFeed(t, "packages", "4m")
 	const full = "The feed's storage is full; nothing was saved. Ask the operator to free space, then push again."
 	t.Run("nothing fits", func(t *testing.T) {
-		f.fs.fill(0)
-		defer f.fs.empty()
+		f.fs.Fill(0)
+		defer f.fs.Empty()
 		f.refused(t, nugettest.Spec{ID: "New.Pkg", Version: "1.0.0", Payload: 256 << 10}, http.StatusInsufficientStorage, full)
 	})
 	t.Run("the .nupkg fits, the .nuspec does not", func(t *testing.T) {
 		spec := nugettest.Spec{ID: "New.Pkg", Version: "1.0.0", Payload: 256 << 10}
-		f.fs.fill(int64(len(spec.Build())))
-		defer f.fs.empty()
+		f.fs.Fill(int64(len(spec.Build())))
+		defer f.fs.Empty()
 		f.refused(t, spec, http.StatusInsufficientStorage, full)
 	})
 	f.mustPushHTTP(t, f.key, nugettest.Spec{ID: "New.Pkg", Version: "1.0.0", Payload: 256 << 10})
@@ -136,7 +137,7 @@ func TestPackageStoreFull(t *testing.T) {
 // pushes work again without a restart.
 func TestPackageStoreReadOnly(t *testing.T) {
 	f := newDiskFeed(t, "packages", "4m")
-	f.fs.readOnly(true)
+	f.fs.ReadOnly(true)
 	f.refused(t, nugettest.Spec{ID: "New.Pkg", Version: "1.0.0"}, http.StatusServiceUnavailable,
 		"The feed's storage is read-only; nothing was saved. Ask the operator to check it, then push again.")
 	if v := f.versions(t, "Kept.Pkg"); !slices.Equal(v, []string{"1.0.0", "1.0.1", "1.0.2"}) {
@@ -145,7 +146,7 @@ func TestPackageStoreReadOnly(t *testing.T) {
 	if status, text := f.readyz(t); status != http.StatusServiceUnavailable || text != "The package store does not answer or refuses writes." {
 		t.Errorf("/readyz while read-only: %d %q", status, text)
 	}
-	f.fs.readOnly(false)
+	f.fs.ReadOnly(false)
 	if status, text := f.readyz(t); status != http.StatusOK {
 		t.Errorf("/readyz after remounting read-write: %d %q", status, text)
 	}
@@ -161,13 +162,13 @@ func TestDataDirFull(t *testing.T) {
 	f := newDiskFeed(t, "", "16m")
 	spec := nugettest.Spec{ID: "New.Pkg", Version: "1.0.0", Payload: 256 << 10}
 	t.Run("the upload does not fit", func(t *testing.T) {
-		f.fs.fill(0)
-		defer f.fs.empty()
+		f.fs.Fill(0)
+		defer f.fs.Empty()
 		f.refused(t, spec, http.StatusInsufficientStorage, "The server's disk is full: it has no room to receive the package, and nothing was saved.")
 	})
 	t.Run("the upload fits, the package files do not", func(t *testing.T) {
-		f.fs.fill(int64(len(spec.Build())) + 64<<10)
-		defer f.fs.empty()
+		f.fs.Fill(int64(len(spec.Build())) + 64<<10)
+		defer f.fs.Empty()
 		f.refused(t, spec, http.StatusInsufficientStorage, "The feed's storage is full; nothing was saved.")
 	})
 	f.mustPushHTTP(t, f.key, spec)

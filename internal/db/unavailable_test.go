@@ -12,6 +12,7 @@ import (
 	"github.com/wharf-registry/wharf/internal/db/pgtest"
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/testenv/tmpfs"
 )
 
 // wantUnavailable checks that err is registry.ErrUnavailable with a
@@ -139,4 +140,36 @@ DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION die_at_commit()`,
 		t.Errorf("a transaction that could not start: %v, want ErrUnavailable only", err)
 	}
 	restart()
+}
+
+// TestSQLiteDiskFull: when the disk holding SQLite is full, a write fails
+// with ErrStorageFull and a sentence, reads go on, and once space is freed
+// the same handle writes again.
+func TestSQLiteDiskFull(t *testing.T) {
+	ctx := context.Background()
+	disk := tmpfs.Mount(t, filepath.Join(t.TempDir(), "data"), "4m")
+	d, err := OpenSQLite(ctx, SQLitePath(disk.Dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	seedAccount(t, d, "alice")
+	disk.Fill(0)
+	big := strings.Repeat("x", 256<<10)
+	for i := 0; ; i++ {
+		err = d.Audit(ctx, &registry.AuditEvent{At: time.Now(), Kind: "test", Outcome: "done", Message: big})
+		if err != nil || i == 100 {
+			break
+		}
+	}
+	if !errors.Is(err, registry.ErrStorageFull) || !strings.Contains(registry.Message(err), "disk holding the registry's database is full") {
+		t.Fatalf("writing to a full disk: %v, want ErrStorageFull with a sentence", err)
+	}
+	if _, err := d.AccountByName(ctx, "alice"); err != nil {
+		t.Errorf("a read on a full disk: %v", err)
+	}
+	disk.Empty()
+	if err := d.Audit(ctx, &registry.AuditEvent{At: time.Now(), Kind: "test", Outcome: "done", Message: big}); err != nil {
+		t.Errorf("a write once space is free: %v", err)
+	}
 }
