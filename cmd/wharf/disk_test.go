@@ -13,24 +13,28 @@ import (
 	"github.com/wharf-registry/wharf/internal/testenv/tmpfs"
 )
 
-// diskTree lists every file under dir with its size, the tmpfs filler
-// excepted: two equal lists mean nothing was written or left behind.
-func diskTree(t *testing.T, dir string) []string {
+// diskTree lists every file of a data directory's package store and
+// upload spool with its size, the tmpfs filler excepted: two equal lists
+// mean no file was written or left behind. (The database's version rows
+// are compared by intact; its files change with background writes.)
+func diskTree(t *testing.T, data string) []string {
 	t.Helper()
 	var files []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Name() == tmpfs.FillerName {
-			return err
-		}
-		info, err := d.Info()
+	for _, dir := range []string{filepath.Join(data, "packages"), filepath.Join(data, "tmp")} {
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || d.Name() == tmpfs.FillerName {
+				return err
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			files = append(files, fmt.Sprintf("%s %d", strings.TrimPrefix(path, data), info.Size()))
+			return nil
+		})
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		files = append(files, fmt.Sprintf("%s %d", strings.TrimPrefix(path, dir), info.Size()))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	slices.Sort(files)
 	return files
