@@ -141,7 +141,8 @@ func TestKillDuringPushes(t *testing.T) {
 			}
 		}
 		stats.pushes += len(batch)
-		t.Logf("round %d: killed after %v: %d acknowledged, interrupted:%s", round, delay.Round(time.Millisecond), len(batch)-len(pending), describe(pending))
+		t.Logf("round %d (%v in): killed after %v: %d acknowledged, interrupted:%s", round, time.Since(began).Round(100*time.Millisecond),
+			delay.Round(time.Millisecond), len(batch)-len(pending), describe(pending))
 	}
 	// What interrupted pushes left (files no row uses, temporary files) is
 	// swept at start-up once an hour old.
