@@ -180,7 +180,7 @@ func TestDatabaseLocked(t *testing.T) {
 	if _, err := lock.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
 		t.Fatal(err)
 	}
-	x.whileDown(t, "The registry's database is busy: another process holds its lock. Nothing was changed; try again in a moment.", http.StatusOK, http.StatusOK)
+	x.whileDown(t, "The registry's database is busy: another process holds its lock. Try again in a moment.", http.StatusOK, http.StatusOK)
 	if _, err := lock.ExecContext(context.Background(), "ROLLBACK"); err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 // The sentences shown when the database cannot serve a request. They say
 // what is wrong and what to do; the cause stays wrapped for the log.
 const (
-	msgBusy        = "The registry's database is busy: another process holds its lock. Nothing was changed; try again in a moment."
+	msgBusy        = "The registry's database is busy: another process holds its lock. Try again in a moment."
 	msgUnreachable = "The registry's database does not answer. Try again in a moment; if it persists, ask the operator to check the database."
 	msgNotWritable = "The registry's database cannot be written: its disk is read-only or failing. Ask the operator to check it, then try again."
 	msgFull        = "The disk holding the registry's database is full. Ask the operator to free space, then try again."
