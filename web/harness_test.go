@@ -20,6 +20,7 @@ import (
 	"github.com/wharf-registry/wharf/internal/db"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/storage"
 	"github.com/wharf-registry/wharf/internal/testenv"
 	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 	"github.com/wharf-registry/wharf/web"
@@ -31,13 +32,14 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // (testenv.Backend: SQLite or PostgreSQL, and the filesystem store in a
 // temp dir), with a fixed clock.
 type feed struct {
-	t    testing.TB
-	srv  *httptest.Server
-	reg  *registry.Service
-	urls web.URLs
-	key  string // alice's key
-	data string
-	db   *db.DB
+	t     testing.TB
+	srv   *httptest.Server
+	reg   *registry.Service
+	urls  web.URLs
+	key   string // alice's key
+	data  string
+	db    *db.DB
+	blobs storage.Blobs
 }
 
 func newFeed(t *testing.T) *feed {
@@ -55,6 +57,13 @@ func newFeedBehind(t testing.TB, o registry.Options, proxies []*net.IPNet) *feed
 	t.Helper()
 	dir := t.TempDir()
 	d, blobs := testenv.Stores(t, dir)
+	return newFeedOn(t, dir, d, blobs, o, proxies)
+}
+
+// newFeedOn is newFeedBehind over the given stores, dir being the data
+// directory (the upload spool goes in dir/tmp).
+func newFeedOn(t testing.TB, dir string, d *db.DB, blobs storage.Blobs, o registry.Options, proxies []*net.IPNet) *feed {
+	t.Helper()
 	if o.Now == nil {
 		o.Now = trusttest.NewClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)).Now
 	}
@@ -81,7 +90,7 @@ func newFeedBehind(t testing.TB, o registry.Options, proxies []*net.IPNet) *feed
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(srv.Close)
-	f := &feed{t: t, srv: srv, reg: reg, urls: s.URLs(), data: dir, db: d}
+	f := &feed{t: t, srv: srv, reg: reg, urls: s.URLs(), data: dir, db: d, blobs: blobs}
 	f.key = f.userKey("alice")
 	return f
 }

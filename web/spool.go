@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
+	"syscall"
 
 	"github.com/wharf-registry/wharf/internal/registry"
 )
@@ -70,9 +71,12 @@ func (s *Server) spoolUpload(req *http.Request, max int64) (*os.File, int64, err
 	}
 	f, err := os.CreateTemp(s.tempDir, "upload-*.nupkg")
 	if err != nil {
-		return nil, 0, fmt.Errorf("spool upload: %w", err)
+		return nil, 0, spoolError(fmt.Errorf("spool upload: %w", err))
 	}
 	n, err := io.Copy(f, &limitReader{r: src, n: max})
+	if err != nil {
+		err = spoolError(err)
+	}
 	if err == nil && n == 0 {
 		err = invalidf("The request contains no package. Send the .nupkg as multipart/form-data or as the raw body.")
 	}
@@ -93,4 +97,18 @@ func (s *Server) spoolUpload(req *http.Request, max int64) (*os.File, int64, err
 
 func invalidf(format string, args ...any) error {
 	return &registry.Error{Kind: registry.ErrInvalid, Message: fmt.Sprintf(format, args...)}
+}
+
+// spoolError tells a spool write that the disk refused (full, or
+// read-only) from other failures, which it returns unchanged.
+func spoolError(err error) error {
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return fmt.Errorf("%w: %w", &registry.Error{Kind: registry.ErrStorageFull,
+			Message: "The server's disk is full: it has no room to receive the package, and nothing was saved. Ask the operator to free space, then push again."}, err)
+	case errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("%w: %w", &registry.Error{Kind: registry.ErrUnavailable,
+			Message: "The server's disk is read-only: it cannot receive the package, and nothing was saved. Ask the operator to check it, then push again."}, err)
+	}
+	return err
 }

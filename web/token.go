@@ -89,6 +89,9 @@ func (s *Server) revokeToken(c echo.Context) error {
 	}
 	if err := s.reg.RevokeTrustedKey(c.Request().Context(), key); err != nil {
 		status, msg := statusOf(err)
+		if status >= 500 {
+			s.log.Error("revoking a trusted-publishing key failed", "err", err)
+		}
 		return tokenError(c, status, msg)
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -29,6 +29,15 @@ func newTPFeed(t *testing.T, perMinute int) *tpFeed { return newTPFeedTB(t, perM
 
 func newTPFeedTB(t testing.TB, perMinute int) *tpFeed {
 	t.Helper()
+	f, o := trustedPublishing(t, perMinute)
+	f.feed = newFeedWith(t, o)
+	return f
+}
+
+// trustedPublishing starts a test issuer and returns a tpFeed without its
+// feed, and the options that give a registry trusted publishing from it.
+func trustedPublishing(t testing.TB, perMinute int) (*tpFeed, registry.Options) {
+	t.Helper()
 	iss := trusttest.NewIssuer(t)
 	c := trusttest.NewClock(time.Now().UTC().Truncate(time.Second))
 	audience := "https://wharf.example.com"
@@ -37,8 +46,8 @@ func newTPFeedTB(t testing.TB, perMinute int) *tpFeed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newFeedWith(t, registry.Options{Now: c.Now, Verifier: v, Issuers: issuers, ExchangesPerMinute: perMinute})
-	return &tpFeed{feed: f, iss: iss, clock: c, audience: audience}
+	o := registry.Options{Now: c.Now, Verifier: v, Issuers: issuers, ExchangesPerMinute: perMinute}
+	return &tpFeed{iss: iss, clock: c, audience: audience}, o
 }
 
 func (f *tpFeed) advance(d time.Duration) { f.clock.Advance(d) }

@@ -68,6 +68,16 @@ func start(ctx context.Context, g *gorm.DB, dialect string, conns int, check fun
 	if err != nil {
 		return nil, err
 	}
+	// Raw(...).Scan and Rows run the row callback, which sets the error
+	// without passing it through the dialector's Translate.
+	err = g.Callback().Row().After("gorm:row").Register("wharf:unavailable", func(tx *gorm.DB) {
+		if tx.Error != nil {
+			tx.Error = unavailable(tx.Error, tx.Error)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
 	sqlDB.SetMaxOpenConns(conns)
 	sqlDB.SetMaxIdleConns(conns)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
@@ -130,9 +140,19 @@ func pgCode(err error) string {
 // tx runs fn in a transaction. On PostgreSQL a transaction aborted by a
 // deadlock or a serialization failure is retried a few times: fn must only
 // touch the database (and its own locals), so running it again is safe.
+// A COMMIT that fails because the database stopped answering may have
+// happened: its error wraps registry.ErrOutcomeUnknown too.
 func (d *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	for attempt := 1; ; attempt++ {
-		err := d.gorm.WithContext(ctx).Transaction(fn)
+		committing := false
+		err := d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			err := fn(tx)
+			committing = err == nil
+			return err
+		})
+		if committing && errors.Is(err, registry.ErrUnavailable) {
+			return fmt.Errorf("%w: %w", registry.ErrOutcomeUnknown, err)
+		}
 		if code := pgCode(err); attempt < 4 && (code == "40001" || code == "40P01") {
 			select {
 			case <-ctx.Done():

@@ -27,7 +27,7 @@ func OpenPostgres(ctx context.Context, databaseURL string) (*DB, error) {
 	if _, err := url.Parse(databaseURL); err != nil {
 		return nil, fmt.Errorf("database_url: not a URL (postgres://user:password@host:5432/db)")
 	}
-	g, err := gorm.Open(postgres.New(postgres.Config{DSN: databaseURL}), gormConfig())
+	g, err := gorm.Open(postgresDialector{postgres.New(postgres.Config{DSN: databaseURL}).(*postgres.Dialector)}, gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %s", Redact(databaseURL), redactErr(err, databaseURL))
 	}

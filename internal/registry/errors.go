@@ -24,6 +24,12 @@ var (
 	ErrRateLimited     = errors.New("rate limited")
 )
 
+// ErrOutcomeUnknown marks a failure after which a change may or may not
+// have been saved: the database stopped answering while committing it. It
+// is not a kind (it maps to no status); it accompanies ErrUnavailable, and
+// callers that would undo their side of a change must not.
+var ErrOutcomeUnknown = errors.New("outcome unknown")
+
 // Error is a user-facing error: Kind is one of the error kinds above and
 // Message a sentence that says what is wrong and how to fix it.
 type Error struct {

@@ -16,31 +16,50 @@ func (s *Service) fileKey(ctx context.Context, id, version string, f File) (*Pac
 	if err != nil {
 		return nil, nil, "", err
 	}
-	var name string
-	switch f {
-	case FileNupkg:
-		name = nupkgName(strings.ToLower(p.Name), pv.Version.Lower())
-	case FileNuspec:
-		name = strings.ToLower(p.Name) + ".nuspec"
-	case FileReadme:
-		if !pv.Metadata.HasReadme {
-			return nil, nil, "", errorf(ErrNotFound, "%s %s has no README.", p.Name, pv.Version)
-		}
-		name = fileReadme
-	case FileIcon:
-		if pv.Metadata.IconType == "" {
-			return nil, nil, "", errorf(ErrNotFound, "%s %s has no embedded icon.", p.Name, pv.Version)
-		}
-		name = fileIcon
-	case FileLicense:
-		if pv.Metadata.LicenseFile == "" {
-			return nil, nil, "", errorf(ErrNotFound, "%s %s has no license file.", p.Name, pv.Version)
-		}
-		name = fileLicense
-	default:
-		return nil, nil, "", fmt.Errorf("open file: unknown file %d", f)
+	name, err := fileName(p.Name, pv, f)
+	if err != nil {
+		return nil, nil, "", err
 	}
 	return p, pv, pv.BlobPrefix + "/" + name, nil
+}
+
+// fileName returns the name of one of a version's files under its blob
+// prefix. Errors: ErrNotFound (the version has no such file).
+func fileName(pkgName string, pv *PackageVersion, f File) (string, error) {
+	lower := strings.ToLower(pkgName)
+	switch f {
+	case FileNupkg:
+		return nupkgName(lower, pv.Version.Lower()), nil
+	case FileNuspec:
+		return lower + ".nuspec", nil
+	case FileReadme:
+		if !pv.Metadata.HasReadme {
+			return "", errorf(ErrNotFound, "%s %s has no README.", pkgName, pv.Version)
+		}
+		return fileReadme, nil
+	case FileIcon:
+		if pv.Metadata.IconType == "" {
+			return "", errorf(ErrNotFound, "%s %s has no embedded icon.", pkgName, pv.Version)
+		}
+		return fileIcon, nil
+	case FileLicense:
+		if pv.Metadata.LicenseFile == "" {
+			return "", errorf(ErrNotFound, "%s %s has no license file.", pkgName, pv.Version)
+		}
+		return fileLicense, nil
+	}
+	return "", fmt.Errorf("open file: unknown file %d", f)
+}
+
+// versionFiles returns the storage keys of every file a version has.
+func versionFiles(pkgName string, pv *PackageVersion) []string {
+	var keys []string
+	for _, f := range []File{FileNupkg, FileNuspec, FileReadme, FileIcon, FileLicense} {
+		if name, err := fileName(pkgName, pv, f); err == nil {
+			keys = append(keys, pv.BlobPrefix+"/"+name)
+		}
+	}
+	return keys
 }
 
 // OpenFile opens one of a version's stored files. Opening the .nupkg counts

@@ -42,7 +42,8 @@ type Pushed struct {
 // point leaves neither a visible version nor anything that blocks a retry.
 // Errors: ErrInvalid (bad package, with the reason), ErrTooLarge,
 // ErrForbidden (the key may not push this ID), ErrConflict (the version
-// exists), ErrStorageFull and ErrUnavailable (storage refused the write).
+// exists), ErrStorageFull and ErrUnavailable (storage refused the write,
+// or the database is busy or unreachable).
 func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, error) {
 	if up.Size > s.maxSize {
 		return nil, s.tooLarge()
@@ -96,13 +97,22 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 	if err := s.writeFiles(ctx, prefix, files); err != nil {
 		return nil, err
 	}
-	if err := s.store.InsertVersion(ctx, m.ID, key.OwnerID, v); err != nil {
-		s.deleteFiles(prefix, files)
+	if err := s.commitVersion(ctx, m.ID, key.OwnerID, v); err != nil {
 		switch {
 		case errors.Is(err, ErrConflict):
+			s.deleteFiles(prefix, files)
 			return nil, s.duplicate(m.ID, m.Version)
 		case errors.Is(err, ErrForbidden):
+			s.deleteFiles(prefix, files)
 			return nil, notOwner("push", m.ID)
+		case errors.Is(err, ErrOutcomeUnknown):
+			// The database may have committed before it stopped answering:
+			// keep the files such a row needs. SweepOrphans removes them if
+			// no version uses them; under their fresh prefix they never
+			// stand in the way of a retry.
+			return nil, fmt.Errorf("push %s %s (files kept under %s for the orphan sweep): %w", m.ID, m.Version, prefix, err)
+		default:
+			s.deleteFiles(prefix, files)
 		}
 		return nil, fmt.Errorf("push %s %s: %w", m.ID, m.Version, err)
 	}
@@ -111,6 +121,15 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 		return &Pushed{PackageName: m.ID, Version: v}, nil
 	}
 	return &Pushed{PackageName: e.pkg.Name, Version: v}, nil
+}
+
+// commitVersion inserts the version's row once its files are stored. The
+// commit is not cancelled when the client goes away: files are in place,
+// and a commit cut short could not tell whether it happened.
+func (s *Service) commitVersion(ctx context.Context, name string, ownerID int64, v *PackageVersion) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	return s.store.InsertVersion(ctx, name, ownerID, v)
 }
 
 // authorizeID checks that key may act on package id: the ID matches the

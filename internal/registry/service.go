@@ -84,6 +84,8 @@ type Service struct {
 	lastPurge    time.Time
 	maxAge       time.Duration
 	staleWarned  atomic.Int64
+	bgDown       atomic.Bool // background work found the database unavailable
+	bgFailed     atomic.Bool // ... in the current round of Run
 
 	signIn     SignInRules
 	sessionTTL time.Duration
@@ -154,13 +156,31 @@ func (s *Service) Run(ctx context.Context, every time.Duration) {
 			s.Flush(context.WithoutCancel(ctx))
 			return
 		case <-t.C:
+			s.bgFailed.Store(false)
 			s.Flush(ctx)
 			s.purge(ctx)
 			if err := s.cat.sync(ctx); err != nil {
-				s.log.Warn("feed sync failed", "err", err)
+				s.warnBackground("feed sync failed", err)
+			}
+			if !s.bgFailed.Load() && s.bgDown.Swap(false) {
+				s.log.Info("the database answers again; background work resumed")
 			}
 		}
 	}
+}
+
+// warnBackground logs a failure of background work. While the database
+// is unavailable, background work fails every second: only the first such
+// failure is logged, and Run logs when the database answers again.
+func (s *Service) warnBackground(msg string, err error) {
+	if errors.Is(err, ErrUnavailable) {
+		s.bgFailed.Store(true)
+		if !s.bgDown.Swap(true) {
+			s.log.Warn(msg+"; retrying every second, quietly until the database answers again", "err", err)
+		}
+		return
+	}
+	s.log.Warn(msg, "err", err)
 }
 
 // purge deletes expired trusted-publishing keys and used-token records,
@@ -172,10 +192,10 @@ func (s *Service) purge(ctx context.Context) {
 	}
 	s.lastPurge = now
 	if _, _, err := s.store.PurgeExpired(ctx, now.Add(-time.Minute)); err != nil {
-		s.log.Warn("purging expired keys failed", "err", err)
+		s.warnBackground("purging expired keys failed", err)
 	}
 	if err := s.store.PurgeSessions(ctx, now); err != nil {
-		s.log.Warn("purging expired sessions failed", "err", err)
+		s.warnBackground("purging expired sessions failed", err)
 	}
 }
 
@@ -183,7 +203,7 @@ func (s *Service) purge(ctx context.Context) {
 func (s *Service) Flush(ctx context.Context) {
 	if counts := s.downloads.take(); len(counts) > 0 {
 		if err := s.store.AddDownloads(ctx, counts); err != nil {
-			s.log.Warn("saving download counts failed", "err", err)
+			s.warnBackground("saving download counts failed", err)
 			s.downloads.restore(counts)
 		}
 	}
@@ -193,7 +213,7 @@ func (s *Service) Flush(ctx context.Context) {
 	s.keyMu.Unlock()
 	if len(used) > 0 {
 		if err := s.store.TouchKeys(ctx, used); err != nil {
-			s.log.Warn("saving key use failed", "err", err)
+			s.warnBackground("saving key use failed", err)
 		}
 	}
 }

@@ -40,7 +40,8 @@ type Store interface {
 	// InsertVersion adds a version in one transaction. When the package ID
 	// is new it creates the package named name owned by ownerID. When it
 	// exists and ownerID is not one of its owners it returns ErrForbidden;
-	// when the version exists it returns ErrConflict.
+	// when the version exists it returns ErrConflict; when the database
+	// stopped answering during the commit, ErrOutcomeUnknown too.
 	InsertVersion(ctx context.Context, name string, ownerID int64, v *PackageVersion) error
 	// SetOwner adds (owner=true) or removes an owner of a package
 	// (ErrNotFound when the package does not exist).

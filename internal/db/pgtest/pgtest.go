@@ -35,6 +35,9 @@ var cluster struct {
 	dir   string    // temporary directory: data/, the log
 	proc  *exec.Cmd // the postmaster
 	exit  chan struct{}
+	bin   string              // PostgreSQL's programs
+	cred  *syscall.Credential // who runs them; nil: this user
+	port  int
 	base  string // postgres://postgres@127.0.0.1:PORT
 	admin string // URL of the maintenance database
 	skip  string // why PostgreSQL cannot run here
@@ -156,13 +159,45 @@ func startCluster() {
 		cluster.err = fmt.Errorf("initdb: %v\n%s", err, out)
 		return
 	}
+	cluster.bin, cluster.cred = bin, cred
 	for attempt := 1; ; attempt++ {
-		err := startServer(bin, data, cred)
+		err := startServer(0)
 		if err == nil || attempt == 3 {
 			cluster.err = err
 			return
 		}
 	}
+}
+
+// Outage stops the test cluster's server the way an operator's restart or
+// a crash does to its clients (a fast shutdown: every open connection is
+// terminated) and returns a function that starts it again on the same
+// port with the same databases. A test that calls it must not run in
+// parallel with other tests of its binary that use the cluster; the
+// cluster is restarted when the test ends if it has not been already.
+func Outage(t testing.TB) (restart func()) {
+	t.Helper()
+	Start(t) // the cluster runs, or the test is skipped
+	if cluster.proc == nil {
+		t.Fatal("pgtest.Outage: the cluster is not running")
+	}
+	_ = cluster.proc.Process.Signal(syscall.SIGINT)
+	select {
+	case <-cluster.exit:
+	case <-time.After(30 * time.Second):
+		t.Fatal("pgtest.Outage: postgres did not stop within 30s of a fast shutdown")
+	}
+	cluster.proc = nil
+	var once sync.Once
+	restart = func() {
+		once.Do(func() {
+			if err := startServer(cluster.port); err != nil {
+				t.Fatalf("pgtest.Outage: starting postgres again: %v", err)
+			}
+		})
+	}
+	t.Cleanup(restart)
+	return restart
 }
 
 // runAs returns the credentials to run PostgreSQL with: the postgres user
@@ -180,15 +215,21 @@ func runAs() (*syscall.Credential, error) {
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
 
-// startServer starts postgres on a free port of 127.0.0.1, durability
-// traded for speed (the data is thrown away), and waits until it answers.
-func startServer(bin, data string, cred *syscall.Credential) error {
-	port, err := freePort()
-	if err != nil {
-		return err
+// startServer starts postgres on port of 127.0.0.1 (a free one when 0),
+// durability traded for speed (the data is thrown away), and waits until
+// it answers.
+func startServer(port int) error {
+	bin, data, cred := cluster.bin, filepath.Join(cluster.dir, "data"), cluster.cred
+	if port == 0 {
+		p, err := freePort()
+		if err != nil {
+			return err
+		}
+		port = p
 	}
+	cluster.port = port
 	logPath := filepath.Join(cluster.dir, "postgres.log")
-	logf, err := os.Create(logPath)
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
