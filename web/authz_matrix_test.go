@@ -86,9 +86,9 @@ func (r authzRoute) try(t *testing.T, w *world, c credential, want outcome) {
 	}
 	br := w.browserOf(t, c)
 	send := r.prepare(w, br, c)
-	before := w.snapshot(t)
+	before := w.snapshot(t, true)
 	p := send()
-	after := w.snapshot(t)
+	after := w.snapshot(t, false)
 	what := fmt.Sprintf("%s %s", p.res.Request.Method, maskSecrets(p.res.Request.URL.Path))
 	if got := p.res.StatusCode; got != want.status && got != want.or {
 		t.Errorf("%s: %s, want %d: %q", what, p.res.Status, want.status, p.why())
