@@ -15,19 +15,17 @@ func ran(where string) string {
 	return "document.documentElement.setAttribute('data-ran', '" + where + "'); alert('" + where + "')"
 }
 
-// TestBrowserHostilePackageRunsNothing opens, in Chromium, everything a
-// package's author controls that the feed serves on its own origin (the
-// pages, the .nuspec, the README, the registration) for a package whose
-// every field carries script, and checks that none of it ran. The .nuspec
-// is XML: a browser runs an XHTML <script> in it unless the answer's
-// Content-Security-Policy forbids scripts, and the feed shares its origin
-// with the signed-in UI.
-func TestBrowserHostilePackageRunsNothing(t *testing.T) {
-	chromiumPath(t)
-	e := startWharf(t, nil)
-	key := e.apiKey(t, "mallory")
+// hostilePackageRunsNothing is a step of TestBrowserUI: it opens, in a
+// tab of its own, everything a package's author controls that the feed
+// serves on its own origin (the pages, the .nuspec, the README, the
+// registration) for a package whose every field carries script, and
+// checks that none of it ran. The .nuspec is XML: a browser runs an XHTML
+// <script> in it unless the answer's Content-Security-Policy forbids
+// scripts, and the feed shares its origin with the signed-in UI.
+func (w *browserWorld) hostilePackageRunsNothing(t *testing.T) {
+	key := w.apiKey(t, "mallory")
 	x := html.EscapeString
-	e.mustPushHTTP(t, key, nugettest.Spec{
+	w.mustPushHTTP(t, key, nugettest.Spec{
 		ID: "Hostile.Lib", Version: "1.0.0",
 		Description: "<script>" + ran("description") + "</script>",
 		Title:       `<img src=x onerror="` + ran("title") + `">`,
@@ -36,7 +34,7 @@ func TestBrowserHostilePackageRunsNothing(t *testing.T) {
 		ExtraNuspecXML: `<x:script xmlns:x="http://www.w3.org/1999/xhtml">` + x(ran("nuspec")) + `</x:script>` +
 			`<releaseNotes>` + x("<script>"+ran("release-notes")+"</script>") + `</releaseNotes>`,
 	})
-	p := newBrowser(t, e.base).firstTab(t)
+	p := w.browser.otherTab(t, false)
 	for _, path := range []string{
 		"/packages/Hostile.Lib",
 		"/packages/Hostile.Lib/1.0.0",
