@@ -102,7 +102,6 @@ func (s *Server) serveFile(c echo.Context, id, version string, f registry.File, 
 	h := c.Response().Header()
 	if f == registry.FileIcon {
 		contentType = pv.Metadata.IconType
-		h.Set("Content-Security-Policy", "default-src 'none'")
 	}
 	h.Set(echo.HeaderContentType, contentType)
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")

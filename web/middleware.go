@@ -26,10 +26,22 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// apiContentSecurityPolicy is the policy of every answer that is not a
+// page (pages replace it with theirs, in uiContext): the feed serves what
+// package authors wrote (a .nuspec is XML, in which a browser runs an
+// XHTML <script>) on the origin of the signed-in UI, so nothing it serves
+// may run script, load anything or be framed.
+const apiContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'; sandbox"
+
+// apiCSP is that policy as a header value, shared by every answer (pages
+// replace it; nothing appends to it).
+var apiCSP = []string{apiContentSecurityPolicy}
+
 // securityHeaders sets the headers every response carries.
 func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
+		h["Content-Security-Policy"] = apiCSP
 		h["X-Content-Type-Options"] = []string{"nosniff"}
 		h["X-Frame-Options"] = []string{"DENY"}
 		h["Referrer-Policy"] = []string{"same-origin"}

@@ -29,10 +29,6 @@ type tokenResponse struct {
 	APIKey    string `json:"apiKey"`
 }
 
-// sessionCookie is the web UI's session cookie; a token exchange must not
-// ride on a browser session.
-const sessionCookie = "wharf_session"
-
 // exchangeToken trades a CI job's OIDC token for a short-lived API key
 // (POST /api/v2/token), checking the request in nuget.org's order.
 func (s *Server) exchangeToken(c echo.Context) error {
@@ -41,7 +37,9 @@ func (s *Server) exchangeToken(c echo.Context) error {
 	if err != nil {
 		return tokenError(c, http.StatusUnauthorized, err.Error())
 	}
-	if _, err := req.Cookie(sessionCookie); err == nil {
+	// A token exchange must not ride on a browser session: the session
+	// cookie under either name (__Host- behind an https base URL).
+	if s.hasSessionCookie(req) {
 		return tokenError(c, http.StatusUnauthorized, "A token exchange must not carry a browser session cookie.")
 	}
 	if mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); mt != "application/json" {
@@ -95,6 +93,17 @@ func (s *Server) revokeToken(c echo.Context) error {
 		return tokenError(c, status, msg)
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// hasSessionCookie reports whether a request carries a UI session cookie,
+// by its name for this base URL or the plain one.
+func (s *Server) hasSessionCookie(req *http.Request) bool {
+	for _, name := range []string{s.cookies.session, newCookieNames(false).session} {
+		if _, err := req.Cookie(name); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // bearerToken returns the one bearer token of the request.

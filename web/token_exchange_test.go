@@ -190,3 +190,41 @@ func TestGitLabExchange(t *testing.T) {
 		t.Errorf("wrong environment: %s %v", res.Status, out)
 	}
 }
+
+// TestExchangeRefusesTheSessionCookieOverHTTPS: behind an https base URL
+// the session cookie is __Host-wharf_session; an exchange that carries it
+// rides on a browser session as much as one carrying wharf_session, and
+// is refused the same way, minting nothing.
+func TestExchangeRefusesTheSessionCookieOverHTTPS(t *testing.T) {
+	iss := trusttest.NewIssuer(t)
+	f := newUIFeed(t, uiConfig{baseURL: "https://wharf.example", issuer: iss})
+	f.addUser("alice")
+	ctx := context.Background()
+	if _, err := f.reg.CreatePolicy(ctx, registry.NewPolicy{User: "alice", Provider: trust.GitHub, Repository: "contoso/sdk", Workflow: "release.yml"}); err != nil {
+		t.Fatal(err)
+	}
+	exchange := func(cookie string) (*http.Response, map[string]string) {
+		req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/api/v2/token", strings.NewReader(`{"username":"alice","tokenType":"ApiKey"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "nuget/login-action")
+		req.Header.Set("Authorization", "Bearer "+iss.Token(trusttest.GitHubClaims(iss.URL, "https://wharf.example", f.clock.Now())))
+		if cookie != "" {
+			req.Header.Set("Cookie", cookie)
+		}
+		res := f.do(req)
+		out := map[string]string{}
+		json.NewDecoder(res.Body).Decode(&out)
+		return res, out
+	}
+	for _, name := range []string{"__Host-wharf_session", "wharf_session"} {
+		if res, out := exchange(name + "=x"); res.StatusCode != http.StatusUnauthorized || !strings.Contains(out["error"], "browser session cookie") {
+			t.Errorf("an exchange with a %s cookie: %s %q, want 401 saying why", name, res.Status, out["error"])
+		}
+	}
+	if keys, err := f.reg.ListKeys(ctx, "alice"); err != nil || len(keys) != 0 {
+		t.Errorf("refused exchanges minted %d keys (%v)", len(keys), err)
+	}
+	if res, out := exchange(""); res.StatusCode != http.StatusOK {
+		t.Errorf("the same exchange without a cookie: %s %q", res.Status, out["error"])
+	}
+}

@@ -72,7 +72,7 @@ func (f *tpFeed) policy(req registry.NewPolicy) *registry.PolicyView {
 }
 
 // exchange posts a token the way NuGet/login@v1 does.
-func (f *tpFeed) exchange(token, username string) (*http.Response, map[string]string) {
+func (f *feed) exchange(token, username string) (*http.Response, map[string]string) {
 	f.t.Helper()
 	body, _ := json.Marshal(map[string]string{"username": username, "tokenType": "ApiKey"})
 	req, _ := http.NewRequest(http.MethodPost, f.urls.Token(), bytes.NewReader(body))

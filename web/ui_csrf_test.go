@@ -65,7 +65,7 @@ func (w *world) victim(t *testing.T) (*browser, tokens) {
 }
 
 // post sends a route's form as forged.
-func (fg forgery) post(w *world, br *browser, r uiRoute, tk tokens) *page {
+func (fg forgery) post(w *world, br *browser, r authzRoute, tk tokens) *page {
 	form := cloneForm(r.form)
 	if tok := fg.token(tk); tok != "" {
 		form.Set("_csrf", tok)
@@ -113,7 +113,7 @@ func TestCSRFSignOut(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	br, tk := w.victim(t)
-	signOut := uiRoute{path: func(*world) string { return "/sign-out" }}
+	signOut := authzRoute{path: func(*world) string { return "/sign-out" }}
 	for _, fg := range forgeries {
 		p := fg.post(w, br, signOut, tk)
 		if !fg.refuses(p.res.StatusCode) {
@@ -141,7 +141,7 @@ func TestCSRFSignInLink(t *testing.T) {
 	tk := tokens{anonymous: w.anonymous(t).token(), other: w.signedIn(t, bob).token(), sameUser: w.signedIn(t, alice).token()}
 	tk.valid = br.token()
 	tk.early = tk.anonymous
-	route := uiRoute{path: func(*world) string { return link }}
+	route := authzRoute{path: func(*world) string { return link }}
 	for _, fg := range forgeries {
 		p := fg.post(w, br, route, tk)
 		if !fg.refuses(p.res.StatusCode) {

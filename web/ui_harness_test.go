@@ -26,6 +26,7 @@ import (
 
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/testenv"
+	"github.com/wharf-registry/wharf/internal/trust"
 	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 	"github.com/wharf-registry/wharf/web"
 )
@@ -35,6 +36,10 @@ type uiConfig struct {
 	reg     registry.Options // Now and Logger are set by newUIFeed
 	baseURL string           // the public base URL; "" = the test server's own http URL
 	signIn  web.SignInConfig
+	// issuer, when set, turns trusted publishing on: CI tokens from this
+	// issuer, as GitHub's, for the audience of the test server's base URL,
+	// verified on the feed's clock; exchanges are not rate limited.
+	issuer *trusttest.Issuer
 }
 
 // uiFeed is a feed for UI tests: the registry runs on clock, and server and
@@ -55,13 +60,6 @@ func newUIFeed(t testing.TB, cfg uiConfig) *uiFeed {
 	dir := t.TempDir()
 	d, blobs := testenv.Stores(t, dir)
 	f := &uiFeed{clock: trusttest.NewClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)), log: &testenv.Buffer{}}
-	o := cfg.reg
-	o.Now = f.clock.Now
-	o.Logger = slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	reg, err := registry.New(d, blobs, o)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +67,20 @@ func newUIFeed(t testing.TB, cfg uiConfig) *uiFeed {
 	base := cfg.baseURL
 	if base == "" {
 		base = "http://" + ln.Addr().String()
+	}
+	o := cfg.reg
+	o.Now = f.clock.Now
+	o.Logger = slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if cfg.issuer != nil {
+		o.Issuers = []trust.Issuer{{URL: cfg.issuer.URL, Provider: trust.GitHub, Name: "GitHub Actions"}}
+		o.ExchangesPerMinute = -1
+		if o.Verifier, err = trust.NewVerifier(trust.VerifierOptions{Issuers: o.Issuers, Audience: base, Now: f.clock.Now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg, err := registry.New(d, blobs, o)
+	if err != nil {
+		t.Fatal(err)
 	}
 	tmp := filepath.Join(dir, "tmp")
 	if err := os.MkdirAll(tmp, 0o750); err != nil {
@@ -83,7 +95,7 @@ func newUIFeed(t testing.TB, cfg uiConfig) *uiFeed {
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(srv.Close)
-	f.feed = &feed{t: t, srv: srv, reg: reg, urls: s.URLs(), data: dir}
+	f.feed = &feed{t: t, srv: srv, reg: reg, urls: s.URLs(), data: dir, db: d}
 	f.db = d
 	return f
 }

@@ -83,7 +83,8 @@ var (
 // an organisation and a trust policy, activate it with a token exchange,
 // create, use and revoke an API key, unlist and relist a version, search
 // and open the package, use a form without JavaScript and the pages on a
-// phone, sign out; then a second person sees none of it. The steps run in
+// phone, sign out; then a second person sees none of it, and a package
+// whose every field carries script runs none of it. The steps run in
 // order against one server; when a step that later ones build on (a gate)
 // fails, the walk stops there.
 func TestBrowserUI(t *testing.T) {
@@ -439,6 +440,7 @@ func TestBrowserUI(t *testing.T) {
 				t.Errorf("contoso's members after grace's posts:\n%s", out)
 			}
 		}},
+		{"a package whose every field carries script runs none of it", alone, w.hostilePackageRunsNothing},
 	}
 	for _, s := range steps {
 		stepStart := time.Now()

@@ -53,7 +53,9 @@ func OpenSQLiteWith(ctx context.Context, path string, o SQLiteOptions) (*DB, err
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
-	dsn := "file:" + filepath.ToSlash(path) + "?" + q.Encode()
+	// The DSN is a URI: '?', '#' and '%' in the path must be escaped, or
+	// SQLite opens another file ("data#1/wharf.db" would be "data").
+	dsn := "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath() + "?" + q.Encode()
 	g, err := gorm.Open(sqliteDialector{sqlite.Open(dsn).(*sqlite.Dialector)}, gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)

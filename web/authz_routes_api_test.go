@@ -1,0 +1,137 @@
+// The matrix's rows for the API (push, unlist, relist, the token
+// exchange and early revocation) and for the routes anyone may post to
+// (sign-in links, sign-out).
+
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
+)
+
+// keyHolders are the credentials that are API keys valid right now.
+var keyHolders = []string{alicesKey, alicesOrgKey, alicesTPKey, othersTPKey, mallorysKey, bobsOrgKey, rootsKey, globKey}
+
+// packageChange is what each valid key gets from a change to a package
+// that owners own: owners' keys are allowed (status), alice's key scoped
+// to Other.* is refused for its globs, every other key because the
+// package belongs to other owners. Missing and dead keys follow expect.
+func packageChange(status int, owners ...string) map[string]outcome {
+	want := map[string]outcome{}
+	for _, k := range keyHolders {
+		want[k] = saying(http.StatusForbidden, "belongs to other owners")
+	}
+	want[globKey] = saying(http.StatusForbidden, "is limited to packages matching 'Other.*'")
+	for _, k := range owners {
+		want[k] = allowed(status)
+	}
+	return want
+}
+
+// apiRoutes are the API's state-changing routes. There is no hard delete:
+// DELETE /api/v2/package/{id}/{version}, what "nuget delete" sends,
+// unlists (NuGet semantics), and POST on the same URL relists.
+func apiRoutes() []authzRoute {
+	push := func(path, id string) func(*world) *http.Request {
+		return func(w *world) *http.Request {
+			body, ct := nugettest.PushBody(nugettest.Spec{ID: id, Version: "2.0.0"}.Build())
+			req, _ := http.NewRequest(http.MethodPut, w.srv.URL+path, bytes.NewReader(body))
+			req.Header.Set("Content-Type", ct)
+			return req
+		}
+	}
+	listing := func(method, id, version string) func(*world) *http.Request {
+		return func(w *world) *http.Request {
+			req, _ := http.NewRequest(method, w.srv.URL+"/api/v2/package/"+id+"/"+version, nil)
+			return req
+		}
+	}
+	exchange := func(w *world) *http.Request {
+		req, _ := http.NewRequest(http.MethodPost, w.srv.URL+"/api/v2/token", bytes.NewReader([]byte(`{"username":"alice","tokenType":"ApiKey"}`)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "nuget/login-action")
+		return req
+	}
+	revoke := func(w *world) *http.Request {
+		req, _ := http.NewRequest(http.MethodDelete, w.srv.URL+"/api/v2/token", nil)
+		return req
+	}
+	// A key is not a CI token: every one is refused, and audited.
+	exchanged := map[string]outcome{
+		alicesCIToken: allowed(http.StatusOK),
+		othersCIToken: audited(http.StatusUnauthorized, "No matching trust policy owned by user 'alice'", "audit token.exchange rejected"),
+	}
+	for _, k := range append([]string{expiredKey, revokedKey}, keyHolders...) {
+		exchanged[k] = audited(http.StatusUnauthorized, "not a valid JSON web token", "audit token.exchange rejected")
+	}
+	// A job revokes only the key it holds, and only a trusted-publishing one.
+	revoked := map[string]outcome{
+		alicesTPKey: allowed(http.StatusNoContent),
+		othersTPKey: {status: http.StatusNoContent, changes: true, onlyKey: othersTPKey},
+		expiredKey:  saying(http.StatusUnauthorized, "expired on"), revokedKey: saying(http.StatusUnauthorized, "was revoked"),
+		alicesCIToken: saying(http.StatusUnauthorized, "The API key is not valid"),
+		othersCIToken: saying(http.StatusUnauthorized, "The API key is not valid"),
+	}
+	for _, k := range []string{alicesKey, alicesOrgKey, globKey, mallorysKey, bobsOrgKey, rootsKey} {
+		revoked[k] = saying(http.StatusBadRequest, "Only trusted-publishing keys are revoked here")
+	}
+	created, done := http.StatusCreated, http.StatusNoContent
+	return []authzRoute{
+		{name: "push a version of alice's package", request: push("/api/v2/package/", "Alice.Lib"),
+			want: packageChange(created, alicesKey, alicesTPKey)},
+		{name: "push a version of contoso's package", request: push("/api/v2/package", "Contoso.Lib"),
+			want: packageChange(created, alicesOrgKey, bobsOrgKey)},
+		{name: "unlist alice's version over the API (NuGet's delete)", request: listing(http.MethodDelete, "Alice.Lib", "1.0.0"),
+			want: packageChange(done, alicesKey, alicesTPKey)},
+		{name: "unlist contoso's version over the API (NuGet's delete)", request: listing(http.MethodDelete, "Contoso.Lib", "1.0.0"),
+			want: packageChange(done, alicesOrgKey, bobsOrgKey)},
+		{name: "relist contoso's version over the API", request: listing(http.MethodPost, "Contoso.Lib", "1.1.0"),
+			want: packageChange(done, alicesOrgKey, bobsOrgKey)},
+		{name: "exchange a CI token for alice", request: exchange, bearer: true, want: exchanged},
+		{name: "revoke the bearer's trusted-publishing key", request: revoke, bearer: true, want: revoked},
+	}
+}
+
+// anyoneRoutes are the forms anyone may post: a sign-in link signs in
+// whoever posts it (the link is the credential), and signing out ends
+// only the poster's own session. Their refusals are the form token
+// (noCSRF, from expect) and a link that does not work any more.
+func anyoneRoutes() []authzRoute {
+	link := func(used bool) func(*world) string {
+		return func(w *world) string {
+			secret := w.loginLink(alice, 10*time.Minute) // a fresh link for every try
+			if used {
+				if _, err := w.reg.UseLoginLink(context.Background(), secret); err != nil {
+					w.t.Fatal(err)
+				}
+			}
+			return "/sign-in/link/" + secret
+		}
+	}
+	everyone := func(o outcome, sessions outcome) map[string]outcome {
+		want := map[string]outcome{}
+		for _, c := range credentials {
+			if !c.noCSRF {
+				want[c.id] = o
+				if c.actor != "" {
+					want[c.id] = sessions
+				}
+			}
+		}
+		return want
+	}
+	back := http.StatusSeeOther
+	return []authzRoute{
+		{name: "sign in with alice's link", method: http.MethodPost, path: link(false), shared: true,
+			want: everyone(allowed(back), allowed(back))},
+		{name: "sign in with a used link", method: http.MethodPost, path: link(true),
+			want: everyone(audited(http.StatusUnauthorized, "This sign-in link is not valid", "audit signin rejected"),
+				audited(http.StatusUnauthorized, "This sign-in link is not valid", "audit signin rejected"))},
+		{name: "sign out", method: http.MethodPost, path: func(*world) string { return "/sign-out" }, shared: true,
+			want: everyone(refused(back), allowed(back))},
+	}
+}
