@@ -30,7 +30,8 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 // feed is a real Wharf server on 127.0.0.1 over the test backend's stores
 // (testenv.Backend: SQLite or PostgreSQL, and the filesystem store in a
-// temp dir), with a fixed clock.
+// temp dir), with a fixed clock. The server is web.Server.HTTPServer, with
+// the connection limits of a real deployment.
 type feed struct {
 	t     testing.TB
 	srv   *httptest.Server
@@ -55,14 +56,20 @@ func newFeedWith(t testing.TB, o registry.Options) *feed {
 // X-Forwarded-For.
 func newFeedBehind(t testing.TB, o registry.Options, proxies []*net.IPNet) *feed {
 	t.Helper()
-	dir := t.TempDir()
-	d, blobs := testenv.Stores(t, dir)
-	return newFeedOn(t, dir, d, blobs, o, proxies)
+	return newFeedServer(t, o, func(c *web.ServerConfig) { c.TrustedProxies = proxies })
 }
 
-// newFeedOn is newFeedBehind over the given stores, dir being the data
-// directory (the upload spool goes in dir/tmp).
-func newFeedOn(t testing.TB, dir string, d *db.DB, blobs storage.Blobs, o registry.Options, proxies []*net.IPNet) *feed {
+// newFeedServer is newFeedWith for a server whose settings set changes.
+func newFeedServer(t testing.TB, o registry.Options, set func(*web.ServerConfig)) *feed {
+	t.Helper()
+	dir := t.TempDir()
+	d, blobs := testenv.Stores(t, dir)
+	return newFeedOn(t, dir, d, blobs, o, set)
+}
+
+// newFeedOn is newFeedServer over the given stores, dir being the data
+// directory (the upload spool goes in dir/tmp); set may be nil.
+func newFeedOn(t testing.TB, dir string, d *db.DB, blobs storage.Blobs, o registry.Options, set func(*web.ServerConfig)) *feed {
 	t.Helper()
 	if o.Now == nil {
 		o.Now = trusttest.NewClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)).Now
@@ -81,11 +88,16 @@ func newFeedOn(t testing.TB, dir string, d *db.DB, blobs storage.Blobs, o regist
 	base := "http://" + ln.Addr().String()
 	tmp := filepath.Join(dir, "tmp")
 	os.MkdirAll(tmp, 0o750)
-	s, err := web.NewServer(web.ServerConfig{Registry: reg, BaseURL: base, TempDir: tmp, Logger: o.Logger, TrustedProxies: proxies, MetricsOnMain: true})
+	cfg := web.ServerConfig{Registry: reg, BaseURL: base, TempDir: tmp, Logger: o.Logger, MetricsOnMain: true}
+	if set != nil {
+		set(&cfg)
+	}
+	s, err := web.NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewUnstartedServer(s.Handler())
+	srv.Config = s.HTTPServer()
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()

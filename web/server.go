@@ -26,6 +26,7 @@ type ServerConfig struct {
 	Logger         *slog.Logger  // default slog.Default()
 	RequestTimeout time.Duration // bound on ordinary requests (default 60s)
 	UploadTimeout  time.Duration // bound on a push, body included (default 30m)
+	HeaderTimeout  time.Duration // bound on reading a request's line and headers (default 10s); see HTTPServer
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client; without them the connection's address is the client's.
 	TrustedProxies []*net.IPNet
@@ -46,6 +47,7 @@ type Server struct {
 	tempDir  string
 	reqTO    time.Duration
 	uploadTO time.Duration
+	headerTO time.Duration
 	docs     *docCache // per-package documents, valid per package revision
 	searches *docCache // search answers, valid per feed generation
 	readmes  *readmes  // rendered READMEs for the package pages
@@ -69,7 +71,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	}
 	s := &Server{
 		reg: cfg.Registry, urls: NewURLs(cfg.BaseURL), log: cfg.Logger, tempDir: cfg.TempDir,
-		reqTO: cfg.RequestTimeout, uploadTO: cfg.UploadTimeout,
+		reqTO: cfg.RequestTimeout, uploadTO: cfg.UploadTimeout, headerTO: cfg.HeaderTimeout,
 		docs: newDocCache(20000, gzip.BestCompression), searches: newDocCache(2000, gzip.BestSpeed),
 		readmes: newReadmes(32 << 20),
 	}
@@ -81,6 +83,9 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	}
 	if s.uploadTO <= 0 {
 		s.uploadTO = 30 * time.Minute
+	}
+	if s.headerTO <= 0 {
+		s.headerTO = defaultHeaderTimeout
 	}
 	idx, err := newDoc(s.serviceIndex(), time.Now(), gzip.BestCompression)
 	if err != nil {
