@@ -26,7 +26,8 @@ type Limits struct {
 // DefaultLimits returns nuget.org's limits where it has them: fewer than
 // 65,535 zip entries, and 1 MiB each for the readme, icon and license file.
 // The nuspec may have 1 MiB (DefaultMaxNuspecBytes) and all entries
-// together 2 GiB uncompressed, which bounds what a client extracts.
+// together 2 GiB uncompressed, which bounds what a client extracts
+// (OpenPackage checks that no entry expands past its declared size).
 func DefaultLimits() Limits {
 	return Limits{
 		MaxEntries:           65534,
@@ -82,8 +83,12 @@ type Package struct {
 // holding a PNG or JPEG image; license file .txt, .md or none, UTF-8 text).
 // The package's file name is not known here and not checked.
 //
-// Entries are decompressed only up to their limit, whatever sizes the zip
-// headers declare; other entries are not decompressed at all.
+// Every entry is decompressed once, never past the size its headers
+// declare: an entry with more data than declared (a zip bomb hiding its
+// size), less, a wrong CRC-32 or a compression method other than store and
+// deflate is refused, so MaxUncompressedBytes bounds what extracting the
+// package writes. The nuspec and embedded files are read up to their own
+// limits first.
 //
 // Errors: *ValidationError with a sentence for the user; those caused by a
 // size limit (see Limits) also match ErrTooLarge. An error from r other than
@@ -125,6 +130,9 @@ func openPackage(r io.ReaderAt, size int64, lim Limits) (*Package, error) {
 	}
 	p := &Package{Manifest: m, Nuspec: data, NuspecName: nuspec.Name}
 	if err := p.readEmbedded(idx, lim); err != nil {
+		return nil, err
+	}
+	if err := checkEntryData(zr.File); err != nil {
 		return nil, err
 	}
 	return p, nil

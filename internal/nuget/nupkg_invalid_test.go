@@ -122,7 +122,8 @@ func TestOpenPackageLimits(t *testing.T) {
 }
 
 // TestOpenPackageZipBomb checks that entries are never decompressed past
-// their limit, whatever their headers declare.
+// their limit, whatever their headers declare, and that no entry may
+// expand past what its header declares.
 func TestOpenPackageZipBomb(t *testing.T) {
 	ns := minimalNuspec(`<readme>README.md</readme>`)
 	zeros := bytes.Repeat([]byte{0}, 64<<20) // 64 MiB that deflate to ~64 KiB
@@ -155,6 +156,36 @@ func TestOpenPackageZipBomb(t *testing.T) {
 		data := rawZip(t, rawEntry{name: "a.nuspec", data: []byte(ns), method: 99})
 		p, err := open(t, data, DefaultLimits())
 		checkPackageError(t, p, err, "The package's entry 'a.nuspec' uses an unsupported compression method", false)
+	})
+	// Entries the nuspec does not name are checked too: a client extracts
+	// them all.
+	ok := zipEntry{"a.nuspec", []byte(minimalNuspec(""))}
+	lib := func(e rawEntry) []byte {
+		e.name = "lib/net8.0/a.dll"
+		return rawZip(t, rawEntry{name: ok.name, data: ok.data}, e)
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+		msg  string
+	}{
+		{"lying header on a library", lib(rawEntry{data: zeros, declared: 10}),
+			"The package's entry 'lib/net8.0/a.dll' expands to more than the 10 bytes its zip header declares: the package is damaged or a zip bomb."},
+		{"library shorter than declared", lib(rawEntry{data: []byte("MZ"), declared: 1000}),
+			"The package is not a valid .nupkg (zip) file: the entry 'lib/net8.0/a.dll' is damaged (unexpected EOF)."},
+		{"library with a bad checksum", lib(rawEntry{data: []byte("MZ"), badCRC: true}), "the entry 'lib/net8.0/a.dll' is damaged (checksum error)"},
+		{"library with an unknown method", lib(rawEntry{data: []byte("MZ"), method: 99}),
+			"The package's entry 'lib/net8.0/a.dll' uses an unsupported compression method; use deflate or no compression."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := open(t, tc.data, DefaultLimits())
+			checkPackageError(t, p, err, tc.msg, false)
+		})
+	}
+	t.Run("honest library", func(t *testing.T) {
+		if _, err := open(t, lib(rawEntry{data: zeros}), DefaultLimits()); err != nil {
+			t.Fatalf("a package whose headers tell the truth: %v", err)
+		}
 	})
 }
 

@@ -29,11 +29,12 @@ type Entry struct {
 // entries zip.Writer refuses (a name longer than 65535 bytes) and on Zeros
 // that are not a multiple of 1 MiB.
 func Zip(entries ...Entry) []byte {
-	var buf bytes.Buffer
+	var buf, entry bytes.Buffer
 	zw := zip.NewWriter(&buf)
+	fw, _ := flate.NewWriter(&entry, flate.BestCompression)
 	for _, e := range entries {
 		h := &zip.FileHeader{Name: e.Name, Method: zip.Deflate, Modified: fixedTime}
-		data, size, crc := deflated(e)
+		data, size, crc := deflated(e, fw, &entry)
 		h.CRC32, h.CompressedSize64, h.UncompressedSize64 = crc, uint64(len(data)), uint64(size)
 		if e.Declared != 0 {
 			h.UncompressedSize64 = uint64(e.Declared)
@@ -52,14 +53,15 @@ func Zip(entries ...Entry) []byte {
 	return buf.Bytes()
 }
 
-// deflated returns an entry's compressed content, real size and CRC-32.
-func deflated(e Entry) ([]byte, int64, uint32) {
+// deflated returns an entry's compressed content, real size and CRC-32,
+// compressing with fw into buf (a flate.Writer costs a megabyte to make).
+func deflated(e Entry, fw *flate.Writer, buf *bytes.Buffer) ([]byte, int64, uint32) {
 	if e.Zeros > 0 {
 		data, crc := zeroStream(e.Zeros)
 		return data, e.Zeros, crc
 	}
-	var buf bytes.Buffer
-	fw, _ := flate.NewWriter(&buf, flate.BestCompression)
+	buf.Reset()
+	fw.Reset(buf)
 	fw.Write(e.Data)
 	fw.Close()
 	return buf.Bytes(), int64(len(e.Data)), crc32.ChecksumIEEE(e.Data)
