@@ -11,7 +11,16 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/wharf-registry/wharf/internal/nuget"
 )
+
+// MaxRememberedAbsent bounds how many "no such package" answers the cache
+// keeps (each for Options.NegativeTTL): every request for a made-up ID
+// adds one, and until the feed changes nothing else removes them. Beyond
+// the bound all are forgotten at once. IDs that no package can have (see
+// nuget.ValidateID) are never remembered, nor looked up.
+const MaxRememberedAbsent = 4096
 
 // catalog caches immutable snapshots of packages so that the restore path
 // does no database work: a snapshot is replaced, never modified, when this
@@ -25,6 +34,7 @@ type catalog struct {
 	mu       sync.RWMutex
 	pkgs     map[string]*entry // by lowercased ID
 	complete bool              // every package in the store is in pkgs
+	absent   int               // entries of pkgs that remember an absence
 	sorted   []*entry          // present entries by lowercased ID; nil when stale
 	rev      int64             // feed revision the cache reflects
 	synced   bool
@@ -67,6 +77,9 @@ func (c *catalog) get(ctx context.Context, lowerID string) (*entry, error) {
 // After a write, callers use reload instead, which never joins a load that
 // started before the write committed.
 func (c *catalog) refresh(ctx context.Context, lowerID string) (*entry, error) {
+	if nuget.ValidateID(lowerID) != nil {
+		return &entry{}, nil // every stored ID passed ValidateID when it was pushed
+	}
 	// The load is shared by every waiter, so one caller going away must
 	// not fail it for the others.
 	ctx = context.WithoutCancel(ctx)
@@ -86,8 +99,22 @@ func (c *catalog) refresh(ctx context.Context, lowerID string) (*entry, error) {
 		defer c.mu.Unlock()
 		// A load that started earlier may finish later: never replace a
 		// newer snapshot with an older one (packages are never deleted).
-		if cur, ok := c.pkgs[lowerID]; ok && cur.pkg != nil && (e.pkg == nil || cur.pkg.Revision > e.pkg.Revision) {
+		cur, ok := c.pkgs[lowerID]
+		if ok && cur.pkg != nil && (e.pkg == nil || cur.pkg.Revision > e.pkg.Revision) {
 			return cur, nil
+		}
+		if e.pkg == nil { // search shows present packages only: generation and order stay
+			if !ok {
+				if c.absent >= MaxRememberedAbsent {
+					c.forgetAbsent()
+				}
+				c.absent++
+			}
+			c.pkgs[lowerID] = e
+			return e, nil
+		}
+		if ok && cur.pkg == nil {
+			c.absent--
 		}
 		c.pkgs[lowerID] = e
 		c.sorted = nil
@@ -150,8 +177,12 @@ func (c *catalog) loadAll(ctx context.Context) error {
 	defer c.mu.Unlock()
 	for _, p := range pkgs {
 		lower := strings.ToLower(p.Name)
-		if old, ok := c.pkgs[lower]; ok && old.pkg != nil && old.pkg.Revision > p.Revision {
+		old, ok := c.pkgs[lower]
+		if ok && old.pkg != nil && old.pkg.Revision > p.Revision {
 			continue
+		}
+		if ok && old.pkg == nil {
+			c.absent--
 		}
 		c.pkgs[lower] = &entry{pkg: p, doc: newSearchDoc(p)}
 	}
@@ -177,7 +208,7 @@ func (c *catalog) sync(ctx context.Context) error {
 			// Whatever was cached before the first sync may predate cur:
 			// start over from this revision.
 			c.rev, c.synced = cur, true
-			c.pkgs, c.complete, c.sorted = map[string]*entry{}, false, nil
+			c.pkgs, c.complete, c.sorted, c.absent = map[string]*entry{}, false, nil, 0
 			c.gen.Add(1)
 		}
 		c.mu.Unlock()
@@ -203,11 +234,30 @@ func (c *catalog) sync(ctx context.Context) error {
 		c.rev = cur
 	}
 	// Forget remembered absences: a package may have appeared elsewhere.
+	c.forgetAbsent()
+	c.mu.Unlock()
+	return nil
+}
+
+// forgetAbsent drops every remembered absence. The caller holds mu.
+func (c *catalog) forgetAbsent() {
 	for id, e := range c.pkgs {
 		if e.pkg == nil {
 			delete(c.pkgs, id)
 		}
 	}
-	c.mu.Unlock()
-	return nil
+	c.absent = 0
+}
+
+// countAbsent counts the remembered absences by looking at each entry.
+func (c *catalog) countAbsent() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	n := 0
+	for _, e := range c.pkgs {
+		if e.pkg == nil {
+			n++
+		}
+	}
+	return n
 }

@@ -242,12 +242,14 @@ func (s *Service) Ready(ctx context.Context, timeout time.Duration) error {
 // CacheStats counts lookups in the package snapshot cache.
 type CacheStats struct {
 	Hits, Misses int64
+	Absent       int // "no such package" answers remembered, at most MaxRememberedAbsent
 }
 
 // CacheStats returns how often reads found a package in the snapshot
-// cache and how often they loaded it from the database.
+// cache and how often they loaded it from the database, and how many
+// absences it remembers (counted entry by entry: not for a hot path).
 func (s *Service) CacheStats() CacheStats {
-	return CacheStats{Hits: s.cat.hits.Load(), Misses: s.cat.misses.Load()}
+	return CacheStats{Hits: s.cat.hits.Load(), Misses: s.cat.misses.Load(), Absent: s.cat.countAbsent()}
 }
 
 // counter buffers download counts per version ID.
