@@ -63,6 +63,9 @@ func (s *Server) spoolUpload(req *http.Request, max int64) (*os.File, int64, err
 		if errors.Is(err, errBodyTooLarge) {
 			return nil, 0, tooLarge
 		}
+		if errors.Is(err, io.EOF) {
+			return nil, 0, invalidf("The multipart request has no part: its body never starts one with the boundary '%s' that its Content-Type names. Send the .nupkg as the first part.", headerSafe(truncate(params["boundary"], 70)))
+		}
 		if err != nil {
 			return nil, 0, invalidf("The multipart request holds no package part (%v). Send the .nupkg as the first part.", err)
 		}
@@ -93,6 +96,14 @@ func (s *Server) spoolUpload(req *http.Request, max int64) (*os.File, int64, err
 		return nil, 0, err
 	}
 	return f, n, nil
+}
+
+// truncate cuts s to at most n bytes, marking the cut with "…".
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 func invalidf(format string, args ...any) error {
