@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
+	"strings"
 	"syscall"
 
 	"github.com/wharf-registry/wharf/internal/registry"
@@ -63,6 +64,9 @@ func (s *Server) spoolUpload(req *http.Request, max int64) (*os.File, int64, err
 		if errors.Is(err, errBodyTooLarge) {
 			return nil, 0, tooLarge
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil, 0, s.uploadTimedOut()
+		}
 		if errors.Is(err, io.EOF) {
 			return nil, 0, invalidf("The multipart request has no part: its body never starts one with the boundary '%s' that its Content-Type names. Send the .nupkg as the first part.", headerSafe(truncate(params["boundary"], 70)))
 		}
@@ -86,6 +90,9 @@ func (s *Server) spoolUpload(req *http.Request, max int64) (*os.File, int64, err
 	if errors.Is(err, errBodyTooLarge) {
 		err = tooLarge
 	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		err = s.uploadTimedOut()
+	}
 	if err != nil {
 		f.Close()
 		os.Remove(f.Name())
@@ -96,6 +103,13 @@ func (s *Server) spoolUpload(req *http.Request, max int64) (*os.File, int64, err
 		return nil, 0, err
 	}
 	return f, n, nil
+}
+
+// uploadTimedOut explains a push whose body did not arrive within the
+// upload timeout (a slow link, or a client that dribbles on purpose).
+func (s *Server) uploadTimedOut() error {
+	d := strings.TrimSuffix(strings.TrimSuffix(s.uploadTO.String(), "0s"), "0m")
+	return invalidf("The upload did not finish within the %s this feed allows. Push again over a faster connection, or ask the feed's operator to raise upload_timeout.", d)
 }
 
 // truncate cuts s to at most n bytes, marking the cut with "…".
