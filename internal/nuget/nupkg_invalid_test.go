@@ -8,6 +8,8 @@ import (
 	"hash/crc32"
 	"strings"
 	"testing"
+
+	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 )
 
 func TestOpenPackageInvalid(t *testing.T) {
@@ -126,10 +128,13 @@ func TestOpenPackageLimits(t *testing.T) {
 // expand past what its header declares.
 func TestOpenPackageZipBomb(t *testing.T) {
 	ns := minimalNuspec(`<readme>README.md</readme>`)
-	zeros := bytes.Repeat([]byte{0}, 64<<20) // 64 MiB that deflate to ~64 KiB
+	// 64 MiB of zeros deflated to 64 KiB; nugettest builds the stream
+	// without compressing 64 MiB (seconds under the race detector).
+	const zeros = 64 << 20
+	nuspec := nugettest.Entry{Name: "a.nuspec", Data: []byte(ns)}
 
 	t.Run("honest header", func(t *testing.T) {
-		data := zipEntries(t, zipEntry{"a.nuspec", []byte(ns)}, zipEntry{"README.md", zeros})
+		data := nugettest.Zip(nuspec, nugettest.Entry{Name: "README.md", Zeros: zeros})
 		if len(data) > 1<<20 {
 			t.Fatalf("test archive is %d bytes; it should be small", len(data))
 		}
@@ -137,13 +142,12 @@ func TestOpenPackageZipBomb(t *testing.T) {
 		checkPackageError(t, p, err, "The package's readme 'README.md' is larger than the 1 MiB limit.", true)
 	})
 	t.Run("lying header", func(t *testing.T) {
-		data := rawZip(t, rawEntry{name: "a.nuspec", data: []byte(ns)},
-			rawEntry{name: "README.md", data: zeros, declared: 10})
+		data := nugettest.Zip(nuspec, nugettest.Entry{Name: "README.md", Zeros: zeros, Declared: 10})
 		p, err := open(t, data, DefaultLimits())
 		checkPackageError(t, p, err, "The package is not a valid .nupkg (zip) file: the entry 'README.md' is damaged", false)
 	})
 	t.Run("lying nuspec header", func(t *testing.T) {
-		data := rawZip(t, rawEntry{name: "a.nuspec", data: append([]byte(ns), zeros...), declared: uint64(len(ns))})
+		data := rawZip(t, rawEntry{name: "a.nuspec", data: append([]byte(ns), make([]byte, 2<<20)...), declared: uint64(len(ns))})
 		p, err := open(t, data, DefaultLimits())
 		checkPackageError(t, p, err, "the entry 'a.nuspec' is damaged", false)
 	})
@@ -169,7 +173,8 @@ func TestOpenPackageZipBomb(t *testing.T) {
 		data []byte
 		msg  string
 	}{
-		{"lying header on a library", lib(rawEntry{data: zeros, declared: 10}),
+		{"lying header on a library", nugettest.Zip(nugettest.Entry{Name: ok.name, Data: ok.data},
+			nugettest.Entry{Name: "lib/net8.0/a.dll", Zeros: zeros, Declared: 10}),
 			"The package's entry 'lib/net8.0/a.dll' expands to more than the 10 bytes its zip header declares: the package is damaged or a zip bomb."},
 		{"library shorter than declared", lib(rawEntry{data: []byte("MZ"), declared: 1000}),
 			"The package is not a valid .nupkg (zip) file: the entry 'lib/net8.0/a.dll' is damaged (unexpected EOF)."},
@@ -183,7 +188,8 @@ func TestOpenPackageZipBomb(t *testing.T) {
 		})
 	}
 	t.Run("honest library", func(t *testing.T) {
-		if _, err := open(t, lib(rawEntry{data: zeros}), DefaultLimits()); err != nil {
+		data := nugettest.Zip(nugettest.Entry{Name: ok.name, Data: ok.data}, nugettest.Entry{Name: "lib/net8.0/a.dll", Zeros: zeros})
+		if _, err := open(t, data, DefaultLimits()); err != nil {
 			t.Fatalf("a package whose headers tell the truth: %v", err)
 		}
 	})
