@@ -47,6 +47,7 @@ type options struct {
 	exchangeCount, exchangeConns     int
 	startups                         int
 	out                              string
+	ram                              bool
 }
 
 func parseFlags(args []string) (options, error) {
@@ -60,6 +61,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.shape.Versions, "versions", 10, "versions per package")
 	fs.IntVar(&o.shape.MinSize, "min-size", 20<<10, "payload bytes of the smallest package")
 	fs.IntVar(&o.shape.MaxSize, "max-size", 200<<10, "payload bytes of the largest package")
+	fs.IntVar(&o.shape.Hot, "hot", 2000, "versions the .nupkg row downloads, spread over the feed (0: every version); the hot set must fit in the page cache or the row measures the disk")
 	fs.IntVar(&o.runs, "runs", 3, "runs of every measurement; the table shows medians")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "length of one load measurement")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "load per document and server before the runs (caches, page cache)")
@@ -71,6 +73,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.exchangeCount, "exchanges", 3000, "token exchanges per run")
 	fs.IntVar(&o.exchangeConns, "exchange-conns", 16, "concurrent token exchanges")
 	fs.IntVar(&o.startups, "startups", 3, "start-ups of Wharf on the seeded feed to time")
+	fs.BoolVar(&o.ram, "ram", false, "serve the measured working set (the database, the hot packages, the JSON documents) from a tmpfs mounted under -work (needs root): on machines whose page cache does not keep it, the rows would measure the disk")
 	fs.StringVar(&o.out, "out", "", "also write the table (Markdown) to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -134,7 +134,7 @@ func gzipBytes(b []byte) ([]byte, error) {
 // sendfile, keep-alive, an open-file cache (8,000 descriptors per
 // worker), and gzip for JSON from pre-compressed files (gzip_static).
 var nginxConf = template.Must(template.New("nginx").Parse(`
-{{if .Root}}user root;{{end}}
+{{if .AsRoot}}user root;{{end}}
 worker_processes auto;
 daemon off;
 pid {{.Dir}}/nginx.pid;
@@ -163,7 +163,7 @@ http {
   scgi_temp_path {{.Dir}}/nginx-tmp/scgi;
   server {
     listen 127.0.0.1:{{.Port}};
-    root {{.Dir}}/nginx-root;
+    root {{.Root}};
     location = /v3/search {
       default_type application/json;
       gzip_static on;
@@ -175,8 +175,9 @@ http {
 }
 `))
 
-// startNginx writes the configuration into dir and runs nginx on port.
-func startNginx(bin, dir string, port int, out io.Writer) (*server, error) {
+// startNginx writes the configuration into dir and runs nginx on port,
+// serving root.
+func startNginx(bin, dir, root string, port int, out io.Writer) (*server, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "nginx-tmp"), 0o755); err != nil {
 		return nil, err
 	}
@@ -185,7 +186,7 @@ func startNginx(bin, dir string, port int, out io.Writer) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = nginxConf.Execute(f, map[string]any{"Dir": dir, "Port": port, "Root": os.Getuid() == 0})
+	err = nginxConf.Execute(f, map[string]any{"Dir": dir, "Root": root, "Port": port, "AsRoot": os.Getuid() == 0})
 	f.Close()
 	if err != nil {
 		return nil, err

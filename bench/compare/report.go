@@ -66,6 +66,7 @@ func (rep *report) markdown(o options) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Feed: %d packages × %d versions (%d versions, payloads %d–%d KB); %d runs of %s per cell, medians; %d cores (%s/%s); wrk over loopback, `Accept-Encoding: gzip`.\n\n",
 		o.shape.Packages, o.shape.Versions, rep.versionsTotal, o.shape.MinSize>>10, o.shape.MaxSize>>10, o.runs, o.duration, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(&b, "The `.nupkg` rows download %d versions (%d MB) spread evenly over the feed, read into the page cache first.\n\n", rep.hotFiles, rep.hotBytes>>20)
 	b.WriteString("| document | conns | Wharf req/s | nginx req/s | Wharf/nginx | Wharf p50 ms | Wharf p99 ms | nginx p50 ms | nginx p99 ms | Wharf peak RSS MB | nginx peak RSS MB | Go FileServer req/s | Go FileServer/nginx | errors |\n")
 	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, r := range rep.rows {

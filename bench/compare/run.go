@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,7 +30,7 @@ var docPaths = map[string]func(sh benchfeed.Shape) []string{
 				out = append(out, "/v3/package/"+id+"/"+ver+"/"+id+"."+ver+".nupkg")
 			}
 		}
-		return out
+		return hotSet(out, sh.Hot)
 	},
 	"search": func(benchfeed.Shape) []string {
 		var out []string
@@ -63,21 +62,21 @@ type row struct {
 
 // report is everything one run of the command measured.
 type report struct {
-	rows                 []*row
-	startups             []time.Duration
-	readPeak, pushPeak   int64 // Wharf's VmHWM in the read and the push phase
-	nginxPeak            int64
-	pushes               []pushResult
-	flat                 []int64
-	flatErrors           int
-	exchanges            []exchangeResult
-	serverErrors         int
-	started, finished    time.Time
-	versionsTotal        int
-	wharfLog, nginxLog   string
-	wharfErrLines        int
-	nginxErrLines        int
-	seededPackages, runs int
+	rows               []*row
+	startups           []time.Duration
+	readPeak, pushPeak int64 // Wharf's VmHWM in the read and the push phase
+	nginxPeak          int64
+	pushes             []pushResult
+	flat               []int64
+	flatErrors         int
+	exchanges          []exchangeResult
+	started, finished  time.Time
+	versionsTotal      int
+	wharfErrLines      int
+	nginxErrLines      int
+	runs               int
+	hotFiles           int   // versions the .nupkg rows download
+	hotBytes           int64 // and their size
 }
 
 // run performs the whole comparison.
@@ -130,19 +129,38 @@ func run(ctx context.Context, o options, w io.Writer) (*report, error) {
 			return nil, err
 		}
 	}
+	if o.ram {
+		wh.stop()
+		progress(w, "staging the database, the hot packages and the documents on a tmpfs")
+		ramData, ramRoot, unmount, err := stageInRAM(ctx, o, data, root)
+		if err != nil {
+			return nil, err
+		}
+		defer unmount()
+		data, root = ramData, ramRoot
+		if wh, _, err = startWharf(o, data, probe, nil, logf); err != nil {
+			return nil, err
+		}
+		defer wh.stop()
+	}
 	// Both servers read the same files (hard links): read them all once,
 	// so that neither pays for the disk and the rows measure serving.
 	t0 := time.Now()
-	n, err := warmPageCache(ctx, filepath.Join(root, "v3", "package"))
+	n, err := warmPageCache(ctx, root, docPaths["nupkg"](o.shape))
 	if err != nil {
 		return nil, err
 	}
-	progress(w, "read %d MB of packages into the page cache in %s", n>>20, time.Since(t0).Round(time.Second))
+	rep.hotFiles, rep.hotBytes = len(docPaths["nupkg"](o.shape)), n
+	m, err := warmPageCache(ctx, root, jsonFiles(o.shape))
+	if err != nil {
+		return nil, err
+	}
+	progress(w, "read %d MB of packages and %d MB of JSON documents into the page cache in %s", n>>20, m>>20, time.Since(t0).Round(time.Second))
 	nport, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	ng, err := startNginx(o.nginxBin, o.work, nport, logf)
+	ng, err := startNginx(o.nginxBin, o.work, root, nport, logf)
 	if err != nil {
 		return nil, err
 	}
@@ -302,25 +320,53 @@ func writeRows(ctx context.Context, o options, rep *report, logf io.Writer, w io
 	return nil
 }
 
-// warmPageCache reads every file under dir once and returns the bytes read.
-func warmPageCache(ctx context.Context, dir string) (int64, error) {
+// warmPageCache reads the files at paths under root once and returns
+// the bytes read.
+func warmPageCache(ctx context.Context, root string, paths []string) (int64, error) {
 	var total int64
-	buf := make([]byte, 1<<20)
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
+	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
-			return err
+			return total, err
 		}
-		f, err := os.Open(p)
+		f, err := os.Open(filepath.Join(root, filepath.FromSlash(p)))
 		if err != nil {
-			return err
+			return total, err
 		}
-		defer f.Close()
-		n, err := io.CopyBuffer(io.Discard, f, buf)
+		n, err := io.Copy(io.Discard, f)
+		f.Close()
 		total += n
-		return err
-	})
-	return total, err
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// hotSet keeps n of paths (all when n is 0 or more than there are),
+// spread evenly over the feed: the packages a fleet of CI jobs restores
+// again and again, small enough to stay in the page cache.
+func hotSet(paths []string, n int) []string {
+	if n <= 0 || n >= len(paths) {
+		return paths
+	}
+	out := make([]string, 0, n)
+	step := float64(len(paths)) / float64(n)
+	for k := 0; k < n; k++ {
+		out = append(out, paths[int(float64(k)*step)])
+	}
+	return out
+}
+
+// jsonFiles lists the files of nginx's root that hold JSON documents.
+func jsonFiles(sh benchfeed.Shape) []string {
+	var docs []string
+	for _, d := range []string{"versions", "registration"} {
+		for _, p := range docPaths[d](sh) {
+			docs = append(docs, p, p+".gz")
+		}
+	}
+	for _, w := range append(searchWords(), "") {
+		docs = append(docs, "/v3/search/q-"+w+".json", "/v3/search/q-"+w+".json.gz")
+	}
+	return docs
 }

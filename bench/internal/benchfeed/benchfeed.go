@@ -31,6 +31,9 @@ type Shape struct {
 	Versions int // versions per ID: 1.0.0, 1.1.0, 1.2.0-preview.1, ...
 	MinSize  int // bytes of payload of the smallest package
 	MaxSize  int // bytes of payload of the largest package
+	// Hot is how many versions the .nupkg downloads are drawn from (0:
+	// all of them); it does not change what is seeded.
+	Hot int
 }
 
 // ID is the i-th package's ID.
