@@ -12,7 +12,12 @@ import (
 // count.
 func (d *DB) CountEvent(ctx context.Context, key string, windowStart int64) (int64, error) {
 	var n int64
-	err := d.gorm.WithContext(ctx).Raw(`INSERT INTO rate_limits (key, window_start, count) VALUES (?, ?, 1)
+	release, err := d.write(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	err = d.gorm.WithContext(ctx).Raw(`INSERT INTO rate_limits (key, window_start, count) VALUES (?, ?, 1)
 ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING count`, key, windowStart).Scan(&n).Error
 	if err != nil {
 		return 0, fmt.Errorf("count rate-limited event: %w", err)
