@@ -66,39 +66,51 @@ func (rep *report) markdown(o options) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Feed: %d packages × %d versions (%d versions, payloads %d–%d KB); %d runs of %s per cell, medians; %d cores (%s/%s); wrk over loopback, `Accept-Encoding: gzip`.\n\n",
 		o.shape.Packages, o.shape.Versions, rep.versionsTotal, o.shape.MinSize>>10, o.shape.MaxSize>>10, o.runs, o.duration, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
-	fmt.Fprintf(&b, "The `.nupkg` rows download %d versions (%d MB) spread evenly over the feed, read into the page cache first.\n\n", rep.hotFiles, rep.hotBytes>>20)
+	if len(rep.rows) > 0 {
+		rep.readTable(&b)
+	}
+	rep.writeTable(&b, o)
+	return b.String()
+}
+
+// readTable renders the read rows, Wharf beside nginx and Go.
+func (rep *report) readTable(b *strings.Builder) {
+	fmt.Fprintf(b, "The `.nupkg` rows download %d versions (%d MB) spread evenly over the feed, read into the page cache first.\n\n", rep.hotFiles, rep.hotBytes>>20)
 	b.WriteString("| document | conns | Wharf req/s | nginx req/s | Wharf/nginx | Wharf p50 ms | Wharf p99 ms | nginx p50 ms | nginx p99 ms | Wharf peak RSS MB | nginx peak RSS MB | Go FileServer req/s | Go FileServer/nginx | errors |\n")
 	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, r := range rep.rows {
 		we, ne := r.errors()
-		fmt.Fprintf(&b, "| %s | %d | %.0f | %.0f | %.2f | %s | %s | %s | %s | %s | %s | %.0f | %.2f | %d |\n", docNames[r.doc], r.conns,
+		fmt.Fprintf(b, "| %s | %d | %.0f | %.0f | %.2f | %s | %s | %s | %s | %s | %s | %.0f | %.2f | %d |\n", docNames[r.doc], r.conns,
 			median(pick(r.wharf, func(m measurement) float64 { return m.RPS })), median(pick(r.nginx, func(m measurement) float64 { return m.RPS })), r.ratio(),
 			ms(median(pick(r.wharf, func(m measurement) time.Duration { return m.P50 }))), ms(median(pick(r.wharf, func(m measurement) time.Duration { return m.P99 }))),
 			ms(median(pick(r.nginx, func(m measurement) time.Duration { return m.P50 }))), ms(median(pick(r.nginx, func(m measurement) time.Duration { return m.P99 }))),
 			mb(r.wharfRSS), mb(r.nginxRSS), median(pick(r.gofs, func(m measurement) float64 { return m.RPS })), pairedRatio(r.gofs, r.nginx), we+ne)
 	}
+}
+
+// writeTable renders the write path, start-up, memory and the targets.
+func (rep *report) writeTable(b *strings.Builder, o options) {
 	b.WriteString("\n| write path | Wharf | errors |\n|---|--:|--:|\n")
 	if len(rep.pushes) > 0 {
-		fmt.Fprintf(&b, "| sequential push, %d KB packages | %.0f packages/s, %.1f MB/s | %d |\n", o.pushSize>>10,
+		fmt.Fprintf(b, "| sequential push, %d KB packages | %.0f packages/s, %.1f MB/s | %d |\n", o.pushSize>>10,
 			median(pick(rep.pushes, func(p pushResult) float64 { return p.PerSec })), median(pick(rep.pushes, func(p pushResult) float64 { return p.MBPerSec })),
 			sumOf(pick(rep.pushes, func(p pushResult) int { return p.Errors })))
 	}
 	if len(rep.flat) > 0 {
-		fmt.Fprintf(&b, "| RSS while pushing %d MB: first, median, last, max sample | %s, %s, %s, %s MB | %d |\n", o.pushFlat>>20,
+		fmt.Fprintf(b, "| RSS while pushing %d MB: first, median, last, max sample | %s, %s, %s, %s MB | %d |\n", o.pushFlat>>20,
 			mb(rep.flat[0]), mb(median(rep.flat)), mb(rep.flat[len(rep.flat)-1]), mb(slices.Max(rep.flat)), rep.flatErrors)
 	}
 	if len(rep.exchanges) > 0 {
-		fmt.Fprintf(&b, "| token exchange, %d concurrent | %.0f/s, p50 %s ms, p99 %s ms | %d |\n", o.exchangeConns,
+		fmt.Fprintf(b, "| token exchange, %d concurrent | %.0f/s, p50 %s ms, p99 %s ms | %d |\n", o.exchangeConns,
 			median(pick(rep.exchanges, func(e exchangeResult) float64 { return e.PerSec })),
 			ms(median(pick(rep.exchanges, func(e exchangeResult) time.Duration { return e.P50 }))),
 			ms(median(pick(rep.exchanges, func(e exchangeResult) time.Duration { return e.P99 }))),
 			sumOf(pick(rep.exchanges, func(e exchangeResult) int { return e.Errors })))
 	}
-	fmt.Fprintf(&b, "\nStart-up with %d versions (process start to the first versions list answered), median of %d: %s ms. ", rep.versionsTotal, len(rep.startups), ms(median(rep.startups)))
-	fmt.Fprintf(&b, "Peak RSS (VmHWM): Wharf %s MB serving the feed, %s MB in the push phase; nginx %s MB (master and workers). ", mb(rep.readPeak), mb(rep.pushPeak), mb(rep.nginxPeak))
-	fmt.Fprintf(&b, "Error lines in the server logs: Wharf %d, nginx %d. Took %s.\n", rep.wharfErrLines, rep.nginxErrLines, rep.finished.Sub(rep.started).Round(time.Second))
+	fmt.Fprintf(b, "\nStart-up with %d versions (process start to the first versions list answered), median of %d: %s ms. ", rep.versionsTotal, len(rep.startups), ms(median(rep.startups)))
+	fmt.Fprintf(b, "Peak RSS (VmHWM): Wharf %s MB serving the feed, %s MB in the push phase; nginx %s MB (master and workers). ", mb(rep.readPeak), mb(rep.pushPeak), mb(rep.nginxPeak))
+	fmt.Fprintf(b, "Error lines in the server logs: Wharf %d, nginx %d. Took %s.\n", rep.wharfErrLines, rep.nginxErrLines, rep.finished.Sub(rep.started).Round(time.Second))
 	b.WriteString("\n" + rep.targets(o))
-	return b.String()
 }
 
 func sumOf(xs []int) int {
