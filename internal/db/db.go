@@ -96,6 +96,10 @@ func start(ctx context.Context, g *gorm.DB, dialect string, conns int, check fun
 	d := &DB{gorm: g, dialect: dialect}
 	if dialect == "sqlite" {
 		d.writers = make(chan struct{}, 1)
+		if err := d.queueWrites(); err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
 	}
 	if err := d.Migrate(ctx); err != nil {
 		sqlDB.Close()
@@ -180,8 +184,8 @@ func (d *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 }
 
 // write waits for the SQLite writer's turn (at once on PostgreSQL) and
-// returns what ends it. Only the outermost write may take it: it is not
-// reentrant.
+// returns what ends it. tx and the statements queueWrites covers take it;
+// it is not reentrant, so a statement inside tx (on its *sql.Tx) does not.
 func (d *DB) write(ctx context.Context) (release func(), err error) {
 	if d.writers == nil {
 		return func() {}, nil
@@ -192,4 +196,45 @@ func (d *DB) write(ctx context.Context) (release func(), err error) {
 	case <-ctx.Done():
 		return nil, fmt.Errorf("waiting to write: %w", ctx.Err())
 	}
+}
+
+// queueWrites makes every INSERT, UPDATE, DELETE and raw statement that
+// runs outside a transaction wait for the writer's turn, as tx does for
+// transactions, so single-statement writes (audit rows, key use, session
+// changes, purges) queue in Go too instead of in SQLite's busy handler.
+// Statements inside tx run on its *sql.Tx, which already holds the turn.
+func (d *DB) queueWrites() error {
+	const held = "wharf:writer"
+	acquire := func(tx *gorm.DB) {
+		if _, inTx := tx.Statement.ConnPool.(*sql.Tx); inTx || tx.Error != nil {
+			return
+		}
+		release, err := d.write(tx.Statement.Context)
+		if err != nil {
+			_ = tx.AddError(err)
+			return
+		}
+		tx.InstanceSet(held, release)
+	}
+	done := func(tx *gorm.DB) {
+		if release, ok := tx.InstanceGet(held); ok {
+			release.(func())()
+		}
+	}
+	c := d.gorm.Callback()
+	for _, err := range []error{
+		c.Create().Before("gorm:create").Register("wharf:writer_wait", acquire),
+		c.Create().After("gorm:create").Register("wharf:writer_done", done),
+		c.Update().Before("gorm:update").Register("wharf:writer_wait", acquire),
+		c.Update().After("gorm:update").Register("wharf:writer_done", done),
+		c.Delete().Before("gorm:delete").Register("wharf:writer_wait", acquire),
+		c.Delete().After("gorm:delete").Register("wharf:writer_done", done),
+		c.Raw().Before("gorm:raw").Register("wharf:writer_wait", acquire),
+		c.Raw().After("gorm:raw").Register("wharf:writer_done", done),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
