@@ -137,17 +137,17 @@ func serveDoc(c echo.Context, d *doc, maxAge int) error {
 	}
 	if d.gz != nil && acceptsGzip(req) {
 		h["Content-Encoding"] = gzipEncoding
-		return writeBody(c, d.gz, len(d.gz))
+		return writeBody(c, d.gz)
 	}
 	if d.body == nil {
 		return writeGunzipped(c, d)
 	}
-	return writeBody(c, d.body, len(d.body))
+	return writeBody(c, d.body)
 }
 
-// writeBody answers 200 with body (nothing for HEAD) of length n.
-func writeBody(c echo.Context, body []byte, n int) error {
-	c.Response().Header()["Content-Length"] = []string{strconv.Itoa(n)}
+// writeBody answers 200 with body (its length only, for HEAD).
+func writeBody(c echo.Context, body []byte) error {
+	c.Response().Header()["Content-Length"] = []string{strconv.Itoa(len(body))}
 	c.Response().WriteHeader(http.StatusOK)
 	if c.Request().Method == http.MethodHead {
 		return nil

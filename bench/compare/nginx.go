@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"text/template"
 
 	"github.com/wharf-registry/wharf/bench/internal/benchfeed"
+	"github.com/wharf-registry/wharf/internal/registry"
 )
 
 // searchWords are the one-word queries of the search rows: every package
@@ -35,24 +37,39 @@ func linkPackages(ctx context.Context, t benchfeed.Target, sh benchfeed.Shape, r
 		return err
 	}
 	defer closeDB()
-	pkgDir := filepath.Join(t.DataDir, "packages")
-	for i := 0; i < sh.Packages; i++ {
-		for v := 0; v < sh.Versions; v++ {
-			p, pv, err := reg.Version(ctx, benchfeed.ID(i), benchfeed.Version(v))
-			if err != nil {
-				return err
-			}
-			id, ver := strings.ToLower(p.Name), pv.Version.Lower()
-			name := id + "." + ver + ".nupkg"
-			dst := filepath.Join(root, "v3", "package", id, ver, name)
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return err
-			}
-			src := filepath.Join(pkgDir, filepath.FromSlash(pv.BlobPrefix), name)
-			if err := os.Link(src, dst); err != nil && !os.IsExist(err) {
-				return fmt.Errorf("link %s: %w (is the package folder on the same file system?)", src, err)
-			}
+	for _, p := range nupkgPaths(sh) {
+		src, err := storedNupkg(ctx, reg, filepath.Join(t.DataDir, "packages"), p)
+		if err != nil {
+			return err
 		}
+		if err := linkInto(src, filepath.Join(root, filepath.FromSlash(p))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// storedNupkg returns where the package folder pkgDir keeps the .nupkg
+// at flat-container path p (/v3/package/{id}/{version}/{file}).
+func storedNupkg(ctx context.Context, reg *registry.Service, pkgDir, p string) (string, error) {
+	parts := strings.Split(p, "/")
+	if len(parts) != 6 {
+		return "", fmt.Errorf("%s is not a flat-container .nupkg path", p)
+	}
+	_, pv, err := reg.Version(ctx, parts[3], parts[4])
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(pkgDir, filepath.FromSlash(pv.BlobPrefix), parts[5]), nil
+}
+
+// linkInto hard-links src at dst, creating dst's folder.
+func linkInto(src, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	if err := os.Link(src, dst); err != nil && !os.IsExist(err) {
+		return fmt.Errorf("link %s: %w (is the package folder on the same file system?)", src, err)
 	}
 	return nil
 }
@@ -79,7 +96,7 @@ func exportDocs(base, root string, sh benchfeed.Shape) error {
 		}
 		plain := raw
 		if res.Header.Get("Content-Encoding") == "gzip" {
-			zr, err := gzip.NewReader(strings.NewReader(string(raw)))
+			zr, err := gzip.NewReader(bytes.NewReader(raw))
 			if err != nil {
 				return err
 			}
@@ -119,15 +136,15 @@ func exportDocs(base, root string, sh benchfeed.Shape) error {
 }
 
 func gzipBytes(b []byte) ([]byte, error) {
-	var sb strings.Builder
-	zw, _ := gzip.NewWriterLevel(&sb, gzip.BestCompression)
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
 	if _, err := zw.Write(b); err != nil {
 		return nil, err
 	}
 	if err := zw.Close(); err != nil {
 		return nil, err
 	}
-	return []byte(sb.String()), nil
+	return buf.Bytes(), nil
 }
 
 // nginxConf is a static-file server configured as one would for this job:

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"github.com/wharf-registry/wharf/bench/internal/benchfeed"
 )
@@ -45,23 +44,18 @@ func stageInRAM(ctx context.Context, o options, data, root string) (ramData, ram
 	}
 	defer closeDB()
 	for _, p := range docPaths["nupkg"](o.shape) {
-		parts := strings.Split(p, "/") // /v3/package/{id}/{ver}/{file}
-		_, pv, err := reg.Version(ctx, parts[3], parts[4])
+		src, err := storedNupkg(ctx, reg, filepath.Join(data, "packages"), p)
 		if err != nil {
 			unmount()
 			return "", "", nil, err
 		}
-		rel := filepath.Join(filepath.FromSlash(pv.BlobPrefix), parts[5])
+		rel, _ := filepath.Rel(filepath.Join(data, "packages"), src)
 		stored := filepath.Join(ramData, "packages", rel)
-		if err := copyFile(filepath.Join(data, "packages", rel), stored); err != nil {
+		if err := copyFile(src, stored); err != nil {
 			unmount()
 			return "", "", nil, err
 		}
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(ramRoot, p)), 0o755); err != nil {
-			unmount()
-			return "", "", nil, err
-		}
-		if err := os.Link(stored, filepath.Join(ramRoot, p)); err != nil {
+		if err := linkInto(stored, filepath.Join(ramRoot, filepath.FromSlash(p))); err != nil {
 			unmount()
 			return "", "", nil, err
 		}

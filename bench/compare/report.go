@@ -28,6 +28,22 @@ func pick[T any, R any](xs []T, f func(T) R) []R {
 	return out
 }
 
+// medianOf is the median of f over xs.
+func medianOf[T any, R int64 | float64 | time.Duration](xs []T, f func(T) R) R {
+	return median(pick(xs, f))
+}
+
+// medianRPS, medianP50 and medianP99 summarise one server's runs of a row.
+func medianRPS(ms []measurement) float64 {
+	return medianOf(ms, func(m measurement) float64 { return m.RPS })
+}
+func medianP50(ms []measurement) time.Duration {
+	return medianOf(ms, func(m measurement) time.Duration { return m.P50 })
+}
+func medianP99(ms []measurement) time.Duration {
+	return medianOf(ms, func(m measurement) time.Duration { return m.P99 })
+}
+
 // ratio is the median of the per-run Wharf/nginx request rates: each run
 // measured both servers back to back, so pairing them cancels some noise.
 func (r *row) ratio() float64 { return pairedRatio(r.wharf, r.nginx) }
@@ -81,10 +97,10 @@ func (rep *report) readTable(b *strings.Builder) {
 	for _, r := range rep.rows {
 		we, ne := r.errors()
 		fmt.Fprintf(b, "| %s | %d | %.0f | %.0f | %.2f | %s | %s | %s | %s | %s | %s | %.0f | %.2f | %d |\n", docNames[r.doc], r.conns,
-			median(pick(r.wharf, func(m measurement) float64 { return m.RPS })), median(pick(r.nginx, func(m measurement) float64 { return m.RPS })), r.ratio(),
-			ms(median(pick(r.wharf, func(m measurement) time.Duration { return m.P50 }))), ms(median(pick(r.wharf, func(m measurement) time.Duration { return m.P99 }))),
-			ms(median(pick(r.nginx, func(m measurement) time.Duration { return m.P50 }))), ms(median(pick(r.nginx, func(m measurement) time.Duration { return m.P99 }))),
-			mb(r.wharfRSS), mb(r.nginxRSS), median(pick(r.gofs, func(m measurement) float64 { return m.RPS })), pairedRatio(r.gofs, r.nginx), we+ne)
+			medianRPS(r.wharf), medianRPS(r.nginx), r.ratio(),
+			ms(medianP50(r.wharf)), ms(medianP99(r.wharf)),
+			ms(medianP50(r.nginx)), ms(medianP99(r.nginx)),
+			mb(r.wharfRSS), mb(r.nginxRSS), medianRPS(r.gofs), pairedRatio(r.gofs, r.nginx), we+ne)
 	}
 }
 
@@ -93,7 +109,7 @@ func (rep *report) writeTable(b *strings.Builder, o options) {
 	b.WriteString("\n| write path | Wharf | errors |\n|---|--:|--:|\n")
 	if len(rep.pushes) > 0 {
 		fmt.Fprintf(b, "| sequential push, %d KB packages | %.0f packages/s, %.1f MB/s | %d |\n", o.pushSize>>10,
-			median(pick(rep.pushes, func(p pushResult) float64 { return p.PerSec })), median(pick(rep.pushes, func(p pushResult) float64 { return p.MBPerSec })),
+			medianOf(rep.pushes, func(p pushResult) float64 { return p.PerSec }), medianOf(rep.pushes, func(p pushResult) float64 { return p.MBPerSec }),
 			sumOf(pick(rep.pushes, func(p pushResult) int { return p.Errors })))
 	}
 	if len(rep.flat) > 0 {
@@ -102,9 +118,9 @@ func (rep *report) writeTable(b *strings.Builder, o options) {
 	}
 	if len(rep.exchanges) > 0 {
 		fmt.Fprintf(b, "| token exchange, %d concurrent | %.0f/s, p50 %s ms, p99 %s ms | %d |\n", o.exchangeConns,
-			median(pick(rep.exchanges, func(e exchangeResult) float64 { return e.PerSec })),
-			ms(median(pick(rep.exchanges, func(e exchangeResult) time.Duration { return e.P50 }))),
-			ms(median(pick(rep.exchanges, func(e exchangeResult) time.Duration { return e.P99 }))),
+			medianOf(rep.exchanges, func(e exchangeResult) float64 { return e.PerSec }),
+			ms(medianOf(rep.exchanges, func(e exchangeResult) time.Duration { return e.P50 })),
+			ms(medianOf(rep.exchanges, func(e exchangeResult) time.Duration { return e.P99 })),
 			sumOf(pick(rep.exchanges, func(e exchangeResult) int { return e.Errors })))
 	}
 	fmt.Fprintf(b, "\nStart-up with %d versions (process start to the first versions list answered), median of %d: %s ms. ", rep.versionsTotal, len(rep.startups), ms(median(rep.startups)))
@@ -140,9 +156,9 @@ func (rep *report) targets(o options) string {
 		return nil
 	}
 	p99 := func(r *row) time.Duration {
-		return median(pick(r.wharf, func(m measurement) time.Duration { return m.P99 }))
+		return medianP99(r.wharf)
 	}
-	rps := func(r *row) float64 { return median(pick(r.wharf, func(m measurement) float64 { return m.RPS })) }
+	rps := func(r *row) float64 { return medianRPS(r.wharf) }
 	b.WriteString("Targets:\n")
 	for _, d := range []string{"versions", "nupkg"} {
 		for _, c := range []int{16, 64} {
@@ -162,7 +178,7 @@ func (rep *report) targets(o options) string {
 		}
 	}
 	if len(rep.pushes) > 0 {
-		v := median(pick(rep.pushes, func(p pushResult) float64 { return p.PerSec }))
+		v := medianOf(rep.pushes, func(p pushResult) float64 { return p.PerSec })
 		check(v >= 50, "sequential pushes of %d KB: %.0f/s (≥ 50)", o.pushSize>>10, v)
 	}
 	if len(rep.flat) > 1 {
@@ -170,7 +186,7 @@ func (rep *report) targets(o options) string {
 		check(last < first+first/2+(16<<20) && slices.Max(rep.flat) < 200<<20, "memory while pushing %d MB: %s → %s MB (flat: grows < 50%% + 16 MB, stays < 200 MB)", o.pushFlat>>20, mb(first), mb(last))
 	}
 	if len(rep.exchanges) > 0 {
-		v := median(pick(rep.exchanges, func(e exchangeResult) float64 { return e.PerSec }))
+		v := medianOf(rep.exchanges, func(e exchangeResult) float64 { return e.PerSec })
 		check(v >= 1000, "token exchanges: %.0f/s (≥ 1,000)", v)
 	}
 	peak := maxOf(rep.readPeak, rep.pushPeak)

@@ -21,17 +21,7 @@ var docPaths = map[string]func(sh benchfeed.Shape) []string{
 	"registration": func(sh benchfeed.Shape) []string {
 		return perPackage(sh, func(id string) string { return "/v3/registration/" + id + "/index.json" })
 	},
-	"nupkg": func(sh benchfeed.Shape) []string {
-		var out []string
-		for i := 0; i < sh.Packages; i++ {
-			id := strings.ToLower(benchfeed.ID(i))
-			for v := 0; v < sh.Versions; v++ {
-				ver := benchfeed.Version(v)
-				out = append(out, "/v3/package/"+id+"/"+ver+"/"+id+"."+ver+".nupkg")
-			}
-		}
-		return hotSet(out, sh.Hot)
-	},
+	"nupkg": func(sh benchfeed.Shape) []string { return hotSet(nupkgPaths(sh), sh.Hot) },
 	"search": func(benchfeed.Shape) []string {
 		var out []string
 		for _, w := range searchWords() {
@@ -40,6 +30,19 @@ var docPaths = map[string]func(sh benchfeed.Shape) []string{
 		return out
 	},
 	"search-empty": func(benchfeed.Shape) []string { return []string{"/v3/search?take=20"} },
+}
+
+// nupkgPaths lists the flat-container path of every version's .nupkg.
+func nupkgPaths(sh benchfeed.Shape) []string {
+	var out []string
+	for i := 0; i < sh.Packages; i++ {
+		id := strings.ToLower(benchfeed.ID(i))
+		for v := 0; v < sh.Versions; v++ {
+			ver := benchfeed.Version(v)
+			out = append(out, "/v3/package/"+id+"/"+ver+"/"+id+"."+ver+".nupkg")
+		}
+	}
+	return out
 }
 
 func perPackage(sh benchfeed.Shape, f func(id string) string) []string {
@@ -153,11 +156,12 @@ func run(ctx context.Context, o options, w io.Writer) (*report, error) {
 	// Both servers read the same files (hard links): read them all once,
 	// so that neither pays for the disk and the rows measure serving.
 	t0 := time.Now()
-	n, err := warmPageCache(ctx, root, docPaths["nupkg"](o.shape))
+	hot := docPaths["nupkg"](o.shape)
+	n, err := warmPageCache(ctx, root, hot)
 	if err != nil {
 		return nil, err
 	}
-	rep.hotFiles, rep.hotBytes = len(docPaths["nupkg"](o.shape)), n
+	rep.hotFiles, rep.hotBytes = len(hot), n
 	m, err := warmPageCache(ctx, root, jsonFiles(o.shape))
 	if err != nil {
 		return nil, err
