@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wharf-registry/wharf/internal/db"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
@@ -72,7 +71,7 @@ func newFeedServer(t testing.TB, o registry.Options, set func(*web.ServerConfig)
 func newFeedOn(t testing.TB, dir string, d *db.DB, blobs storage.Blobs, o registry.Options, set func(*web.ServerConfig)) *feed {
 	t.Helper()
 	if o.Now == nil {
-		o.Now = trusttest.NewClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)).Now
+		o.Now = trusttest.NewClock(trusttest.Epoch()).Now
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

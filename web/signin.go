@@ -393,7 +393,10 @@ func (s *Server) startSession(c echo.Context, acct *registry.Account, next strin
 	if err != nil {
 		return err
 	}
-	s.setCookie(c, s.cookies.session, secret, time.Until(expires))
+	// Max-Age from the registry's clock, the one that set expires: mixing
+	// it with the wall clock made the cookie expire at once under a test
+	// clock in the past.
+	s.setCookie(c, s.cookies.session, secret, expires.Sub(s.reg.Now()))
 	s.setCookie(c, s.cookies.csrf, randomToken(), 0)
 	return s.redirectWithFlash(c, safeNext(next), "ok", "Signed in as "+acct.Name+".")
 }

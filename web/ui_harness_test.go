@@ -59,7 +59,7 @@ func newUIFeed(t testing.TB, cfg uiConfig) *uiFeed {
 	t.Helper()
 	dir := t.TempDir()
 	d, blobs := testenv.Stores(t, dir)
-	f := &uiFeed{clock: trusttest.NewClock(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)), log: &testenv.Buffer{}}
+	f := &uiFeed{clock: trusttest.NewClock(trusttest.Epoch()), log: &testenv.Buffer{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

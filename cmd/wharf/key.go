@@ -67,7 +67,7 @@ func (a *app) keyListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			now := time.Now()
+			now := a.reg.Now()
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "ID\tKEY\tSTATUS\tPACKAGES\tEXPIRES\tLAST USED\tDESCRIPTION")
 			for _, k := range keys {

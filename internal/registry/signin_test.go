@@ -3,6 +3,7 @@ package registry_test
 import (
 	"context"
 	"errors"
+	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 	"io"
 	"log/slog"
 	"strings"
@@ -16,7 +17,7 @@ import (
 func newSignInService(t *testing.T, rules registry.SignInRules) (*registry.Service, *time.Time) {
 	t.Helper()
 	d, blobs := openStores(t)
-	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	now := trusttest.Epoch().Add(2 * time.Hour)
 	s, err := registry.New(d, blobs, registry.Options{
 		Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		SignIn: rules, SessionTTL: 24 * time.Hour,

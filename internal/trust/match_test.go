@@ -2,12 +2,13 @@ package trust
 
 import (
 	"errors"
+	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 	"strings"
 	"testing"
 	"time"
 )
 
-var testNow = time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
+var testNow = trusttest.Epoch().Add(-7*time.Hour + 26*time.Minute + 53*time.Second)
 
 const (
 	githubIssuer = "https://token.actions.githubusercontent.com"
