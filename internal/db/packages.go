@@ -165,7 +165,8 @@ func (r *packageVersionRow) version(shared metadataCache) (registry.PackageVersi
 }
 
 // InsertVersion adds a version, creating the package owned by ownerID when
-// the ID is new, in one transaction.
+// the ID is new, in one transaction. v.Published, the push's moment on the
+// registry's clock, dates the rows it creates.
 func (d *DB) InsertVersion(ctx context.Context, name string, ownerID int64, v *registry.PackageVersion) error {
 	meta, err := json.Marshal(v.Metadata)
 	if err != nil {
@@ -177,7 +178,10 @@ func (d *DB) InsertVersion(ctx context.Context, name string, ownerID int64, v *r
 			return err
 		}
 	}
-	now := time.Now().UTC()
+	// The push's moment on the registry's clock, as every other row the
+	// registry writes: never the wall clock here and the injected one
+	// beside it.
+	now := v.Published.UTC()
 	return d.tx(ctx, func(tx *gorm.DB) error {
 		rev, err := bumpRevision(tx)
 		if err != nil {
