@@ -57,7 +57,7 @@ func SignIn(v SignInPage) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(v.Providers) == 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<p data-testid=\"no-providers\">No sign-in provider is configured on this registry. An operator can sign you in with <code>wharf user login-link YOUR-NAME</code>, or configure GitHub, GitLab or OpenID Connect sign-in (see the README's configuration reference).</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<p data-testid=\"no-providers\">No sign-in provider is configured on this registry. An operator can sign you in with <code>wharf user login-link YOUR-NAME</code>, or configure GitHub, GitLab or OpenID Connect sign-in (see docs/configuration.md).</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

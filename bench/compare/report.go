@@ -77,7 +77,7 @@ var docNames = map[string]string{
 	"search": "search, one word", "search-empty": "search, empty `q`",
 }
 
-// markdown renders the report as the README shows it.
+// markdown renders the report as docs/performance.md shows it.
 func (rep *report) markdown(o options) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Feed: %d packages × %d versions (%d versions, payloads %d–%d KB); %d runs of %s per cell, medians; %d cores (%s/%s); wrk over loopback, `Accept-Encoding: gzip`.\n\n",

@@ -18,8 +18,8 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// Config is every setting of a Wharf server. The README's configuration
-// reference lists each with its file key and environment variable.
+// Config is every setting of a Wharf server. docs/configuration.md
+// lists each with its file key and environment variable.
 type Config struct {
 	// Listen is the address the server binds (WHARF_LISTEN).
 	Listen string `toml:"listen"`
