@@ -13,7 +13,7 @@ import (
 
 // entryIndex finds zip entries by path, case-insensitively.
 type entryIndex struct {
-	byName  map[string]*zip.File // canonical and as-written (folded) names
+	byName  map[string]*zip.File // by canonicalName: decoded as clients read them, folded
 	nuspecs []*zip.File          // *.nuspec files at the root
 }
 
@@ -22,7 +22,7 @@ func indexEntries(files []*zip.File, lim Limits) (*entryIndex, error) {
 	if len(files) > lim.MaxEntries {
 		return nil, tooManyEntries(lim.MaxEntries)
 	}
-	idx := &entryIndex{byName: make(map[string]*zip.File, 2*len(files))}
+	idx := &entryIndex{byName: make(map[string]*zip.File, len(files))}
 	var total uint64
 	for _, f := range files {
 		if err := checkEntryName(f.Name); err != nil {
@@ -33,9 +33,6 @@ func indexEntries(files []*zip.File, lim Limits) (*entryIndex, error) {
 			return nil, duplicateEntry(other.Name, f.Name)
 		}
 		idx.byName[key] = f
-		if raw := foldName(f.Name); idx.byName[raw] == nil {
-			idx.byName[raw] = f
-		}
 		if total += f.UncompressedSize64; total > uint64(lim.MaxUncompressedBytes) || total < f.UncompressedSize64 {
 			return nil, tooLargef("The package's files add up to more than %s uncompressed, the limit.", sizeText(lim.MaxUncompressedBytes))
 		}
@@ -61,13 +58,11 @@ func (idx *entryIndex) rootNuspec() (*zip.File, error) {
 	return nil, invalidf("The package has %d .nuspec files at its root (%s); it must have exactly one.", len(names), strings.Join(names, ", "))
 }
 
-// find returns the entry a nuspec path names, or nil.
+// find returns the entry a nuspec path names, or nil. As in NuGet.Client's
+// GetStream, the path is compared with the entries' decoded names, never
+// decoded itself; unlike it, case and Unicode normalization are ignored.
 func (idx *entryIndex) find(p string) *zip.File {
-	p = strings.TrimPrefix(packagePath(p), "./")
-	if f := idx.byName[foldName(p)]; f != nil {
-		return f
-	}
-	return idx.byName[canonicalName(p)]
+	return idx.byName[foldName(strings.TrimPrefix(packagePath(p), "./"))]
 }
 
 // Counting entries before archive/zip does: it builds a *zip.File for every

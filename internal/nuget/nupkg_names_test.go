@@ -58,6 +58,8 @@ func TestOpenPackageClientView(t *testing.T) {
 		{"escaped drive letter", map[string]string{"a.nuspec": clean, "C%3A%5Cx.dll": ""}, "an absolute path"},
 		{"escaped backslash parent", map[string]string{"a.nuspec": clean, "lib%5C..%5C..%5Cevil": ""}, "points outside the package"},
 		{"escaped duplicate name", map[string]string{"a.nuspec": clean, "lib/a.dll": "", "lib/a%2Edll": ""}, "more than once"},
+		{"readme named by its escaped name", map[string]string{"a.nuspec": minimalNuspec(`<readme>100%25.md</readme>`), "100%25.md": "r"},
+			"The package's nuspec declares readme '100%25.md' but the package does not contain that file."},
 		{"escapes that are not UTF-8", map[string]string{"a.nuspec": clean, "lib/a%FF.dll": ""},
 			"The package contains the entry 'lib/a%FF.dll', whose percent escapes do not decode to UTF-8 text"},
 	}
@@ -66,6 +68,26 @@ func TestOpenPackageClientView(t *testing.T) {
 			p, err := open(t, zipOf(t, tt.files), DefaultLimits())
 			checkPackageError(t, p, err, tt.msg, false)
 		})
+	}
+}
+
+// TestOpenPackageReadmeByDecodedName finds the readme as the client's
+// GetStream does, among decoded names: "a%41.md" names the entry written
+// "a%2541.md", not the entry written "a%41.md" (read as "aA.md"), whatever
+// their order.
+func TestOpenPackageReadmeByDecodedName(t *testing.T) {
+	ns := zipEntry{"a.nuspec", []byte(minimalNuspec(`<readme>a%41.md</readme>`))}
+	for _, order := range [][]zipEntry{
+		{ns, {"a%41.md", []byte("aA")}, {"a%2541.md", []byte("a%41")}},
+		{ns, {"a%2541.md", []byte("a%41")}, {"a%41.md", []byte("aA")}},
+	} {
+		p, err := open(t, zipEntries(t, order...), DefaultLimits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(p.Readme) != "a%41" {
+			t.Errorf("entries %q, %q: Readme = %q, want the entry clients read as 'a%%41.md'", order[1].name, order[2].name, p.Readme)
+		}
 	}
 }
 
