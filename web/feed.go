@@ -94,9 +94,17 @@ func (s *Server) getLicense(c echo.Context) error {
 // conditional requests and HEAD come with it, and the file goes out with
 // sendfile when the store is the local disk. Stored files never change.
 func (s *Server) serveFile(c echo.Context, id, version string, f registry.File, contentType string) error {
+	_, _, err := s.sendFile(c, id, version, f, contentType)
+	return err
+}
+
+// sendFile is serveFile, also returning the version and whether the whole
+// file went out: a 200 answer whose body was written to the connection to
+// its last byte (not HEAD, not 206, not 304, not cut short).
+func (s *Server) sendFile(c echo.Context, id, version string, f registry.File, contentType string) (*registry.PackageVersion, bool, error) {
 	blob, pv, err := s.reg.OpenFile(c.Request().Context(), id, version, f)
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	defer blob.Close()
 	h := c.Response().Header()
@@ -107,8 +115,9 @@ func (s *Server) serveFile(c echo.Context, id, version string, f registry.File, 
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	h.Set("ETag", `"`+etagOf(pv.SHA512, f)+`"`)
 	info := blob.Info()
-	http.ServeContent(fileWriter{c.Response()}, c.Request(), "", info.ModTime, blob)
-	return nil
+	res := c.Response()
+	http.ServeContent(fileWriter{res}, c.Request(), "", info.ModTime, blob)
+	return pv, res.Status == http.StatusOK && res.Size == info.Size && c.Request().Method != http.MethodHead, nil
 }
 
 // fileWriter lets http.ServeContent reach the connection's ReadFrom, which

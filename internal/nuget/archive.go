@@ -5,8 +5,6 @@ import (
 	"bufio"
 	"encoding/binary"
 	"io"
-	"net/url"
-	"path"
 	"strings"
 )
 
@@ -15,18 +13,8 @@ import (
 
 // entryIndex finds zip entries by path, case-insensitively.
 type entryIndex struct {
-	byName  map[string]*zip.File // canonical and as-written (lowercased) names
+	byName  map[string]*zip.File // by canonicalName: decoded as clients read them, folded
 	nuspecs []*zip.File          // *.nuspec files at the root
-}
-
-// canonicalName is the key entries are compared by: forward slashes,
-// percent-decoded as NuGet.Client decodes entry names, lower case.
-func canonicalName(name string) string {
-	name = packagePath(name)
-	if u, err := url.PathUnescape(name); err == nil {
-		name = packagePath(u)
-	}
-	return strings.ToLower(name)
 }
 
 // indexEntries checks every entry name and the declared total size.
@@ -34,55 +22,25 @@ func indexEntries(files []*zip.File, lim Limits) (*entryIndex, error) {
 	if len(files) > lim.MaxEntries {
 		return nil, tooManyEntries(lim.MaxEntries)
 	}
-	idx := &entryIndex{byName: make(map[string]*zip.File, 2*len(files))}
-	seen := make(map[string]bool, len(files))
+	idx := &entryIndex{byName: make(map[string]*zip.File, len(files))}
 	var total uint64
 	for _, f := range files {
 		if err := checkEntryName(f.Name); err != nil {
 			return nil, err
 		}
 		key := canonicalName(f.Name)
-		if seen[key] {
-			return nil, invalidf("The package contains the file '%s' more than once (names are compared case-insensitively); a .nupkg may not have duplicate entries.", display(f.Name))
+		if other := idx.byName[key]; other != nil {
+			return nil, duplicateEntry(other.Name, f.Name)
 		}
-		seen[key] = true
 		idx.byName[key] = f
-		if raw := strings.ToLower(packagePath(f.Name)); idx.byName[raw] == nil {
-			idx.byName[raw] = f
-		}
 		if total += f.UncompressedSize64; total > uint64(lim.MaxUncompressedBytes) || total < f.UncompressedSize64 {
 			return nil, tooLargef("The package's files add up to more than %s uncompressed, the limit.", sizeText(lim.MaxUncompressedBytes))
 		}
-		if name := packagePath(f.Name); !strings.Contains(name, "/") && strings.EqualFold(path.Ext(name), ".nuspec") {
+		if name, _ := clientName(f.Name); isManifestName(name) {
 			idx.nuspecs = append(idx.nuspecs, f)
 		}
 	}
 	return idx, nil
-}
-
-// checkEntryName rejects names that would be written outside the package
-// directory when extracted, as written and percent-decoded.
-func checkEntryName(name string) error {
-	forms := []string{packagePath(name)}
-	if u, err := url.PathUnescape(name); err == nil && u != name {
-		forms = append(forms, packagePath(u))
-	}
-	for _, n := range forms {
-		switch {
-		case n == "":
-			return invalidf("The package contains an entry with an empty name.")
-		case strings.ContainsRune(n, 0):
-			return invalidf("The package contains the entry '%s', whose name has a NUL character.", display(name))
-		case n[0] == '/' || len(n) >= 2 && n[1] == ':' && (n[0]|0x20 >= 'a' && n[0]|0x20 <= 'z'):
-			return invalidf("The package contains the entry '%s', an absolute path; entry names must be relative to the package root.", display(name))
-		}
-		for _, seg := range strings.Split(n, "/") {
-			if seg == ".." {
-				return invalidf("The package contains the entry '%s', which points outside the package; entry names may not contain '..'.", display(name))
-			}
-		}
-	}
-	return nil
 }
 
 // rootNuspec returns the one .nuspec at the package root.
@@ -100,13 +58,11 @@ func (idx *entryIndex) rootNuspec() (*zip.File, error) {
 	return nil, invalidf("The package has %d .nuspec files at its root (%s); it must have exactly one.", len(names), strings.Join(names, ", "))
 }
 
-// find returns the entry a nuspec path names, or nil.
+// find returns the entry a nuspec path names, or nil. As in NuGet.Client's
+// GetStream, the path is compared with the entries' decoded names, never
+// decoded itself; unlike it, case and Unicode normalization are ignored.
 func (idx *entryIndex) find(p string) *zip.File {
-	p = strings.TrimPrefix(packagePath(p), "./")
-	if f := idx.byName[strings.ToLower(p)]; f != nil {
-		return f
-	}
-	return idx.byName[canonicalName(p)]
+	return idx.byName[foldName(strings.TrimPrefix(packagePath(p), "./"))]
 }
 
 // Counting entries before archive/zip does: it builds a *zip.File for every

@@ -47,6 +47,9 @@ func checkPackage(t *testing.T, p *Package, lim Limits) {
 	if name := packagePath(p.NuspecName); strings.Contains(name, "/") || !strings.EqualFold(path.Ext(name), ".nuspec") {
 		t.Fatalf("nuspec %q is not a .nuspec at the root", p.NuspecName)
 	}
+	if name, ok := clientName(p.NuspecName); !ok || !isManifestName(name) {
+		t.Fatalf("nuspec %q is not the manifest NuGet clients read", p.NuspecName)
+	}
 	checkManifest(t, p.Manifest)
 	again, err := ParseManifest(bytes.NewReader(p.Nuspec))
 	if err != nil || again.ID != p.Manifest.ID || !again.Version.Equal(p.Manifest.Version) {

@@ -54,6 +54,11 @@ func TestFuzzSeeds(t *testing.T) {
 		S("drive-letter", entries(nuspec, `C:\Windows\evil.dll`)), S("backslash-traversal", entries(nuspec, `lib\..\..\evil`)),
 		S("encoded-traversal", entries(nuspec, "%2e%2e/evil")),
 		S("duplicate-nuspec-case", entries(nuspec, "A.NUSPEC")),
+		S("escaped-manifest", nugettest.Zip(nugettest.Entry{Name: "lib%2FX.nuspec", Data: []byte(nuspec)},
+			nugettest.Entry{Name: "X%2Enuspec", Data: []byte(minimalNuspec(`<dependencies><dependency id="Evil"/></dependencies>`))})),
+		S("escaped-backslash", entries(nuspec, "lib%5Cx.dll")), S("escapes-not-utf8", entries(nuspec, "a%FF.txt")),
+		S("nfc-nfd-collision", nugettest.Zip(nugettest.Entry{Name: "a.nuspec", Data: []byte(nuspec)},
+			nugettest.Entry{Name: "caf\u00e9.txt"}, nugettest.Entry{Name: "cafe\u0301.txt"})),
 		S("nested-nuspec-only", nugettest.Zip(nugettest.Entry{Name: "content/a.nuspec", Data: []byte(nuspec)})),
 		S("two-nuspecs", entries(nuspec, "b.nuspec")),
 		S("nuspec-bomb-lying-size", nugettest.Zip(nugettest.Entry{Name: "a.nuspec", Zeros: 1 << 20, Declared: 600})),
@@ -66,7 +71,11 @@ func TestFuzzSeeds(t *testing.T) {
 		S("nested-nuspec", "sub/x.nuspec", "x.nuspec", ``, ""),
 		S("zip-slip", "a.nuspec", "../../evil", ``, "x"), S("absolute", "a.nuspec", "/abs", ``, "x"),
 		S("drive-letter", "a.nuspec", `C:\x`, ``, "x"), S("duplicate-nuspec", "a.nuspec", "A.nuspec", ``, "x"),
-		S("readme-outside", "a.nuspec", "README.md", `<readme>../README.md</readme>`, "# r"))
+		S("readme-outside", "a.nuspec", "README.md", `<readme>../README.md</readme>`, "# r"),
+		S("escaped-manifest", "lib%2FX.nuspec", "X%2Enuspec", ``, ""),
+		S("escaped-dot-manifest", "a.nuspec", "b%2Enuspec", ``, ""),
+		S("long-s-nuspec", "a.nuspec", "b.nu\u017fpec", ``, ""),
+		S("long-s-collision", "a.nuspec", "A.NU\u017fPEC", ``, ""))
 }
 
 // entries is an archive of a nuspec at the root and one empty entry named

@@ -76,12 +76,18 @@ type Package struct {
 // ignored), validated by the rules of ParseManifest; entry names that are
 // relative and stay inside the package (no ".." segment, no leading '/' or
 // '\', no drive letter, also after percent-decoding); no two entries with
-// the same name, compared case-insensitively after turning '\' into '/'
-// (old packers wrote backslashes; nuget.org accepts them); and the readme,
+// the same name, compared after percent-decoding, turning '\' into '/' (old
+// packers wrote backslashes; nuget.org accepts them), Unicode normalization
+// and case folding, as macOS and Windows compare file names; and the readme,
 // icon and license file the nuspec declares to exist in the package with
 // the extensions nuget.org allows (readme .md; icon .png, .jpg or .jpeg
 // holding a PNG or JPEG image; license file .txt, .md or none, UTF-8 text).
 // The package's file name is not known here and not checked.
+//
+// Entry names are read as NuGet clients read them (see names.go): the
+// manifest is chosen by the percent-decoded names, and a name whose escapes
+// hide a folder separator, are not UTF-8, or make it the manifest for one
+// reader and not another is refused, so Wharf and clients read one manifest.
 //
 // Every entry is decompressed once, never past the size its headers
 // declare: an entry with more data than declared (a zip bomb hiding its

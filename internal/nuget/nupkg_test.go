@@ -151,7 +151,7 @@ func TestOpenPackageLookups(t *testing.T) {
 		{"backslash in nuspec", `<readme>docs\readme.md</readme>`, map[string]string{"docs/readme.md": "r"}, "r"},
 		{"backslash in entry", `<readme>docs/readme.md</readme>`, map[string]string{"docs\\readme.md": "r"}, "r"},
 		{"percent-encoded entry", `<readme>my readme.md</readme>`, map[string]string{"my%20readme.md": "r"}, "r"},
-		{"literal percent", `<readme>100%25.md</readme>`, map[string]string{"100%25.md": "r"}, "r"},
+		{"literal percent", `<readme>100%.md</readme>`, map[string]string{"100%25.md": "r"}, "r"}, // as dotnet pack writes it
 		{"leading ./", `<readme>./README.md</readme>`, map[string]string{"README.md": "r"}, "r"},
 		{"empty readme", `<readme>README.md</readme>`, map[string]string{"README.md": ""}, ""},
 	}

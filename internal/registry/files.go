@@ -62,8 +62,9 @@ func versionFiles(pkgName string, pv *PackageVersion) []string {
 	return keys
 }
 
-// OpenFile opens one of a version's stored files. Opening the .nupkg counts
-// a download. Errors: ErrNotFound (no such version, or no such file).
+// OpenFile opens one of a version's stored files. It counts nothing: the
+// caller knows whether the file was downloaded (see CountDownload).
+// Errors: ErrNotFound (no such version, or no such file).
 func (s *Service) OpenFile(ctx context.Context, id, version string, f File) (storage.Blob, *PackageVersion, error) {
 	p, pv, key, err := s.fileKey(ctx, id, version, f)
 	if err != nil {
@@ -76,31 +77,32 @@ func (s *Service) OpenFile(ctx context.Context, id, version string, f File) (sto
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s %s %s: %w", p.Name, pv.Version, key, err)
 	}
-	if f == FileNupkg {
-		s.downloads.add(pv.ID)
-	}
 	return b, pv, nil
 }
 
+// CountDownload counts one download of pv's .nupkg. What a download is is
+// the caller's to decide: the web server counts a GET of the whole file
+// answered 200 whose body was sent completely, or redirected to the store.
+// Counts are buffered and written by Flush.
+func (s *Service) CountDownload(pv *PackageVersion) { s.downloads.add(pv.ID) }
+
 // PresignedNupkg returns a short-lived URL from which the client may
-// download a version's .nupkg straight from the package store, and counts
-// the download; "" when the store does not hand out such URLs (the caller
-// then streams it with OpenFile). Errors: ErrNotFound.
-func (s *Service) PresignedNupkg(ctx context.Context, id, version string) (string, error) {
+// download a version's .nupkg straight from the package store, and the
+// version; "" when the store does not hand out such URLs (the caller then
+// streams it with OpenFile). It counts nothing (see CountDownload).
+// Errors: ErrNotFound.
+func (s *Service) PresignedNupkg(ctx context.Context, id, version string) (string, *PackageVersion, error) {
 	ps, ok := s.blobs.(storage.Presigner)
 	if !ok {
-		return "", nil
+		return "", nil, nil
 	}
 	p, pv, key, err := s.fileKey(ctx, id, version, FileNupkg)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	u, err := ps.PresignedURL(ctx, key)
 	if err != nil {
-		return "", fmt.Errorf("presign %s %s: %w", p.Name, pv.Version, err)
+		return "", nil, fmt.Errorf("presign %s %s: %w", p.Name, pv.Version, err)
 	}
-	if u != "" {
-		s.downloads.add(pv.ID)
-	}
-	return u, nil
+	return u, pv, nil
 }
