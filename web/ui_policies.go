@@ -36,7 +36,7 @@ func (s *Server) policiesView(c echo.Context, form templates.PolicyForm) (templa
 	for i := range ps {
 		v.Policies = append(v.Policies, s.policyRow(&ps[i]))
 	}
-	v.Owners, err = s.policyOwners(c)
+	v.Owners, err = s.creatableOwners(c)
 	v.Issuers = s.issuerChoice()
 	if v.Form.Issuer == "" && len(v.Issuers) > 0 {
 		v.Form.Issuer = v.Issuers[0].URL
@@ -80,8 +80,9 @@ func (s *Server) issuerName(url string) string {
 	return "no longer trusted:"
 }
 
-// policyOwners are the accounts the user may create policies for.
-func (s *Server) policyOwners(c echo.Context) ([]string, error) {
+// creatableOwners are the accounts the user may create keys and trust
+// policies for: themself and the organisations they administer.
+func (s *Server) creatableOwners(c echo.Context) ([]string, error) {
 	u := currentUser(c)
 	orgs, err := s.reg.OrganizationsOf(c.Request().Context(), u)
 	if err != nil {
@@ -215,7 +216,7 @@ func (s *Server) policyPage(c echo.Context) error {
 }
 
 func (s *Server) renderPolicyEdit(c echo.Context, status int, p *registry.PolicyView, f templates.PolicyForm, msg string) error {
-	owners, err := s.policyOwners(c)
+	owners, err := s.creatableOwners(c)
 	if err != nil {
 		return err
 	}

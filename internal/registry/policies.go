@@ -55,25 +55,17 @@ type PolicyView struct {
 	Editable bool
 }
 
-// CreatePolicy creates a trust policy. Errors: ErrNotFound, ErrInvalid,
-// ErrForbidden (an organisation the user does not administer).
+// CreatePolicy creates a trust policy. Errors: ErrNotFound (no such user,
+// or an owner that is neither the user nor an organisation they
+// administer, whether or not it exists), ErrInvalid.
 func (s *Service) CreatePolicy(ctx context.Context, req NewPolicy) (*PolicyView, error) {
 	user, err := s.user(ctx, req.User)
 	if err != nil {
 		return nil, err
 	}
-	owner := user
-	if req.Owner != "" && !strings.EqualFold(req.Owner, user.Name) {
-		if owner, err = s.org(ctx, req.Owner); err != nil {
-			return nil, err
-		}
-		ok, err := s.canActFor(ctx, user.ID, owner.ID, true)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, errorf(ErrForbidden, "User '%s' is not an admin of '%s' and cannot create trust policies for it.", user.Name, owner.Name)
-		}
+	owner, err := s.administeredOwner(ctx, user, req.Owner, "trust policies")
+	if err != nil {
+		return nil, err
 	}
 	p, err := s.policyFromRequest(req, trust.Issuer{})
 	if err != nil {
