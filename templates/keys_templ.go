@@ -35,7 +35,7 @@ type KeyForm struct {
 type KeysPage struct {
 	Page
 	Keys      []KeyRow
-	Owners    []string // the user and the organisations they belong to
+	Owners    []string // the user and the organisations they administer
 	Form      KeyForm
 	Error     string // why the form was refused
 	NewSecret string // shown once, right after creation

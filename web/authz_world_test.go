@@ -110,7 +110,11 @@ func newWorldWith(t testing.TB, iss *trusttest.Issuer) *world {
 		}
 		*p.id = v.ID
 	}
-	// bob was an admin of contoso while he made his policy; now he is a member.
+	// bob was an admin of contoso while he made his policy and his key for
+	// it; now he is a member.
+	if iss != nil {
+		w.newKey(bobsOrgKey, registry.NewKey{User: bob, Owner: "contoso", Description: "bob for contoso"})
+	}
 	must(t, func() error { return w.reg.SetMember(ctx, "contoso", bob, registry.RoleMember) })
 	if iss != nil {
 		expires := w.clock.Now().Add(time.Hour)
@@ -134,7 +138,6 @@ func (w *world) issueCredentials() {
 	must(w.t, func() error { return w.reg.RevokeKey(ctx, id) })
 	w.newKey(globKey, registry.NewKey{User: alice, Globs: []string{"Other.*"}, Description: "other packages only"})
 	w.newKey(mallorysKey, registry.NewKey{User: mallory, Description: "mallory's"})
-	w.newKey(bobsOrgKey, registry.NewKey{User: bob, Owner: "contoso", Description: "bob for contoso"})
 	w.newKey(rootsKey, registry.NewKey{User: root, Description: "root's"})
 	for cred, who := range map[string]string{alicesTPKey: alice, othersTPKey: mallory} {
 		res, out := w.exchange(w.ciToken(who+"/tools"), who)

@@ -4,13 +4,17 @@ package web_test
 
 import (
 	"context"
+	"database/sql"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wharf-registry/wharf/internal/db"
 	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/testenv"
 	"github.com/wharf-registry/wharf/internal/trust"
 	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 )
@@ -74,5 +78,59 @@ func TestClientAddressBehindProxies(t *testing.T) {
 	}
 	if c := post(proxied, "192.0.2.1"); c != 429 {
 		t.Errorf("the same forwarded client again: %d, want 429", c)
+	}
+}
+
+// TestRateLimitFloodWritesNothing: once a client address has spent its
+// exchange budget for the minute, further exchanges are refused without
+// writing to the database: SQLite's data_version, read on a connection of
+// our own, stays put, and the address's counter stays at the budget.
+func TestRateLimitFloodWritesNothing(t *testing.T) {
+	const budget = 3
+	dir := t.TempDir()
+	path := db.SQLitePath(dir)
+	d, err := db.OpenSQLiteWith(context.Background(), path, db.SQLiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	f, o := trustedPublishing(t, budget)
+	f.feed = newFeedOn(t, dir, d, testenv.Blobs(t, testenv.SQLiteFS, dir), o, nil)
+	other, err := sql.Open("sqlite3", "file:"+filepath.ToSlash(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	observe := func() (version, counted int64) {
+		ctx := context.Background()
+		if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&version); err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.QueryRowContext(ctx, "SELECT COALESCE(SUM(count), 0) FROM rate_limits WHERE key LIKE 'addr:%'").Scan(&counted); err != nil {
+			t.Fatal(err)
+		}
+		return version, counted
+	}
+	for i := range budget {
+		if res, out := f.exchange("junk", "alice"); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("exchange %d within the budget: %s %v, want 401", i+1, res.Status, out)
+		}
+	}
+	version, counted := observe()
+	if counted != budget {
+		t.Fatalf("%d exchanges counted, want %d", counted, budget)
+	}
+	for i := range 50 {
+		if res, _ := f.exchange("junk", "alice"); res.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("exchange %d past the budget: %s, want 429", budget+i+1, res.Status)
+		}
+	}
+	if v, n := observe(); v != version || n != budget {
+		t.Errorf("50 refused exchanges: data_version %d -> %d, counter %d -> %d; want no write at all", version, v, counted, n)
 	}
 }

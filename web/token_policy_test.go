@@ -193,3 +193,40 @@ func TestPolicyListShowsAdministeredOrganisations(t *testing.T) {
 		t.Errorf("an admin of contoso sees %+v (%v), want alice's contoso policy", ps, err)
 	}
 }
+
+// TestLapsedPolicySkipped: contoso has two policies matching one workflow,
+// bob's (older) and alice's. Once bob leaves, his is shown inactive and is
+// skipped: an exchange for contoso gets a key from alice's policy instead
+// of nuget.org's 400. With alice's policy gone too, the 400 comes back.
+func TestLapsedPolicySkipped(t *testing.T) {
+	f := newTPFeed(t, 0)
+	ctx := context.Background()
+	if _, err := f.reg.AddOrganization(ctx, "contoso", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	f.userKey("bob")
+	if err := f.reg.SetMember(ctx, "contoso", "bob", registry.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	bobs := f.policy(registry.NewPolicy{User: "bob", Owner: "contoso", Name: "bob's", Repository: "contoso/sdk", Workflow: "release.yml"})
+	alices := f.policy(registry.NewPolicy{User: "alice", Owner: "contoso", Name: "alice's", Repository: "contoso/sdk", Workflow: "release.yml"})
+	if err := f.reg.RemoveMember(ctx, "contoso", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := f.reg.Policies(ctx, "alice")
+	if err != nil || len(ps) != 2 || ps[0].ID != bobs.ID || ps[0].Status.State != "inactive" || ps[1].Status.State != "pending" {
+		t.Fatalf("contoso's policies after bob left: %+v (%v), want bob's inactive, alice's pending", ps, err)
+	}
+	key := f.mustExchange(f.claims(), "contoso")
+	k, err := f.reg.Authenticate(ctx, key)
+	if err != nil || k.PolicyID == nil || *k.PolicyID != alices.ID {
+		t.Errorf("the key came from policy %v (%v), want alice's policy %d", k.PolicyID, err, alices.ID)
+	}
+	if err := f.reg.RemovePolicy(ctx, "alice", alices.ID); err != nil {
+		t.Fatal(err)
+	}
+	res, out := f.exchange(f.iss.Token(f.claims()), "contoso")
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(out["error"], "Confirm that you still have permissions to operate on behalf of package owner 'contoso'") {
+		t.Errorf("only bob's lapsed policy matching: %s %v, want nuget.org's 400", res.Status, out)
+	}
+}

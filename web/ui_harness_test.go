@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -40,6 +41,9 @@ type uiConfig struct {
 	// issuer, as GitHub's, for the audience of the test server's base URL,
 	// verified on the feed's clock; exchanges are not rate limited.
 	issuer *trusttest.Issuer
+	// moreIssuers are further GitHub issuers (as GitHub Enterprise Server
+	// instances), trusted after issuer; they need issuer set.
+	moreIssuers []*trusttest.Issuer
 }
 
 // uiFeed is a feed for UI tests: the registry runs on clock, and server and
@@ -73,6 +77,9 @@ func newUIFeed(t testing.TB, cfg uiConfig) *uiFeed {
 	o.Logger = slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if cfg.issuer != nil {
 		o.Issuers = []trust.Issuer{{URL: cfg.issuer.URL, Provider: trust.GitHub, Name: "GitHub Actions"}}
+		for i, more := range cfg.moreIssuers {
+			o.Issuers = append(o.Issuers, trust.Issuer{URL: more.URL, Provider: trust.GitHub, Name: fmt.Sprintf("GitHub Enterprise Server %d", i+1)})
+		}
 		o.ExchangesPerMinute = -1
 		if o.Verifier, err = trust.NewVerifier(trust.VerifierOptions{Issuers: o.Issuers, Audience: base, Now: f.clock.Now}); err != nil {
 			t.Fatal(err)

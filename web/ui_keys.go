@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -31,13 +30,9 @@ func (s *Server) keysView(c echo.Context, form templates.KeyForm) (templates.Key
 	if err != nil {
 		return v, err
 	}
-	for id, n := range names {
-		if id != u.ID {
-			v.Owners = append(v.Owners, n)
-		}
+	if v.Owners, err = s.creatableOwners(c); err != nil {
+		return v, err
 	}
-	sort.Strings(v.Owners)
-	v.Owners = append([]string{u.Name}, v.Owners...)
 	keys, err := s.reg.ListKeys(ctx, u.Name)
 	if err != nil {
 		return v, err

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,12 +36,53 @@ func (s *Server) policiesView(c echo.Context, form templates.PolicyForm) (templa
 	for i := range ps {
 		v.Policies = append(v.Policies, s.policyRow(&ps[i]))
 	}
-	v.Owners, err = s.policyOwners(c)
+	v.Owners, err = s.creatableOwners(c)
+	v.Issuers = s.issuerChoice()
+	if v.Form.Issuer == "" && len(v.Issuers) > 0 {
+		v.Form.Issuer = v.Issuers[0].URL
+	}
 	return v, err
 }
 
-// policyOwners are the accounts the user may create policies for.
-func (s *Server) policyOwners(c echo.Context) ([]string, error) {
+// issuerChoice is every trusted issuer when two of them share a provider,
+// so the create form must ask which one a policy trusts; else nil (the
+// provider picks its only issuer).
+func (s *Server) issuerChoice() []templates.IssuerOption {
+	all := s.reg.IssuersOf("")
+	seen := map[trust.Provider]bool{}
+	choice := false
+	for _, iss := range all {
+		choice = choice || seen[iss.Provider]
+		seen[iss.Provider] = true
+	}
+	if !choice {
+		return nil
+	}
+	return issuerOptions(all)
+}
+
+func issuerOptions(issuers []trust.Issuer) []templates.IssuerOption {
+	out := make([]templates.IssuerOption, len(issuers))
+	for i, iss := range issuers {
+		out[i] = templates.IssuerOption{URL: iss.URL, Name: iss.Name}
+	}
+	return out
+}
+
+// issuerName is the configured name of an issuer, or its URL when the
+// operator no longer lists it.
+func (s *Server) issuerName(url string) string {
+	for _, iss := range s.reg.IssuersOf("") {
+		if iss.URL == url {
+			return iss.Name
+		}
+	}
+	return "no longer trusted:"
+}
+
+// creatableOwners are the accounts the user may create keys and trust
+// policies for: themself and the organisations they administer.
+func (s *Server) creatableOwners(c echo.Context) ([]string, error) {
 	u := currentUser(c)
 	orgs, err := s.reg.OrganizationsOf(c.Request().Context(), u)
 	if err != nil {
@@ -59,7 +101,7 @@ func (s *Server) policyOwners(c echo.Context) ([]string, error) {
 func (s *Server) policyRow(p *registry.PolicyView) templates.PolicyRow {
 	id := strconv.FormatInt(p.ID, 10)
 	r := templates.PolicyRow{
-		ID: p.ID, Name: p.Name, Provider: string(p.Provider), Owner: p.OwnerName,
+		ID: p.ID, Name: p.Name, Provider: string(p.Provider), Issuer: p.Issuer, IssuerName: s.issuerName(p.Issuer), Owner: p.OwnerName,
 		Repository: p.RepoOwner + "/" + p.Repository, Workflow: p.Workflow, Environment: p.Environment, Ref: p.Ref,
 		Globs: strings.Join(p.Globs, ", "), State: p.Status.State, DaysLeft: p.Status.DaysLeft, Reason: p.Status.Reason,
 		EditURL:   "/account/trusted-publishing/" + id,
@@ -117,7 +159,7 @@ func policyFormOf(c echo.Context) templates.PolicyForm {
 		Provider: c.FormValue("provider"), Owner: c.FormValue("owner"), Name: c.FormValue("name"),
 		Repository: c.FormValue("repository"), Workflow: c.FormValue("workflow"), ReusableWorkflow: c.FormValue("reusable_workflow"),
 		Environment: c.FormValue("environment"), Ref: c.FormValue("ref"), CIConfigPath: c.FormValue("ci_config_path"),
-		Globs: c.FormValue("globs"),
+		Globs: c.FormValue("globs"), Issuer: c.FormValue("issuer"), ConfirmRebind: c.FormValue("confirm_rebind") == "yes",
 	}
 }
 
@@ -126,6 +168,7 @@ func (s *Server) newPolicyRequest(c echo.Context, f templates.PolicyForm) regist
 		User: currentUser(c).Name, Owner: f.Owner, Name: f.Name, Provider: trust.Provider(f.Provider),
 		Repository: f.Repository, Workflow: f.Workflow, ReusableWorkflow: f.ReusableWorkflow,
 		Environment: f.Environment, Ref: f.Ref, CIConfigPath: f.CIConfigPath, Globs: splitList(f.Globs),
+		Issuer: f.Issuer, ConfirmRebind: f.ConfirmRebind,
 	}
 }
 
@@ -173,11 +216,18 @@ func (s *Server) policyPage(c echo.Context) error {
 }
 
 func (s *Server) renderPolicyEdit(c echo.Context, status int, p *registry.PolicyView, f templates.PolicyForm, msg string) error {
-	owners, err := s.policyOwners(c)
+	owners, err := s.creatableOwners(c)
 	if err != nil {
 		return err
 	}
-	v := templates.PolicyEditPage{Page: s.page(c, "Edit "+p.Name, "policies"), Policy: s.policyRow(p), Owners: owners, Form: f, Error: msg}
+	issuers := issuerOptions(s.reg.IssuersOf(p.Provider))
+	if !slices.ContainsFunc(issuers, func(o templates.IssuerOption) bool { return o.URL == p.Issuer }) {
+		// The operator stopped trusting it: offer it still, so that saving
+		// the form keeps it rather than moving the policy.
+		issuers = append([]templates.IssuerOption{{URL: p.Issuer, Name: s.issuerName(p.Issuer)}}, issuers...)
+	}
+	v := templates.PolicyEditPage{Page: s.page(c, "Edit "+p.Name, "policies"), Policy: s.policyRow(p), Owners: owners, Form: f, Error: msg,
+		Issuers: issuers}
 	return s.render(c, status, templates.PolicyEdit(v))
 }
 
@@ -185,7 +235,7 @@ func formOfPolicy(p *registry.PolicyView) templates.PolicyForm {
 	return templates.PolicyForm{
 		Provider: string(p.Provider), Owner: p.OwnerName, Name: p.Name, Repository: p.RepoOwner + "/" + p.Repository,
 		Workflow: p.Workflow, ReusableWorkflow: p.ReusableWorkflow, Environment: p.Environment, Ref: p.Ref,
-		CIConfigPath: p.CIConfigPath, Globs: strings.Join(p.Globs, ", "),
+		CIConfigPath: p.CIConfigPath, Globs: strings.Join(p.Globs, ", "), Issuer: p.Issuer,
 	}
 }
 

@@ -26,6 +26,9 @@ func (a *app) policyCmd() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: a.withService(func(cmd *cobra.Command, _ []string) error {
 			req.Provider = trust.Provider(strings.ToLower(provider))
+			if req.Issuer != "" && !cmd.Flags().Changed("provider") {
+				req.Provider = "" // the issuer names its provider
+			}
 			v, err := a.reg.CreatePolicy(cmd.Context(), req)
 			if err != nil {
 				return err
@@ -38,17 +41,19 @@ func (a *app) policyCmd() *cobra.Command {
 	f := add.Flags()
 	f.StringVar(&req.User, "user", "", "user creating the policy (required)")
 	f.StringVar(&req.Owner, "owner", "", "package owner to publish for: the user (default) or an organisation they administer")
-	policyFlags(add, &req, &provider)
+	policyFlags(add, &req, &provider, "github")
 	_ = add.MarkFlagRequired("user")
 	_ = add.MarkFlagRequired("repository")
 
 	var ureq registry.NewPolicy
 	var uprovider string
 	update := &cobra.Command{
-		Use:   "update ID --user NAME --provider github|gitlab --repository OWNER/REPO ...",
+		Use:   "update ID --user NAME --repository OWNER/REPO [--rebind] ...",
 		Short: "Replace a policy's settings; revokes the keys it minted",
 		Long: "Replace a policy's settings (give them all, as for add). The keys the policy minted are\n" +
-			"revoked. The binding is kept when the repository and issuer stay the same.",
+			"revoked. Without --provider and --issuer the policy keeps its own. The binding to the\n" +
+			"repository's IDs is kept; changing the repository, provider, issuer or IDs drops it and\n" +
+			"needs --rebind.",
 		Args: cobra.ExactArgs(1),
 		RunE: a.withService(func(cmd *cobra.Command, args []string) error {
 			id, err := parseID(args[0])
@@ -65,7 +70,8 @@ func (a *app) policyCmd() *cobra.Command {
 		}),
 	}
 	update.Flags().StringVar(&ureq.User, "user", "", "user changing the policy (required)")
-	policyFlags(update, &ureq, &uprovider)
+	update.Flags().BoolVar(&ureq.ConfirmRebind, "rebind", false, "confirm a change of repository, provider, issuer or IDs, which drops the binding")
+	policyFlags(update, &ureq, &uprovider, "")
 	_ = update.MarkFlagRequired("user")
 	_ = update.MarkFlagRequired("repository")
 
@@ -78,13 +84,13 @@ func (a *app) policyCmd() *cobra.Command {
 				return err
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tNAME\tPROVIDER\tREPOSITORY\tWORKFLOW\tENVIRONMENT\tOWNER\tPACKAGES\tSTATUS")
+			fmt.Fprintln(w, "ID\tNAME\tPROVIDER\tISSUER\tREPOSITORY\tWORKFLOW\tENVIRONMENT\tOWNER\tPACKAGES\tSTATUS")
 			for _, p := range ps {
 				pk := strings.Join(p.Globs, ",")
 				if pk == "" {
 					pk = "*"
 				}
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, p.Name, p.Provider, p.RepoOwner, p.Repository,
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, p.Name, p.Provider, p.Issuer, p.RepoOwner, p.Repository,
 					dash(p.Workflow), dash(p.Environment), p.OwnerName, pk, statusText(p.Status))
 			}
 			return w.Flush()
@@ -133,12 +139,12 @@ func (a *app) policyCmd() *cobra.Command {
 }
 
 // policyFlags declares the flags that describe a policy's CI identity and
-// scope, shared by add and update.
-func policyFlags(cmd *cobra.Command, req *registry.NewPolicy, provider *string) {
+// scope, shared by add and update (whose provider defaults to the stored one).
+func policyFlags(cmd *cobra.Command, req *registry.NewPolicy, provider *string, defaultProvider string) {
 	f := cmd.Flags()
 	f.StringVar(&req.Name, "name", "", "policy name (default: repository/workflow@environment)")
-	f.StringVar(provider, "provider", "github", "github or gitlab")
-	f.StringVar(&req.Issuer, "issuer", "", "issuer URL when several of the provider are trusted")
+	f.StringVar(provider, "provider", defaultProvider, "github or gitlab")
+	f.StringVar(&req.Issuer, "issuer", "", "issuer URL (required when several of the provider are trusted; update keeps the stored one)")
 	f.StringVar(&req.Repository, "repository", "", "OWNER/REPO (GitLab: NAMESPACE/PROJECT) (required)")
 	f.StringVar(&req.RepoOwnerID, "owner-id", "", "repository owner (namespace) ID, if known")
 	f.StringVar(&req.RepositoryID, "repository-id", "", "repository (project) ID, if known")

@@ -6,23 +6,34 @@ import (
 	"time"
 )
 
-// CountEvent adds one event to key's counter for the fixed window starting
-// at windowStart (Unix seconds) and returns the count so far, in one
-// atomic upsert: replicas counting the same key at once never lose a
-// count.
-func (d *DB) CountEvent(ctx context.Context, key string, windowStart int64) (int64, error) {
-	var n int64
+// CountEvent counts one event for key in the fixed window starting at
+// windowStart (Unix seconds) unless the window already holds max events,
+// and reports whether it counted it. A full window is seen with a read
+// alone, so a flood past the budget writes nothing; the count itself is one
+// conditional upsert, so replicas counting the same key at once never lose
+// a count nor count past max.
+func (d *DB) CountEvent(ctx context.Context, key string, windowStart int64, max int) (bool, error) {
+	var seen []int64
+	err := d.gorm.WithContext(ctx).Raw(`SELECT count FROM rate_limits WHERE key = ? AND window_start = ?`, key, windowStart).Scan(&seen).Error
+	if err != nil {
+		return false, fmt.Errorf("read rate-limit counter: %w", err)
+	}
+	if len(seen) > 0 && seen[0] >= int64(max) {
+		return false, nil
+	}
 	release, err := d.write(ctx)
 	if err != nil {
-		return 0, err
+		return false, err
 	}
 	defer release()
+	var counted []int64
 	err = d.gorm.WithContext(ctx).Raw(`INSERT INTO rate_limits (key, window_start, count) VALUES (?, ?, 1)
-ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING count`, key, windowStart).Scan(&n).Error
+ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 WHERE rate_limits.count < ? RETURNING count`,
+		key, windowStart, max).Scan(&counted).Error
 	if err != nil {
-		return 0, fmt.Errorf("count rate-limited event: %w", err)
+		return false, fmt.Errorf("count rate-limited event: %w", err)
 	}
-	return n, nil
+	return len(counted) > 0, nil
 }
 
 // purgeRateWindows deletes counters of windows that started before t.

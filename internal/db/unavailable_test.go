@@ -53,7 +53,7 @@ func TestLockedSQLite(t *testing.T) {
 	start := time.Now()
 	err = d.CreateAccount(ctx, &registry.Account{Name: "bob", Kind: registry.KindUser, CreatedAt: time.Now()})
 	wantUnavailable(t, "a write while another process holds the lock", err)
-	_, err = d.CountEvent(ctx, "addr:192.0.2.1", 1700000000)
+	_, err = d.CountEvent(ctx, "addr:192.0.2.1", 1700000000, 100)
 	wantUnavailable(t, "a counted event (Raw...Scan) while another process holds the lock", err)
 	if took := time.Since(start); took < 400*time.Millisecond || took > 5*time.Second {
 		t.Errorf("the two writes failed after %v, want each after the 200ms busy timeout", took)
@@ -91,7 +91,7 @@ func TestPostgresOutage(t *testing.T) {
 		_, err = d.AccountByName(ctx, "alice")
 		wantUnavailable(t, "a read while the server is down", err)
 		wantUnavailable(t, "a transaction while the server is down", d.SetListed(ctx, "none", "1.0.0", 1, false, time.Now()))
-		_, err = d.CountEvent(ctx, "addr:192.0.2.1", 1700000000)
+		_, err = d.CountEvent(ctx, "addr:192.0.2.1", 1700000000, 100)
 		wantUnavailable(t, "a counted event (Raw...Scan) while the server is down", err)
 		if took := time.Since(start); took > 5*time.Second {
 			t.Errorf("round %d: failing took %v, want an answer at once", i, took)

@@ -34,7 +34,7 @@ func TestSQLiteWritersQueue(t *testing.T) {
 				if err := d.Audit(ctx, &registry.AuditEvent{At: time.Now(), Kind: "test", Outcome: "done", Subject: fmt.Sprint(w, i)}); err != nil {
 					errs <- fmt.Errorf("audit: %w", err)
 				}
-				if _, err := d.CountEvent(ctx, fmt.Sprint("key", w), time.Now().Unix()); err != nil {
+				if _, err := d.CountEvent(ctx, fmt.Sprint("key", w), time.Now().Unix(), 1000); err != nil {
 					errs <- fmt.Errorf("count: %w", err)
 				}
 			}

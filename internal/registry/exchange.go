@@ -40,8 +40,8 @@ type ExchangeResult struct {
 // policies (oldest first) that the token matches, and mints a short-lived
 // key scoped to the policy's package owner and globs. The token is usable
 // once. Errors: ErrUnauthenticated (bad token, no match, replay, expired
-// pending policy), ErrInvalid (the creator lost the right to publish for
-// the owner; a malformed username), ErrRateLimited (per client address,
+// pending policy), ErrInvalid (only policies whose creator lost the right
+// to publish for the owner match; a malformed username), ErrRateLimited (per client address,
 // then per verified repository), ErrUnavailable (trusted publishing is off).
 func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeResult, error) {
 	if s.verifier == nil {
@@ -95,23 +95,14 @@ func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeR
 		}
 		return nil, reject(claims, pid, err)
 	}
-	ok, err := s.canActFor(ctx, policy.CreatedBy, policy.OwnerID, false)
-	if err != nil {
-		return nil, reject(claims, policy.ID, err)
-	}
-	if !ok {
-		owner, _ := s.store.AccountByID(ctx, policy.OwnerID)
-		name := fmt.Sprint(policy.OwnerID)
-		if owner != nil {
-			name = owner.Name
-		}
-		return nil, reject(claims, policy.ID, errorf(ErrInvalid, "The scopes on the generated API key are not valid. Confirm that you still have permissions to operate on behalf of package owner '%s'.", name))
-	}
 	return s.mint(ctx, req, claims, policy, match, reject)
 }
 
 // matchPolicy evaluates the candidate policies: those created by the named
-// user, or owned by the named organisation, oldest first.
+// user, or owned by the named organisation, oldest first. A policy whose
+// creator may no longer publish for its owner (they left the organisation)
+// is skipped, so the next matching policy answers; only when no other one
+// matches is the answer nuget.org's 400 about the key's scopes.
 func (s *Service) matchPolicy(ctx context.Context, username string, c *trust.Claims) (*trust.Policy, trust.Result, error) {
 	generic := errorf(ErrUnauthenticated, "No matching trust policy owned by user '%s' was found.", username)
 	acct, err := s.store.AccountByName(ctx, username)
@@ -131,19 +122,36 @@ func (s *Service) matchPolicy(ctx context.Context, username string, c *trust.Cla
 		return nil, trust.Result{}, err
 	}
 	var specific error
-	var specificPolicy *trust.Policy
+	var specificPolicy, lapsed *trust.Policy
 	for i := range policies {
 		p := &policies[i]
 		res, err := trust.Match(p, c, s.now(), trust.MatchOptions{BannedEvents: s.bannedEvents})
 		if err == nil {
-			return p, res, nil
+			ok, err := s.canActFor(ctx, p.CreatedBy, p.OwnerID, false)
+			if err != nil {
+				return p, trust.Result{}, err
+			}
+			if ok {
+				return p, res, nil
+			}
+			if lapsed == nil {
+				lapsed = p
+			}
+			continue
 		}
 		var me *trust.MatchError
 		if errors.As(err, &me) && me.Specific && specific == nil {
 			specific, specificPolicy = errorf(ErrUnauthenticated, "%s", me.Msg), p
 		}
 	}
-	if specific != nil {
+	switch {
+	case lapsed != nil:
+		name := fmt.Sprint(lapsed.OwnerID)
+		if owner, err := s.store.AccountByID(ctx, lapsed.OwnerID); err == nil {
+			name = owner.Name
+		}
+		return lapsed, trust.Result{}, errorf(ErrInvalid, "The scopes on the generated API key are not valid. Confirm that you still have permissions to operate on behalf of package owner '%s'.", name)
+	case specific != nil:
 		return specificPolicy, trust.Result{}, specific
 	}
 	return nil, trust.Result{}, generic

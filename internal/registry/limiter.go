@@ -31,18 +31,18 @@ func newLimiter(store Store, max int, window time.Duration) *limiter {
 	return &limiter{store: store, max: max, window: window}
 }
 
-// allow counts one event for key and refuses it when the key is over its
-// budget in the current window.
+// allow counts one event for key and refuses it when the key has spent its
+// budget in the current window; a refusal is not counted (nor written).
 func (l *limiter) allow(ctx context.Context, now time.Time, key string) error {
 	if l == nil || l.max <= 0 {
 		return nil
 	}
 	start := now.Truncate(l.window)
-	n, err := l.store.CountEvent(ctx, key, start.Unix())
+	counted, err := l.store.CountEvent(ctx, key, start.Unix(), l.max)
 	if err != nil {
 		return err
 	}
-	if n <= int64(l.max) {
+	if counted {
 		return nil
 	}
 	wait := start.Add(l.window).Sub(now)

@@ -123,6 +123,34 @@ func (s *Service) orgAndUser(ctx context.Context, orgName, userName string) (*Ac
 	return org, user, nil
 }
 
+// administeredOwner resolves the owner a user asks a key or a trust policy
+// to publish for: the user themself, or an organisation they administer.
+// Anything else (no such account, another user, an organisation they are
+// not an admin of) is the same ErrNotFound sentence after the same two
+// store round trips, so the answer never tells whether an organisation
+// exists. what names the thing being created ("keys", "trust policies").
+func (s *Service) administeredOwner(ctx context.Context, user *Account, name, what string) (*Account, error) {
+	if name == "" || strings.EqualFold(name, user.Name) {
+		return user, nil
+	}
+	a, err := s.store.AccountByName(ctx, name)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	ownerID := int64(-1) // no account has it: the membership lookup below finds nothing
+	if err == nil && a.Kind == KindOrganization {
+		ownerID = a.ID
+	}
+	ok, err := s.canActFor(ctx, user.ID, ownerID, true)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errorf(ErrNotFound, "There is no organisation named '%s' that you administer, so you cannot create %s that publish for it.", name, what)
+	}
+	return a, nil
+}
+
 // canActFor reports whether a user may publish for an owner account: the
 // user themself, or an organisation they belong to (any role). With
 // adminOnly, organisation membership must be as an admin.

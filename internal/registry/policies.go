@@ -13,11 +13,14 @@ import (
 
 // NewPolicy asks for a trust policy.
 type NewPolicy struct {
-	User     string // the creating user
-	Owner    string // the package owner: the user (default) or an organisation they administer
-	Name     string // default: derived from the repository and workflow
-	Provider trust.Provider
-	Issuer   string // default: the first configured issuer of the provider
+	User     string         // the creating user
+	Owner    string         // the package owner: the user (default) or an organisation they administer
+	Name     string         // default: derived from the repository and workflow
+	Provider trust.Provider // default: the provider of Issuer; on update, the stored one
+	// Issuer is the issuer URL. On create it may be left out only when the
+	// server trusts one issuer of the provider; on update, leaving it out
+	// keeps the stored one.
+	Issuer string
 
 	Repository       string // GitHub: owner/repo; GitLab: namespace/project (namespace may have subgroups)
 	RepoOwnerID      string // optional, known IDs make the policy active at once
@@ -28,6 +31,9 @@ type NewPolicy struct {
 	Ref              string // GitLab, optional branch
 	CIConfigPath     string // GitLab, optional
 	Globs            []string
+	// ConfirmRebind confirms, on update, a change of repository, issuer or
+	// bound IDs: it drops the policy's binding, so it is never implied.
+	ConfirmRebind bool
 }
 
 // PolicyStatus is what a policy's owner sees of its state.
@@ -49,27 +55,19 @@ type PolicyView struct {
 	Editable bool
 }
 
-// CreatePolicy creates a trust policy. Errors: ErrNotFound, ErrInvalid,
-// ErrForbidden (an organisation the user does not administer).
+// CreatePolicy creates a trust policy. Errors: ErrNotFound (no such user,
+// or an owner that is neither the user nor an organisation they
+// administer, whether or not it exists), ErrInvalid.
 func (s *Service) CreatePolicy(ctx context.Context, req NewPolicy) (*PolicyView, error) {
 	user, err := s.user(ctx, req.User)
 	if err != nil {
 		return nil, err
 	}
-	owner := user
-	if req.Owner != "" && !strings.EqualFold(req.Owner, user.Name) {
-		if owner, err = s.org(ctx, req.Owner); err != nil {
-			return nil, err
-		}
-		ok, err := s.canActFor(ctx, user.ID, owner.ID, true)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, errorf(ErrForbidden, "User '%s' is not an admin of '%s' and cannot create trust policies for it.", user.Name, owner.Name)
-		}
+	owner, err := s.administeredOwner(ctx, user, req.Owner, "trust policies")
+	if err != nil {
+		return nil, err
 	}
-	p, err := s.policyFromRequest(req)
+	p, err := s.policyFromRequest(req, trust.Issuer{})
 	if err != nil {
 		return nil, err
 	}
@@ -86,14 +84,26 @@ func (s *Service) CreatePolicy(ctx context.Context, req NewPolicy) (*PolicyView,
 	return s.policyView(ctx, p)
 }
 
-// policyFromRequest validates and normalises the request's fields.
-func (s *Service) policyFromRequest(req NewPolicy) (*trust.Policy, error) {
-	p := &trust.Policy{Provider: req.Provider, Environment: strings.TrimSpace(req.Environment), Globs: nil}
-	issuer, err := s.issuerFor(req.Provider, req.Issuer)
-	if err != nil {
-		return nil, err
+// policyFromRequest validates and normalises the request's fields. The
+// stored issuer (an updated policy's own) is kept even if the operator no
+// longer lists it.
+func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.Policy, error) {
+	provider, issuer := req.Provider, strings.TrimRight(strings.TrimSpace(req.Issuer), "/")
+	if issuer != "" && issuer == stored.URL {
+		if provider != "" && provider != stored.Provider {
+			return nil, errorf(ErrInvalid, "'%s' is a %s issuer, not a %s one: choose an issuer of the policy's provider.", issuer, stored.Provider, provider)
+		}
+		provider = stored.Provider
+	} else {
+		iss, err := s.issuerFor(provider, issuer)
+		if err != nil {
+			return nil, err
+		}
+		provider, issuer = iss.Provider, iss.URL
 	}
-	p.Issuer = issuer
+	p := &trust.Policy{Provider: provider, Issuer: issuer, Environment: strings.TrimSpace(req.Environment), Globs: nil}
+	req.Provider = provider
+	var err error
 	repo := strings.Trim(strings.TrimSpace(req.Repository), "/")
 	i := strings.LastIndex(repo, "/")
 	if i <= 0 || i == len(repo)-1 || strings.ContainsAny(repo, " \t@:") {
@@ -147,21 +157,56 @@ func (s *Service) policyFromRequest(req NewPolicy) (*trust.Policy, error) {
 	return p, nil
 }
 
-// issuerFor picks the issuer of a provider: the given one if configured,
-// else the first configured one of that provider.
-func (s *Service) issuerFor(provider trust.Provider, want string) (string, error) {
-	if provider != trust.GitHub && provider != trust.GitLab {
-		return "", errorf(ErrInvalid, "'%s' is not a provider: use github or gitlab.", provider)
+// issuerFor picks a policy's issuer: the named one if configured (its
+// provider must be the given one, when given), else the only configured
+// issuer of the provider. It never guesses between two issuers of one
+// provider: a policy on the wrong one would trust another instance's
+// repositories of the same name.
+func (s *Service) issuerFor(provider trust.Provider, want string) (trust.Issuer, error) {
+	if want != "" {
+		for _, iss := range s.issuers {
+			if strings.TrimRight(want, "/") != strings.TrimRight(iss.URL, "/") {
+				continue
+			}
+			if provider != "" && iss.Provider != provider {
+				return trust.Issuer{}, errorf(ErrInvalid, "'%s' is a %s issuer, not a %s one: choose an issuer of the policy's provider.", want, iss.Provider, provider)
+			}
+			return iss, nil
+		}
+		return trust.Issuer{}, errorf(ErrInvalid, "'%s' is not a trusted issuer of this server; the operator lists them in WHARF_TRUSTED_ISSUERS.", want)
 	}
+	if provider != trust.GitHub && provider != trust.GitLab {
+		return trust.Issuer{}, errorf(ErrInvalid, "'%s' is not a provider: use github or gitlab.", provider)
+	}
+	var found []trust.Issuer
 	for _, iss := range s.issuers {
-		if iss.Provider == provider && (want == "" || strings.TrimRight(want, "/") == strings.TrimRight(iss.URL, "/")) {
-			return iss.URL, nil
+		if iss.Provider == provider {
+			found = append(found, iss)
 		}
 	}
-	if want != "" {
-		return "", errorf(ErrInvalid, "'%s' is not a trusted issuer of this server; the operator lists them in WHARF_TRUSTED_ISSUERS.", want)
+	switch len(found) {
+	case 0:
+		return trust.Issuer{}, errorf(ErrInvalid, "This server trusts no %s issuer; the operator adds one to WHARF_TRUSTED_ISSUERS.", provider)
+	case 1:
+		return found[0], nil
 	}
-	return "", errorf(ErrInvalid, "This server trusts no %s issuer; the operator adds one to WHARF_TRUSTED_ISSUERS.", provider)
+	urls := make([]string, len(found))
+	for i, iss := range found {
+		urls[i] = iss.URL
+	}
+	return trust.Issuer{}, errorf(ErrInvalid, "This server trusts several %s issuers (%s): choose the one the repository is on.", provider, strings.Join(urls, ", "))
+}
+
+// IssuersOf lists the trusted issuers of a provider, or all when provider
+// is "", in the operator's order.
+func (s *Service) IssuersOf(provider trust.Provider) []trust.Issuer {
+	var out []trust.Issuer
+	for _, iss := range s.issuers {
+		if provider == "" || iss.Provider == provider {
+			out = append(out, iss)
+		}
+	}
+	return out
 }
 
 // Policies lists the policies a user created and those of organisations
@@ -316,35 +361,61 @@ func (s *Service) AuditLog(ctx context.Context, limit int) ([]AuditEvent, error)
 }
 
 // UpdatePolicy changes a policy's fields and revokes every key it minted.
-// The package owner stays; a changed repository starts a new binding
-// window unless its IDs are given. Errors: ErrNotFound, ErrInvalid.
+// The package owner stays. A request that leaves out the provider and
+// issuer keeps the stored ones. The binding (the repository's owner and
+// repository IDs) stays unless the repository, provider, issuer or bound
+// IDs change, which must be confirmed (req.ConfirmRebind): the policy then
+// takes the new IDs, or is pending again. Errors: ErrNotFound, ErrInvalid
+// (including an unconfirmed rebind), ErrConflict.
 func (s *Service) UpdatePolicy(ctx context.Context, userName string, id int64, req NewPolicy) (*PolicyView, error) {
 	user, old, err := s.ownPolicy(ctx, userName, id)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.policyFromRequest(req)
+	if strings.TrimSpace(req.Issuer) == "" && (req.Provider == "" || req.Provider == old.Provider) {
+		req.Provider, req.Issuer = old.Provider, old.Issuer
+	}
+	p, err := s.policyFromRequest(req, trust.Issuer{URL: old.Issuer, Provider: old.Provider})
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	p.ID, p.CreatedBy, p.OwnerID, p.CreatedAt, p.Revision = old.ID, old.CreatedBy, old.OwnerID, old.CreatedAt, old.Revision
 	sameRepo := strings.EqualFold(p.RepoOwner, old.RepoOwner) && strings.EqualFold(p.Repository, old.Repository) &&
 		p.Provider == old.Provider && p.Issuer == old.Issuer
+	sameIDs := p.RepositoryID == "" || old.RepositoryID == "" || p.RepositoryID == old.RepositoryID && p.RepoOwnerID == old.RepoOwnerID
+	if (!sameRepo || !sameIDs) && !req.ConfirmRebind {
+		return nil, errorf(ErrInvalid, "Policy '%s' trusts %s/%s on %s; changing its repository, issuer or IDs drops its binding to that repository's IDs. "+
+			"Confirm the change (the form's 'Change the repository or issuer' box, or --rebind), or keep them as they are.", old.Name, old.RepoOwner, old.Repository, old.Issuer)
+	}
+	now := s.now()
+	p.ID, p.CreatedBy, p.OwnerID, p.CreatedAt, p.Revision = old.ID, old.CreatedBy, old.OwnerID, old.CreatedAt, old.Revision
 	switch {
+	case sameRepo && sameIDs && old.RepositoryID != "":
+		p.RepoOwnerID, p.RepositoryID, p.BoundAt, p.PendingSince = old.RepoOwnerID, old.RepositoryID, old.BoundAt, old.PendingSince
 	case !p.Pending():
 		p.BoundAt, p.PendingSince = &now, old.PendingSince
 	case sameRepo:
-		p.RepoOwnerID, p.RepositoryID, p.BoundAt, p.PendingSince = old.RepoOwnerID, old.RepositoryID, old.BoundAt, old.PendingSince
+		p.PendingSince = old.PendingSince
 	default:
 		p.PendingSince = now
 	}
 	if err := s.store.UpdatePolicy(ctx, p, now); err != nil {
 		return nil, policyChanged(err, id)
 	}
-	s.audit(ctx, &AuditEvent{Kind: "policy.update", Outcome: "done", ActorID: user.ID, PolicyID: p.ID, Subject: p.Name,
-		Message: "policy changed; keys it minted were revoked"})
+	msg := "policy changed; keys it minted were revoked"
+	if !sameRepo || !sameIDs {
+		msg = fmt.Sprintf("policy moved from %s/%s on %s (IDs %s/%s) to %s/%s on %s; keys it minted were revoked",
+			old.RepoOwner, old.Repository, old.Issuer, dashIfEmpty(old.RepoOwnerID), dashIfEmpty(old.RepositoryID), p.RepoOwner, p.Repository, p.Issuer)
+	}
+	s.audit(ctx, &AuditEvent{Kind: "policy.update", Outcome: "done", ActorID: user.ID, PolicyID: p.ID, Subject: p.Name, Message: msg})
 	return s.policyView(ctx, p)
+}
+
+// dashIfEmpty writes an empty value as "-".
+func dashIfEmpty(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // policyChanged explains a store error of a policy update.

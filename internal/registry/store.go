@@ -137,10 +137,11 @@ type TrustStore interface {
 	// PurgeExpired deletes trusted-publishing keys and used-token records
 	// that expired before the given time, and old rate limit counters.
 	PurgeExpired(ctx context.Context, before time.Time) (keys, tokens int64, err error)
-	// CountEvent adds one event to key's counter for the fixed window that
-	// starts at windowStart (Unix seconds) and returns the window's count,
-	// atomically across every process sharing the store.
-	CountEvent(ctx context.Context, key string, windowStart int64) (int64, error)
+	// CountEvent counts one event for key in the fixed window that starts
+	// at windowStart (Unix seconds) unless the window already holds max,
+	// and reports whether it counted it: atomically across every process
+	// sharing the store, and without writing once the window is full.
+	CountEvent(ctx context.Context, key string, windowStart int64, max int) (bool, error)
 
 	// Audit appends an event to the audit log.
 	Audit(ctx context.Context, e *AuditEvent) error
