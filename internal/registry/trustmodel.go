@@ -9,8 +9,9 @@ import (
 // Role is a user's role in an organisation.
 type Role string
 
-// The roles: admins manage the organisation and its trust policies;
-// members publish its packages.
+// The roles: admins manage the organisation, and create its API keys and
+// trust policies; members belong to it, and keys an admin made for the
+// organisation keep working when that admin becomes a member.
 const (
 	RoleMember Role = "member"
 	RoleAdmin  Role = "admin"
