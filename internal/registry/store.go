@@ -50,10 +50,14 @@ type Store interface {
 	// for the package, ErrConflict when already invited).
 	CreateOwnerRequest(ctx context.Context, lowerID string, accountID, requestedBy int64, at time.Time) error
 	// OwnerRequests lists open invitations of an account (accountID > 0)
-	// or of a package (lowerID != "").
+	// or of a package (lowerID != ""), only those whose sender can still
+	// change the package's owners. SetOwner, SetMembership and
+	// RemoveMembership delete the invitations whose sender they leave
+	// without that right.
 	OwnerRequests(ctx context.Context, accountID int64, lowerID string) ([]OwnerRequest, error)
 	// AnswerOwnerRequest removes an invitation and, with accept, adds the
-	// owner, in one transaction (ErrNotFound when there is none).
+	// owner, in one transaction (ErrNotFound when there is none or, with
+	// accept, when its sender can no longer change the package's owners).
 	AnswerOwnerRequest(ctx context.Context, lowerID string, accountID int64, accept bool, at time.Time) error
 	// SetListed lists or unlists a version (ErrNotFound) on behalf of
 	// ownerID, which must own the package (ErrForbidden), checked in the
