@@ -36,7 +36,7 @@ func (d *DB) SetMembership(ctx context.Context, orgID, userID int64, role regist
 		if err != nil || role == registry.RoleAdmin {
 			return err
 		}
-		return dropDeadOwnerRequests(tx, "requested_by = ?", userID)
+		return dropDeadInvitations(tx, userID)
 	})
 	if err != nil {
 		return fmt.Errorf("set membership: %w", mapErr(err))
@@ -59,12 +59,22 @@ func (d *DB) RemoveMembership(ctx context.Context, orgID, userID int64) error {
 		if res.RowsAffected == 0 {
 			return registry.ErrNotFound
 		}
-		return dropDeadOwnerRequests(tx, "requested_by = ?", userID)
+		return dropDeadInvitations(tx, userID)
 	})
 	if err != nil {
 		return fmt.Errorf("remove membership: %w", err)
 	}
 	return nil
+}
+
+// dropDeadInvitations deletes the invitations (to own packages, to join
+// organisations) that userID sent and may no longer send, in the
+// transaction that took the right away.
+func dropDeadInvitations(tx *gorm.DB, userID int64) error {
+	if err := dropDeadOwnerRequests(tx, "requested_by = ?", userID); err != nil {
+		return err
+	}
+	return dropDeadOrgInvitations(tx, "requested_by = ?", userID)
 }
 
 // keepAdmin refuses (ErrConflict) when userID is the only admin of the

@@ -287,15 +287,6 @@ func (s *Service) MembersAs(ctx context.Context, actor *Account, orgName string)
 	return org, role, ms, err
 }
 
-// SetMemberAs adds a user to an organisation or changes their role, for an
-// admin of the organisation. Errors: ErrNotFound, ErrForbidden, ErrInvalid.
-func (s *Service) SetMemberAs(ctx context.Context, actor *Account, orgName, userName string, role Role) error {
-	if err := s.mustAdminister(ctx, actor, orgName); err != nil {
-		return err
-	}
-	return s.SetMember(ctx, orgName, userName, role)
-}
-
 // RemoveMemberAs removes a user from an organisation, for an admin of it,
 // or for the user themself (leaving); the last admin stays. Errors:
 // ErrNotFound, ErrForbidden, ErrConflict.
