@@ -82,7 +82,7 @@ func (a *app) orgCmd() *cobra.Command {
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "USER\tROLE")
 			for _, m := range ms {
-				fmt.Fprintf(w, "%s\t%s\n", m.User.Name, m.Role)
+				fmt.Fprintf(w, "%s\t%s\n", cell(m.User.Name), cell(string(m.Role)))
 			}
 			return w.Flush()
 		}),

@@ -88,6 +88,16 @@ func (s *Service) CreatePolicy(ctx context.Context, req NewPolicy) (*PolicyView,
 
 // policyFromRequest validates and normalises the request's fields.
 func (s *Service) policyFromRequest(req NewPolicy) (*trust.Policy, error) {
+	if err := checkTexts("policy name", req.Name, "repository", req.Repository, "owner ID", req.RepoOwnerID,
+		"repository ID", req.RepositoryID, "workflow", req.Workflow, "reusable workflow", req.ReusableWorkflow,
+		"environment", req.Environment, "ref", req.Ref, "CI config path", req.CIConfigPath, "issuer", req.Issuer); err != nil {
+		return nil, err
+	}
+	for _, g := range req.Globs {
+		if err := checkText("package glob", g); err != nil {
+			return nil, err
+		}
+	}
 	p := &trust.Policy{Provider: req.Provider, Environment: strings.TrimSpace(req.Environment), Globs: nil}
 	issuer, err := s.issuerFor(req.Provider, req.Issuer)
 	if err != nil {

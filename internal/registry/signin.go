@@ -153,7 +153,7 @@ func (s *Service) SignInExternal(ctx context.Context, id ExternalIdentity) (*Acc
 		base = "user"
 	}
 	email := strings.TrimSpace(id.Email)
-	if !id.EmailVerified || len(email) > 254 {
+	if !id.EmailVerified || len(email) > 254 || checkText("e-mail address", email) != nil {
 		email = ""
 	}
 	sum := sha256.Sum256([]byte(id.Provider + "\x00" + id.Subject))
