@@ -215,6 +215,13 @@ func uiRoutes() []authzRoute {
 			want: map[string]outcome{alice: allowed(back), bob: allowed(back), mallory: refused(notFound), root: refused(notFound)}},
 		{name: "remove alice from contoso", method: "POST", path: fixed("/organizations/contoso/members/alice/remove"),
 			want: map[string]outcome{alice: refused(http.StatusConflict), bob: refused(forbidden), mallory: refused(notFound), root: refused(notFound)}},
+		// Invitations to join: only the invitee answers; admins withdraw.
+		{name: "accept the invitation to join contoso", method: "POST", path: fixed("/account/organizations/contoso/accept"),
+			want: map[string]outcome{alice: refused(notFound), bob: refused(notFound), mallory: allowed(back), root: refused(notFound)}},
+		{name: "decline the invitation to join contoso", method: "POST", path: fixed("/account/organizations/contoso/decline"),
+			want: map[string]outcome{alice: refused(notFound), bob: refused(notFound), mallory: allowed(back), root: refused(notFound)}},
+		{name: "withdraw mallory's invitation to contoso", method: "POST", path: fixed("/organizations/contoso/invitations/mallory/cancel"),
+			want: map[string]outcome{alice: allowed(back), bob: refused(forbidden), mallory: refused(notFound), root: refused(notFound)}},
 
 		// Packages: owners and members of owning organisations list and
 		// unlist; owners and admins of owning organisations change owners.

@@ -24,7 +24,7 @@ import (
 
 // The actors. alice administers the organisation contoso; bob is a plain
 // member of it (he was an admin once, and made a trust policy for it
-// then); mallory belongs to nothing; root administers the registry
+// then); mallory belongs to nothing (alice invited her to contoso); root administers the registry
 // (flagged like `wharf user add --admin`). carol only
 // co-owns Contoso.Lib, so that there is an owner to remove.
 const (
@@ -92,6 +92,11 @@ func newWorldWith(t testing.TB, iss *trusttest.Issuer) *world {
 		t.Fatalf("unlist %s %s: %s", w.orgPackage, w.orgVersions[1], res.Status)
 	}
 	must(t, func() error { return w.reg.AddOwner(ctx, w.orgPackage, "carol") })
+	// alice, its admin, invites mallory to join contoso.
+	must(t, func() error {
+		_, err := w.reg.SetMemberAs(ctx, w.users[alice], "contoso", mallory, registry.RoleMember)
+		return err
+	})
 	// carol, a co-owner, invites alice to own Contoso.Lib in her own name.
 	must(t, func() error { _, err := w.reg.AddOwnerAs(ctx, w.users["carol"], w.orgPackage, alice); return err })
 

@@ -207,10 +207,13 @@ func newSignInProviders(cfg SignInConfig, urls URLs) []*signInProvider {
 		}
 		p.identity = func(ctx context.Context, u goth.User) (registry.ExternalIdentity, error) {
 			// The login names admins (oidc:LOGIN): the provider's
-			// username, else its verified address whole, never an
-			// address's local part, which anyone with a mailbox
-			// elsewhere (or an unverified one) could match.
-			id := registry.ExternalIdentity{Provider: "oidc", Subject: u.UserID, Login: u.NickName, Email: u.Email}
+			// preferred_username, else its verified address whole, never
+			// an address's local part, which anyone with a mailbox
+			// elsewhere (or an unverified one) could match. Not goth's
+			// NickName: it prefers the nickname claim, which people
+			// edit at will at most providers.
+			login, _ := u.RawData["preferred_username"].(string)
+			id := registry.ExternalIdentity{Provider: "oidc", Subject: u.UserID, Login: login, Email: u.Email}
 			// Most providers send a boolean; some (Amazon Cognito) the string "true".
 			switch v := u.RawData["email_verified"].(type) {
 			case bool:
@@ -362,8 +365,15 @@ func (s *Server) finishSignIn(c echo.Context) error {
 	}
 	if verifier != nil {
 		// goth reads the ID token's claims without checking its signature.
-		if _, err := verifier.Verify(ctx, gu.IDToken); err != nil {
+		tok, err := verifier.Verify(ctx, gu.IDToken)
+		if err != nil {
 			s.log.Warn("sign-in ID token rejected", "provider", p.name, "err", err)
+			return retry("The identity token from " + p.label + " did not verify.")
+		}
+		// The subject names the person (and admins by "#id"): only
+		// the verified token's, exactly.
+		if tok.Subject == "" || tok.Subject != gu.UserID {
+			s.log.Warn("sign-in subject differs from the ID token's", "provider", p.name)
 			return retry("The identity token from " + p.label + " did not verify.")
 		}
 	}

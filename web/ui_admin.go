@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/templates"
 )
 
@@ -28,7 +29,10 @@ func (s *Server) auditPage(c echo.Context) error {
 	}
 	v := templates.AuditPage{Page: s.page(c, "Audit log", "admin")}
 	for _, e := range es {
-		v.Events = append(v.Events, templates.AuditRow{At: e.At.UTC().Format("2006-01-02 15:04:05"), Kind: e.Kind, Outcome: e.Outcome, Subject: e.Subject, Message: e.Message, Remote: e.RemoteAddr})
+		// Messages may quote a token's claims: controls show escaped.
+		esc := registry.EscapeText
+		v.Events = append(v.Events, templates.AuditRow{At: e.At.UTC().Format("2006-01-02 15:04:05"), Kind: esc(e.Kind), Outcome: esc(e.Outcome),
+			Subject: esc(e.Subject), Message: esc(e.Message), Remote: esc(e.RemoteAddr)})
 	}
 	return s.render(c, http.StatusOK, templates.Audit(v))
 }

@@ -77,6 +77,11 @@ func provenanceView(p *registry.Provenance, jsonURL string) *templates.Provenanc
 			}
 		}
 	}
+	// Claims are not checked like typed fields: a newline or a
+	// text-direction override in one shows as an escape.
+	for _, t := range []*string{&v.CI, &v.Ref, &v.Environment, &v.Event, &v.Repository.Text, &v.Workflow.Text, &v.Reusable.Text, &v.Commit.Text, &v.Run.Text} {
+		*t = registry.EscapeText(*t)
+	}
 	return v
 }
 

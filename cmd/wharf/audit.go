@@ -21,14 +21,21 @@ func (a *app) auditCmd() *cobra.Command {
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
+				// Claims and messages may hold anything a token carried:
+				// safeJSON escapes what encoding/json leaves raw.
 				for _, e := range events {
-					if err := enc.Encode(e); err != nil {
+					doc, err := json.Marshal(e)
+					if err != nil {
+						return err
+					}
+					if err := safeJSON(cmd.OutOrStdout(), append(doc, '\n')); err != nil {
 						return err
 					}
 				}
 				return nil
 			}
+			// Every text is escaped (cell): a newline from a claim or a
+			// message would otherwise forge a row.
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "TIME\tEVENT\tOUTCOME\tSUBJECT\tPOLICY\tFROM\tMESSAGE")
 			for _, e := range events {
@@ -36,7 +43,7 @@ func (a *app) auditCmd() *cobra.Command {
 				if e.PolicyID != 0 {
 					policy = fmt.Sprint(e.PolicyID)
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format("2006-01-02 15:04:05"), e.Kind, e.Outcome, dash(e.Subject), policy, dash(e.RemoteAddr), e.Message)
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format("2006-01-02 15:04:05"), cell(e.Kind), cell(e.Outcome), dash(e.Subject), policy, dash(e.RemoteAddr), cell(e.Message))
 			}
 			return w.Flush()
 		}),

@@ -75,7 +75,7 @@ func (a *app) keyListCmd() *cobra.Command {
 				if pk == "" {
 					pk = "*"
 				}
-				fmt.Fprintf(w, "%d\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Hint, keyStatus(k, now), pk, when(k.ExpiresAt, "never"), when(k.LastUsedAt, "never"), k.Description)
+				fmt.Fprintf(w, "%d\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Hint, keyStatus(k, now), cell(pk), when(k.ExpiresAt, "never"), when(k.LastUsedAt, "never"), cell(k.Description))
 			}
 			return w.Flush()
 		}),

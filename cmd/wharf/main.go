@@ -9,13 +9,15 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/wharf-registry/wharf/internal/registry"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := newRootCmd(os.Getenv).ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "wharf:", err)
+		fmt.Fprintln(os.Stderr, "wharf:", registry.EscapeText(err.Error()))
 		os.Exit(1)
 	}
 }

@@ -34,7 +34,7 @@ func (a *app) policyCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%d\n", v.ID)
-			fmt.Fprintf(cmd.ErrOrStderr(), "Created policy %d '%s' (%s) publishing for %s.\n", v.ID, v.Name, statusText(v.Status), v.OwnerName)
+			fmt.Fprintf(cmd.ErrOrStderr(), "Created policy %d '%s' (%s) publishing for %s.\n", v.ID, cell(v.Name), statusText(v.Status), v.OwnerName)
 			return nil
 		}),
 	}
@@ -65,7 +65,7 @@ func (a *app) policyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "Updated policy %d '%s' (%s); the keys it minted were revoked.\n", v.ID, v.Name, statusText(v.Status))
+			fmt.Fprintf(cmd.ErrOrStderr(), "Updated policy %d '%s' (%s); the keys it minted were revoked.\n", v.ID, cell(v.Name), statusText(v.Status))
 			return nil
 		}),
 	}
@@ -90,8 +90,8 @@ func (a *app) policyCmd() *cobra.Command {
 				if pk == "" {
 					pk = "*"
 				}
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, p.Name, p.Provider, p.Issuer, p.RepoOwner, p.Repository,
-					dash(p.Workflow), dash(p.Environment), p.OwnerName, pk, statusText(p.Status))
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, cell(p.Name), cell(string(p.Provider)), cell(p.Issuer), cell(p.RepoOwner), cell(p.Repository),
+					dash(p.Workflow), dash(p.Environment), cell(p.OwnerName), cell(pk), cell(statusText(p.Status)))
 			}
 			return w.Flush()
 		}),
@@ -164,13 +164,6 @@ func statusText(s registry.PolicyStatus) string {
 		return "inactive: " + s.Reason
 	}
 	return s.State
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func parseID(s string) (int64, error) {

@@ -81,6 +81,9 @@ func (a *app) logHandler(w io.Writer) slog.Handler {
 	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[a.cfg.LogLevel]
 	opts := &slog.HandlerOptions{Level: level}
 	if a.cfg.LogFormat == "json" {
+		// encoding/json leaves C1 controls and text-direction marks raw;
+		// the text handler quotes them already.
+		opts.ReplaceAttr = escapeLogAttr
 		return slog.NewJSONHandler(w, opts)
 	}
 	return slog.NewTextHandler(w, opts)

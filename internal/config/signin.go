@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode"
 )
 
 // SignIn is how people sign in to the web UI: the OAuth and OpenID Connect
@@ -44,6 +45,9 @@ type SignIn struct {
 	// Admins names the people who administer the registry as
 	// provider:login or provider:#id, comma separated (WHARF_ADMINS), e.g.
 	// github:alice or github:#583231; `wharf user add --admin` is the other way.
+	// A login ignores case and is, for OpenID Connect, the
+	// preferred_username claim; an ID is the provider's subject, matched
+	// exactly, case included, and never a login.
 	Admins string `toml:"admins"`
 	// SessionTTL is how long a browser session lasts (WHARF_SESSION_TTL).
 	SessionTTL Duration `toml:"session_ttl"`
@@ -90,6 +94,11 @@ func (s *SignIn) validate() error {
 		p, login, ok := strings.Cut(a, ":")
 		if !ok || login == "" || (p != "github" && p != "gitlab" && p != "oidc") {
 			return fmt.Errorf("admins: %q must be provider:login or provider:#id, e.g. github:alice (provider github, gitlab or oidc), so that nobody becomes an admin by signing in first with a name", a)
+		}
+		// An ID is compared exactly (an OpenID Connect subject is
+		// case-sensitive), so one that can never match is a mistake.
+		if id, isID := strings.CutPrefix(login, "#"); isID && (id == "" || strings.ContainsFunc(id, unicode.IsSpace)) {
+			return fmt.Errorf("admins: %q names an empty ID or one with spaces; write provider:#id with the provider's ID exactly as it sends it, e.g. oidc:#00u1a2b3c (IDs are matched exactly, case included)", a)
 		}
 	}
 	for _, u := range []struct{ name, v string }{{"WHARF_GITHUB_URL", s.GitHubURL}, {"WHARF_GITLAB_URL", s.GitLabURL}, {"WHARF_SIGNIN_OIDC_ISSUER", s.OIDCIssuer}} {

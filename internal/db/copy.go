@@ -18,6 +18,7 @@ var copyTables = []struct {
 }{
 	{"accounts", []string{"id"}},
 	{"memberships", []string{"org_id", "user_id"}},
+	{"org_invitations", []string{"org_id", "user_id"}},
 	{"identities", []string{"provider", "subject"}},
 	{"sessions", []string{"token_hash"}},
 	{"login_links", []string{"token_hash"}},

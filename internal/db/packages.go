@@ -381,6 +381,9 @@ func (d *DB) SetOwner(ctx context.Context, lowerID string, accountID int64, owne
 				return fmt.Errorf("remove the last owner of %s: %w", pkg.Name, registry.ErrConflict)
 			}
 			err = tx.Where("package_id = ? AND account_id = ?", pkg.ID, accountID).Delete(&packageOwnerRow{}).Error
+			if err == nil {
+				err = dropDeadOwnerRequests(tx, "package_id = ?", pkg.ID)
+			}
 		}
 		if err != nil {
 			return mapErr(err)

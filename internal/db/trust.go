@@ -19,6 +19,8 @@ import (
 // SetMembership adds a user to an organisation or changes their role, in
 // one upsert (two admins adding the same member at once both succeed).
 // Demoting the organisation's last admin is ErrConflict (see keepAdmin).
+// A demotion deletes the invitations to own packages that the user could
+// send only as an admin.
 func (d *DB) SetMembership(ctx context.Context, orgID, userID int64, role registry.Role, at time.Time) error {
 	row := membershipRow{OrgID: orgID, UserID: userID, Role: string(role), CreatedAt: at.UTC()}
 	err := d.tx(ctx, func(tx *gorm.DB) error {
@@ -27,10 +29,14 @@ func (d *DB) SetMembership(ctx context.Context, orgID, userID int64, role regist
 				return err
 			}
 		}
-		return tx.Clauses(clause.OnConflict{
+		err := tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "org_id"}, {Name: "user_id"}},
 			DoUpdates: clause.AssignmentColumns([]string{"role"}),
 		}).Create(&row).Error
+		if err != nil || role == registry.RoleAdmin {
+			return err
+		}
+		return dropDeadInvitations(tx, userID)
 	})
 	if err != nil {
 		return fmt.Errorf("set membership: %w", mapErr(err))
@@ -38,8 +44,9 @@ func (d *DB) SetMembership(ctx context.Context, orgID, userID int64, role regist
 	return nil
 }
 
-// RemoveMembership removes a user from an organisation. Removing its last
-// admin is ErrConflict (see keepAdmin).
+// RemoveMembership removes a user from an organisation, with the
+// invitations to own packages that the user could send only as a member.
+// Removing its last admin is ErrConflict (see keepAdmin).
 func (d *DB) RemoveMembership(ctx context.Context, orgID, userID int64) error {
 	err := d.tx(ctx, func(tx *gorm.DB) error {
 		if err := keepAdmin(tx, orgID, userID); err != nil {
@@ -52,12 +59,22 @@ func (d *DB) RemoveMembership(ctx context.Context, orgID, userID int64) error {
 		if res.RowsAffected == 0 {
 			return registry.ErrNotFound
 		}
-		return nil
+		return dropDeadInvitations(tx, userID)
 	})
 	if err != nil {
 		return fmt.Errorf("remove membership: %w", err)
 	}
 	return nil
+}
+
+// dropDeadInvitations deletes the invitations (to own packages, to join
+// organisations) that userID sent and may no longer send, in the
+// transaction that took the right away.
+func dropDeadInvitations(tx *gorm.DB, userID int64) error {
+	if err := dropDeadOwnerRequests(tx, "requested_by = ?", userID); err != nil {
+		return err
+	}
+	return dropDeadOrgInvitations(tx, "requested_by = ?", userID)
 }
 
 // keepAdmin refuses (ErrConflict) when userID is the only admin of the

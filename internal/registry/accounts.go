@@ -28,6 +28,9 @@ func (s *Service) AddUser(ctx context.Context, req NewUser) (*Account, error) {
 		return nil, errorf(ErrInvalid, "'%s' is not a valid user name: use 1 to 64 letters, digits, '.', '_' or '-', starting and ending with a letter or digit.", name)
 	}
 	email := strings.TrimSpace(req.Email)
+	if err := checkText("e-mail address", email); err != nil {
+		return nil, err
+	}
 	if email != "" {
 		if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
 			return nil, errorf(ErrInvalid, "'%s' is not a valid e-mail address.", email)

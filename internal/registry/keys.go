@@ -63,6 +63,9 @@ func (s *Service) CreateKey(ctx context.Context, req NewKey) (string, *APIKey, e
 	if len(k.Description) > 200 {
 		return "", nil, errorf(ErrInvalid, "The key's description is longer than 200 characters.")
 	}
+	if err := checkText("key's description", k.Description); err != nil {
+		return "", nil, err
+	}
 	if err := s.store.CreateKey(ctx, k, hash); err != nil {
 		return "", nil, fmt.Errorf("create key for %s: %w", user.Name, err)
 	}

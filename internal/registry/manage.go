@@ -162,11 +162,13 @@ func (s *Service) InvitationsTo(ctx context.Context, actor *Account, id string) 
 }
 
 // AnswerInvitation accepts or declines the actor's invitation to own a
-// package. Errors: ErrNotFound (no such invitation for the actor).
+// package. An invitation is accepted only while its sender can still
+// change the package's owners. Errors: ErrNotFound (no such invitation
+// for the actor, or its sender lost that right).
 func (s *Service) AnswerInvitation(ctx context.Context, actor *Account, id string, accept bool) error {
 	err := s.store.AnswerOwnerRequest(ctx, strings.ToLower(id), actor.ID, accept, s.now())
 	if errors.Is(err, ErrNotFound) {
-		return errorf(ErrNotFound, "You have no invitation to own '%s'.", id)
+		return errorf(ErrNotFound, "You have no invitation to own '%s': it was never sent, was withdrawn, or whoever sent it can no longer change its owners. Ask a current owner to invite you.", id)
 	}
 	if err != nil {
 		return err
@@ -283,15 +285,6 @@ func (s *Service) MembersAs(ctx context.Context, actor *Account, orgName string)
 	}
 	ms, err := s.store.Members(ctx, org.ID)
 	return org, role, ms, err
-}
-
-// SetMemberAs adds a user to an organisation or changes their role, for an
-// admin of the organisation. Errors: ErrNotFound, ErrForbidden, ErrInvalid.
-func (s *Service) SetMemberAs(ctx context.Context, actor *Account, orgName, userName string, role Role) error {
-	if err := s.mustAdminister(ctx, actor, orgName); err != nil {
-		return err
-	}
-	return s.SetMember(ctx, orgName, userName, role)
 }
 
 // RemoveMemberAs removes a user from an organisation, for an admin of it,

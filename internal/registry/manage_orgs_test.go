@@ -51,8 +51,11 @@ func TestOutsidersCannotTellOrganisationsApart(t *testing.T) {
 	ctx := context.Background()
 	o := newOrgSetup(t)
 	for name, try := range map[string]func(org string) error{
-		"MembersAs":      func(org string) error { _, _, _, err := o.s.MembersAs(ctx, o.mallory, org); return err },
-		"SetMemberAs":    func(org string) error { return o.s.SetMemberAs(ctx, o.mallory, org, "mallory", registry.RoleAdmin) },
+		"MembersAs": func(org string) error { _, _, _, err := o.s.MembersAs(ctx, o.mallory, org); return err },
+		"SetMemberAs": func(org string) error {
+			_, err := o.s.SetMemberAs(ctx, o.mallory, org, "mallory", registry.RoleAdmin)
+			return err
+		},
 		"RemoveMemberAs": func(org string) error { return o.s.RemoveMemberAs(ctx, o.mallory, org, "alice") },
 	} {
 		e1, e2 := try("contoso"), try("fabrikam")
@@ -83,7 +86,17 @@ func TestSetMemberAsRoles(t *testing.T) {
 		t.Run(fmt.Sprintf("%s makes %s %s", tc.actor, tc.user, tc.role), func(t *testing.T) {
 			o := newOrgSetup(t)
 			before := o.members(t)
-			wantErr(t, "set member", o.s.SetMemberAs(context.Background(), o.actor(tc.actor), "contoso", tc.user, tc.role), tc.want)
+			invited, err := o.s.SetMemberAs(context.Background(), o.actor(tc.actor), "contoso", tc.user, tc.role)
+			wantErr(t, "set member", err, tc.want)
+			if invited {
+				// Someone new joins only by accepting.
+				if after := o.members(t); after != before {
+					t.Errorf("an invitation changed the members from %s to %s", before, after)
+				}
+				if _, err := o.s.AnswerOrgInvitation(context.Background(), o.actor(tc.user), "contoso", true); err != nil {
+					t.Fatalf("%s accepts: %v", tc.user, err)
+				}
+			}
 			after := o.members(t)
 			switch {
 			case tc.want != nil && after != before:
@@ -129,18 +142,18 @@ func TestRemoveMemberAsRoles(t *testing.T) {
 func TestLastAdminStays(t *testing.T) {
 	ctx := context.Background()
 	o := newOrgSetup(t)
-	wantErr(t, "demote the last admin", o.s.SetMemberAs(ctx, o.alice, "contoso", "alice", registry.RoleMember), registry.ErrConflict)
+	wantErr(t, "demote the last admin", setMemberAs(o.s, ctx, o.alice, "contoso", "alice", registry.RoleMember), registry.ErrConflict)
 	wantErr(t, "remove the last admin", o.s.RemoveMemberAs(ctx, o.alice, "contoso", "alice"), registry.ErrConflict)
 	if got := o.members(t); got != "alice:admin,bob:member" {
 		t.Fatalf("members = %s", got)
 	}
-	wantErr(t, "promote bob", o.s.SetMemberAs(ctx, o.alice, "contoso", "bob", registry.RoleAdmin), nil)
-	wantErr(t, "alice steps down", o.s.SetMemberAs(ctx, o.alice, "contoso", "alice", registry.RoleMember), nil)
-	wantErr(t, "alice, now a member, promotes herself", o.s.SetMemberAs(ctx, o.alice, "contoso", "alice", registry.RoleAdmin), registry.ErrForbidden)
+	wantErr(t, "promote bob", setMemberAs(o.s, ctx, o.alice, "contoso", "bob", registry.RoleAdmin), nil)
+	wantErr(t, "alice steps down", setMemberAs(o.s, ctx, o.alice, "contoso", "alice", registry.RoleMember), nil)
+	wantErr(t, "alice, now a member, promotes herself", setMemberAs(o.s, ctx, o.alice, "contoso", "alice", registry.RoleAdmin), registry.ErrForbidden)
 	_, err := o.s.AddOwnerAs(ctx, o.alice, "Contoso.Lib", "mallory")
 	wantErr(t, "alice changes owners of Contoso.Lib", err, registry.ErrForbidden)
 	wantErr(t, "alice still unlists Contoso.Lib", o.s.SetListedAs(ctx, o.alice, "Contoso.Lib", "1.0.0", false), nil)
-	wantErr(t, "bob demotes himself, the last admin", o.s.SetMemberAs(ctx, o.bob, "contoso", "bob", registry.RoleMember), registry.ErrConflict)
+	wantErr(t, "bob demotes himself, the last admin", setMemberAs(o.s, ctx, o.bob, "contoso", "bob", registry.RoleMember), registry.ErrConflict)
 	wantErr(t, "bob removes alice", o.s.RemoveMemberAs(ctx, o.bob, "contoso", "alice"), nil)
 	wantErr(t, "alice, removed, unlists Contoso.Lib", o.s.SetListedAs(ctx, o.alice, "Contoso.Lib", "2.0.0", false), registry.ErrForbidden)
 	if got := o.members(t); got != "bob:admin" {
@@ -177,4 +190,10 @@ func TestLastAdminStaysWhenBothLeave(t *testing.T) {
 			t.Fatalf("round %d: both admins left at once (%v); members = %q, want one admin left", round, errs, got)
 		}
 	}
+}
+
+// setMemberAs is SetMemberAs without whether it invited.
+func setMemberAs(s *registry.Service, ctx context.Context, actor *registry.Account, org, user string, role registry.Role) error {
+	_, err := s.SetMemberAs(ctx, actor, org, user, role)
+	return err
 }

@@ -33,7 +33,10 @@ func (s *Service) AddOrganization(ctx context.Context, name, adminUser string) (
 	return org, nil
 }
 
-// SetMember adds a user to an organisation, or changes their role.
+// SetMember adds a user to an organisation at once, without their
+// consent, or changes a member's role: for the operator's
+// `wharf org member add --without-consent` and for role changes. Anyone
+// else joins by accepting an invitation (InviteMember, SetMemberAs).
 // Errors: ErrNotFound, ErrInvalid (not an organisation, bad role).
 func (s *Service) SetMember(ctx context.Context, orgName, userName string, role Role) error {
 	org, user, err := s.orgAndUser(ctx, orgName, userName)

@@ -88,6 +88,16 @@ func (s *Service) CreatePolicy(ctx context.Context, req NewPolicy) (*PolicyView,
 // stored issuer (an updated policy's own) is kept even if the operator no
 // longer lists it.
 func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.Policy, error) {
+	if err := checkTexts("policy name", req.Name, "repository", req.Repository, "owner ID", req.RepoOwnerID,
+		"repository ID", req.RepositoryID, "workflow", req.Workflow, "reusable workflow", req.ReusableWorkflow,
+		"environment", req.Environment, "ref", req.Ref, "CI config path", req.CIConfigPath, "issuer", req.Issuer); err != nil {
+		return nil, err
+	}
+	for _, g := range req.Globs {
+		if err := checkText("package glob", g); err != nil {
+			return nil, err
+		}
+	}
 	provider, issuer := req.Provider, strings.TrimRight(strings.TrimSpace(req.Issuer), "/")
 	if issuer != "" && issuer == stored.URL {
 		if provider != "" && provider != stored.Provider {

@@ -46,7 +46,30 @@ func (r SignInRules) normalized() SignInRules {
 		}
 		return out
 	}
-	return SignInRules{AllowedDomains: lower(r.AllowedDomains), AllowedGroups: lower(r.AllowedGroups), Admins: lower(r.Admins)}
+	var admins []string
+	for _, e := range r.Admins {
+		if e = adminEntry(e); e != "" {
+			admins = append(admins, e)
+		}
+	}
+	return SignInRules{AllowedDomains: lower(r.AllowedDomains), AllowedGroups: lower(r.AllowedGroups), Admins: admins}
+}
+
+// adminEntry is an admins entry in the form it is compared in: the
+// provider and a login in lower case ("github:alice"), or the provider in
+// lower case and an ID exactly as written ("oidc:#Zq7"), since an OpenID
+// Connect subject is case-sensitive and two subjects differing in case
+// are two people.
+func adminEntry(e string) string {
+	provider, who, ok := strings.Cut(strings.TrimSpace(e), ":")
+	if !ok || who == "" {
+		return ""
+	}
+	provider = strings.ToLower(strings.TrimSpace(provider))
+	if strings.HasPrefix(who, "#") {
+		return provider + ":" + who
+	}
+	return provider + ":" + strings.ToLower(who)
 }
 
 // check returns why the identity may not sign in, or nil.
@@ -74,11 +97,22 @@ func (r SignInRules) check(id ExternalIdentity) error {
 
 // withAdmin marks a as an admin when the rules name the identity it signed
 // in with: by provider and stable ID ("github:#1234", which survives
-// renames) or by provider and login ("github:alice"), never by account
+// renames), compared exactly and only with the provider's subject, or by
+// provider and login ("github:alice"), ignoring case, never by account
 // name, so nobody becomes an admin by being first to sign in with a name.
+// A login is never compared with an ID entry, so a login of "#1234" is
+// not the person whose ID is 1234.
 func (r SignInRules) withAdmin(a *Account, id ExternalIdentity) *Account {
-	for _, entry := range []string{id.Provider + ":#" + id.Subject, id.Provider + ":" + id.Login} {
-		if entry = strings.ToLower(entry); id.Subject != "" && slices.Contains(r.Admins, entry) {
+	if id.Subject == "" {
+		return a
+	}
+	byID := id.Provider + ":#" + id.Subject
+	byLogin := ""
+	if id.Login != "" && !strings.HasPrefix(id.Login, "#") {
+		byLogin = strings.ToLower(id.Provider + ":" + id.Login)
+	}
+	for _, entry := range r.Admins {
+		if entry == byID || (byLogin != "" && entry == byLogin) {
 			a.IsAdmin, a.AdminAs = true, entry
 			return a
 		}
@@ -119,7 +153,7 @@ func (s *Service) SignInExternal(ctx context.Context, id ExternalIdentity) (*Acc
 		base = "user"
 	}
 	email := strings.TrimSpace(id.Email)
-	if !id.EmailVerified || len(email) > 254 {
+	if !id.EmailVerified || len(email) > 254 || checkText("e-mail address", email) != nil {
 		email = ""
 	}
 	sum := sha256.Sum256([]byte(id.Provider + "\x00" + id.Subject))

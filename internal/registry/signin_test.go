@@ -368,3 +368,43 @@ func TestSignInAdminsByIDAndConfigChange(t *testing.T) {
 		t.Errorf("session after the admin entry was removed: %+v %v, want a plain user", u, err)
 	}
 }
+
+// TestSignInAdminsMatchExactly: an "#id" entry names the provider's
+// subject, exactly and only the subject; a login entry names the login,
+// ignoring case, and a login that looks like an ID is still only a login.
+func TestSignInAdminsMatchExactly(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newSignInService(t, registry.SignInRules{Admins: []string{"oidc:#Zq7-Admin", "OIDC:Alice", "github:#583231"}})
+	for _, tc := range []struct {
+		name  string
+		id    registry.ExternalIdentity
+		admin bool
+	}{
+		{"the subject, exactly", registry.ExternalIdentity{Provider: "oidc", Subject: "Zq7-Admin", Login: "root"}, true},
+		{"the subject in other case", registry.ExternalIdentity{Provider: "oidc", Subject: "zq7-admin", Login: "root2"}, false},
+		{"a login of #subject", registry.ExternalIdentity{Provider: "oidc", Subject: "m-1", Login: "#Zq7-Admin"}, false},
+		{"a login of #subject in other case", registry.ExternalIdentity{Provider: "oidc", Subject: "m-2", Login: "#zq7-admin"}, false},
+		{"the login, any case", registry.ExternalIdentity{Provider: "oidc", Subject: "a-1", Login: "ALICE"}, true},
+		{"a subject named like the login", registry.ExternalIdentity{Provider: "oidc", Subject: "alice", Login: "mallory"}, false},
+		{"the GitHub ID", github("583231", "octocat"), true},
+		{"a GitHub login of #ID", github("9", "#583231"), false},
+		{"the subject on another provider", registry.ExternalIdentity{Provider: "gitlab", Subject: "Zq7-Admin", Login: "x"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := s.SignInExternal(ctx, tc.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.IsAdmin != tc.admin {
+				t.Errorf("%s:%s (login %q): admin %v, want %v", tc.id.Provider, tc.id.Subject, tc.id.Login, a.IsAdmin, tc.admin)
+			}
+			secret, _, err := s.NewSession(ctx, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u, err := s.SessionUser(ctx, secret); err != nil || u.IsAdmin != tc.admin {
+				t.Errorf("session: admin %v (%v), want %v", u.IsAdmin, err, tc.admin)
+			}
+		})
+	}
+}

@@ -50,10 +50,14 @@ type Store interface {
 	// for the package, ErrConflict when already invited).
 	CreateOwnerRequest(ctx context.Context, lowerID string, accountID, requestedBy int64, at time.Time) error
 	// OwnerRequests lists open invitations of an account (accountID > 0)
-	// or of a package (lowerID != "").
+	// or of a package (lowerID != ""), only those whose sender can still
+	// change the package's owners. SetOwner, SetMembership and
+	// RemoveMembership delete the invitations whose sender they leave
+	// without that right.
 	OwnerRequests(ctx context.Context, accountID int64, lowerID string) ([]OwnerRequest, error)
 	// AnswerOwnerRequest removes an invitation and, with accept, adds the
-	// owner, in one transaction (ErrNotFound when there is none).
+	// owner, in one transaction (ErrNotFound when there is none or, with
+	// accept, when its sender can no longer change the package's owners).
 	AnswerOwnerRequest(ctx context.Context, lowerID string, accountID int64, accept bool, at time.Time) error
 	// SetListed lists or unlists a version (ErrNotFound) on behalf of
 	// ownerID, which must own the package (ErrForbidden), checked in the
@@ -116,6 +120,20 @@ type TrustStore interface {
 	// Memberships lists the organisations a user belongs to, with the
 	// user's role in each (Member.User is the organisation).
 	Memberships(ctx context.Context, userID int64) ([]Member, error)
+	// CreateOrgInvitation invites a user to join an organisation with a
+	// role (again: replaces role and sender); requestedBy 0 is the
+	// operator. SetMembership and RemoveMembership delete the invitations
+	// whose sender they leave without admin rights.
+	CreateOrgInvitation(ctx context.Context, orgID, userID int64, role Role, requestedBy int64, at time.Time) error
+	// OrgInvitations lists the open invitations of a user (userID > 0) or
+	// of an organisation (orgID > 0) whose sender is the operator or still
+	// an admin of the organisation.
+	OrgInvitations(ctx context.Context, userID, orgID int64) ([]OrgInvitation, error)
+	// AnswerOrgInvitation removes an invitation and, with accept, makes the
+	// user a member with its role, in one transaction, and returns the role
+	// (ErrNotFound when there is none or, with accept, when its sender is
+	// no longer an admin).
+	AnswerOrgInvitation(ctx context.Context, orgID, userID int64, accept bool, at time.Time) (Role, error)
 
 	// CreatePolicy inserts a policy, setting its ID.
 	CreatePolicy(ctx context.Context, p *trust.Policy) error

@@ -23,6 +23,15 @@ type Member struct {
 	Role Role
 }
 
+// OrgInvitation is an open invitation to join an organisation.
+type OrgInvitation struct {
+	Org         string // the organisation's name
+	User        string // who is invited
+	Role        Role   // the role they get on accepting
+	RequestedBy string // the admin who invited them; "" for the operator
+	CreatedAt   time.Time
+}
+
 // Provenance records where a version pushed with a trusted-publishing key
 // was built: the claims that identify the CI run, never the token itself.
 type Provenance struct {

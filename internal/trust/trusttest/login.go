@@ -26,6 +26,7 @@ type LoginUser struct {
 	Subject       string   // sub: the provider's stable ID of the person
 	Login         string   // preferred_username
 	Name          string   // name, the display name; optional
+	Nickname      string   // nickname, a casual name the person edits at will; optional
 	Email         string   // email; optional
 	EmailVerified bool     // email_verified
 	Groups        []string // groups; optional
@@ -224,9 +225,15 @@ func (i *Issuer) serveUserInfo(w http.ResponseWriter, r *http.Request) {
 // userClaims are the person's claims, as both the ID token and the
 // userinfo endpoint carry them.
 func userClaims(u LoginUser) map[string]any {
-	c := map[string]any{"sub": u.Subject, "preferred_username": u.Login}
+	c := map[string]any{"sub": u.Subject}
+	if u.Login != "" {
+		c["preferred_username"] = u.Login
+	}
 	if u.Name != "" {
 		c["name"] = u.Name
+	}
+	if u.Nickname != "" {
+		c["nickname"] = u.Nickname
 	}
 	if u.Email != "" {
 		c["email"], c["email_verified"] = u.Email, u.EmailVerified
