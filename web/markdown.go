@@ -13,6 +13,7 @@ import (
 	goldhtml "github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // readmeIDPrefix is put before every id in a README, and every link to
@@ -66,7 +67,31 @@ func (r *readmes) render(src []byte) (res readmeResult) {
 		return readmeResult{}
 	}
 	budgetOf(pc)
-	return readmeResult{html: confine(r.policy.SanitizeBytes(buf.Bytes()))}
+	return readmeResult{html: balance(confine(r.policy.SanitizeBytes(buf.Bytes())))}
+}
+
+// readmeContext is the element a README is put in on the package page.
+var readmeContext = &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+
+// balance parses README HTML as browsers parse it inside the page's
+// <div class="readme">, then writes the tree back: every element it opens
+// is closed, and end tags of elements it did not open are dropped, so an
+// unclosed <table> or <details>, or a stray </div>, cannot take the rest
+// of the page (owners, versions, download) into the README or out of
+// its box.
+func balance(confined string) string {
+	nodes, err := html.ParseFragment(strings.NewReader(confined), readmeContext)
+	if err != nil {
+		return "" // only a failing reader errs; a strings.Reader does not
+	}
+	var out strings.Builder
+	out.Grow(len(confined) + len(confined)/16)
+	for _, n := range nodes {
+		if err := html.Render(&out, n); err != nil {
+			return ""
+		}
+	}
+	return out.String()
 }
 
 // refusal is the result for a README that is not shown, and why.

@@ -19,7 +19,7 @@ func TestReadmeRender(t *testing.T) {
 		{"protocol-relative link becomes text", `<a href="//evil.example/x">x</a>`, `<a rel="nofollow">x</a>`},
 		{"absolute link kept", "<https://example.com/a?b=1&c=2>", `<a href="https://example.com/a?b=1&amp;c=2" rel="nofollow">https://example.com/a?b=1&amp;c=2</a>`},
 		{"mailto kept", "[m](mailto:a@example.com)", `<a href="mailto:a@example.com" rel="nofollow">m</a>`},
-		{"https image kept", "![logo](https://example.com/l.png)", `<img src="https://example.com/l.png" alt="logo">`},
+		{"https image kept", "![logo](https://example.com/l.png)", `<img src="https://example.com/l.png" alt="logo"/>`},
 		{"relative image becomes its alt text", "![the logo](img/logo.png)", `<p>the logo</p>`},
 		{"http image becomes its alt text", `<p><img src="http://example.com/x.png" alt="an image"></p>`, `<p>an image</p>`},
 		{"raw ids prefixed", `<span id="main">m</span>`, `<span id="readme-main">m</span>`},
