@@ -47,12 +47,15 @@ func (r *readmes) render(src []byte) (res readmeResult) {
 		return refusal(fmt.Sprintf("it is larger than %d KB, the most this page shows", readmeMaxBytes>>10))
 	}
 	defer func() {
+		// Renders run outside any request (see readmes.get), where a
+		// panic would stop the server: a bug in the parser must cost
+		// only this README.
 		if v := recover(); v != nil {
-			tc, ok := v.(tooComplex)
-			if !ok {
-				panic(v)
+			if tc, ok := v.(tooComplex); ok {
+				res = refusal(tc.why)
+				return
 			}
-			res = refusal(tc.why)
+			res = refusal("it could not be rendered")
 		}
 	}()
 	pc := parser.NewContext()
