@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/singleflight"
 )
 
 // doc is a rendered JSON document, kept with its gzip form and validators so
@@ -78,14 +79,17 @@ var gzipPools [2]sync.Pool
 
 // docCache keeps rendered documents by key, valid while the package's
 // revision is unchanged. It holds at most max documents; when full it starts
-// over, which costs only re-rendering.
+// over, which costs only re-rendering. However many ask for a document at
+// once, it is rendered once (single-flight): a rendering holds the whole
+// document, plain and compressed, in memory.
 type docCache struct {
-	mu     sync.RWMutex
-	m      map[string]*doc
-	max    int
-	level  int // gzip level of the documents it renders
-	hits   atomic.Int64
-	misses atomic.Int64
+	mu      sync.RWMutex
+	m       map[string]*doc
+	max     int
+	level   int // gzip level of the documents it renders
+	hits    atomic.Int64
+	misses  atomic.Int64
+	flights singleflight.Group
 }
 
 func newDocCache(max, level int) *docCache {
@@ -102,23 +106,35 @@ func (c *docCache) get(key string, rev int64, modified time.Time, build func() (
 		c.hits.Add(1)
 		return d, nil
 	}
-	c.misses.Add(1)
-	v, err := build()
+	v, err, _ := c.flights.Do(key+"@"+strconv.FormatInt(rev, 10), func() (any, error) {
+		c.mu.RLock()
+		d, ok := c.m[key]
+		c.mu.RUnlock()
+		if ok && d.rev == rev { // rendered by a flight that just ended
+			return d, nil
+		}
+		c.misses.Add(1)
+		v, err := build()
+		if err != nil {
+			return nil, err
+		}
+		if d, err = newDoc(v, modified, c.level); err != nil {
+			return nil, err
+		}
+		d.compact()
+		d.rev = rev
+		c.mu.Lock()
+		if len(c.m) >= c.max {
+			c.m = map[string]*doc{}
+		}
+		c.m[key] = d
+		c.mu.Unlock()
+		return d, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if d, err = newDoc(v, modified, c.level); err != nil {
-		return nil, err
-	}
-	d.compact()
-	d.rev = rev
-	c.mu.Lock()
-	if len(c.m) >= c.max {
-		c.m = map[string]*doc{}
-	}
-	c.m[key] = d
-	c.mu.Unlock()
-	return d, nil
+	return v.(*doc), nil
 }
 
 // serveDoc answers with a rendered document: conditional requests get 304,

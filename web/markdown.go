@@ -2,16 +2,18 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"net/url"
 	"strings"
-	"sync"
+	"time"
 
-	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	goldhtml "github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/text"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // readmeIDPrefix is put before every id in a README, and every link to
@@ -19,79 +21,85 @@ import (
 // copy button's source, the skip link's target).
 const readmeIDPrefix = "readme-"
 
-// readmes turns README markdown into HTML that is safe to put in a page,
-// and keeps what it rendered: rendering is the expensive part of a package
-// page, and a version's README never changes. It is safe for concurrent use.
-type readmes struct {
-	md     goldmark.Markdown
-	policy *bluemonday.Policy
-
-	mu       sync.Mutex
-	cache    map[string]string
-	size     int // bytes of HTML in cache
-	maxBytes int
-}
-
-func newReadmes(maxBytes int) *readmes {
-	md := goldmark.New(
+// newMarkdown is the README converter: GitHub flavoured markdown with the
+// guards of readme_limits.go in front of every parser.
+func newMarkdown() goldmark.Markdown {
+	return goldmark.New(
 		goldmark.WithExtensions(
 			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)), // the CSP forbids style attributes
 			extension.Strikethrough, extension.Linkify, extension.TaskList,
 		),
-		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
+		goldmark.WithParserOptions(append(guards(), parser.WithAutoHeadingID())...),
 		// Raw HTML passes through here and is sanitised below: READMEs
 		// use <img>, <details> and the like, which users expect to see.
 		goldmark.WithRendererOptions(goldhtml.WithUnsafe()),
 	)
-	return &readmes{md: md, policy: bluemonday.UGCPolicy(), cache: map[string]string{}, maxBytes: maxBytes}
-}
-
-// get returns the HTML for key, rendering the markdown that load returns
-// on a miss. A key names one version's README for good: the package ID,
-// version and package hash.
-func (r *readmes) get(key string, load func() ([]byte, error)) (string, error) {
-	r.mu.Lock()
-	h, ok := r.cache[key]
-	r.mu.Unlock()
-	if ok {
-		return h, nil
-	}
-	src, err := load()
-	if err != nil {
-		return "", err
-	}
-	h = r.render(src)
-	if len(h) > r.maxBytes {
-		return h, nil
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for k, old := range r.cache { // evict arbitrary entries until it fits
-		if r.size+len(h) <= r.maxBytes {
-			break
-		}
-		delete(r.cache, k)
-		r.size -= len(old)
-	}
-	if _, dup := r.cache[key]; !dup {
-		r.cache[key] = h
-		r.size += len(h)
-	}
-	return h, nil
 }
 
 // render converts markdown (GitHub flavoured) to HTML, sanitises it with
 // bluemonday's policy for user content (no script, style, event handlers,
 // javascript: URLs, iframes or forms) and then confines it to the page:
-// see confine.
-func (r *readmes) render(src []byte) string {
+// see confine. A README over the bounds of readme_limits.go is not
+// rendered: the answer is a refusal, a sentence for the page.
+func (r *readmes) render(src []byte) (res readmeResult) {
+	r.renders.Add(1)
+	if len(src) > readmeMaxBytes {
+		return refusal(fmt.Sprintf("it is larger than %d KB, the most this page shows", readmeMaxBytes>>10))
+	}
+	defer func() {
+		// Renders run outside any request (see readmes.get), where a
+		// panic would stop the server: a bug in the parser must cost
+		// only this README.
+		if v := recover(); v != nil {
+			if tc, ok := v.(tooComplex); ok {
+				res = refusal(tc.why)
+				return
+			}
+			res = refusal("it could not be rendered")
+		}
+	}()
+	pc := parser.NewContext()
+	budget := &renderBudget{deadline: time.Now().Add(readmeRenderLimit)}
+	pc.Set(budgetKey, budget)
+	doc := r.md.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
+	budgetOf(pc)
 	var buf bytes.Buffer
-	if err := r.md.Convert(src, &buf); err != nil {
+	if err := r.md.Renderer().Render(&buf, src, doc); err != nil {
 		// goldmark fails only when the writer does; a bytes.Buffer
 		// does not.
-		return ""
+		return readmeResult{}
 	}
-	return confine(r.policy.SanitizeBytes(buf.Bytes()))
+	budgetOf(pc)
+	return readmeResult{html: balance(confine(r.policy.SanitizeBytes(buf.Bytes())))}
+}
+
+// readmeContext is the element a README is put in on the package page.
+var readmeContext = &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+
+// balance parses README HTML as browsers parse it inside the page's
+// <div class="readme">, then writes the tree back: every element it opens
+// is closed, and end tags of elements it did not open are dropped, so an
+// unclosed <table> or <details>, or a stray </div>, cannot take the rest
+// of the page (owners, versions, download) into the README or out of
+// its box.
+func balance(confined string) string {
+	nodes, err := html.ParseFragment(strings.NewReader(confined), readmeContext)
+	if err != nil {
+		return "" // only a failing reader errs; a strings.Reader does not
+	}
+	var out strings.Builder
+	out.Grow(len(confined) + len(confined)/16)
+	for _, n := range nodes {
+		if err := html.Render(&out, n); err != nil {
+			return ""
+		}
+	}
+	return out.String()
+}
+
+// refusal is the result for a README that is not shown, and why.
+func refusal(why string) readmeResult {
+	return readmeResult{refused: "This README is not shown here: " + why + ". Download the package to read it."}
 }
 
 // confine rewrites sanitised README HTML so that it cannot break or

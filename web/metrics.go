@@ -62,6 +62,9 @@ func newMetrics(s *Server) *metrics {
 			Name: name, Help: help, ConstLabels: prometheus.Labels{"cache": c.name},
 		}, c.val))
 	}
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "wharf_readme_renders_total", Help: "README renders started (each README is rendered once per process).",
+	}, func() float64 { return float64(s.readmes.renders.Load()) }))
 	m.reg.MustRegister(m.requests, m.latency, m.pushes, m.exchanges,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})

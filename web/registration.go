@@ -9,11 +9,18 @@ import (
 	"github.com/wharf-registry/wharf/internal/registry"
 )
 
-// Registration paging, as nuget.org does it: every version inlined in the
-// index below 128 versions, else pages of 64 that clients fetch.
+// Registration paging. As nuget.org does it: every version inlined in the
+// index below 128 versions, else pages of 64 that clients fetch. And by
+// size, as a version can list up to nuget.MaxDependencies dependencies:
+// the index inlines its versions only while their estimated JSON stays
+// under inlineMaxBytes, and a page ends before it would pass pageMaxBytes
+// (a heavier version gets a page of its own). So no registration
+// document is more than a few megabytes, however packages are built.
 const (
 	inlineMaxVersions = 128
 	pageSize          = 64
+	inlineMaxBytes    = 1 << 20
+	pageMaxBytes      = 4 << 20
 )
 
 // unlistedPublished is the "published" date of an unlisted version: the
@@ -32,8 +39,7 @@ func (s *Server) getRegistrationIndex(c echo.Context) error {
 			ID:   s.urls.RegistrationIndex(lower),
 			Type: []string{"catalog:CatalogRoot", "PackageRegistration", "catalog:Permalink"},
 		}
-		pages := pagesOf(p.Versions)
-		inline := len(p.Versions) < inlineMaxVersions
+		pages, inline := pagesOf(p.Versions)
 		for _, pg := range pages {
 			idx.Items = append(idx.Items, s.registrationPage(p, pg, inline))
 		}
@@ -57,7 +63,8 @@ func (s *Server) getRegistrationPage(c echo.Context) error {
 	}
 	lowerV, upperV := strings.ToLower(c.Param("lower")), strings.ToLower(strings.TrimSuffix(c.Param("upper"), ".json"))
 	lower := strings.ToLower(p.Name)
-	for _, pg := range pagesOf(p.Versions) {
+	pages, _ := pagesOf(p.Versions)
+	for _, pg := range pages {
 		if pg[0].Version.Lower() != lowerV || pg[len(pg)-1].Version.Lower() != upperV {
 			continue
 		}
@@ -116,19 +123,49 @@ func (s *Server) serveVersionDoc(c echo.Context, kind string, build func(p *regi
 	return serveDoc(c, d, 60)
 }
 
-// pagesOf splits ascending versions into registration pages.
-func pagesOf(vs []registry.PackageVersion) [][]registry.PackageVersion {
+// pagesOf splits ascending versions into registration pages, and reports
+// whether the index inlines them: see inlineMaxBytes.
+func pagesOf(vs []registry.PackageVersion) (pages [][]registry.PackageVersion, inline bool) {
 	if len(vs) == 0 {
-		return nil
+		return nil, true
 	}
-	if len(vs) < inlineMaxVersions {
-		return [][]registry.PackageVersion{vs}
+	weights := make([]int, len(vs))
+	total := 0
+	for i := range vs {
+		weights[i] = leafWeight(&vs[i])
+		total += weights[i]
 	}
-	var pages [][]registry.PackageVersion
-	for i := 0; i < len(vs); i += pageSize {
-		pages = append(pages, vs[i:min(i+pageSize, len(vs))])
+	if len(vs) < inlineMaxVersions && total <= inlineMaxBytes {
+		return [][]registry.PackageVersion{vs}, true
 	}
-	return pages
+	start, w := 0, 0
+	for i := range vs {
+		if i > start && (i-start == pageSize || w+weights[i] > pageMaxBytes) {
+			pages = append(pages, vs[start:i])
+			start, w = i, 0
+		}
+		w += weights[i]
+	}
+	return append(pages, vs[start:]), false
+}
+
+// leafWeight is an upper estimate of the JSON bytes of a version's
+// registration leaf: a fixed part for its URLs and keys, its text, and
+// each dependency with its @id and registration URL.
+func leafWeight(v *registry.PackageVersion) int {
+	m := v.Metadata
+	n := 3000 + len(m.Description) + len(m.Summary) + len(m.Title) + len(m.Authors) + len(m.ProjectURL) +
+		len(m.IconURL) + len(m.LicenseURL) + len(m.LicenseExpression)
+	for _, t := range m.Tags {
+		n += len(t) + 3
+	}
+	for _, g := range m.DependencyGroups {
+		n += 400 + 2*len(g.TargetFramework)
+		for _, d := range g.Dependencies {
+			n += 400 + 3*len(d.ID) + 2*len(g.TargetFramework) + len(d.Range)
+		}
+	}
+	return n
 }
 
 // registrationPage renders a page; with inline false it carries no items

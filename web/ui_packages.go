@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -153,7 +154,7 @@ func (s *Server) packagePage(c echo.Context) error {
 			" on this feed. The package's page lists the versions it has: " + s.urls.PackagePage(p.Name, "")}
 	}
 	v := s.packageView(s.page(c, p.Name+" "+pv.Version.String(), "packages"), p, pv)
-	v.ReadmeHTML, v.ReadmeMissing = s.readmeHTML(c, p, pv)
+	s.readme(c, p, pv, &v)
 	if ok, err := s.reg.CanManage(ctx, currentUser(c), p, false); err != nil {
 		return err
 	} else if ok {
@@ -162,25 +163,34 @@ func (s *Server) packagePage(c echo.Context) error {
 	return s.render(c, http.StatusOK, templates.Package(v))
 }
 
-// readmeHTML returns a version's README as sanitised HTML, from the cache
-// when it was rendered before. A README that cannot be read is logged and
-// reported as missing: the rest of the page is still worth showing.
-func (s *Server) readmeHTML(c echo.Context, p *registry.Package, v *registry.PackageVersion) (string, bool) {
-	if !v.Metadata.HasReadme {
-		return "", false
+// readme fills in a version's README: its sanitised HTML, a sentence when
+// it is not shown (too large or complex, or still being rendered), or
+// ReadmeMissing when it cannot be read. A README that cannot be read is
+// logged: the rest of the page is still worth showing. HEAD answers do
+// not render it: their body is not sent.
+func (s *Server) readme(c echo.Context, p *registry.Package, v *registry.PackageVersion, pv *templates.PackagePage) {
+	if !v.Metadata.HasReadme || c.Request().Method == http.MethodHead {
+		return
 	}
 	key := strings.ToLower(p.Name) + "/" + v.Version.Lower() + "/" + v.SHA512
-	h, err := s.readmes.get(key, func() ([]byte, error) {
-		b, _, err := s.reg.OpenFile(c.Request().Context(), p.Name, v.Version.String(), registry.FileReadme)
+	res, ready, err := s.readmes.get(c.Request().Context(), key, readmeWait, func(ctx context.Context) ([]byte, error) {
+		b, _, err := s.reg.OpenFile(ctx, p.Name, v.Version.String(), registry.FileReadme)
 		if err != nil {
 			return nil, err
 		}
 		defer b.Close()
-		return io.ReadAll(b) // the registry bounded its size at push
+		// One byte more than is rendered tells a README that is too large.
+		return io.ReadAll(io.LimitReader(b, readmeMaxBytes+1))
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		s.log.Warn("reading a README failed", append(logAttrs(c), "package", p.Name, "version", v.Version.String(), "err", err)...)
-		return "", true
+		pv.ReadmeMissing = true
+	case !ready:
+		pv.ReadmeNote = "The README of this version is still being prepared. Reload the page in a moment."
+	case res.refused != "":
+		pv.ReadmeNote = res.refused
+	default:
+		pv.ReadmeHTML = res.html
 	}
-	return h, false
 }

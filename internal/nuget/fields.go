@@ -212,11 +212,24 @@ func readDependencies(e *element) ([]DependencyGroup, error) {
 		if len(flat) == 0 {
 			return nil, nil
 		}
+		if err := checkDependencyCount(len(flat)); err != nil {
+			return nil, err
+		}
 		g, err := readGroup("", flat)
 		if err != nil {
 			return nil, err
 		}
 		return []DependencyGroup{g}, nil
+	}
+	if len(groups) > MaxDependencyGroups {
+		return nil, invalidf("The nuspec has %d dependency groups; the limit is %d target frameworks.", len(groups), MaxDependencyGroups)
+	}
+	total := 0
+	for _, ge := range groups {
+		total += len(ge.childrenNamed("dependency"))
+	}
+	if err := checkDependencyCount(total); err != nil {
+		return nil, err
 	}
 	out := make([]DependencyGroup, 0, len(groups))
 	for _, ge := range groups {
@@ -228,6 +241,14 @@ func readDependencies(e *element) ([]DependencyGroup, error) {
 		out = append(out, g)
 	}
 	return out, nil
+}
+
+// checkDependencyCount refuses more than MaxDependencies dependencies.
+func checkDependencyCount(n int) error {
+	if n > MaxDependencies {
+		return invalidf("The nuspec lists %d dependencies; the limit is %d across all target frameworks. Split the package, or depend on fewer packages.", n, MaxDependencies)
+	}
+	return nil
 }
 
 // readGroup validates the dependencies of one target framework.

@@ -33,6 +33,13 @@ const (
 	MaxRepositoryTypeLength = 100
 	// MaxDependencyRangeLength bounds a dependency's version range as written.
 	MaxDependencyRangeLength = 256
+	// MaxDependencies bounds the dependencies of a package, all target
+	// frameworks together. Each is rendered into the registration of every
+	// version, so a nuspec of 24,000 made a 5 MB document per version; the
+	// largest real metapackages list a few hundred.
+	MaxDependencies = 2000
+	// MaxDependencyGroups bounds the <group> elements of <dependencies>.
+	MaxDependencyGroups = 100
 	// MaxLicenseLength bounds the text of <license>.
 	MaxLicenseLength = 500
 	// DefaultMaxNuspecBytes is the default size limit of a nuspec file, and
