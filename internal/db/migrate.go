@@ -31,6 +31,7 @@ var migrations = []migration{
 	{version: 4, name: "identities, sessions, sign-in links", sql: schemaV4},
 	{version: 5, name: "rate limit counters, database metadata", sql: schemaV5},
 	{version: 6, name: "ownership invitations", sql: schemaV6},
+	{version: 7, name: "feeds, grants, key scopes", sql: schemaV7},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises

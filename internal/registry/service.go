@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/storage"
 	"github.com/wharf-registry/wharf/internal/trust"
@@ -72,6 +73,7 @@ type Service struct {
 	limits  nuget.Limits
 
 	cat       *catalog
+	feeds     *feeds.Service
 	downloads *counter
 	keyMu     sync.Mutex
 	keyUse    map[int64]time.Time
@@ -130,6 +132,8 @@ func New(store Store, blobs storage.Blobs, o Options) (*Service, error) {
 		s.sessionTTL = DefaultSessionTTL
 	}
 	s.cat = newCatalog(store, s.now, ttl)
+	s.feeds = feeds.New(store, s.now, s.feedAuditor)
+	s.cat.onRevision = s.feeds.Changed
 	s.downloads = newCounter()
 	s.keyUse = map[int64]time.Time{}
 	return s, nil
