@@ -210,6 +210,10 @@ func (s *Snapshot) NewReader(v Viewer, f *Feed) *Reader {
 // Everything is the reader of the operator's own tools: every feed.
 var Everything = &Reader{all: true}
 
+// WriteScope is the reader of a push, unlist or relist: the use case
+// checks the key itself; the scope only narrows it to feed f (nil: any).
+func WriteScope(f *Feed) *Reader { return &Reader{all: true, Feed: f} }
+
 // MayRead reports whether the reader may see a package of the feed.
 func (r *Reader) MayRead(feedID int64) bool { return r.all || r.set.Has(feedID) }
 

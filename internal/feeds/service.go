@@ -73,6 +73,10 @@ func (s *Service) Changed(rev int64) {
 	}
 }
 
+// Invalidate makes the next read reload the snapshot: the registry calls
+// it after its own changes to keys and memberships.
+func (s *Service) Invalidate() { s.invalidate() }
+
 // invalidate forces a reload after a change made by this process.
 func (s *Service) invalidate() {
 	s.epoch.Add(1)

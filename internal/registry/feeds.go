@@ -3,8 +3,10 @@ package registry
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/wharf-registry/wharf/internal/feeds"
+	"github.com/wharf-registry/wharf/internal/trust"
 )
 
 // This file wires the feeds capability (internal/feeds) into the
@@ -22,11 +24,11 @@ func HashSecret(secret string) string { return hashSecret(secret) }
 // what they push).
 func mayRead(ctx context.Context, p *Package) bool {
 	r := feeds.ReaderOf(ctx)
+	if r.Feed != nil && r.Feed.ID != p.FeedID {
+		return false // a feed's URLs serve that feed's packages only
+	}
 	if r.MayRead(p.FeedID) {
 		return true
-	}
-	if r.Feed != nil && r.Feed.ID != p.FeedID {
-		return false
 	}
 	for _, o := range p.Owners {
 		if r.Acts(o.ID) {
@@ -100,7 +102,7 @@ func readFilter(ctx context.Context) func(*Package) bool {
 	if r == feeds.Everything {
 		return nil
 	}
-	return func(p *Package) bool { return r.MayRead(p.FeedID) }
+	return func(p *Package) bool { return (r.Feed == nil || r.Feed.ID == p.FeedID) && r.MayRead(p.FeedID) }
 }
 
 // GrantFeed gives a user, an organisation or (kind SubjectSignedIn, name
@@ -129,4 +131,67 @@ func (s *Service) GrantFeed(ctx context.Context, feed string, kind feeds.Subject
 		return s.feeds.Revoke(ctx, feed, kind, id, name)
 	}
 	return s.feeds.Grant(ctx, feed, kind, id, name, role)
+}
+
+// accessStore is the registry's store with one addition: a change to
+// what read authorisation knows (keys, memberships, policies that revoke
+// keys) makes this process reload its access snapshot at once. Other
+// replicas see it through the feed revision, which the store moves in
+// the same transaction.
+type accessStore struct {
+	Store
+	changed func()
+}
+
+func (a *accessStore) after(err error) error {
+	a.changed()
+	return err
+}
+
+// CreateKey creates a key, then reloads access.
+func (a *accessStore) CreateKey(ctx context.Context, k *APIKey, hash string) error {
+	return a.after(a.Store.CreateKey(ctx, k, hash))
+}
+
+// RevokeKey revokes a key, then reloads access.
+func (a *accessStore) RevokeKey(ctx context.Context, id int64, at time.Time) error {
+	return a.after(a.Store.RevokeKey(ctx, id, at))
+}
+
+// MintTrustedKey mints a key, then reloads access.
+func (a *accessStore) MintTrustedKey(ctx context.Context, m *Mint) error {
+	return a.after(a.Store.MintTrustedKey(ctx, m))
+}
+
+// SetMembership changes a membership, then reloads access.
+func (a *accessStore) SetMembership(ctx context.Context, orgID, userID int64, role Role, at time.Time) error {
+	return a.after(a.Store.SetMembership(ctx, orgID, userID, role, at))
+}
+
+// RemoveMembership removes a membership, then reloads access.
+func (a *accessStore) RemoveMembership(ctx context.Context, orgID, userID int64) error {
+	return a.after(a.Store.RemoveMembership(ctx, orgID, userID))
+}
+
+// UpdatePolicy changes a policy (revoking its keys), then reloads access.
+func (a *accessStore) UpdatePolicy(ctx context.Context, p *trust.Policy, at time.Time) error {
+	return a.after(a.Store.UpdatePolicy(ctx, p, at))
+}
+
+// DeletePolicy deletes a policy (revoking its keys), then reloads access.
+func (a *accessStore) DeletePolicy(ctx context.Context, id int64, at time.Time) error {
+	return a.after(a.Store.DeletePolicy(ctx, id, at))
+}
+
+// keySees reports whether the key's user may know that p exists: p's
+// owner acts through the key, or the user may read p's feed.
+func (s *Service) keySees(ctx context.Context, key *APIKey, p *Package) bool {
+	if p.OwnedBy(key.OwnerID) {
+		return true
+	}
+	snap, err := s.feeds.Snapshot(ctx)
+	if err != nil {
+		return false
+	}
+	return snap.CanRead(snap.ViewerFor(key.UserID, false, nil), p.FeedID)
 }

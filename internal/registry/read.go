@@ -107,6 +107,9 @@ func (s *Service) SetListed(ctx context.Context, key *APIKey, id, version string
 	if err != nil {
 		return err
 	}
+	if !s.keySees(ctx, key, p) { // a private package is absent to others, even to refuse them
+		return errorf(ErrNotFound, "There is no version '%s' of '%s' on this feed.", version, id)
+	}
 	action := "unlist"
 	if listed {
 		action = "relist"
