@@ -28,6 +28,19 @@ const challengeRealm = `Basic realm="Wharf"`
 // 401, so that clients retry with their stored credentials.
 const ctxChallengeMiss = "wharf.challenge-miss"
 
+// ctxCredentialed marks a read made with credentials: what it gets may be
+// private, so shared caches must not keep it.
+const ctxCredentialed = "wharf.credentialed"
+
+// cacheScope is "private" for answers to reads made with credentials,
+// "public" otherwise (anonymous callers only ever get public packages).
+func cacheScope(c echo.Context) string {
+	if c.Get(ctxCredentialed) != nil {
+		return "private"
+	}
+	return "public"
+}
+
 // feedOf returns the request's feed scope: nil for the union.
 func feedOf(c echo.Context) *feeds.Feed { return feeds.ReaderOf(c.Request().Context()).Feed }
 
@@ -92,6 +105,9 @@ func (s *Server) feedRead(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		} else if v.UserID == 0 && snap.AnyPrivate() && c.Param("id") != "" {
 			c.Set(ctxChallengeMiss, true)
+		}
+		if v.UserID != 0 {
+			c.Set(ctxCredentialed, true)
 		}
 		c.SetRequest(c.Request().WithContext(feeds.WithReader(ctx, snap.NewReader(v, f))))
 		return next(c)

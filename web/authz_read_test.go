@@ -156,6 +156,9 @@ func TestReadAuthorizationMatrix(t *testing.T) {
 						if got != ok {
 							t.Errorf("%s, want %d: %q", p.res.Status, ok, p.why())
 						}
+						if cc := p.res.Header.Get("Cache-Control"); c.access == "yes" && got == http.StatusOK && strings.Contains(cc, "public") {
+							t.Errorf("Cache-Control %q: shared caches would keep a private package", cc)
+						}
 						if r.listing && !strings.Contains(p.body, "Secret.Lib") && !strings.Contains(p.body, "1.0.0") {
 							t.Errorf("the answer does not list the private package: %s", p.body)
 						}

@@ -115,7 +115,7 @@ func (s *Server) serveFile(c echo.Context, id, version string, f registry.File, 
 		contentType = pv.Metadata.IconType
 	}
 	h.Set(echo.HeaderContentType, contentType)
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("Cache-Control", cacheScope(c)+", max-age=31536000, immutable")
 	h.Set("ETag", `"`+etagOf(pv.SHA512, f)+`"`)
 	info := blob.Info()
 	http.ServeContent(fileWriter{c.Response()}, c.Request(), "", info.ModTime, blob)
