@@ -67,11 +67,10 @@ func docKey(c echo.Context, key string) string {
 func (s *Server) readCredentials(c echo.Context) registry.ReadCredentials {
 	req := c.Request()
 	cred := registry.ReadCredentials{RemoteAddr: c.RealIP()}
-	if _, pass, ok := req.BasicAuth(); ok {
+	// Basic without a password is no credential: NuGet.exe under Mono,
+	// asked for credentials it does not have, sends an empty pair.
+	if _, pass, ok := req.BasicAuth(); ok && pass != "" {
 		cred.Key = pass
-		if pass == "" {
-			cred.Key = " " // Basic without a password is a wrong password, not anonymous
-		}
 	} else if k := req.Header.Get(apiKeyHeader); k != "" {
 		cred.Key = k
 	} else if ck, err := req.Cookie(s.cookies.session); err == nil && ck.Value != "" {
@@ -99,7 +98,7 @@ func (s *Server) feedRead(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			if !ok {
 				if v.UserID == 0 {
-					return challenge(c, "This feed needs credentials: add the source with a user name and an API key with the read scope as the password.")
+					return s.challenge(c, "This feed needs credentials: add the source with a user name and an API key with the read scope as the password.")
 				}
 				return notFoundf("There is no feed '%s' that you may read.", name)
 			}
@@ -158,15 +157,19 @@ func (s *Server) refuseRead(c echo.Context, err error) error {
 		return err
 	}
 	if errors.Is(err, registry.ErrUnauthenticated) {
-		return challenge(c, registry.Message(err))
+		return s.challenge(c, registry.Message(err))
 	}
 	return err
 }
 
-// challenge answers 401 with the Basic challenge and a sentence.
-func challenge(c echo.Context, msg string) error {
+// challenge answers 401 with the Basic challenge and a sentence. NuGet
+// clients print neither the body nor X-NuGet-Warning of a failed read,
+// only the status line: the sentence goes in its reason phrase too
+// ("401 Unauthorized - This feed needs credentials: ..."), see
+// writeClientError.
+func (s *Server) challenge(c echo.Context, msg string) error {
 	c.Response().Header().Set("WWW-Authenticate", challengeRealm)
-	return c.JSON(http.StatusUnauthorized, apiError{Error: msg})
+	return s.writeClientError(c, http.StatusUnauthorized, msg)
 }
 
 // challengeMiss turns "no such package" into the Basic challenge for an
@@ -179,6 +182,6 @@ func (s *Server) challengeMiss(c echo.Context, err error) bool {
 	if _, perr := s.reg.Package(c.Request().Context(), c.Param("id")); !errors.Is(perr, registry.ErrNotFound) {
 		return false // a public package's missing version is just missing
 	}
-	_ = challenge(c, "This package needs credentials, or does not exist: add the source with a user name and an API key with the read scope as the password.")
+	_ = s.challenge(c, "This package needs credentials, or does not exist: add the source with a user name and an API key with the read scope as the password.")
 	return true
 }
