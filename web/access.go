@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -135,9 +136,13 @@ func (s *Server) feedWrite(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // anonymousReader gives every request the anonymous reader first, so a
-// route that resolves no credentials sees public feeds only.
+// route that resolves no credentials sees public feeds only. The NuGet
+// routes skip it: feedRead or feedWrite sets their reader.
 func (s *Server) anonymousReader(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if p := c.Request().URL.Path; strings.HasPrefix(p, "/v3/") || strings.HasPrefix(p, "/feeds/") || strings.HasPrefix(p, "/api/v2/package") {
+			return next(c)
+		}
 		ctx := c.Request().Context()
 		r := &feeds.Reader{} // reads nothing while feeds cannot be loaded
 		if snap, v, err := s.reg.ViewerOf(ctx, nil); err == nil {
