@@ -86,6 +86,26 @@ func TestPushToAFeed(t *testing.T) {
 			t.Errorf("%s: %+v (%v), want it in feed %d", id, p, err, want)
 		}
 	}
+
+	// wharf package move: the package leaves the public feed's URLs at once.
+	aliceReads := f.readKey("alice")
+	if res := f.basicGet(f.urls.Feed("default").Versions("public.lib"), ""); res.StatusCode != http.StatusOK {
+		t.Fatalf("before the move: %s", res.Status)
+	}
+	must(t, func() error { return f.reg.MovePackage(ctx, "Public.Lib", "team") })
+	for _, c := range []struct {
+		url, key string
+		want     int
+	}{
+		{f.urls.Feed("default").Versions("public.lib"), "", http.StatusNotFound},
+		{f.urls.Versions("public.lib"), "", http.StatusUnauthorized},
+		{f.urls.Feed("team").Versions("public.lib"), aliceReads, http.StatusOK},
+		{f.urls.Versions("public.lib"), aliceReads, http.StatusOK},
+	} {
+		if res := f.basicGet(c.url, c.key); res.StatusCode != c.want {
+			t.Errorf("after the move, GET %s (key %t): %s, want %d", c.url, c.key != "", res.Status, c.want)
+		}
+	}
 }
 
 // TestAccessChangesTakeEffect: revoking a grant, a key or a membership
