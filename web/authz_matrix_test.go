@@ -121,6 +121,9 @@ func (r authzRoute) try(t *testing.T, w *world, c credential, want outcome) {
 		t.Errorf("%s changed the registry:\n%s", what, strings.Join(diff, "\n"))
 	case want.onlyKey != "":
 		for _, l := range diff {
+			if strings.Contains(l, "feed revision: ") {
+				continue // revoking a key moves the feed revision: every replica's key cache forgets it
+			}
 			if !strings.Contains(l, fmt.Sprintf("key %d of ", w.keyIDs[want.onlyKey])) && !strings.Contains(l, w.secrets[want.onlyKey][:13]) {
 				t.Errorf("%s changed more than its own key: %s", what, l)
 			}

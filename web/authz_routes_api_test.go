@@ -45,10 +45,7 @@ func apiRoutes() []authzRoute {
 		}
 	}
 	listing := func(method, id, version string) func(*world) *http.Request {
-		return func(w *world) *http.Request {
-			req, _ := http.NewRequest(method, w.srv.URL+"/api/v2/package/"+id+"/"+version, nil)
-			return req
-		}
+		return listingAt("", method, id, version)
 	}
 	exchange := func(w *world) *http.Request {
 		req, _ := http.NewRequest(http.MethodPost, w.srv.URL+"/api/v2/token", bytes.NewReader([]byte(`{"username":"alice","tokenType":"ApiKey"}`)))
@@ -93,6 +90,24 @@ func apiRoutes() []authzRoute {
 			want: packageChange(done, alicesOrgKey, bobsOrgKey)},
 		{name: "exchange a CI token for alice", request: exchange, bearer: true, want: exchanged},
 		{name: "revoke the bearer's trusted-publishing key", request: revoke, bearer: true, want: revoked},
+
+		// The same through the URLs of the feed the packages are in.
+		{name: "push a version of alice's package through its feed's URL", request: push("/feeds/default/api/v2/package/", "Alice.Lib"),
+			want: packageChange(created, alicesKey, alicesTPKey)},
+		{name: "push a version of contoso's package through its feed's URL", request: push("/feeds/default/api/v2/package", "Contoso.Lib"),
+			want: packageChange(created, alicesOrgKey, bobsOrgKey)},
+		{name: "unlist contoso's version through its feed's URL", request: listingAt("/feeds/default", http.MethodDelete, "Contoso.Lib", "1.0.0"),
+			want: packageChange(done, alicesOrgKey, bobsOrgKey)},
+		{name: "relist contoso's version through its feed's URL", request: listingAt("/feeds/default", http.MethodPost, "Contoso.Lib", "1.1.0"),
+			want: packageChange(done, alicesOrgKey, bobsOrgKey)},
+	}
+}
+
+// listingAt is an unlist (DELETE) or relist (POST) under prefix.
+func listingAt(prefix, method, id, version string) func(*world) *http.Request {
+	return func(w *world) *http.Request {
+		req, _ := http.NewRequest(method, w.srv.URL+prefix+"/api/v2/package/"+id+"/"+version, nil)
+		return req
 	}
 }
 

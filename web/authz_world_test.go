@@ -69,6 +69,9 @@ func newWorldWith(t testing.TB, iss *trusttest.Issuer) *world {
 	w := &world{
 		uiFeed: newUIFeed(t, uiConfig{issuer: iss, reg: registry.Options{
 			Issuers: []trust.Issuer{{URL: trust.GitHubActionsIssuer, Provider: trust.GitHub, Name: "GitHub Actions"}},
+			// The read matrix sends many bad credentials from one address;
+			// TestReadFailuresAreLimited checks the limit.
+			ReadFailuresPerMinute: -1,
 		}}),
 		users:           map[string]*registry.Account{},
 		personalPackage: "Alice.Lib", orgPackage: "Contoso.Lib",

@@ -146,7 +146,7 @@ func serveDoc(c echo.Context, d *doc, maxAge int) error {
 	h["Content-Type"] = jsonType
 	h["Etag"] = []string{d.etag}
 	h["Last-Modified"] = d.lastMod
-	h["Cache-Control"] = []string{"public, max-age=" + strconv.Itoa(maxAge)}
+	h["Cache-Control"] = []string{cacheScope(c) + ", max-age=" + strconv.Itoa(maxAge)}
 	h["Vary"] = varyEncoding
 	if notModified(req, d) {
 		return c.NoContent(http.StatusNotModified)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/registry"
 )
 
@@ -27,6 +28,10 @@ var statusTable = []struct {
 	{registry.ErrUnavailable, http.StatusServiceUnavailable},
 	{registry.ErrStorageFull, http.StatusInsufficientStorage},
 	{registry.ErrRateLimited, http.StatusTooManyRequests},
+	{feeds.ErrNotFound, http.StatusNotFound},
+	{feeds.ErrConflict, http.StatusConflict},
+	{feeds.ErrInvalid, http.StatusBadRequest},
+	{feeds.ErrForbidden, http.StatusForbidden},
 }
 
 // statusOf returns the status and user-facing message for err. Errors
@@ -44,6 +49,9 @@ func statusOf(err error) (int, string) {
 		if errors.Is(err, e.kind) {
 			msg := registry.Message(err)
 			if msg == "" {
+				msg = feeds.Message(err)
+			}
+			if msg == "" {
 				msg = http.StatusText(e.status) + "."
 			}
 			return e.status, msg
@@ -60,7 +68,7 @@ type apiError struct {
 // handleError is echo's error handler: every error a handler returns comes
 // here and is answered as JSON. Internal errors are logged, never shown.
 func (s *Server) handleError(err error, c echo.Context) {
-	if c.Response().Committed {
+	if c.Response().Committed || s.challengeMiss(c, err) {
 		return
 	}
 	status, msg := statusOf(err)

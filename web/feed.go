@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,8 +18,7 @@ import (
 // match @type exactly, first hit wins, and NuGet.exe 5.8 knows only the old
 // names: the 3.0.0-beta registration and search types are not optional.
 // https://learn.microsoft.com/nuget/api/service-index
-func (s *Server) serviceIndex() nuget.ServiceIndex {
-	u := s.urls
+func serviceIndex(u URLs) nuget.ServiceIndex {
 	var res []nuget.Resource
 	add := func(id string, types ...string) {
 		for _, t := range types {
@@ -38,7 +38,18 @@ func (s *Server) serviceIndex() nuget.ServiceIndex {
 	return nuget.ServiceIndex{Version: "3.0.0", Resources: res}
 }
 
-func (s *Server) getServiceIndex(c echo.Context) error { return serveDoc(c, s.index, 300) }
+// getServiceIndex serves the registry-wide index, or a feed's.
+func (s *Server) getServiceIndex(c echo.Context) error {
+	f := feedOf(c)
+	if f == nil {
+		return serveDoc(c, s.index, 300)
+	}
+	d, err := s.docs.get("index/"+f.Name, 0, time.Time{}, func() (any, error) { return serviceIndex(s.urls.Feed(f.Name)), nil })
+	if err != nil {
+		return err
+	}
+	return serveDoc(c, d, 300)
+}
 
 // getVersions serves the flat container's versions list: every version,
 // listed or not, normalized, lowercase, ascending. It is the hottest
@@ -48,7 +59,7 @@ func (s *Server) getVersions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.docs.get("versions/"+strings.ToLower(p.Name), p.Revision, p.UpdatedAt, func() (any, error) {
+	d, err := s.docs.get(docKey(c, "versions/"+strings.ToLower(p.Name)), p.Revision, p.UpdatedAt, func() (any, error) {
 		vs := make([]string, len(p.Versions))
 		for i := range p.Versions {
 			vs[i] = p.Versions[i].Version.Lower()
@@ -112,7 +123,7 @@ func (s *Server) sendFile(c echo.Context, id, version string, f registry.File, c
 		contentType = pv.Metadata.IconType
 	}
 	h.Set(echo.HeaderContentType, contentType)
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("Cache-Control", cacheScope(c)+", max-age=31536000, immutable")
 	h.Set("ETag", `"`+etagOf(pv.SHA512, f)+`"`)
 	info := blob.Info()
 	res := c.Response()

@@ -59,7 +59,7 @@ func (s *Server) timeouts(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		d := s.reqTO
 		path := c.Request().URL.Path
-		if c.Request().Method == http.MethodPut && strings.HasPrefix(path, "/api/v2/package") || strings.HasSuffix(path, ".nupkg") {
+		if c.Request().Method == http.MethodPut && strings.Contains(path, "/api/v2/package") || strings.HasSuffix(path, ".nupkg") {
 			d = s.uploadTO
 		}
 		rc := http.NewResponseController(c.Response().Writer)

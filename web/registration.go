@@ -33,15 +33,15 @@ func (s *Server) getRegistrationIndex(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lower := strings.ToLower(p.Name)
-	d, err := s.docs.get("registration/"+lower, p.Revision, p.UpdatedAt, func() (any, error) {
+	lower, u := strings.ToLower(p.Name), s.feedURLs(c)
+	d, err := s.docs.get(docKey(c, "registration/"+lower), p.Revision, p.UpdatedAt, func() (any, error) {
 		idx := nuget.RegistrationIndex{
-			ID:   s.urls.RegistrationIndex(lower),
+			ID:   u.RegistrationIndex(lower),
 			Type: []string{"catalog:CatalogRoot", "PackageRegistration", "catalog:Permalink"},
 		}
 		pages, inline := pagesOf(p.Versions)
 		for _, pg := range pages {
-			idx.Items = append(idx.Items, s.registrationPage(p, pg, inline))
+			idx.Items = append(idx.Items, s.registrationPage(u, p, pg, inline))
 		}
 		idx.Count = len(idx.Items)
 		if idx.Items == nil {
@@ -62,16 +62,16 @@ func (s *Server) getRegistrationPage(c echo.Context) error {
 		return err
 	}
 	lowerV, upperV := strings.ToLower(c.Param("lower")), strings.ToLower(strings.TrimSuffix(c.Param("upper"), ".json"))
-	lower := strings.ToLower(p.Name)
+	lower, u := strings.ToLower(p.Name), s.feedURLs(c)
 	pages, _ := pagesOf(p.Versions)
 	for _, pg := range pages {
 		if pg[0].Version.Lower() != lowerV || pg[len(pg)-1].Version.Lower() != upperV {
 			continue
 		}
-		d, err := s.docs.get("page/"+lower+"/"+lowerV+"/"+upperV, p.Revision, p.UpdatedAt, func() (any, error) {
-			page := s.registrationPage(p, pg, true)
-			page.ID = s.urls.RegistrationPage(lower, lowerV, upperV)
-			page.Parent = s.urls.RegistrationIndex(lower)
+		d, err := s.docs.get(docKey(c, "page/"+lower+"/"+lowerV+"/"+upperV), p.Revision, p.UpdatedAt, func() (any, error) {
+			page := s.registrationPage(u, p, pg, true)
+			page.ID = u.RegistrationPage(lower, lowerV, upperV)
+			page.Parent = u.RegistrationIndex(lower)
 			return page, nil
 		})
 		if err != nil {
@@ -84,23 +84,25 @@ func (s *Server) getRegistrationPage(c echo.Context) error {
 
 // getRegistrationLeaf serves the registration leaf of one version.
 func (s *Server) getRegistrationLeaf(c echo.Context) error {
+	u := s.feedURLs(c)
 	return s.serveVersionDoc(c, "leaf", func(p *registry.Package, v *registry.PackageVersion, lower, lv string) (any, error) {
 		return nuget.RegistrationLeafDocument{
-			ID:             s.urls.RegistrationLeaf(lower, lv),
+			ID:             u.RegistrationLeaf(lower, lv),
 			Type:           []string{"Package", "http://schema.nuget.org/catalog#Permalink"},
-			CatalogEntry:   s.urls.CatalogEntry(lower, lv),
+			CatalogEntry:   u.CatalogEntry(lower, lv),
 			Listed:         v.Listed,
-			PackageContent: s.urls.Nupkg(lower, lv),
+			PackageContent: u.Nupkg(lower, lv),
 			Published:      published(v),
-			Registration:   s.urls.RegistrationIndex(lower),
+			Registration:   u.RegistrationIndex(lower),
 		}, nil
 	})
 }
 
 // getCatalogEntry serves the catalog entry that registration leaves link to.
 func (s *Server) getCatalogEntry(c echo.Context) error {
+	u := s.feedURLs(c)
 	return s.serveVersionDoc(c, "catalog", func(p *registry.Package, v *registry.PackageVersion, _, _ string) (any, error) {
-		return s.catalogEntry(p, v), nil
+		return s.catalogEntry(u, p, v), nil
 	})
 }
 
@@ -116,7 +118,7 @@ func (s *Server) serveVersionDoc(c echo.Context, kind string, build func(p *regi
 		return err
 	}
 	lower, lv := strings.ToLower(p.Name), v.Version.Lower()
-	d, err := s.docs.get(kind+"/"+lower+"/"+lv, p.Revision, p.UpdatedAt, func() (any, error) { return build(p, v, lower, lv) })
+	d, err := s.docs.get(docKey(c, kind+"/"+lower+"/"+lv), p.Revision, p.UpdatedAt, func() (any, error) { return build(p, v, lower, lv) })
 	if err != nil {
 		return err
 	}
@@ -170,56 +172,56 @@ func leafWeight(v *registry.PackageVersion) int {
 
 // registrationPage renders a page; with inline false it carries no items
 // and clients fetch it from its @id.
-func (s *Server) registrationPage(p *registry.Package, vs []registry.PackageVersion, inline bool) nuget.RegistrationPage {
+func (s *Server) registrationPage(u URLs, p *registry.Package, vs []registry.PackageVersion, inline bool) nuget.RegistrationPage {
 	lower := strings.ToLower(p.Name)
 	lo, hi := vs[0].Version.Lower(), vs[len(vs)-1].Version.Lower()
 	page := nuget.RegistrationPage{
-		ID: s.urls.RegistrationIndex(lower) + "#page/" + lo + "/" + hi, Type: "catalog:CatalogPage",
+		ID: u.RegistrationIndex(lower) + "#page/" + lo + "/" + hi, Type: "catalog:CatalogPage",
 		Count: len(vs), Lower: vs[0].Version.String(), Upper: vs[len(vs)-1].Version.String(),
 	}
 	if !inline {
-		page.ID = s.urls.RegistrationPage(lower, lo, hi)
+		page.ID = u.RegistrationPage(lower, lo, hi)
 		return page
 	}
-	page.Parent = s.urls.RegistrationIndex(lower)
+	page.Parent = u.RegistrationIndex(lower)
 	for i := range vs {
 		v := &vs[i]
 		lv := v.Version.Lower()
 		page.Items = append(page.Items, nuget.RegistrationLeaf{
-			ID: s.urls.RegistrationLeaf(lower, lv), Type: "Package",
-			CatalogEntry:   s.catalogEntry(p, v),
-			PackageContent: s.urls.Nupkg(lower, lv),
-			Registration:   s.urls.RegistrationIndex(lower),
+			ID: u.RegistrationLeaf(lower, lv), Type: "Package",
+			CatalogEntry:   s.catalogEntry(u, p, v),
+			PackageContent: u.Nupkg(lower, lv),
+			Registration:   u.RegistrationIndex(lower),
 		})
 	}
 	return page
 }
 
 // catalogEntry renders a version's metadata.
-func (s *Server) catalogEntry(p *registry.Package, v *registry.PackageVersion) nuget.CatalogEntry {
+func (s *Server) catalogEntry(u URLs, p *registry.Package, v *registry.PackageVersion) nuget.CatalogEntry {
 	lower, lv := strings.ToLower(p.Name), v.Version.Lower()
 	m := v.Metadata
 	e := nuget.CatalogEntry{
-		ID: s.urls.CatalogEntry(lower, lv), Type: "PackageDetails",
+		ID: u.CatalogEntry(lower, lv), Type: "PackageDetails",
 		PackageID: p.Name, Version: v.Version.Full(), Authors: m.Authors, Description: m.Description,
 		Summary: m.Summary, Title: m.Title, Tags: nonNil(m.Tags), Language: m.Language,
 		ProjectURL: m.ProjectURL, IconURL: m.IconURL, LicenseURL: m.LicenseURL, LicenseExpression: m.LicenseExpression,
 		RequireLicenseAcceptance: m.RequireLicenseAcceptance, MinClientVersion: m.MinClientVersion,
-		Listed: v.Listed, Published: published(v), PackageContent: s.urls.Nupkg(lower, lv),
+		Listed: v.Listed, Published: published(v), PackageContent: u.Nupkg(lower, lv),
 		PackageHash: v.SHA512, PackageHashAlgorithm: "SHA512", PackageSize: v.Size,
 		DependencyGroups: []nuget.DependencyGroupJSON{}, Vulnerabilities: []nuget.Vulnerability{},
 	}
 	if m.IconType != "" {
-		e.IconURL = s.urls.Icon(lower, lv)
+		e.IconURL = u.Icon(lower, lv)
 	}
 	if v.Provenance != nil {
-		e.Provenance = provenanceDoc{URL: s.urls.Provenance(lower, lv), Provenance: v.Provenance}
+		e.Provenance = provenanceDoc{URL: u.Provenance(lower, lv), Provenance: v.Provenance}
 	}
 	if m.HasReadme {
-		e.ReadmeURL = s.urls.Readme(lower, lv)
+		e.ReadmeURL = u.Readme(lower, lv)
 	}
 	if m.LicenseFile != "" && e.LicenseURL == "" {
-		e.LicenseURL = s.urls.License(lower, lv)
+		e.LicenseURL = u.License(lower, lv)
 	}
 	for _, g := range m.DependencyGroups {
 		gid := e.ID + "#dependencygroup"
@@ -230,7 +232,7 @@ func (s *Server) catalogEntry(p *registry.Package, v *registry.PackageVersion) n
 		for _, dep := range g.Dependencies {
 			jg.Dependencies = append(jg.Dependencies, nuget.DependencyJSON{
 				ID: gid + "/" + strings.ToLower(dep.ID), Type: "PackageDependency", PackageID: dep.ID,
-				Range: dep.Range, Registration: s.urls.RegistrationIndex(strings.ToLower(dep.ID)),
+				Range: dep.Range, Registration: u.RegistrationIndex(strings.ToLower(dep.ID)),
 			})
 		}
 		e.DependencyGroups = append(e.DependencyGroups, jg)
@@ -261,10 +263,11 @@ type provenanceDoc struct {
 // getProvenance serves where a version was built, for versions pushed by
 // trusted publishing (404 for others).
 func (s *Server) getProvenance(c echo.Context) error {
+	u := s.feedURLs(c)
 	return s.serveVersionDoc(c, "provenance", func(p *registry.Package, v *registry.PackageVersion, lower, lv string) (any, error) {
 		if v.Provenance == nil {
 			return nil, notFoundf("%s %s was not published by trusted publishing, so it has no provenance.", p.Name, v.Version)
 		}
-		return provenanceDoc{URL: s.urls.Provenance(lower, lv), Provenance: v.Provenance}, nil
+		return provenanceDoc{URL: u.Provenance(lower, lv), Provenance: v.Provenance}, nil
 	})
 }

@@ -6,15 +6,17 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// routes installs every route, grouped by who may call it. Feed reads and
-// public pages are anonymous; API changes need an API key (X-NuGet-ApiKey),
+// routes installs every route, grouped by who may call it. Reads of public
+// feeds and public pages are anonymous; reads of private feeds need an API
+// key with the read scope or a session (see feedRead); API changes need
+// an API key (X-NuGet-ApiKey),
 // checked by the handler through registry.Service.Authenticate; page
 // changes need a session and a CSRF token (checkCSRF), and each use case
 // checks the signed-in user's rights again.
 func (s *Server) routes(e *echo.Echo) {
-	e.Use(s.recoverPanics, s.securityHeaders, s.timeouts)
+	e.Use(s.recoverPanics, s.securityHeaders, s.timeouts, s.anonymousReader)
 
-	// Anyone: the NuGet V3 read protocol. Every GET also answers HEAD.
+	// Anyone: health and metrics. Every GET also answers HEAD.
 	read := func(path string, h echo.HandlerFunc) {
 		e.GET(path, h)
 		e.HEAD(path, h)
@@ -24,25 +26,38 @@ func (s *Server) routes(e *echo.Echo) {
 	if s.metricsOnMain {
 		read("/metrics", echo.WrapHandler(s.metrics.handler))
 	}
-	read("/v3/index.json", s.getServiceIndex)
-	read("/v3/package/:id/index.json", s.getVersions)
-	read("/v3/package/:id/:version/readme", s.getReadme)
-	read("/v3/package/:id/:version/icon", s.getIcon)
-	read("/v3/package/:id/:version/license", s.getLicense)
-	read("/v3/package/:id/:version/:file", s.getPackageFile)
-	read("/v3/registration/:id/index.json", s.getRegistrationIndex)
-	read("/v3/registration/:id/page/:lower/:upper", s.getRegistrationPage)
-	read("/v3/registration/:id/:leaf", s.getRegistrationLeaf)
-	read("/v3/catalog/:id/:leaf", s.getCatalogEntry)
-	read("/v3/provenance/:id/:leaf", s.getProvenance)
-	read("/v3/search", s.getSearch)
-	read("/v3/autocomplete", s.getAutocomplete)
+	// The NuGet V3 read protocol, twice: /v3/ serves the union of the
+	// feeds the caller may read, /feeds/NAME/v3/ one feed. feedRead
+	// resolves the caller (HTTP Basic with an API key as the password,
+	// X-NuGet-ApiKey or the session cookie) and the feed scope: the
+	// registry answers "absent" for every package the caller may not
+	// read, and anonymous callers of private feeds get the Basic challenge.
+	for _, prefix := range []string{"", "/feeds/:feed"} {
+		feedGet := func(path string, h echo.HandlerFunc) {
+			e.GET(prefix+path, h, s.feedRead)
+			e.HEAD(prefix+path, h, s.feedRead)
+		}
+		feedGet("/v3/index.json", s.getServiceIndex)
+		feedGet("/v3/package/:id/index.json", s.getVersions)
+		feedGet("/v3/package/:id/:version/readme", s.getReadme)
+		feedGet("/v3/package/:id/:version/icon", s.getIcon)
+		feedGet("/v3/package/:id/:version/license", s.getLicense)
+		feedGet("/v3/package/:id/:version/:file", s.getPackageFile)
+		feedGet("/v3/registration/:id/index.json", s.getRegistrationIndex)
+		feedGet("/v3/registration/:id/page/:lower/:upper", s.getRegistrationPage)
+		feedGet("/v3/registration/:id/:leaf", s.getRegistrationLeaf)
+		feedGet("/v3/catalog/:id/:leaf", s.getCatalogEntry)
+		feedGet("/v3/provenance/:id/:leaf", s.getProvenance)
+		feedGet("/v3/search", s.getSearch)
+		feedGet("/v3/autocomplete", s.getAutocomplete)
 
-	// API key holders: push, unlist, relist (authorised per package).
-	e.PUT("/api/v2/package", s.push)
-	e.PUT("/api/v2/package/", s.push)
-	e.DELETE("/api/v2/package/:id/:version", s.unlist)
-	e.POST("/api/v2/package/:id/:version", s.relist)
+		// API key holders: push, unlist, relist (authorised per package;
+		// a new ID pushed through /api/v2/package goes to "default").
+		e.PUT(prefix+"/api/v2/package", s.push, s.feedWrite)
+		e.PUT(prefix+"/api/v2/package/", s.push, s.feedWrite)
+		e.DELETE(prefix+"/api/v2/package/:id/:version", s.unlist, s.feedWrite)
+		e.POST(prefix+"/api/v2/package/:id/:version", s.relist, s.feedWrite)
+	}
 
 	// CI jobs: trade an OIDC token for a short-lived key; revoke it early.
 	e.POST("/api/v2/token", s.exchangeToken)
@@ -113,7 +128,7 @@ func (s *Server) routes(e *echo.Echo) {
 // are programs, a page elsewhere.
 func (s *Server) notFound(c echo.Context) error {
 	p := c.Request().URL.Path
-	if strings.HasPrefix(p, "/v3/") || strings.HasPrefix(p, "/api/") {
+	if strings.HasPrefix(p, "/v3/") || strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/feeds/") {
 		return echo.ErrNotFound
 	}
 	return s.uiContext(func(echo.Context) error { return echo.ErrNotFound })(c)

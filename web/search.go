@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/registry"
 )
@@ -39,7 +40,10 @@ func parseSearch(c echo.Context) registry.SearchQuery {
 // https://learn.microsoft.com/nuget/api/search-query-service-resource
 func (s *Server) getSearch(c echo.Context) error {
 	q := parseSearch(c)
-	key := fmt.Sprintf("search\x00%s\x00%d\x00%d\x00%t\x00%t\x00%s", q.Q, q.Skip, q.Take, q.Prerelease, q.SemVer2, q.PackageType)
+	// Answers differ by the feeds the caller reads and by the feed URL
+	// they link to: both are in the key.
+	u, r := s.feedURLs(c), feeds.ReaderOf(c.Request().Context())
+	key := fmt.Sprintf("search\x00%s\x00%s\x00%s\x00%d\x00%d\x00%t\x00%t\x00%s", r.Key(), u.ServiceIndex(), q.Q, q.Skip, q.Take, q.Prerelease, q.SemVer2, q.PackageType)
 	s.reg.Refresh(c.Request().Context())
 	d, err := s.searches.get(key, s.reg.Generation(), time.Now(), func() (any, error) {
 		res, err := s.reg.Search(c.Request().Context(), q)
@@ -48,7 +52,7 @@ func (s *Server) getSearch(c echo.Context) error {
 		}
 		out := nuget.SearchResponse{TotalHits: res.TotalHits, Data: make([]nuget.SearchResult, 0, len(res.Hits))}
 		for _, h := range res.Hits {
-			out.Data = append(out.Data, s.searchResult(h))
+			out.Data = append(out.Data, s.searchResult(u, h))
 		}
 		return out, nil
 	})
@@ -58,19 +62,19 @@ func (s *Server) getSearch(c echo.Context) error {
 	return serveDoc(c, d, 0)
 }
 
-func (s *Server) searchResult(h registry.SearchHit) nuget.SearchResult {
+func (s *Server) searchResult(u URLs, h registry.SearchHit) nuget.SearchResult {
 	p, v := h.Package, h.Latest
 	lower := strings.ToLower(p.Name)
 	m := v.Metadata
 	r := nuget.SearchResult{
-		ID: s.urls.RegistrationIndex(lower), Type: "Package", Registration: s.urls.RegistrationIndex(lower),
+		ID: u.RegistrationIndex(lower), Type: "Package", Registration: u.RegistrationIndex(lower),
 		PackageID: p.Name, Version: v.Version.Full(), Description: m.Description, Summary: m.Summary, Title: m.Title,
 		IconURL: m.IconURL, LicenseURL: m.LicenseURL, ProjectURL: m.ProjectURL, Tags: nonNil(m.Tags),
 		Authors: splitAuthors(m.Authors), Owners: []string{}, TotalDownloads: p.TotalDownloads,
 		PackageTypes: []nuget.PackageTypeJSON{}, Vulnerabilities: []nuget.Vulnerability{},
 	}
 	if m.IconType != "" {
-		r.IconURL = s.urls.Icon(lower, v.Version.Lower())
+		r.IconURL = u.Icon(lower, v.Version.Lower())
 	}
 	for _, o := range p.Owners {
 		r.Owners = append(r.Owners, o.Name)
@@ -83,7 +87,7 @@ func (s *Server) searchResult(h registry.SearchHit) nuget.SearchResult {
 	}
 	for _, hv := range h.Versions {
 		r.Versions = append(r.Versions, nuget.SearchVersion{
-			ID: s.urls.RegistrationLeaf(lower, hv.Version.Lower()), Version: hv.Version.Full(), Downloads: hv.Downloads,
+			ID: u.RegistrationLeaf(lower, hv.Version.Lower()), Version: hv.Version.Full(), Downloads: hv.Downloads,
 		})
 	}
 	return r

@@ -87,7 +87,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if s.headerTO <= 0 {
 		s.headerTO = defaultHeaderTimeout
 	}
-	idx, err := newDoc(s.serviceIndex(), time.Now(), gzip.BestCompression)
+	idx, err := newDoc(serviceIndex(s.urls), time.Now(), gzip.BestCompression)
 	if err != nil {
 		return nil, err
 	}

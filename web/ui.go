@@ -16,6 +16,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/templates"
 )
@@ -61,6 +62,11 @@ func (s *Server) uiContext(next echo.HandlerFunc) echo.HandlerFunc {
 			case err == nil:
 				c.Set(ctxUser, u)
 				c.Set(ctxSession, ck.Value)
+				snap, v, err := s.reg.ViewerOf(c.Request().Context(), u)
+				if err != nil {
+					return err
+				}
+				c.SetRequest(c.Request().WithContext(feeds.WithReader(c.Request().Context(), snap.NewReader(v, nil))))
 			case errors.Is(err, registry.ErrUnauthenticated):
 				s.clearCookie(c, s.cookies.session)
 			default:

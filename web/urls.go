@@ -10,19 +10,37 @@ import (
 // The server and the tests use the same builder.
 type URLs struct {
 	base string // no trailing slash
+	feed string // base of the NuGet resources: base, or base/feeds/NAME
 }
 
 // NewURLs returns a builder for base (an absolute http(s) URL).
-func NewURLs(base string) URLs { return URLs{base: strings.TrimRight(base, "/")} }
+func NewURLs(base string) URLs {
+	b := strings.TrimRight(base, "/")
+	return URLs{base: b, feed: b}
+}
+
+// Feed returns the builder of one feed's NuGet resources, under
+// /feeds/NAME; "" is the registry-wide union. Pages and the token
+// endpoint stay where they are.
+func (u URLs) Feed(name string) URLs {
+	u.feed = u.base
+	if name != "" {
+		u.feed = u.base + "/feeds/" + esc(name)
+	}
+	return u
+}
+
+// FeedIndex is a feed's service index, the source URL of one feed.
+func (u URLs) FeedIndex(name string) string { return u.Feed(name).ServiceIndex() }
 
 // Base is the public base URL without a trailing slash.
 func (u URLs) Base() string { return u.base }
 
 // ServiceIndex is the feed URL users give their clients.
-func (u URLs) ServiceIndex() string { return u.base + "/v3/index.json" }
+func (u URLs) ServiceIndex() string { return u.feed + "/v3/index.json" }
 
 // PackageBase is the flat container (PackageBaseAddress/3.0.0).
-func (u URLs) PackageBase() string { return u.base + "/v3/package/" }
+func (u URLs) PackageBase() string { return u.feed + "/v3/package/" }
 
 // Versions is a package's flat-container versions list.
 func (u URLs) Versions(lowerID string) string { return u.PackageBase() + esc(lowerID) + "/index.json" }
@@ -53,7 +71,7 @@ func (u URLs) License(lowerID, lowerVer string) string {
 }
 
 // RegistrationBase is RegistrationsBaseUrl.
-func (u URLs) RegistrationBase() string { return u.base + "/v3/registration/" }
+func (u URLs) RegistrationBase() string { return u.feed + "/v3/registration/" }
 
 // RegistrationIndex is a package's registration index.
 func (u URLs) RegistrationIndex(lowerID string) string {
@@ -72,25 +90,25 @@ func (u URLs) RegistrationLeaf(lowerID, lowerVer string) string {
 
 // CatalogEntry is the standalone catalog entry of a version.
 func (u URLs) CatalogEntry(lowerID, lowerVer string) string {
-	return u.base + "/v3/catalog/" + esc(lowerID) + "/" + esc(lowerVer) + ".json"
+	return u.feed + "/v3/catalog/" + esc(lowerID) + "/" + esc(lowerVer) + ".json"
 }
 
 // Provenance is where a version pushed by trusted publishing was built.
 func (u URLs) Provenance(lowerID, lowerVer string) string {
-	return u.base + "/v3/provenance/" + esc(lowerID) + "/" + esc(lowerVer) + ".json"
+	return u.feed + "/v3/provenance/" + esc(lowerID) + "/" + esc(lowerVer) + ".json"
 }
 
 // Token is the trusted-publishing token exchange endpoint.
 func (u URLs) Token() string { return u.base + "/api/v2/token" }
 
 // Publish is PackagePublish/2.0.0.
-func (u URLs) Publish() string { return u.base + "/api/v2/package" }
+func (u URLs) Publish() string { return u.feed + "/api/v2/package" }
 
 // Search is SearchQueryService.
-func (u URLs) Search() string { return u.base + "/v3/search" }
+func (u URLs) Search() string { return u.feed + "/v3/search" }
 
 // Autocomplete is SearchAutocompleteService.
-func (u URLs) Autocomplete() string { return u.base + "/v3/autocomplete" }
+func (u URLs) Autocomplete() string { return u.feed + "/v3/autocomplete" }
 
 // PackageDetails is the web page of a version.
 func (u URLs) PackageDetails(id, version string) string {

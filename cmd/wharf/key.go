@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/registry"
 )
 
@@ -20,13 +21,15 @@ func (a *app) keyCmd() *cobra.Command {
 
 func (a *app) keyAddCmd() *cobra.Command {
 	var user, expires, description string
-	var globs []string
+	var globs, scopes []string
 	cmd := &cobra.Command{
 		Use:   "add --user NAME",
 		Short: "Create an API key; prints only the key on stdout",
 		Long: "Create an API key for a user. The key is printed once on stdout and stored\n" +
 			"only as a hash. --package limits it to package IDs matching a glob such as\n" +
-			"'Contoso.*' (repeatable); --expires takes a duration such as 90d, 12h or 30m.",
+			"'Contoso.*' (repeatable); --expires takes a duration such as 90d, 12h or 30m.\n" +
+			"--scope read lets it restore private feeds its user may read (as the password\n" +
+			"of a NuGet source); --scope push pushes. Without --scope a key only pushes.",
 		Args: cobra.NoArgs,
 		RunE: a.withService(func(cmd *cobra.Command, _ []string) error {
 			var exp *time.Time
@@ -38,7 +41,11 @@ func (a *app) keyAddCmd() *cobra.Command {
 				t := a.reg.Now().Add(d).UTC()
 				exp = &t
 			}
-			secret, k, err := a.reg.CreateKey(cmd.Context(), registry.NewKey{User: user, Globs: globs, ExpiresAt: exp, Description: description})
+			sc, err := feeds.ParseScopes(scopes)
+			if err != nil {
+				return err
+			}
+			secret, k, err := a.reg.CreateKey(cmd.Context(), registry.NewKey{User: user, Globs: globs, ExpiresAt: exp, Description: description, Scopes: sc})
 			if err != nil {
 				return err
 			}
@@ -52,6 +59,7 @@ func (a *app) keyAddCmd() *cobra.Command {
 	f.StringArrayVar(&globs, "package", nil, "package-ID glob the key is limited to (repeatable)")
 	f.StringVar(&expires, "expires", "", "lifetime, e.g. 90d, 12h (default: never)")
 	f.StringVar(&description, "description", "", "what the key is for")
+	f.StringArrayVar(&scopes, "scope", nil, "read (restore the feeds the user may read) or push (push, unlist, relist); repeatable; default push")
 	_ = cmd.MarkFlagRequired("user")
 	return cmd
 }
@@ -69,13 +77,13 @@ func (a *app) keyListCmd() *cobra.Command {
 			}
 			now := a.reg.Now()
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tKEY\tSTATUS\tPACKAGES\tEXPIRES\tLAST USED\tDESCRIPTION")
+			fmt.Fprintln(w, "ID\tKEY\tSTATUS\tSCOPES\tPACKAGES\tEXPIRES\tLAST USED\tDESCRIPTION")
 			for _, k := range keys {
 				pk := strings.Join(k.Globs, ",")
 				if pk == "" {
 					pk = "*"
 				}
-				fmt.Fprintf(w, "%d\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Hint, keyStatus(k, now), cell(pk), when(k.ExpiresAt, "never"), when(k.LastUsedAt, "never"), cell(k.Description))
+				fmt.Fprintf(w, "%d\t%s…\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Hint, keyStatus(k, now), k.Scopes, cell(pk), when(k.ExpiresAt, "never"), when(k.LastUsedAt, "never"), cell(k.Description))
 			}
 			return w.Flush()
 		}),

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
+	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/registry"
 )
 
@@ -47,8 +50,16 @@ func (d *DB) CreateKey(ctx context.Context, k *registry.APIKey, hash string) err
 	row := apiKeyRow{
 		UserID: k.UserID, OwnerID: k.OwnerID, Hash: hash, Hint: k.Hint, Description: k.Description,
 		Globs: strings.Join(k.Globs, "\n"), ExpiresAt: nullTime(k.ExpiresAt), CreatedAt: k.CreatedAt.UTC(),
+		Scopes: scopesOf(k.Scopes),
 	}
-	if err := d.gorm.WithContext(ctx).Omit("PolicyID", "Provenance").Create(&row).Error; err != nil {
+	// The key cache of every replica reloads at the next feed revision.
+	err := d.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := bumpRevision(tx); err != nil {
+			return err
+		}
+		return tx.Omit("PolicyID", "Provenance").Create(&row).Error
+	})
+	if err != nil {
 		return fmt.Errorf("create key: %w", mapErr(err))
 	}
 	k.ID = row.ID
@@ -88,9 +99,14 @@ func (d *DB) ListKeys(ctx context.Context, userID int64) ([]registry.APIKey, err
 
 // RevokeKey marks a key revoked.
 func (d *DB) RevokeKey(ctx context.Context, id int64, at time.Time) error {
-	res := d.gorm.WithContext(ctx).Model(&apiKeyRow{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", at.UTC())
-	if res.Error != nil {
-		return fmt.Errorf("revoke key %d: %w", id, res.Error)
+	err := d.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := bumpRevision(tx); err != nil { // every replica's key cache forgets it
+			return err
+		}
+		return tx.Model(&apiKeyRow{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", at.UTC()).Error
+	})
+	if err != nil {
+		return fmt.Errorf("revoke key %d: %w", id, err)
 	}
 	return nil
 }
@@ -110,6 +126,7 @@ func (r *apiKeyRow) key() *registry.APIKey {
 		ID: r.ID, UserID: r.UserID, OwnerID: r.OwnerID, Hint: r.Hint, Description: r.Description,
 		ExpiresAt: timePtr(r.ExpiresAt), RevokedAt: timePtr(r.RevokedAt), LastUsedAt: timePtr(r.LastUsedAt), CreatedAt: r.CreatedAt,
 	}
+	k.Scopes, _ = feeds.ParseScopes([]string{r.Scopes})
 	if r.Globs != "" {
 		k.Globs = strings.Split(r.Globs, "\n")
 	}

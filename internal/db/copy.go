@@ -17,6 +17,8 @@ var copyTables = []struct {
 	pk   []string
 }{
 	{"accounts", []string{"id"}},
+	{"feeds", []string{"id"}},
+	{"feed_grants", []string{"feed_id", "subject_kind", "subject_id"}},
 	{"memberships", []string{"org_id", "user_id"}},
 	{"org_invitations", []string{"org_id", "user_id"}},
 	{"identities", []string{"provider", "subject"}},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wharf-registry/wharf/internal/db/pgtest"
+	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/registry"
 )
 
@@ -46,6 +47,13 @@ func TestCopyRowsToPostgres(t *testing.T) {
 	if err := src.MintTrustedKey(ctx, mintFor(p, "jti-1", "hash-1")); err != nil {
 		t.Fatal(err)
 	}
+	secret := &feeds.Feed{Name: "secret", Private: true, CreatedAt: time.Now()}
+	if err := src.CreateFeed(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.SetGrant(ctx, feeds.Grant{FeedID: secret.ID, Kind: feeds.SubjectUser, SubjectID: alice.ID, Role: feeds.RoleReader, CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
 	dst, err := OpenPostgres(ctx, pgtest.Start(t))
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +74,12 @@ func TestCopyRowsToPostgres(t *testing.T) {
 	}
 	if err := dst.MintTrustedKey(ctx, mintFor(p, "jti-1", "hash-2")); err == nil {
 		t.Error("a token used before the move was accepted again after it")
+	}
+	if fs, err := dst.ListFeeds(ctx); err != nil || len(fs) != 2 || fs[1].Name != "secret" || !fs[1].Private {
+		t.Errorf("the copied feeds: %+v (%v), want default and the private secret", fs, err)
+	}
+	if gs, err := dst.FeedGrants(ctx, secret.ID); err != nil || len(gs) != 1 || gs[0].SubjectID != alice.ID {
+		t.Errorf("the copied grants of secret: %+v (%v), want alice's", gs, err)
 	}
 	bob := &registry.Account{Name: "bob", Kind: registry.KindUser, CreatedAt: time.Now()}
 	if err := dst.CreateAccount(ctx, bob); err != nil || bob.ID <= alice.ID {

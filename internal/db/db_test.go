@@ -133,17 +133,17 @@ func testErrorMapping(t *testing.T, d *DB, _ func() *DB) {
 	}
 	v, _ := nuget.ParseVersion("1.0.0")
 	pv := &registry.PackageVersion{Version: v, OriginalVersion: "1.0.0", Listed: true, Published: time.Now()}
-	if err := d.InsertVersion(ctx, "Pkg", a.ID, pv); err != nil {
+	if err := d.InsertVersion(ctx, "Pkg", a.ID, 1, pv); err != nil {
 		t.Fatal(err)
 	}
 	dup := *pv
-	if err := d.InsertVersion(ctx, "PKG", a.ID, &dup); !errors.Is(err, registry.ErrConflict) {
+	if err := d.InsertVersion(ctx, "PKG", a.ID, 1, &dup); !errors.Is(err, registry.ErrConflict) {
 		t.Errorf("duplicate version: %v, want ErrConflict", err)
 	}
 	other := &registry.Account{Name: "bob", Kind: registry.KindUser, CreatedAt: time.Now()}
 	d.CreateAccount(ctx, other)
 	v2, _ := nuget.ParseVersion("2.0.0")
-	if err := d.InsertVersion(ctx, "pkg", other.ID, &registry.PackageVersion{Version: v2, OriginalVersion: "2.0.0", Published: time.Now()}); !errors.Is(err, registry.ErrForbidden) {
+	if err := d.InsertVersion(ctx, "pkg", other.ID, 1, &registry.PackageVersion{Version: v2, OriginalVersion: "2.0.0", Published: time.Now()}); !errors.Is(err, registry.ErrForbidden) {
 		t.Errorf("non-owner insert: %v, want ErrForbidden", err)
 	}
 	if err := d.SetListed(ctx, "pkg", "9.9.9", a.ID, false, time.Now()); !errors.Is(err, registry.ErrNotFound) {

@@ -32,6 +32,7 @@ var migrations = []migration{
 	{version: 5, name: "rate limit counters, database metadata", sql: schemaV5},
 	{version: 6, name: "ownership invitations", sql: schemaV6},
 	{version: 7, name: "organisation invitations", sql: schemaV7},
+	{version: 8, name: "feeds, grants, key scopes", sql: schemaV8},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises

@@ -35,6 +35,7 @@ type apiKeyRow struct {
 	CreatedAt   time.Time
 	PolicyID    sql.NullInt64
 	Provenance  string
+	Scopes      string
 }
 
 // TableName names the table gorm uses.
@@ -48,6 +49,7 @@ type packageRow struct {
 	Revision       int64
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	FeedID         int64
 }
 
 // TableName names the table gorm uses.

@@ -66,7 +66,7 @@ func (d *DB) assemble(g *gorm.DB, rows []packageRow, where string, args ...any) 
 	byID := make(map[int64]*registry.Package, len(rows))
 	out := make([]*registry.Package, len(rows))
 	for i, r := range rows {
-		p := &registry.Package{ID: r.ID, Name: r.Name, TotalDownloads: r.TotalDownloads, Revision: r.Revision, UpdatedAt: r.UpdatedAt}
+		p := &registry.Package{ID: r.ID, Name: r.Name, FeedID: r.FeedID, TotalDownloads: r.TotalDownloads, Revision: r.Revision, UpdatedAt: r.UpdatedAt}
 		byID[r.ID], out[i] = p, p
 	}
 	var links []packageOwnerRow
@@ -164,10 +164,10 @@ func (r *packageVersionRow) version(shared metadataCache) (registry.PackageVersi
 	return pv, nil
 }
 
-// InsertVersion adds a version, creating the package owned by ownerID when
-// the ID is new, in one transaction. v.Published, the push's moment on the
-// registry's clock, dates the rows it creates.
-func (d *DB) InsertVersion(ctx context.Context, name string, ownerID int64, v *registry.PackageVersion) error {
+// InsertVersion adds a version, creating the package owned by ownerID in
+// feed feedID when the ID is new, in one transaction. v.Published, the
+// push's moment on the registry's clock, dates the rows it creates.
+func (d *DB) InsertVersion(ctx context.Context, name string, ownerID, feedID int64, v *registry.PackageVersion) error {
 	meta, err := json.Marshal(v.Metadata)
 	if err != nil {
 		return err
@@ -191,7 +191,7 @@ func (d *DB) InsertVersion(ctx context.Context, name string, ownerID int64, v *r
 		err = tx.Where("lower_name = ?", strings.ToLower(name)).Take(&pkg).Error
 		switch {
 		case errors.Is(err, gorm.ErrRecordNotFound):
-			pkg = packageRow{Name: name, LowerName: strings.ToLower(name), Revision: rev, CreatedAt: now, UpdatedAt: now}
+			pkg = packageRow{Name: name, LowerName: strings.ToLower(name), Revision: rev, CreatedAt: now, UpdatedAt: now, FeedID: feedID}
 			if err := tx.Create(&pkg).Error; err != nil {
 				return mapErr(err)
 			}

@@ -131,7 +131,7 @@ func TestRaceRemoveLastOwners(t *testing.T) {
 		for i := range 5 {
 			id := fmt.Sprint("pkg", i)
 			v, _ := nuget.ParseVersion("1.0.0")
-			if err := a.InsertVersion(ctx, id, alice.ID, &registry.PackageVersion{Version: v, OriginalVersion: "1.0.0", Listed: true, Published: time.Now()}); err != nil {
+			if err := a.InsertVersion(ctx, id, alice.ID, 1, &registry.PackageVersion{Version: v, OriginalVersion: "1.0.0", Listed: true, Published: time.Now()}); err != nil {
 				t.Fatal(err)
 			}
 			if err := a.SetOwner(ctx, id, bob.ID, true, time.Now()); err != nil {
@@ -157,11 +157,11 @@ func TestRacePushes(t *testing.T) {
 		for i := range 5 {
 			id := fmt.Sprint("same", i)
 			oneWon(t, "the same version pushed twice", race(a, b, func(d *DB, _ int) error {
-				return d.InsertVersion(ctx, id, alice.ID, version("1.0.0"))
+				return d.InsertVersion(ctx, id, alice.ID, 1, version("1.0.0"))
 			}), registry.ErrConflict)
 			id = fmt.Sprint("new", i)
 			errs := race(a, b, func(d *DB, n int) error {
-				return d.InsertVersion(ctx, id, alice.ID, version(fmt.Sprint(n+1, ".0.0")))
+				return d.InsertVersion(ctx, id, alice.ID, 1, version(fmt.Sprint(n+1, ".0.0")))
 			})
 			if errs[0] != nil || errs[1] != nil {
 				t.Errorf("two versions of a new ID pushed at once: %v", errs)
@@ -262,7 +262,7 @@ func TestRaceDownloadCounts(t *testing.T) {
 			for _, id := range []string{"pkg1", "pkg2"} {
 				v, _ := nuget.ParseVersion(ver)
 				pv := &registry.PackageVersion{Version: v, OriginalVersion: ver, Listed: true, Published: time.Now()}
-				if err := a.InsertVersion(ctx, id, alice.ID, pv); err != nil {
+				if err := a.InsertVersion(ctx, id, alice.ID, 1, pv); err != nil {
 					t.Fatal(err)
 				}
 				vids = append(vids, pv.ID)

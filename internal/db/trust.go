@@ -24,6 +24,9 @@ import (
 func (d *DB) SetMembership(ctx context.Context, orgID, userID int64, role registry.Role, at time.Time) error {
 	row := membershipRow{OrgID: orgID, UserID: userID, Role: string(role), CreatedAt: at.UTC()}
 	err := d.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := bumpRevision(tx); err != nil { // organisation grants follow memberships
+			return err
+		}
 		if role != registry.RoleAdmin {
 			if err := keepAdmin(tx, orgID, userID); err != nil {
 				return err
@@ -49,6 +52,9 @@ func (d *DB) SetMembership(ctx context.Context, orgID, userID int64, role regist
 // Removing its last admin is ErrConflict (see keepAdmin).
 func (d *DB) RemoveMembership(ctx context.Context, orgID, userID int64) error {
 	err := d.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := bumpRevision(tx); err != nil {
+			return err
+		}
 		if err := keepAdmin(tx, orgID, userID); err != nil {
 			return err
 		}
@@ -252,6 +258,9 @@ func (d *DB) DeletePolicy(ctx context.Context, id int64, at time.Time) error {
 func forUpdate(tx *gorm.DB) *gorm.DB { return tx.Clauses(clause.Locking{Strength: "UPDATE"}) }
 
 func revokePolicyKeys(tx *gorm.DB, policyID int64, at time.Time) error {
+	if _, err := bumpRevision(tx); err != nil { // every replica's key cache forgets them
+		return err
+	}
 	return tx.Model(&apiKeyRow{}).Where("policy_id = ? AND revoked_at IS NULL", policyID).Update("revoked_at", at.UTC()).Error
 }
 
@@ -335,7 +344,10 @@ func (d *DB) MintTrustedKey(ctx context.Context, m *registry.Mint) error {
 		row := apiKeyRow{
 			UserID: k.UserID, OwnerID: k.OwnerID, Hash: m.Hash, Hint: k.Hint, Description: k.Description,
 			Globs: strings.Join(k.Globs, "\n"), ExpiresAt: nullTime(k.ExpiresAt), CreatedAt: k.CreatedAt.UTC(),
-			PolicyID: nullID(m.Policy.ID), Provenance: string(prov),
+			PolicyID: nullID(m.Policy.ID), Provenance: string(prov), Scopes: scopesOf(k.Scopes),
+		}
+		if _, err := bumpRevision(tx); err != nil { // every replica's key cache learns it
+			return err
 		}
 		if err := tx.Create(&row).Error; err != nil {
 			return mapErr(err)

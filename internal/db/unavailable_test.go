@@ -129,13 +129,13 @@ DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION die_at_commit()`,
 		}
 	}
 	v, _ := nuget.ParseVersion("1.0.0")
-	err = d.InsertVersion(ctx, "Cut.Short", alice.ID, &registry.PackageVersion{Version: v, OriginalVersion: "1.0.0", Listed: true, Published: time.Now()})
+	err = d.InsertVersion(ctx, "Cut.Short", alice.ID, 1, &registry.PackageVersion{Version: v, OriginalVersion: "1.0.0", Listed: true, Published: time.Now()})
 	if !errors.Is(err, registry.ErrOutcomeUnknown) || !errors.Is(err, registry.ErrUnavailable) {
 		t.Errorf("a commit cut short: %v, want ErrOutcomeUnknown and ErrUnavailable", err)
 	}
 	// A failure before the commit is not in doubt.
 	restart := pgtest.Outage(t)
-	err = d.InsertVersion(ctx, "Cut.Short", alice.ID, &registry.PackageVersion{Version: v, OriginalVersion: "1.0.0", Listed: true, Published: time.Now()})
+	err = d.InsertVersion(ctx, "Cut.Short", alice.ID, 1, &registry.PackageVersion{Version: v, OriginalVersion: "1.0.0", Listed: true, Published: time.Now()})
 	if !errors.Is(err, registry.ErrUnavailable) || errors.Is(err, registry.ErrOutcomeUnknown) {
 		t.Errorf("a transaction that could not start: %v, want ErrUnavailable only", err)
 	}

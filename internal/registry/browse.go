@@ -21,7 +21,11 @@ func (s *Service) RecentlyPublished(ctx context.Context, n int) ([]SearchHit, er
 		at  time.Time
 	}
 	top := make([]dated, 0, n+1)
+	readable := readFilter(ctx)
 	for _, e := range entries {
+		if readable != nil && !readable(e.pkg) {
+			continue
+		}
 		latest := e.pkg.Latest(f)
 		if latest == nil {
 			continue

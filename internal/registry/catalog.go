@@ -42,6 +42,9 @@ type catalog struct {
 	check    checker
 	hits     atomic.Int64 // get answered from memory
 	misses   atomic.Int64 // get loaded from the store
+	// onRevision is told every feed revision sync sees, so that what is
+	// cached beside the packages (feeds, grants, keys) follows it.
+	onRevision func(rev int64)
 }
 
 // entry is one cached package, or the memory of its absence.
@@ -212,12 +215,14 @@ func (c *catalog) sync(ctx context.Context) error {
 			c.gen.Add(1)
 		}
 		c.mu.Unlock()
+		c.revisionSeen(cur)
 		return nil
 	}
 	ids, cur, err := c.store.Changes(ctx, rev)
 	if err != nil || cur == rev {
 		return err
 	}
+	defer c.revisionSeen(cur)
 	for _, id := range ids {
 		c.mu.RLock()
 		_, cached := c.pkgs[id]
@@ -237,6 +242,12 @@ func (c *catalog) sync(ctx context.Context) error {
 	c.forgetAbsent()
 	c.mu.Unlock()
 	return nil
+}
+
+func (c *catalog) revisionSeen(rev int64) {
+	if c.onRevision != nil {
+		c.onRevision(rev)
+	}
 }
 
 // forgetAbsent drops every remembered absence. The caller holds mu.

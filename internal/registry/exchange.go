@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/trust"
 )
 
@@ -173,6 +174,9 @@ func (s *Service) mint(ctx context.Context, req ExchangeRequest, c *trust.Claims
 		UserID: p.CreatedBy, OwnerID: p.OwnerID, Description: "trusted publishing: " + p.Name,
 		Hint: secret[:len(TrustedKeyPrefix)+4], Globs: p.Globs, ExpiresAt: &expires, CreatedAt: now,
 		PolicyID: &p.ID, Provenance: provenanceOf(c, p),
+		// For its short life it also restores what the policy's creator
+		// may read, so CI needs no stored secret to restore private packages.
+		Scopes: feeds.ScopeRead | feeds.ScopePush,
 	}
 	mint := &Mint{
 		Issuer: c.Issuer, JTI: c.JTI, TokenExpiry: c.Expiry.Add(time.Minute), Policy: p, Bind: m.Bind,

@@ -11,6 +11,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/wharf-registry/wharf/internal/feeds"
 )
 
 // KeyPrefix starts every API key Wharf issues, so that secret scanners can
@@ -27,6 +29,7 @@ type NewKey struct {
 	Globs       []string   // package-ID globs; empty = all of the owner's packages
 	ExpiresAt   *time.Time // nil = never
 	Description string
+	Scopes      feeds.Scope // 0: feeds.DefaultScope (push only)
 }
 
 // CreateKey creates an API key and returns its secret, which is shown once
@@ -59,6 +62,10 @@ func (s *Service) CreateKey(ctx context.Context, req NewKey) (string, *APIKey, e
 	k := &APIKey{
 		UserID: user.ID, OwnerID: owner.ID, Description: strings.TrimSpace(req.Description),
 		Hint: secret[:len(KeyPrefix)+4], Globs: globs, ExpiresAt: req.ExpiresAt, CreatedAt: now,
+		Scopes: req.Scopes,
+	}
+	if k.Scopes == 0 {
+		k.Scopes = feeds.DefaultScope
 	}
 	if len(k.Description) > 200 {
 		return "", nil, errorf(ErrInvalid, "The key's description is longer than 200 characters.")
@@ -70,7 +77,7 @@ func (s *Service) CreateKey(ctx context.Context, req NewKey) (string, *APIKey, e
 		return "", nil, fmt.Errorf("create key for %s: %w", user.Name, err)
 	}
 	s.audit(ctx, &AuditEvent{Kind: "key.create", Outcome: "done", ActorID: user.ID, Subject: k.Hint + "…",
-		Message: fmt.Sprintf("key %d for %s publishing for %s; %s", k.ID, user.Name, owner.Name, k.Description)})
+		Message: fmt.Sprintf("key %d for %s publishing for %s, scopes %s; %s", k.ID, user.Name, owner.Name, k.Scopes, k.Description)})
 	return secret, k, nil
 }
 

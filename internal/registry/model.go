@@ -3,6 +3,7 @@ package registry
 import (
 	"time"
 
+	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget"
 )
 
@@ -44,6 +45,7 @@ type APIKey struct {
 	CreatedAt   time.Time
 	PolicyID    *int64      // set for trusted-publishing keys: the policy that minted it
 	Provenance  *Provenance // for trusted-publishing keys: the build that asked for it
+	Scopes      feeds.Scope // what the key may be used for; 0 reads as feeds.DefaultScope
 }
 
 // OwnerRequest is an open invitation to become an owner of a package.
@@ -58,6 +60,7 @@ type OwnerRequest struct {
 type Package struct {
 	ID             int64
 	Name           string // the casing of the first push
+	FeedID         int64  // the feed the package is in
 	Owners         []Account
 	TotalDownloads int64
 	Revision       int64 // increases with every change to the package or its versions

@@ -65,6 +65,10 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 	if err != nil {
 		return nil, err
 	}
+	feedID, err := s.pushFeed(ctx, key, m.ID, existing)
+	if err != nil {
+		return nil, err
+	}
 	if existing != nil && existing.Find(m.Version) != nil {
 		return nil, s.duplicate(existing.Name, m.Version)
 	}
@@ -97,7 +101,7 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 	if err := s.writeFiles(ctx, prefix, files); err != nil {
 		return nil, err
 	}
-	if err := s.commitVersion(ctx, m.ID, key.OwnerID, v); err != nil {
+	if err := s.commitVersion(ctx, m.ID, key.OwnerID, feedID, v); err != nil {
 		switch {
 		case errors.Is(err, ErrConflict):
 			s.deleteFiles(prefix, files)
@@ -126,10 +130,10 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 // commitVersion inserts the version's row once its files are stored. The
 // commit is not cancelled when the client goes away: files are in place,
 // and a commit cut short could not tell whether it happened.
-func (s *Service) commitVersion(ctx context.Context, name string, ownerID int64, v *PackageVersion) error {
+func (s *Service) commitVersion(ctx context.Context, name string, ownerID, feedID int64, v *PackageVersion) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	return s.store.InsertVersion(ctx, name, ownerID, v)
+	return s.store.InsertVersion(ctx, name, ownerID, feedID, v)
 }
 
 // authorizeID checks that key may act on package id: the ID matches the

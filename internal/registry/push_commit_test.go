@@ -23,9 +23,9 @@ type unsureStore struct {
 	committed bool
 }
 
-func (s *unsureStore) InsertVersion(ctx context.Context, name string, ownerID int64, v *registry.PackageVersion) error {
+func (s *unsureStore) InsertVersion(ctx context.Context, name string, ownerID, feedID int64, v *registry.PackageVersion) error {
 	if s.committed {
-		if err := s.Store.InsertVersion(ctx, name, ownerID, v); err != nil {
+		if err := s.Store.InsertVersion(ctx, name, ownerID, feedID, v); err != nil {
 			return err
 		}
 	}

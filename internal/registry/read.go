@@ -33,7 +33,7 @@ func (s *Service) Package(ctx context.Context, id string) (*Package, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.pkg == nil {
+	if e.pkg == nil || !mayRead(ctx, e.pkg) {
 		return nil, errorf(ErrNotFound, "There is no package '%s' on this feed.", id)
 	}
 	return e.pkg, nil
@@ -100,9 +100,15 @@ func (s *Service) Version(ctx context.Context, id, version string) (*Package, *P
 // stay restorable but leave search and "latest". Errors: ErrNotFound,
 // ErrForbidden (the key may not change this package).
 func (s *Service) SetListed(ctx context.Context, key *APIKey, id, version string, listed bool) error {
+	if err := requirePush(key); err != nil {
+		return err
+	}
 	p, pv, err := s.freshVersion(ctx, id, version)
 	if err != nil {
 		return err
+	}
+	if !s.keySees(ctx, key, p) { // a private package is absent to others, even to refuse them
+		return errorf(ErrNotFound, "There is no version '%s' of '%s' on this feed.", version, id)
 	}
 	action := "unlist"
 	if listed {

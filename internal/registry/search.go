@@ -170,7 +170,11 @@ func (s *Service) Search(ctx context.Context, q SearchQuery) (*SearchResult, err
 		hit   SearchHit
 	}
 	var matches []scored
+	readable := readFilter(ctx)
 	for _, e := range entries {
+		if readable != nil && !readable(e.pkg) {
+			continue
+		}
 		latest := e.pkg.Latest(f)
 		if latest == nil {
 			continue
@@ -221,7 +225,7 @@ func (s *Service) AutocompleteIDs(ctx context.Context, q SearchQuery) (int, []st
 // AutocompleteVersions returns the listed versions of a package that the
 // filter allows, ascending; none when the package does not exist.
 func (s *Service) AutocompleteVersions(ctx context.Context, id string, prerelease, semver2 bool) ([]string, error) {
-	p, err := s.Package(ctx, id)
+	p, err := s.Package(ctx, id) // answers absent for a package the reader may not see
 	if errors.Is(err, ErrNotFound) {
 		return []string{}, nil
 	}

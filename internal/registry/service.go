@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/storage"
 	"github.com/wharf-registry/wharf/internal/trust"
@@ -53,6 +54,12 @@ type Options struct {
 	// never check; the background sync (every second) alone refreshes.
 	FeedMaxAge time.Duration
 
+	// ReadFailuresPerMinute bounds refused read credentials (wrong
+	// password, unknown, revoked or expired key) per client address
+	// (default 30; negative turns the limit off). Counted in the
+	// database, as exchanges are.
+	ReadFailuresPerMinute int
+
 	// SignIn restricts who may sign in to the web UI and names its admins.
 	SignIn SignInRules
 	// SessionTTL is how long a browser session lasts (default 7 days).
@@ -72,6 +79,7 @@ type Service struct {
 	limits  nuget.Limits
 
 	cat       *catalog
+	feeds     *feeds.Service
 	downloads *counter
 	keyMu     sync.Mutex
 	keyUse    map[int64]time.Time
@@ -81,6 +89,8 @@ type Service struct {
 	trustedTTL   time.Duration
 	bannedEvents []string
 	limiter      *limiter
+	readLimiter  *limiter    // failed read authentications per client address
+	readTouched  readTouches // when reads last recorded each key's use
 	lastPurge    time.Time
 	maxAge       time.Duration
 	staleWarned  atomic.Int64
@@ -124,12 +134,20 @@ func New(store Store, blobs storage.Blobs, o Options) (*Service, error) {
 		rate = 30
 	}
 	s.limiter = newLimiter(store, rate, time.Minute)
+	readRate := o.ReadFailuresPerMinute
+	if readRate == 0 {
+		readRate = 30
+	}
+	s.readLimiter = newLimiter(store, readRate, time.Minute)
 	s.maxAge = o.FeedMaxAge
 	s.signIn, s.sessionTTL = o.SignIn.normalized(), o.SessionTTL
 	if s.sessionTTL <= 0 {
 		s.sessionTTL = DefaultSessionTTL
 	}
 	s.cat = newCatalog(store, s.now, ttl)
+	s.feeds = feeds.New(store, s.now, s.feedAuditor)
+	s.store = &accessStore{Store: store, changed: s.feeds.Invalidate}
+	s.cat.onRevision = s.feeds.Changed
 	s.downloads = newCounter()
 	s.keyUse = map[int64]time.Time{}
 	return s, nil

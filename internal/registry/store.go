@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/trust"
 )
 
@@ -38,11 +39,11 @@ type Store interface {
 	// AllPackages loads every package with owners and versions.
 	AllPackages(ctx context.Context) ([]*Package, error)
 	// InsertVersion adds a version in one transaction. When the package ID
-	// is new it creates the package named name owned by ownerID. When it
+	// is new it creates the package named name owned by ownerID in feed feedID. When it
 	// exists and ownerID is not one of its owners it returns ErrForbidden;
 	// when the version exists it returns ErrConflict; when the database
 	// stopped answering during the commit, ErrOutcomeUnknown too.
-	InsertVersion(ctx context.Context, name string, ownerID int64, v *PackageVersion) error
+	InsertVersion(ctx context.Context, name string, ownerID, feedID int64, v *PackageVersion) error
 	// SetOwner adds (owner=true) or removes an owner of a package
 	// (ErrNotFound when the package does not exist).
 	SetOwner(ctx context.Context, lowerID string, accountID int64, owner bool, at time.Time) error
@@ -75,6 +76,7 @@ type Store interface {
 
 	TrustStore
 	SessionStore
+	feeds.Store
 }
 
 // SessionStore is the part of the store that browser sign-in needs.

@@ -1,0 +1,213 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/wharf-registry/wharf/internal/feeds"
+	"github.com/wharf-registry/wharf/internal/registry"
+)
+
+var _ feeds.Store = (*DB)(nil)
+
+type feedRow struct {
+	ID          int64
+	Name        string
+	LowerName   string
+	Description string
+	Private     bool
+	CreatedAt   time.Time
+}
+
+// TableName names the table gorm uses.
+func (feedRow) TableName() string { return "feeds" }
+
+func (r *feedRow) feed() feeds.Feed {
+	return feeds.Feed{ID: r.ID, Name: r.Name, Description: r.Description, Private: r.Private, CreatedAt: r.CreatedAt}
+}
+
+type feedGrantRow struct {
+	FeedID      int64
+	SubjectKind string
+	SubjectID   int64
+	Role        string
+	CreatedAt   time.Time
+}
+
+// TableName names the table gorm uses.
+func (feedGrantRow) TableName() string { return "feed_grants" }
+
+func (r *feedGrantRow) grant() feeds.Grant {
+	role, _ := feeds.ParseRole(r.Role)
+	return feeds.Grant{FeedID: r.FeedID, Kind: feeds.SubjectKind(r.SubjectKind), SubjectID: r.SubjectID, Role: role, CreatedAt: r.CreatedAt}
+}
+
+// feedErr turns the registry's error kinds into the feeds package's.
+func feedErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, registry.ErrNotFound):
+		return fmt.Errorf("%w: %w", feeds.ErrNotFound, err)
+	case errors.Is(err, registry.ErrConflict):
+		return fmt.Errorf("%w: %w", feeds.ErrConflict, err)
+	}
+	return err
+}
+
+// CreateFeed inserts a feed, setting its ID.
+func (d *DB) CreateFeed(ctx context.Context, f *feeds.Feed) error {
+	row := feedRow{Name: f.Name, LowerName: strings.ToLower(f.Name), Description: f.Description, Private: f.Private, CreatedAt: f.CreatedAt.UTC()}
+	err := d.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := bumpRevision(tx); err != nil {
+			return err
+		}
+		return tx.Create(&row).Error
+	})
+	if err != nil {
+		return fmt.Errorf("create feed: %w", feedErr(mapErr(err)))
+	}
+	f.ID = row.ID
+	return nil
+}
+
+// UpdateFeed saves a feed's description and visibility.
+func (d *DB) UpdateFeed(ctx context.Context, f *feeds.Feed) error {
+	return feedErr(d.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := bumpRevision(tx); err != nil {
+			return err
+		}
+		res := tx.Model(&feedRow{}).Where("id = ?", f.ID).Updates(map[string]any{"description": f.Description, "private": f.Private})
+		if res.Error == nil && res.RowsAffected == 0 {
+			return registry.ErrNotFound
+		}
+		return res.Error
+	}))
+}
+
+// ListFeeds lists every feed by name.
+func (d *DB) ListFeeds(ctx context.Context) ([]feeds.Feed, error) {
+	var rows []feedRow
+	if err := d.gorm.WithContext(ctx).Order("lower_name").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list feeds: %w", err)
+	}
+	out := make([]feeds.Feed, len(rows))
+	for i := range rows {
+		out[i] = rows[i].feed()
+	}
+	return out, nil
+}
+
+// FeedGrants lists a feed's grants with their subjects' names.
+func (d *DB) FeedGrants(ctx context.Context, feedID int64) ([]feeds.Grant, error) {
+	g := d.gorm.WithContext(ctx)
+	var rows []feedGrantRow
+	if err := g.Where("feed_id = ?", feedID).Order("subject_kind, subject_id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("feed grants: %w", err)
+	}
+	out := make([]feeds.Grant, len(rows))
+	for i := range rows {
+		out[i] = rows[i].grant()
+		if rows[i].SubjectID != 0 {
+			var a accountRow
+			if err := g.Take(&a, rows[i].SubjectID).Error; err == nil {
+				out[i].SubjectName = a.Name
+			}
+		}
+	}
+	return out, nil
+}
+
+// SetGrant adds or replaces a grant.
+func (d *DB) SetGrant(ctx context.Context, gr feeds.Grant) error {
+	row := feedGrantRow{FeedID: gr.FeedID, SubjectKind: string(gr.Kind), SubjectID: gr.SubjectID, Role: gr.Role.String(), CreatedAt: gr.CreatedAt.UTC()}
+	return feedErr(mapErr(d.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := bumpRevision(tx); err != nil {
+			return err
+		}
+		return tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "feed_id"}, {Name: "subject_kind"}, {Name: "subject_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"role"}),
+		}).Create(&row).Error
+	})))
+}
+
+// DeleteGrant removes a grant.
+func (d *DB) DeleteGrant(ctx context.Context, feedID int64, kind feeds.SubjectKind, subjectID int64) error {
+	return feedErr(d.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := bumpRevision(tx); err != nil {
+			return err
+		}
+		res := tx.Where("feed_id = ? AND subject_kind = ? AND subject_id = ?", feedID, string(kind), subjectID).Delete(&feedGrantRow{})
+		if res.Error == nil && res.RowsAffected == 0 {
+			return registry.ErrNotFound
+		}
+		return res.Error
+	}))
+}
+
+// MovePackage puts a package in another feed; caches reload it at the
+// new revision.
+func (d *DB) MovePackage(ctx context.Context, lowerID string, feedID int64) error {
+	return feedErr(d.tx(ctx, func(tx *gorm.DB) error {
+		rev, pkg, err := changePackage(tx, lowerID)
+		if err != nil {
+			return err
+		}
+		return tx.Model(&packageRow{}).Where("id = ?", pkg.ID).Updates(map[string]any{"feed_id": feedID, "revision": rev}).Error
+	}))
+}
+
+// AccessData loads feeds, grants, memberships, administrators and the
+// facts of every key not revoked, for the in-memory read authorisation.
+func (d *DB) AccessData(ctx context.Context) (*feeds.Data, error) {
+	g := d.gorm.WithContext(ctx)
+	out := &feeds.Data{Memberships: map[int64][]int64{}, Keys: map[string]feeds.KeyFacts{}}
+	var frows []feedRow
+	if err := g.Find(&frows).Error; err != nil {
+		return nil, fmt.Errorf("feeds: %w", err)
+	}
+	for i := range frows {
+		out.Feeds = append(out.Feeds, frows[i].feed())
+	}
+	var grows []feedGrantRow
+	if err := g.Find(&grows).Error; err != nil {
+		return nil, fmt.Errorf("feed grants: %w", err)
+	}
+	for i := range grows {
+		out.Grants = append(out.Grants, grows[i].grant())
+	}
+	var mrows []membershipRow
+	if err := g.Find(&mrows).Error; err != nil {
+		return nil, fmt.Errorf("memberships: %w", err)
+	}
+	for _, m := range mrows {
+		out.Memberships[m.UserID] = append(out.Memberships[m.UserID], m.OrgID)
+	}
+	if err := g.Model(&accountRow{}).Where("is_admin = ?", true).Pluck("id", &out.Admins).Error; err != nil {
+		return nil, fmt.Errorf("admins: %w", err)
+	}
+	var krows []apiKeyRow
+	if err := g.Select("id", "user_id", "hash", "expires_at", "policy_id", "scopes").Where("revoked_at IS NULL").Find(&krows).Error; err != nil {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	for _, k := range krows {
+		sc, _ := feeds.ParseScopes([]string{k.Scopes})
+		out.Keys[k.Hash] = feeds.KeyFacts{ID: k.ID, UserID: k.UserID, Scopes: sc, ExpiresAt: timePtr(k.ExpiresAt), Trusted: k.PolicyID.Valid}
+	}
+	return out, nil
+}
+
+// scopesOf spells a key's scopes as stored; 0 is the default scope.
+func scopesOf(s feeds.Scope) string {
+	if s == 0 {
+		s = feeds.DefaultScope
+	}
+	return s.String()
+}

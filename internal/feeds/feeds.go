@@ -1,0 +1,191 @@
+// Package feeds holds feeds, their grants and read authorisation: which
+// feeds a caller may read, publish to or manage. It knows nothing of HTTP
+// or SQL; its data goes through the Store interface that internal/db
+// implements, and the registry composes it. Reads are answered from an
+// in-memory Snapshot (feeds, grants, memberships, API key facts), reloaded
+// when the feed revision changes, so an authenticated read costs no
+// database round trip.
+package feeds
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// The closed set of error kinds this package returns; the web layer maps
+// them to status codes beside the registry's.
+var (
+	ErrNotFound  = errors.New("feed not found")
+	ErrConflict  = errors.New("feed conflict")
+	ErrInvalid   = errors.New("feed invalid")
+	ErrForbidden = errors.New("feed forbidden")
+)
+
+// Error is a user-facing error: Kind is one of the kinds above and
+// Message a sentence saying what is wrong and how to fix it.
+type Error struct {
+	Kind    error
+	Message string
+}
+
+// Error returns the user-facing message.
+func (e *Error) Error() string { return e.Message }
+
+// Unwrap lets errors.Is match the kind.
+func (e *Error) Unwrap() error { return e.Kind }
+
+func errorf(kind error, format string, args ...any) error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// Message returns the user-facing sentence carried by err, or "".
+func Message(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return ""
+}
+
+// DefaultName is the feed every package was in before feeds existed, and
+// where a new package ID pushed through the registry-wide URL goes.
+const DefaultName = "default"
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// ValidateName checks a feed name: lowercase letters, digits and hyphens,
+// starting with a letter or digit, at most 63 characters. Errors: ErrInvalid.
+func ValidateName(name string) error {
+	if !nameRE.MatchString(name) {
+		return errorf(ErrInvalid, "'%s' is not a valid feed name: use 1 to 63 lowercase letters, digits and hyphens, starting with a letter or digit.", name)
+	}
+	return nil
+}
+
+// Feed is a named set of packages with its own source URL and visibility.
+type Feed struct {
+	ID          int64
+	Name        string // lowercase, see ValidateName
+	Description string
+	Private     bool // only its grantees (and registry admins) read it
+	CreatedAt   time.Time
+}
+
+// Role is what a grant allows on a feed; each role includes the ones
+// below it.
+type Role int
+
+// The roles, weakest first.
+const (
+	RoleNone      Role = iota
+	RoleReader         // restore and browse
+	RolePublisher      // also create new package IDs in the feed
+	RoleAdmin          // also manage the feed: visibility, grants, description
+)
+
+var roleNames = []string{"none", "reader", "publisher", "admin"}
+
+// String names the role as the command line and the database spell it.
+func (r Role) String() string {
+	if r < 0 || int(r) >= len(roleNames) {
+		return "none"
+	}
+	return roleNames[r]
+}
+
+// ParseRole reads reader, publisher or admin. Errors: ErrInvalid.
+func ParseRole(s string) (Role, error) {
+	for i, n := range roleNames[1:] {
+		if strings.EqualFold(strings.TrimSpace(s), n) {
+			return Role(i + 1), nil
+		}
+	}
+	return RoleNone, errorf(ErrInvalid, "'%s' is not a feed role: use reader, publisher or admin.", s)
+}
+
+// SubjectKind says whom a grant is for.
+type SubjectKind string
+
+// The kinds of grant subjects.
+const (
+	SubjectUser     SubjectKind = "user"      // one user
+	SubjectOrg      SubjectKind = "org"       // every member of an organisation
+	SubjectSignedIn SubjectKind = "signed-in" // every signed-in user and every valid key
+)
+
+// Grant gives a subject a role on a feed. There is at most one grant per
+// feed and subject. SubjectID is the account's ID, 0 for SubjectSignedIn.
+type Grant struct {
+	FeedID      int64
+	Kind        SubjectKind
+	SubjectID   int64
+	SubjectName string // the account's name, filled when listing
+	Role        Role
+	CreatedAt   time.Time
+}
+
+// Scope is what an API key may be used for: a set of ScopeRead and
+// ScopePush.
+type Scope uint8
+
+// The key scopes.
+const (
+	ScopeRead Scope = 1 << iota // restore and browse the feeds the key's user may read
+	ScopePush                   // push, unlist and relist
+)
+
+// DefaultScope is what a key created without --scope gets: push only, as
+// every key had before scopes existed, so a leaked CI push key cannot read
+// private packages.
+const DefaultScope = ScopePush
+
+// ParseScopes reads scope names (read, push; repeated or comma-separated).
+// No names give DefaultScope. Errors: ErrInvalid.
+func ParseScopes(names []string) (Scope, error) {
+	var s Scope
+	for _, n := range names {
+		for _, part := range strings.Split(n, ",") {
+			switch strings.ToLower(strings.TrimSpace(part)) {
+			case "read":
+				s |= ScopeRead
+			case "push":
+				s |= ScopePush
+			case "":
+			default:
+				return 0, errorf(ErrInvalid, "'%s' is not a key scope: use read or push.", part)
+			}
+		}
+	}
+	if s == 0 {
+		s = DefaultScope
+	}
+	return s, nil
+}
+
+// Has reports whether every scope in o is in s.
+func (s Scope) Has(o Scope) bool { return s&o == o }
+
+// String spells the scope as stored: "push", "read" or "read,push".
+func (s Scope) String() string {
+	var out []string
+	if s.Has(ScopeRead) {
+		out = append(out, "read")
+	}
+	if s.Has(ScopePush) {
+		out = append(out, "push")
+	}
+	return strings.Join(out, ",")
+}
+
+// KeyFacts is what a read needs to know about an API key, kept in memory
+// by its hash.
+type KeyFacts struct {
+	ID        int64
+	UserID    int64 // the user the key acts for; reads see what this user may read
+	Scopes    Scope
+	ExpiresAt *time.Time
+	Trusted   bool // minted by trusted publishing
+}
