@@ -74,8 +74,26 @@ func TestDownloadCount(t *testing.T) {
 	if res := req(http.MethodGet); res.StatusCode != http.StatusOK {
 		t.Fatalf("GET: %s", res.Status)
 	}
-	if n := f.downloads(t, "contoso.widget"); n != 1 {
+	// The server counts once the last byte is written, which the client
+	// may read before the handler returns: wait for the count, then check
+	// that it is exactly the one full GET (any earlier request that had
+	// counted would show here too).
+	if n := f.downloadsAtLeast(t, "contoso.widget", 1); n != 1 {
 		t.Errorf("after one full GET: %d downloads, want 1", n)
+	}
+}
+
+// downloadsAtLeast waits up to 5 s for lowerID's stored downloads to reach
+// want, and returns the count then.
+func (f *feed) downloadsAtLeast(t *testing.T, lowerID string, want int64) int64 {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := f.downloads(t, lowerID)
+		if n >= want || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
