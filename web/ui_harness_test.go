@@ -40,6 +40,8 @@ type uiConfig struct {
 	// issuer, as GitHub's, for the audience of the test server's base URL,
 	// verified on the feed's clock; exchanges are not rate limited.
 	issuer *trusttest.Issuer
+	// private runs the whole registry private (ServerConfig.Private).
+	private bool
 }
 
 // uiFeed is a feed for UI tests: the registry runs on clock, and server and
@@ -86,7 +88,7 @@ func newUIFeed(t testing.TB, cfg uiConfig) *uiFeed {
 	if err := os.MkdirAll(tmp, 0o750); err != nil {
 		t.Fatal(err)
 	}
-	s, err := web.NewServer(web.ServerConfig{Registry: reg, BaseURL: base, TempDir: tmp, Logger: o.Logger, SignIn: cfg.signIn})
+	s, err := web.NewServer(web.ServerConfig{Registry: reg, BaseURL: base, TempDir: tmp, Logger: o.Logger, SignIn: cfg.signIn, Private: cfg.private})
 	if err != nil {
 		t.Fatal(err)
 	}
