@@ -9,7 +9,9 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
+	"github.com/wharf-registry/wharf/internal/registry"
 )
 
 // pushTeamLib puts Team.Lib in the world's private feed team, pushed
@@ -204,5 +206,54 @@ func TestSearchByFeed(t *testing.T) {
 	}
 	if p := malloryB.get("/packages?q=lib"); len(p.byTestID("feed-select")) != 0 {
 		t.Errorf("mallory reads one feed, yet the search page offers a feed selector")
+	}
+}
+
+// TestPrivatePackagesInLists: a private package counts and is listed
+// only for those who may read it: the start page's count and lists, an
+// owner's search, and My packages; a grant made after the pages were
+// first shown counts at once.
+func TestPrivatePackagesInLists(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.pushTeamLib(t)
+	for _, c := range []struct {
+		who   string
+		count string
+		sees  bool
+	}{
+		{anonymous, "A NuGet feed of 2 packages", false},
+		{mallory, "A NuGet feed of 2 packages", false},
+		{bob, "A NuGet feed of 3 packages", true},
+		{alice, "A NuGet feed of 3 packages", true},
+		{root, "A NuGet feed of 3 packages", true},
+	} {
+		b := w.as(t, c.who)
+		home := b.get("/")
+		if lead := strings.Join(strings.Fields(textOf(findAll(home.doc, func(n *html.Node) bool { return attr(n, "class") == "lead" })[0])), " "); !strings.HasPrefix(lead, c.count) {
+			t.Errorf("%s's start page: %q, want %q", c.who, lead, c.count)
+		}
+		if got := strings.Contains(home.body, "Team.Lib"); got != c.sees {
+			t.Errorf("%s's start page lists Team.Lib: %v, want %v", c.who, got, c.sees)
+		}
+		if got := strings.Contains(b.get("/packages?q=owner%3Aalice").body, "Team.Lib"); got != c.sees {
+			t.Errorf("%s's search for alice's packages lists Team.Lib: %v, want %v", c.who, got, c.sees)
+		}
+		if c.who == anonymous {
+			continue
+		}
+		// Owners always see what they own; others' My packages never list it.
+		if got := strings.Contains(b.get("/account/packages").body, "Team.Lib"); got != (c.who == alice) {
+			t.Errorf("%s's My packages lists Team.Lib: %v, want %v", c.who, got, c.who == alice)
+		}
+	}
+	must(t, func() error { return w.reg.GrantFeed(context.Background(), "team", feeds.SubjectOrg, "contoso", feeds.RoleReader) })
+	malloryB := w.as(t, mallory)
+	if strings.Contains(malloryB.get("/").body, "Team.Lib") {
+		t.Errorf("mallory, not in contoso, sees Team.Lib after contoso's grant")
+	}
+	must(t, func() error { return w.reg.SetMember(context.Background(), "contoso", mallory, registry.RoleMember) })
+	if !strings.Contains(malloryB.get("/").body, "Team.Lib") {
+		t.Errorf("mallory, now a member of contoso (a reader of team), does not see Team.Lib on the start page")
 	}
 }
