@@ -247,7 +247,9 @@ func TestPrivatePackagesInLists(t *testing.T) {
 			t.Errorf("%s's My packages lists Team.Lib: %v, want %v", c.who, got, c.who == alice)
 		}
 	}
-	must(t, func() error { return w.reg.GrantFeed(context.Background(), "team", feeds.SubjectOrg, "contoso", feeds.RoleReader) })
+	must(t, func() error {
+		return w.reg.GrantFeed(context.Background(), "team", feeds.SubjectOrg, "contoso", feeds.RoleReader)
+	})
 	malloryB := w.as(t, mallory)
 	if strings.Contains(malloryB.get("/").body, "Team.Lib") {
 		t.Errorf("mallory, not in contoso, sees Team.Lib after contoso's grant")
