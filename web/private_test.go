@@ -95,6 +95,9 @@ func TestPrivateRegistry(t *testing.T) {
 			t.Errorf("signed in, GET %s: %s, want 200 showing Alice.Lib", path, p.res.Status)
 		}
 	}
+	if got := aliceB.get("/").testIDText("feed-source"); !strings.HasSuffix(got, "-n wharf --username alice --password KEY") {
+		t.Errorf("the start page's source command in a private registry: %q, want it with credentials", got)
+	}
 	if p := aliceB.get("/feeds"); p.testIDText("feed-visibility") != "private" {
 		t.Errorf("signed in, the default feed's visibility reads %q, want private", p.testIDText("feed-visibility"))
 	}

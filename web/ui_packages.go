@@ -42,6 +42,11 @@ func (s *Server) homePage(c echo.Context) error {
 		SourceCommand: "dotnet nuget add source " + s.urls.ServiceIndex() + " -n wharf",
 		SearchURL:     s.urls.SearchPage("", 1, false),
 	}
+	if u := currentUser(c); s.private && u != nil {
+		// Every read of a private registry needs credentials: an API key
+		// with the read scope as the password.
+		v.SourceCommand += " --username " + u.Name + " --password KEY"
+	}
 	for _, h := range top.Hits {
 		v.MostDownloaded = append(v.MostDownloaded, s.summaryOf(h))
 	}
