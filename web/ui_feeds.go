@@ -19,6 +19,9 @@ import (
 // with the sentence beside the form, which itself answers 404 to anyone
 // who does not administer the feed, so no sentence leaks to them.
 
+// maxFeedDescription is the longest description the feeds service takes.
+const maxFeedDescription = 500
+
 func (s *Server) feedsPage(c echo.Context) error {
 	return s.renderFeeds(c, http.StatusOK, templates.FeedsPage{})
 }
@@ -59,7 +62,7 @@ func (s *Server) createFeed(c echo.Context) error {
 	f, err := s.reg.AddFeedAs(c.Request().Context(), currentUser(c), name, desc, private)
 	if msg := userMessage(err); msg != "" && !errors.Is(err, registry.ErrForbidden) {
 		field := "name"
-		if strings.Contains(msg, "description") {
+		if len(desc) > maxFeedDescription { // the one rule about the description
 			field = "description"
 		}
 		return s.renderFeeds(c, statusFor(err), templates.FeedsPage{FormName: name, FormDescription: desc, FormPrivate: private, Error: msg, ErrorField: field})
@@ -114,15 +117,15 @@ func (s *Server) updateFeed(c echo.Context) error {
 func (s *Server) grantFeed(c echo.Context) error {
 	kind, subject, roleText := c.FormValue("kind"), strings.TrimSpace(c.FormValue("subject")), c.FormValue("role")
 	form := templates.FeedPage{FormKind: kind, FormSubject: subject, FormRole: roleText}
+	form.GrantField = "subject"
 	role, err := feeds.ParseRole(roleText)
-	if err == nil {
+	if err != nil {
+		form.GrantField = "role"
+	} else {
 		err = s.reg.GrantFeedAs(c.Request().Context(), currentUser(c), c.Param("feed"), feeds.SubjectKind(kind), subject, role)
 	}
 	if msg := userMessage(err); msg != "" {
-		form.GrantError, form.GrantField = msg, "subject"
-		if errors.Is(err, feeds.ErrInvalid) && strings.Contains(msg, "role") {
-			form.GrantField = "role"
-		}
+		form.GrantError = msg
 		return s.renderFeed(c, statusFor(err), form)
 	}
 	if err != nil {

@@ -50,6 +50,11 @@ func TestFeedsPage(t *testing.T) {
 	if p.res.StatusCode != http.StatusBadRequest || !strings.Contains(p.reason(), "is not a valid feed name") || !strings.Contains(p.body, `value="Bad Name"`) {
 		t.Errorf("create 'Bad Name': %s %q, want 400 saying it is not a valid feed name, the value kept", p.res.Status, p.reason())
 	}
+	p = formPost(t, rootB, "/feeds", "/feeds", url.Values{"name": {"long"}, "description": {strings.Repeat("x", 501)}})
+	field, sentence := strings.Index(p.body, `id="feed-description"`), strings.Index(p.body, "longer than 500 characters")
+	if p.res.StatusCode != http.StatusBadRequest || len(p.byTestID("form-error")) != 1 || sentence < field || field < 0 {
+		t.Errorf("create with a 501-character description: %s %q, want 400 saying it is too long, beside the description", p.res.Status, p.reason())
+	}
 	p = formPost(t, rootB, "/feeds", "/feeds", url.Values{"name": {"ops"}, "description": {"Ops tools"}, "private": {"true"}})
 	if loc := p.res.Header.Get("Location"); p.res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(loc, "/account/feeds/ops") {
 		t.Errorf("create ops: %s to %q, want 303 to its management page", p.res.Status, loc)
