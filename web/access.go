@@ -88,6 +88,9 @@ func (s *Server) feedRead(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return s.refuseRead(c, err)
 		}
+		if s.privateRead(c, v) {
+			return nil
+		}
 		var f *feeds.Feed
 		if name := c.Param("feed"); name != "" {
 			f = snap.Feed(name)
@@ -146,7 +149,7 @@ func (s *Server) anonymousReader(next echo.HandlerFunc) echo.HandlerFunc {
 		ctx := c.Request().Context()
 		r := &feeds.Reader{} // reads nothing while feeds cannot be loaded
 		if snap, v, err := s.reg.ViewerOf(ctx, nil); err == nil {
-			r = snap.NewReader(v, nil)
+			r = s.privateReader(snap, v)
 		}
 		c.SetRequest(c.Request().WithContext(feeds.WithReader(ctx, r)))
 		return next(c)

@@ -253,6 +253,23 @@ func uiRoutes() []authzRoute {
 		{name: "withdraw alice's invitation", method: "POST", path: manage(true, "/invitations/alice/cancel"),
 			want: aliceOnly(allowed(back), refused(forbidden))},
 
+		// Feeds: everyone lists those they read; registry admins create
+		// them; the feed's admins (alice, and root as registry admin)
+		// manage it, and to everyone else it is absent.
+		{name: "feeds page", method: "GET", path: fixed("/feeds"), secret: `data-feed="team"`,
+			want: map[string]outcome{alice: shows(ok), bob: shows(ok), mallory: refused(ok), root: shows(ok), anonymous: refused(ok),
+				alicesKey: refused(ok), alicesCIToken: refused(ok)}}, // no key opens a page: a public page
+		{name: "create a feed", method: "POST", path: fixed("/feeds"), form: url.Values{"name": {"newfeed"}, "private": {"true"}},
+			want: map[string]outcome{alice: saying(forbidden, "Only administrators"), bob: saying(forbidden, "Only administrators"), mallory: saying(forbidden, "Only administrators"), root: allowed(back)}},
+		{name: "team feed's page", method: "GET", path: fixed("/account/feeds/team"), secret: "team-feed-description",
+			want: map[string]outcome{alice: shows(ok), bob: refused(notFound), mallory: refused(notFound), root: shows(ok)}},
+		{name: "make the team feed public", method: "POST", path: fixed("/account/feeds/team"), form: url.Values{"visibility": {"public"}, "description": {"open"}},
+			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
+		{name: "grant mallory the team feed", method: "POST", path: fixed("/account/feeds/team/grants"), form: url.Values{"kind": {"user"}, "subject": {mallory}, "role": {"reader"}},
+			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
+		{name: "revoke bob's grant on the team feed", method: "POST", path: fixed("/account/feeds/team/grants/revoke"), form: url.Values{"kind": {"user"}, "subject": {bob}},
+			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
+
 		// The registry's administrators.
 		{name: "users page", method: "GET", path: fixed("/admin/users"), secret: `data-testid="users"`,
 			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: shows(ok)}},

@@ -16,13 +16,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/trust"
 	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 )
 
-// The actors. alice administers the organisation contoso; bob is a plain
+// The actors. alice administers the organisation contoso and the private
+// feed team, which bob reads; bob is a plain
 // member of it (he was an admin once, and made a trust policy for it
 // then); mallory belongs to nothing (alice invited her to contoso); root administers the registry
 // (flagged like `wharf user add --admin`). carol only
@@ -118,6 +120,10 @@ func newWorldWith(t testing.TB, iss *trusttest.Issuer) *world {
 		}
 		*p.id = v.ID
 	}
+	// A private feed that alice administers and bob reads.
+	must(t, func() error { _, err := w.reg.Feeds().Add(ctx, "team", "team-feed-description", true); return err })
+	must(t, func() error { return w.reg.GrantFeed(ctx, "team", feeds.SubjectUser, alice, feeds.RoleAdmin) })
+	must(t, func() error { return w.reg.GrantFeed(ctx, "team", feeds.SubjectUser, bob, feeds.RoleReader) })
 	// bob was an admin of contoso while he made his policy and his key for
 	// it; now he is a member.
 	if iss != nil {

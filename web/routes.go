@@ -12,7 +12,10 @@ import (
 // an API key (X-NuGet-ApiKey),
 // checked by the handler through registry.Service.Authenticate; page
 // changes need a session and a CSRF token (checkCSRF), and each use case
-// checks the signed-in user's rights again.
+// checks the signed-in user's rights again. In a private registry
+// (ServerConfig.Private) every read and page needs credentials except
+// health, static files, sign-in, the token exchange and /v3/index.json
+// (privateGate, privateRead).
 func (s *Server) routes(e *echo.Echo) {
 	e.Use(s.recoverPanics, s.securityHeaders, s.timeouts, s.anonymousReader)
 
@@ -67,8 +70,10 @@ func (s *Server) routes(e *echo.Echo) {
 	// page headers) and every form post through checkCSRF; middleware is
 	// attached per route, as echo's groups would catch unknown paths.
 	read("/static/*", s.staticFiles())
-	anyone := []echo.MiddlewareFunc{s.uiContext, s.checkCSRF}
-	signedIn := append(anyone[:len(anyone):len(anyone)], s.requireUser)
+	// The sign-in pages stay open in a private registry (privateGate).
+	open := []echo.MiddlewareFunc{s.uiContext, s.checkCSRF}
+	anyone := append(open[:len(open):len(open)], s.privateGate)
+	signedIn := append(open[:len(open):len(open)], s.requireUser)
 	admin := append(signedIn[:len(signedIn):len(signedIn)], s.requireAdmin)
 	page := func(path string, h echo.HandlerFunc, m []echo.MiddlewareFunc) {
 		e.GET(path, h, m...)
@@ -81,12 +86,13 @@ func (s *Server) routes(e *echo.Echo) {
 	page("/packages", s.searchPage, anyone)
 	page("/packages/:id", s.packagePage, anyone)
 	page("/packages/:id/:version", s.packagePage, anyone)
-	page("/sign-in", s.signInPage, anyone)
-	e.GET("/sign-in/:provider", s.beginSignIn, anyone...)
-	e.GET("/sign-in/:provider/callback", s.finishSignIn, anyone...)
-	page("/sign-in/link/:token", s.loginLinkPage, anyone)
-	form("/sign-in/link/:token", s.useLoginLink, anyone)
-	form("/sign-out", s.signOut, anyone)
+	page("/feeds", s.feedsPage, anyone)
+	page("/sign-in", s.signInPage, open)
+	e.GET("/sign-in/:provider", s.beginSignIn, open...)
+	e.GET("/sign-in/:provider/callback", s.finishSignIn, open...)
+	page("/sign-in/link/:token", s.loginLinkPage, open)
+	form("/sign-in/link/:token", s.useLoginLink, open)
+	form("/sign-out", s.signOut, open)
 
 	// Signed-in users: their own keys, policies, organisations and
 	// packages. The use cases check ownership and organisation roles.
@@ -115,6 +121,15 @@ func (s *Server) routes(e *echo.Echo) {
 	form("/packages/:id/manage/invitations/:account/cancel", s.cancelInvitation, signedIn)
 	form("/account/invitations/:id/accept", s.acceptInvitation, signedIn)
 	form("/account/invitations/:id/decline", s.declineInvitation, signedIn)
+
+	// Feeds: registry admins create them; a feed's admins (and the
+	// registry's) change its visibility and grants. The use cases check
+	// the role; a feed the user does not administer is absent (404).
+	form("/feeds", s.createFeed, signedIn)
+	page("/account/feeds/:feed", s.feedPage, signedIn)
+	form("/account/feeds/:feed", s.updateFeed, signedIn)
+	form("/account/feeds/:feed/grants", s.grantFeed, signedIn)
+	form("/account/feeds/:feed/grants/revoke", s.revokeFeedGrant, signedIn)
 
 	// Administrators of the registry.
 	page("/admin/users", s.usersPage, admin)

@@ -37,6 +37,9 @@ type ServerConfig struct {
 	// MetricsOnMain serves the Prometheus metrics at /metrics of Handler;
 	// otherwise only MetricsHandler serves them (metrics_listen).
 	MetricsOnMain bool
+	// Private puts the whole registry behind sign-in: every feed needs
+	// credentials and every page but sign-in a session (see privateGate).
+	Private bool
 }
 
 // Server serves the feed.
@@ -62,6 +65,7 @@ type Server struct {
 
 	metrics       *metrics
 	metricsOnMain bool
+	private       bool // the whole registry is private (ServerConfig.Private)
 }
 
 // NewServer builds a Server and its route table.
@@ -98,7 +102,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		return nil, err
 	}
 	s.providers = newSignInProviders(cfg.SignIn, s.urls)
-	s.audience = cfg.Audience
+	s.audience, s.private = cfg.Audience, cfg.Private
 	if s.audience == "" {
 		s.audience = s.urls.Base()
 	}

@@ -44,6 +44,8 @@ type uiConfig struct {
 	// moreIssuers are further GitHub issuers (as GitHub Enterprise Server
 	// instances), trusted after issuer; they need issuer set.
 	moreIssuers []*trusttest.Issuer
+	// private runs the whole registry private (ServerConfig.Private).
+	private bool
 }
 
 // uiFeed is a feed for UI tests: the registry runs on clock, and server and
@@ -93,7 +95,7 @@ func newUIFeed(t testing.TB, cfg uiConfig) *uiFeed {
 	if err := os.MkdirAll(tmp, 0o750); err != nil {
 		t.Fatal(err)
 	}
-	s, err := web.NewServer(web.ServerConfig{Registry: reg, BaseURL: base, TempDir: tmp, Logger: o.Logger, SignIn: cfg.signIn})
+	s, err := web.NewServer(web.ServerConfig{Registry: reg, BaseURL: base, TempDir: tmp, Logger: o.Logger, SignIn: cfg.signIn, Private: cfg.private})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,6 +43,11 @@ func (s *Server) homePage(c echo.Context) error {
 		SourceCommand: "dotnet nuget add source " + s.urls.ServiceIndex() + " -n wharf",
 		SearchURL:     s.urls.SearchPage("", 1, false),
 	}
+	if u := currentUser(c); s.private && u != nil {
+		// Every read of a private registry needs credentials: an API key
+		// with the read scope as the password.
+		v.SourceCommand += " --username " + u.Name + " --password KEY"
+	}
 	for _, h := range top.Hits {
 		v.MostDownloaded = append(v.MostDownloaded, s.summaryOf(h))
 	}
@@ -57,6 +62,7 @@ type searchRequest struct {
 	q          string
 	page       int // from 1, at most maxSearchPage
 	prerelease bool
+	feed       string // "" for every feed the viewer may read
 }
 
 func parseSearchPage(c echo.Context) searchRequest {
@@ -68,12 +74,21 @@ func parseSearchPage(c echo.Context) searchRequest {
 		r.page = min(n, maxSearchPage)
 	}
 	r.prerelease, _ = strconv.ParseBool(c.QueryParam("prerelease"))
+	r.feed = strings.ToLower(strings.TrimSpace(c.QueryParam("feed")))
 	return r
 }
 
 func (s *Server) searchPage(c echo.Context) error {
-	ctx := c.Request().Context()
 	r := parseSearchPage(c)
+	ctx, names, feedErr, err := s.searchFeeds(c, r.feed)
+	if err != nil {
+		return err
+	}
+	if feedErr != "" {
+		v := s.searchView(c, r, &registry.SearchResult{})
+		v.Feeds, v.FeedError = names, feedErr
+		return s.render(c, http.StatusNotFound, templates.Search(v))
+	}
 	res, err := s.reg.Search(ctx, registry.SearchQuery{
 		Q: r.q, Skip: (r.page - 1) * searchPageSize, Take: searchPageSize, Prerelease: r.prerelease, SemVer2: true,
 	})
@@ -81,13 +96,14 @@ func (s *Server) searchPage(c echo.Context) error {
 		return err
 	}
 	v := s.searchView(c, r, res)
+	v.Feeds = names
 	if res.TotalHits == 0 && r.q != "" && !r.prerelease {
 		// Would prereleases have matched? Say so rather than "nothing".
 		pre, err := s.reg.Search(ctx, registry.SearchQuery{Q: r.q, Take: 0, Prerelease: true, SemVer2: true})
 		if err != nil {
 			return err
 		}
-		v.PrereleaseMatches, v.PrereleaseURL = pre.TotalHits, s.urls.SearchPage(r.q, 1, true)
+		v.PrereleaseMatches, v.PrereleaseURL = pre.TotalHits, withFeed(s.urls.SearchPage(r.q, 1, true), r.feed)
 	}
 	return s.render(c, http.StatusOK, templates.Search(v))
 }
@@ -109,11 +125,12 @@ func (s *Server) searchView(c echo.Context, r searchRequest, res *registry.Searc
 		v.From = (r.page-1)*searchPageSize + 1
 		v.To = v.From + len(res.Hits) - 1
 	}
+	v.Feed, v.FirstPageURL = r.feed, withFeed(v.FirstPageURL, r.feed)
 	if r.page > 1 && r.page <= v.Pages {
-		v.PrevURL = s.urls.SearchPage(r.q, r.page-1, r.prerelease)
+		v.PrevURL = withFeed(s.urls.SearchPage(r.q, r.page-1, r.prerelease), r.feed)
 	}
 	if r.page < v.Pages {
-		v.NextURL = s.urls.SearchPage(r.q, r.page+1, r.prerelease)
+		v.NextURL = withFeed(s.urls.SearchPage(r.q, r.page+1, r.prerelease), r.feed)
 	}
 	for _, h := range res.Hits {
 		v.Results = append(v.Results, s.summaryOf(h))
@@ -154,6 +171,7 @@ func (s *Server) packagePage(c echo.Context) error {
 			" on this feed. The package's page lists the versions it has: " + s.urls.PackagePage(p.Name, "")}
 	}
 	v := s.packageView(s.page(c, p.Name+" "+pv.Version.String(), "packages"), p, pv)
+	s.feedOfPackage(ctx, &v, p)
 	s.readme(c, p, pv, &v)
 	if ok, err := s.reg.CanManage(ctx, currentUser(c), p, false); err != nil {
 		return err

@@ -38,3 +38,9 @@ func (u URLs) TagSearch(tag string) string { return u.SearchPage("tags:"+tag, 1,
 
 // ManagePackage is where owners unlist versions and change owners.
 func (u URLs) ManagePackage(id string) string { return u.base + "/packages/" + esc(id) + "/manage" }
+
+// FeedsPage is the web UI's list of feeds.
+func (u URLs) FeedsPage() string { return u.base + "/feeds" }
+
+// ManageFeed is a feed's management page in the web UI.
+func (u URLs) ManageFeed(name string) string { return u.base + "/account/feeds/" + esc(name) }

@@ -84,6 +84,10 @@ type Config struct {
 	// (WHARF_PPROF_LISTEN), for finding where time and memory go; empty:
 	// nowhere. It must be a loopback address: profiles reveal internals.
 	PprofListen string `toml:"pprof_listen"`
+	// Private makes the whole registry private (WHARF_PRIVATE: true or
+	// false): every feed needs a signed-in user or an API key, whatever
+	// its own visibility, and every page but sign-in needs a session.
+	Private bool `toml:"private"`
 
 	// SignIn configures the web UI's sign-in (signin.go).
 	SignIn
@@ -155,6 +159,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			return fmt.Errorf("WHARF_EXCHANGES_PER_MINUTE: %q is not a number", v)
 		}
 		c.ExchangesPerMinute = n
+	}
+	if v := getenv("WHARF_PRIVATE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("WHARF_PRIVATE: %q is not true or false", v)
+		}
+		c.Private = b
 	}
 	for k, p := range parsed {
 		if v := getenv(k); v != "" {

@@ -130,3 +130,24 @@ func TestScaleSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivateSetting: private comes from the file key and WHARF_PRIVATE,
+// the environment winning; a value that is not a boolean is refused.
+func TestPrivateSetting(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "wharf.toml")
+	if err := os.WriteFile(file, []byte("private = true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := Load(file, env(nil)); err != nil || !c.Private {
+		t.Errorf("private = true in the file: Private %v (%v), want true", c.Private, err)
+	}
+	if c, err := Load(file, env(map[string]string{"WHARF_PRIVATE": "false"})); err != nil || c.Private {
+		t.Errorf("WHARF_PRIVATE=false over the file: Private %v (%v), want false", c.Private, err)
+	}
+	if c, err := Load("", env(map[string]string{"WHARF_PRIVATE": "1"})); err != nil || !c.Private {
+		t.Errorf("WHARF_PRIVATE=1: Private %v (%v), want true", c.Private, err)
+	}
+	if _, err := Load("", env(map[string]string{"WHARF_PRIVATE": "yes please"})); err == nil || !strings.Contains(err.Error(), "WHARF_PRIVATE") {
+		t.Errorf("WHARF_PRIVATE=yes please: %v, want an error naming WHARF_PRIVATE", err)
+	}
+}

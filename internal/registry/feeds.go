@@ -90,7 +90,7 @@ func (s *Service) MovePackage(ctx context.Context, id, feed string) error {
 
 // feedAuditor writes the feeds capability's changes to the audit log.
 func (s *Service) feedAuditor(ctx context.Context, kind, subject, message string) {
-	s.audit(ctx, &AuditEvent{Kind: kind, Outcome: "done", Subject: subject, Message: message})
+	s.audit(ctx, &AuditEvent{Kind: kind, Outcome: "done", ActorID: actorOf(ctx), Subject: subject, Message: message})
 }
 
 // readFilter returns the test search and browse apply to each package:
