@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"encoding/base64"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -191,5 +193,30 @@ func TestReadFailuresAreLimited(t *testing.T) {
 	}
 	if n != 30 {
 		t.Errorf("%d read.auth events, want 30 (one per refusal, none past the limit)", n)
+	}
+}
+
+// TestPushRightAfterAGrantElsewhere: a publisher grant made by another
+// process (the command line, another replica) lets the very next push
+// create the package, with no wait for this server's background sync.
+func TestPushRightAfterAGrantElsewhere(t *testing.T) {
+	t.Parallel()
+	f := newFeed(t)
+	ctx := context.Background()
+	if _, err := f.reg.Feeds().Add(ctx, "team", "", true); err != nil {
+		t.Fatal(err)
+	}
+	teamURL := f.urls.Feed("team").Publish()
+	spec := nugettest.Spec{ID: "Team.Lib", Version: "1.0.0"}
+	if res := f.pushTo(teamURL, f.key, spec); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("push before the grant: %s, want 403", res.Status)
+	}
+	other, err := registry.New(f.db, f.blobs, registry.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, func() error { return other.GrantFeed(ctx, "team", feeds.SubjectUser, "alice", feeds.RolePublisher) })
+	if res := f.pushTo(teamURL, f.key, spec); res.StatusCode != http.StatusCreated {
+		t.Fatalf("push right after a grant made elsewhere: %s (%s), want 201", res.Status, res.Header.Get("X-NuGet-Warning"))
 	}
 }

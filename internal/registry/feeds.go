@@ -63,6 +63,18 @@ func (s *Service) pushFeed(ctx context.Context, key *APIKey, id string, existing
 		}
 	}
 	v := snap.ViewerFor(key.UserID, false, nil)
+	if snap.Role(v, target.ID) < feeds.RolePublisher && s.recheck(ctx) {
+		// A grant made a moment ago (by another replica, or by the
+		// command line) is in the database before it is in this
+		// snapshot: check the revision now rather than refuse.
+		if snap, err = s.feeds.Snapshot(ctx); err != nil {
+			return 0, err
+		}
+		if t := snap.FeedByID(target.ID); t != nil {
+			target = t
+		}
+		v = snap.ViewerFor(key.UserID, false, nil)
+	}
 	if snap.Role(v, target.ID) < feeds.RolePublisher {
 		return 0, errorf(ErrForbidden, "The API key %s… may not create new packages in feed '%s': ask a feed admin for the publisher role (wharf feed grant %s --user NAME --role publisher).", key.Hint, target.Name, target.Name)
 	}
