@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,8 +39,10 @@ type ExchangeResult struct {
 }
 
 // Exchange verifies a CI token, finds the first of the username's trust
-// policies (oldest first) that the token matches, and mints a short-lived
-// key scoped to the policy's package owner and globs. The token is usable
+// policies (push policies oldest first, then read-only ones oldest first)
+// that the token matches, and mints a short-lived key scoped to the
+// policy's package owner and globs: read and push, or read only for a
+// read-only policy. The token is usable
 // once. Errors: ErrUnauthenticated (bad token, no match, replay, expired
 // pending policy), ErrInvalid (the creator lost the right to publish for
 // the owner; a malformed username), ErrRateLimited (per client address,
@@ -112,7 +115,10 @@ func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeR
 }
 
 // matchPolicy evaluates the candidate policies: those created by the named
-// user, or owned by the named organisation, oldest first.
+// user, or owned by the named organisation; push policies first, then
+// read-only ones, each oldest first. A job that matches both gets the push
+// key (which reads too), so a broad read-only policy never shadows the
+// release workflow's push policy, whichever was created first.
 func (s *Service) matchPolicy(ctx context.Context, username string, c *trust.Claims) (*trust.Policy, trust.Result, error) {
 	generic := errorf(ErrUnauthenticated, "No matching trust policy owned by user '%s' was found.", username)
 	acct, err := s.store.AccountByName(ctx, username)
@@ -131,6 +137,15 @@ func (s *Service) matchPolicy(ctx context.Context, username string, c *trust.Cla
 	if err != nil {
 		return nil, trust.Result{}, err
 	}
+	slices.SortStableFunc(policies, func(a, b trust.Policy) int {
+		switch {
+		case a.ReadOnly == b.ReadOnly:
+			return 0
+		case b.ReadOnly:
+			return -1
+		}
+		return 1
+	})
 	var specific error
 	var specificPolicy *trust.Policy
 	for i := range policies {
@@ -170,11 +185,16 @@ func (s *Service) mint(ctx context.Context, req ExchangeRequest, c *trust.Claims
 		// may read, so CI needs no stored secret to restore private packages.
 		Scopes: feeds.ScopeRead | feeds.ScopePush,
 	}
+	scope := "read+push"
+	if p.ReadOnly {
+		key.Description = "trusted publishing, read-only: " + p.Name
+		key.Scopes, scope = feeds.ScopeRead, "read-only"
+	}
 	mint := &Mint{
 		Issuer: c.Issuer, JTI: c.JTI, TokenExpiry: c.Expiry.Add(time.Minute), Policy: p, Bind: m.Bind,
 		RepoOwnerID: c.RepoOwnerID, RepositoryID: c.RepositoryID, Key: key, Hash: hash, BoundAt: now,
 		Audit: &AuditEvent{At: now, Kind: "token.exchange", Outcome: "accepted", ActorID: p.CreatedBy, PolicyID: p.ID,
-			Subject: req.Username, Message: "minted key " + key.Hint + "… until " + expires.UTC().Format(time.RFC3339), RemoteAddr: req.RemoteAddr, Claims: c.Raw},
+			Subject: req.Username, Message: "minted " + scope + " key " + key.Hint + "… until " + expires.UTC().Format(time.RFC3339), RemoteAddr: req.RemoteAddr, Claims: c.Raw},
 	}
 	if m.Bind {
 		mint.BindAuditEvent = &AuditEvent{At: now, Kind: "policy.bind", Outcome: "done", ActorID: p.CreatedBy, PolicyID: p.ID, Subject: p.Name,

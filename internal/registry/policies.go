@@ -28,6 +28,10 @@ type NewPolicy struct {
 	Ref              string // GitLab, optional branch
 	CIConfigPath     string // GitLab, optional
 	Globs            []string
+	// ReadOnly makes the policy mint keys that only restore: no push,
+	// unlist or relist. A read-only GitHub policy's workflow is optional
+	// (empty: every workflow of the repository).
+	ReadOnly bool
 }
 
 // PolicyStatus is what a policy's owner sees of its state.
@@ -81,14 +85,18 @@ func (s *Service) CreatePolicy(ctx context.Context, req NewPolicy) (*PolicyView,
 	if err := s.store.CreatePolicy(ctx, p); err != nil {
 		return nil, fmt.Errorf("create policy: %w", err)
 	}
+	what := "publishing"
+	if p.ReadOnly {
+		what = "read-only, restoring"
+	}
 	s.audit(ctx, &AuditEvent{Kind: "policy.create", Outcome: "done", ActorID: user.ID, PolicyID: p.ID, Subject: p.Name,
-		Message: fmt.Sprintf("%s policy for %s/%s publishing for %s", p.Provider, p.RepoOwner, p.Repository, owner.Name)})
+		Message: fmt.Sprintf("%s policy for %s/%s %s for %s", p.Provider, p.RepoOwner, p.Repository, what, owner.Name)})
 	return s.policyView(ctx, p)
 }
 
 // policyFromRequest validates and normalises the request's fields.
 func (s *Service) policyFromRequest(req NewPolicy) (*trust.Policy, error) {
-	p := &trust.Policy{Provider: req.Provider, Environment: strings.TrimSpace(req.Environment), Globs: nil}
+	p := &trust.Policy{Provider: req.Provider, Environment: strings.TrimSpace(req.Environment), ReadOnly: req.ReadOnly}
 	issuer, err := s.issuerFor(req.Provider, req.Issuer)
 	if err != nil {
 		return nil, err
@@ -109,11 +117,13 @@ func (s *Service) policyFromRequest(req NewPolicy) (*trust.Policy, error) {
 	p.RepoOwnerID, p.RepositoryID = strings.TrimSpace(req.RepoOwnerID), strings.TrimSpace(req.RepositoryID)
 	switch req.Provider {
 	case trust.GitHub:
-		wf, err := trust.NormalizeWorkflow(req.Workflow)
-		if err != nil {
-			return nil, errorf(ErrInvalid, "%s", err.Error())
+		if !req.ReadOnly || strings.TrimSpace(req.Workflow) != "" {
+			wf, err := trust.NormalizeWorkflow(req.Workflow)
+			if err != nil {
+				return nil, errorf(ErrInvalid, "%s", err.Error())
+			}
+			p.Workflow = wf
 		}
-		p.Workflow = wf
 		if strings.TrimSpace(req.ReusableWorkflow) != "" {
 			if p.ReusableWorkflow, err = trust.NormalizeReusableWorkflow(req.ReusableWorkflow); err != nil {
 				return nil, errorf(ErrInvalid, "%s", err.Error())
@@ -131,6 +141,9 @@ func (s *Service) policyFromRequest(req NewPolicy) (*trust.Policy, error) {
 	if p.Globs, err = normalizeGlobs(req.Globs); err != nil {
 		return nil, err
 	}
+	if p.ReadOnly && len(p.Globs) > 0 {
+		return nil, errorf(ErrInvalid, "Package globs narrow what a policy may push; a read-only policy restores from every feed its owner may read, so leave the packages out.")
+	}
 	p.Name = strings.TrimSpace(req.Name)
 	if p.Name == "" {
 		p.Name = repo
@@ -139,6 +152,9 @@ func (s *Service) policyFromRequest(req NewPolicy) (*trust.Policy, error) {
 		}
 		if p.Environment != "" {
 			p.Name += "@" + p.Environment
+		}
+		if p.ReadOnly {
+			p.Name += " (read-only)"
 		}
 	}
 	if len(p.Name) > 200 {

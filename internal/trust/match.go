@@ -160,7 +160,12 @@ func matchGitHub(p *Policy, c *Claims, o MatchOptions) *MatchError {
 // (job_workflow_ref, when the caller runs a reusable workflow of the same
 // repository, as nuget.org matches). The caller may run a reusable workflow
 // from any repository: matchReusableWorkflow pins it when the policy asks.
+// A read-only policy without a workflow accepts every workflow of its
+// repository; a push policy without one matches nothing.
 func matchCallerWorkflow(p *Policy, c *Claims) *MatchError {
+	if p.ReadOnly && strings.TrimSpace(p.Workflow) == "" {
+		return nil // a read-only policy without a workflow: any workflow of the repository
+	}
 	want := p.Workflow
 	if w, err := NormalizeWorkflow(p.Workflow); err == nil {
 		want = w

@@ -82,6 +82,12 @@ type Policy struct {
 
 	Globs []string // optional package-ID globs narrowing the scope
 
+	// ReadOnly policies mint keys that only read (restore) the feeds the
+	// policy's creator may read: no push, unlist or relist. Their GitHub
+	// workflow is optional: empty matches every workflow of the
+	// repository.
+	ReadOnly bool
+
 	CreatedAt    time.Time
 	PendingSince time.Time  // start of the binding window; renew moves it
 	BoundAt      *time.Time // when the IDs were bound; nil while pending
