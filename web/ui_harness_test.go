@@ -40,6 +40,8 @@ type uiConfig struct {
 	// issuer, as GitHub's, for the audience of the test server's base URL,
 	// verified on the feed's clock; exchanges are not rate limited.
 	issuer *trusttest.Issuer
+	// provider is the issuer's kind: GitHub ("", the default) or GitLab.
+	provider trust.Provider
 }
 
 // uiFeed is a feed for UI tests: the registry runs on clock, and server and
@@ -73,6 +75,9 @@ func newUIFeed(t testing.TB, cfg uiConfig) *uiFeed {
 	o.Logger = slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if cfg.issuer != nil {
 		o.Issuers = []trust.Issuer{{URL: cfg.issuer.URL, Provider: trust.GitHub, Name: "GitHub Actions"}}
+		if cfg.provider == trust.GitLab {
+			o.Issuers = []trust.Issuer{{URL: cfg.issuer.URL, Provider: trust.GitLab, Name: "GitLab"}}
+		}
 		o.ExchangesPerMinute = -1
 		if o.Verifier, err = trust.NewVerifier(trust.VerifierOptions{Issuers: o.Issuers, Audience: base, Now: f.clock.Now}); err != nil {
 			t.Fatal(err)

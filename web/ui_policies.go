@@ -74,6 +74,12 @@ func (s *Server) policyRow(p *registry.PolicyView) templates.PolicyRow {
 		r.Workflow += " → " + p.ReusableWorkflow
 	}
 	r.Snippet = s.policySnippet(p)
+	if p.ReadOnly {
+		r.ReadOnly, r.Snippet = true, s.readOnlySnippet(p)
+		if r.Workflow == "" && p.Provider == trust.GitHub {
+			r.Workflow = "any workflow of the repository"
+		}
+	}
 	return r
 }
 
@@ -117,7 +123,7 @@ func policyFormOf(c echo.Context) templates.PolicyForm {
 		Provider: c.FormValue("provider"), Owner: c.FormValue("owner"), Name: c.FormValue("name"),
 		Repository: c.FormValue("repository"), Workflow: c.FormValue("workflow"), ReusableWorkflow: c.FormValue("reusable_workflow"),
 		Environment: c.FormValue("environment"), Ref: c.FormValue("ref"), CIConfigPath: c.FormValue("ci_config_path"),
-		Globs: c.FormValue("globs"),
+		Globs: c.FormValue("globs"), ReadOnly: c.FormValue("read_only") != "",
 	}
 }
 
@@ -125,7 +131,7 @@ func (s *Server) newPolicyRequest(c echo.Context, f templates.PolicyForm) regist
 	return registry.NewPolicy{
 		User: currentUser(c).Name, Owner: f.Owner, Name: f.Name, Provider: trust.Provider(f.Provider),
 		Repository: f.Repository, Workflow: f.Workflow, ReusableWorkflow: f.ReusableWorkflow,
-		Environment: f.Environment, Ref: f.Ref, CIConfigPath: f.CIConfigPath, Globs: splitList(f.Globs),
+		Environment: f.Environment, Ref: f.Ref, CIConfigPath: f.CIConfigPath, Globs: splitList(f.Globs), ReadOnly: f.ReadOnly,
 	}
 }
 
@@ -185,7 +191,7 @@ func formOfPolicy(p *registry.PolicyView) templates.PolicyForm {
 	return templates.PolicyForm{
 		Provider: string(p.Provider), Owner: p.OwnerName, Name: p.Name, Repository: p.RepoOwner + "/" + p.Repository,
 		Workflow: p.Workflow, ReusableWorkflow: p.ReusableWorkflow, Environment: p.Environment, Ref: p.Ref,
-		CIConfigPath: p.CIConfigPath, Globs: strings.Join(p.Globs, ", "),
+		CIConfigPath: p.CIConfigPath, Globs: strings.Join(p.Globs, ", "), ReadOnly: p.ReadOnly,
 	}
 }
 
