@@ -184,19 +184,31 @@ func TestReadOnlyPolicyGitLabSnippet(t *testing.T) {
 		t.Fatalf("the snippet is not YAML: %v\n%s", err, snippet)
 	}
 	build := job["build"]
-	if build.IDTokens["WHARF_ID_TOKEN"]["aud"] != f.urls.Base() || len(build.Script) != 3 ||
-		!strings.Contains(build.Script[1], "dotnet nuget add source "+f.urls.ServiceIndex()) || build.Script[2] != "dotnet restore" {
+	n := len(build.Script)
+	if build.IDTokens["WHARF_ID_TOKEN"]["aud"] != f.urls.Base() || n != 5 ||
+		!strings.Contains(build.Script[n-2], "dotnet nuget add source "+f.urls.ServiceIndex()) || build.Script[n-1] != "dotnet restore" {
 		t.Fatalf("the GitLab job:\n%s", snippet)
 	}
 	if strings.Contains(snippet, "jq") {
 		t.Errorf("the job uses jq, which the .NET SDK image lacks:\n%s", snippet)
 	}
-	claims := trusttest.With(trusttest.GitLabClaims(iss.URL, f.urls.Base(), f.clock.Now()), "project_path", "contoso/sdk", "namespace_path", "contoso")
-	cmd := exec.Command("sh", "-ec", build.Script[0]+"\nprintf %s \"$KEY\"")
-	cmd.Env = append(cmd.Environ(), "WHARF_ID_TOKEN="+iss.Token(claims))
-	out, err := cmd.Output()
-	if err != nil || !strings.HasPrefix(string(out), "wharf_tp_") {
-		t.Fatalf("the job's exchange: %v, KEY=%q", err, out)
+	exchange := func(token string) (string, error) {
+		cmd := exec.Command("sh", "-ec", strings.Join(build.Script[:n-2], "\n")+"\nprintf %s \"$KEY\"")
+		cmd.Env = append(cmd.Environ(), "WHARF_ID_TOKEN="+token)
+		out, err := cmd.Output()
+		return string(out), err
 	}
-	canRestore(t, f.urls.ServiceIndex(), "ci", string(out))
+	claims := trusttest.With(trusttest.GitLabClaims(iss.URL, f.urls.Base(), f.clock.Now()), "project_path", "contoso/sdk", "namespace_path", "contoso")
+	key, err := exchange(iss.Token(claims))
+	if err != nil || !strings.HasPrefix(key, "wharf_tp_") {
+		t.Fatalf("the job's exchange: %v, KEY=%q", err, key)
+	}
+	canRestore(t, f.urls.ServiceIndex(), "ci", key)
+	// A refused exchange fails the job with the server's sentence.
+	claims["jti"] = trusttest.JTI()
+	claims["project_path"] = "contoso/other"
+	out, err := exchange(iss.Token(claims))
+	if err == nil || !strings.Contains(out, "Token exchange failed") || !strings.Contains(out, "No matching trust policy owned by user 'alice' was found.") {
+		t.Errorf("a refused exchange: %v, output %q; want a failure with the server's sentence", err, out)
+	}
 }

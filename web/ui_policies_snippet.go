@@ -43,7 +43,8 @@ func (s *Server) readOnlyGitHub(p *registry.PolicyView) string {
 }
 
 // readOnlyGitLab exchanges with curl (the .NET SDK image has curl but no
-// jq, so sed takes the key out of the JSON) and stores the key with
+// jq, so sed takes the key out of the JSON; a refusal's {"error": ...}
+// sentence is printed and fails the job) and stores the key with
 // 'dotnet nuget add source' in the job user's NuGet configuration.
 func (s *Server) readOnlyGitLab(p *registry.PolicyView) string {
 	var b strings.Builder
@@ -56,9 +57,10 @@ func (s *Server) readOnlyGitLab(p *registry.PolicyView) string {
 	}
 	fmt.Fprintf(&b, "  id_tokens:\n    WHARF_ID_TOKEN:\n      aud: %s\n", s.audience)
 	fmt.Fprintf(&b, "  script:\n"+
-		"    - >\n      KEY=$(curl -fsS -X POST %s\n      -H \"Authorization: Bearer $WHARF_ID_TOKEN\" -H \"Content-Type: application/json\"\n"+
-		"      -H \"User-Agent: gitlab-ci\" -d '{\"username\":\"%s\",\"tokenType\":\"ApiKey\"}'\n"+
-		"      | sed -n 's/.*\"apiKey\":\"\\([^\"]*\\)\".*/\\1/p')\n"+
+		"    - >\n      ANSWER=$(curl -sS -X POST %s\n      -H \"Authorization: Bearer $WHARF_ID_TOKEN\" -H \"Content-Type: application/json\"\n"+
+		"      -H \"User-Agent: gitlab-ci\" -d '{\"username\":\"%s\",\"tokenType\":\"ApiKey\"}')\n"+
+		"    - KEY=$(printf '%%s' \"$ANSWER\" | sed -n 's/.*\"apiKey\":\"\\([^\"]*\\)\".*/\\1/p')\n"+
+		"    - '[ -n \"$KEY\" ] || { echo \"Token exchange failed: $ANSWER\"; exit 1; }'\n"+
 		"    - dotnet nuget add source %s --name wharf --username ci --password \"$KEY\" --store-password-in-clear-text\n"+
 		"    - dotnet restore\n",
 		s.urls.Token(), p.OwnerName, s.urls.ServiceIndex())
