@@ -976,7 +976,7 @@ func policyForm(action, csrf string, owners []string, f PolicyForm, submit strin
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 84, "\" placeholder=\"contoso/sdk\"><p class=\"hint\">GitHub: owner/repository. GitLab: namespace/project.</p><label for=\"policy-workflow\">Workflow file (GitHub)</label> <input id=\"policy-workflow\" type=\"text\" name=\"workflow\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 84, "\" placeholder=\"contoso/sdk\"><p class=\"hint\">GitHub: owner/repository. GitLab: namespace/project. A read-only policy may name owner/* for every repository of the owner (bound to the owner's ID).</p><label for=\"policy-workflow\">Workflow file (GitHub)</label> <input id=\"policy-workflow\" type=\"text\" name=\"workflow\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

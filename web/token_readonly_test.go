@@ -198,3 +198,51 @@ func TestReadOnlyPolicyFields(t *testing.T) {
 		t.Errorf("update to a push policy: %+v, %v", got, err)
 	}
 }
+
+// TestReadOnlyPolicyForEveryRepository: a read-only policy for contoso/*
+// is bound by its first use to contoso's owner ID only; then every
+// repository of contoso restores, a re-created 'contoso' (another owner
+// ID) gets nothing, and push policies cannot name owner/*.
+func TestReadOnlyPolicyForEveryRepository(t *testing.T) {
+	f := newTPFeed(t, -1)
+	ctx := context.Background()
+	must(t, func() error { _, err := f.reg.Feeds().Add(ctx, "secret", "", true); return err })
+	must(t, func() error { return f.reg.GrantFeed(ctx, "secret", feeds.SubjectUser, "alice", feeds.RolePublisher) })
+	if res := f.pushTo(f.urls.Feed("secret").Publish(), f.key, nugettest.Spec{ID: "Secret.Lib", Version: "1.0.0"}); res.StatusCode != http.StatusCreated {
+		t.Fatalf("push: %s", res.Status)
+	}
+	for _, tc := range []struct {
+		req  registry.NewPolicy
+		want string
+	}{
+		{registry.NewPolicy{User: "alice", Provider: "github", Repository: "contoso/*", Workflow: "release.yml"}, "only a read-only policy may"},
+		{registry.NewPolicy{User: "alice", Provider: "github", Repository: "contoso/*", ReadOnly: true, Workflow: "ci.yml"}, "leave the workflow and CI config path out"},
+		{registry.NewPolicy{User: "alice", Provider: "github", Repository: "contoso/sdk*", ReadOnly: true}, "or every repository of an owner as owner/*"},
+	} {
+		if _, err := f.reg.CreatePolicy(ctx, tc.req); err == nil || !strings.Contains(registry.Message(err), tc.want) {
+			t.Errorf("CreatePolicy(%s): %v, want %q", tc.req.Repository, err, tc.want)
+		}
+	}
+	p := f.policy(registry.NewPolicy{User: "alice", Repository: "contoso/*", ReadOnly: true})
+	if p.Status.State != "pending" || p.Name != "contoso/* (read-only)" {
+		t.Fatalf("new policy for contoso/*: %+v", p)
+	}
+	repo := func(name, id, ownerID string) map[string]any {
+		ref := "contoso/" + name + "/.github/workflows/ci.yml@refs/heads/main"
+		return f.claims("repository", "contoso/"+name, "repository_id", id, "repository_owner_id", ownerID, "workflow_ref", ref, "job_workflow_ref", ref)
+	}
+	for _, c := range []map[string]any{repo("sdk", "123456", "654321"), repo("web", "999", "654321")} {
+		key := f.mustExchange(c, "alice")
+		if res := f.basicGet(f.urls.Versions("secret.lib"), key); res.StatusCode != http.StatusOK {
+			t.Errorf("restore from %s: %s, want 200", c["repository"], res.Status)
+		}
+	}
+	ps, err := f.reg.Policies(ctx, "alice")
+	if err != nil || len(ps) != 1 || ps[0].Status.State != "active" || ps[0].RepoOwnerID != "654321" {
+		t.Fatalf("policy after first use: %+v (%v), want active and bound to owner ID 654321", ps, err)
+	}
+	res, out := f.exchange(f.iss.Token(repo("sdk", "123456", "111")), "alice")
+	if res.StatusCode != http.StatusUnauthorized || out["error"] != "No matching trust policy owned by user 'alice' was found." {
+		t.Errorf("a re-created contoso: %s %v, want 401 and the generic sentence", res.Status, out)
+	}
+}

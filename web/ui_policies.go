@@ -76,7 +76,10 @@ func (s *Server) policyRow(p *registry.PolicyView) templates.PolicyRow {
 	r.Snippet = s.policySnippet(p)
 	if p.ReadOnly {
 		r.ReadOnly, r.Snippet = true, s.readOnlySnippet(p)
-		if r.Workflow == "" && p.Provider == trust.GitHub {
+		switch {
+		case p.AnyRepo():
+			r.Workflow = "any workflow of any repository of " + p.RepoOwner
+		case r.Workflow == "" && p.Provider == trust.GitHub:
 			r.Workflow = "any workflow of the repository"
 		}
 	}

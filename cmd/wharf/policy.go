@@ -24,7 +24,8 @@ func (a *app) policyCmd() *cobra.Command {
 			"[--ref BRANCH] [--environment ENV] [--ci-config PATH]. Without --owner-id and --repository-id\n" +
 			"the policy is pending: the first matching token within 7 days binds those IDs.\n" +
 			"--read-only: the policy's keys only restore (every feed the owner may read), never push;\n" +
-			"its --workflow is optional, and without one every workflow of the repository matches.",
+			"its --workflow is optional, and without one every workflow of the repository matches;\n" +
+			"--repository OWNER/* matches every repository of OWNER (bound to the owner's ID only).",
 		Args: cobra.NoArgs,
 		RunE: a.withService(func(cmd *cobra.Command, _ []string) error {
 			req.Provider = trust.Provider(strings.ToLower(provider))

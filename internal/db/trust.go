@@ -307,7 +307,8 @@ func (d *DB) MintTrustedKey(ctx context.Context, m *registry.Mint) error {
 			return err
 		}
 		if m.Bind {
-			res := tx.Model(&policyRow{}).Where("id = ? AND repo_owner_id = '' AND repository_id = ''", m.Policy.ID).
+			// A pending policy's repository ID is '' (or '*': every repository of the owner).
+			res := tx.Model(&policyRow{}).Where("id = ? AND repo_owner_id = '' AND repository_id = ?", m.Policy.ID, m.Policy.RepositoryID).
 				Updates(map[string]any{"repo_owner_id": m.RepoOwnerID, "repository_id": m.RepositoryID, "bound_at": m.BoundAt.UTC(), "revision": gorm.Expr("revision + 1")})
 			if res.Error != nil {
 				return res.Error

@@ -196,9 +196,12 @@ func (s *Service) mint(ctx context.Context, req ExchangeRequest, c *trust.Claims
 		Audit: &AuditEvent{At: now, Kind: "token.exchange", Outcome: "accepted", ActorID: p.CreatedBy, PolicyID: p.ID,
 			Subject: req.Username, Message: "minted " + scope + " key " + key.Hint + "… until " + expires.UTC().Format(time.RFC3339), RemoteAddr: req.RemoteAddr, Claims: c.Raw},
 	}
+	if p.AnyRepo() {
+		mint.RepositoryID = trust.AnyRepository // it binds the owner's ID only
+	}
 	if m.Bind {
 		mint.BindAuditEvent = &AuditEvent{At: now, Kind: "policy.bind", Outcome: "done", ActorID: p.CreatedBy, PolicyID: p.ID, Subject: p.Name,
-			Message: fmt.Sprintf("bound to owner ID %s and repository ID %s", c.RepoOwnerID, c.RepositoryID), Claims: c.Raw}
+			Message: fmt.Sprintf("bound to owner ID %s and repository ID %s", c.RepoOwnerID, mint.RepositoryID), Claims: c.Raw}
 	}
 	switch err := s.store.MintTrustedKey(ctx, mint); {
 	case errors.Is(err, ErrConflict):

@@ -111,10 +111,19 @@ func (s *Service) policyFromRequest(req NewPolicy) (*trust.Policy, error) {
 		return nil, errorf(ErrInvalid, "'%s' is not a GitHub repository: write it as owner/repository.", req.Repository)
 	}
 	p.RepoOwner, p.Repository = repo[:i], repo[i+1:]
-	if (req.RepoOwnerID == "") != (req.RepositoryID == "") {
-		return nil, errorf(ErrInvalid, "Give both the owner ID and the repository ID, or neither (they are then bound on first use).")
+	if p.AnyRepo() {
+		if err := anyRepoPolicy(req, p); err != nil {
+			return nil, err
+		}
+	} else {
+		if strings.Contains(p.Repository, "*") {
+			return nil, errorf(ErrInvalid, "'%s' is not a repository: a policy names one repository, or every repository of an owner as owner/* (read-only policies only).", req.Repository)
+		}
+		if (req.RepoOwnerID == "") != (req.RepositoryID == "") {
+			return nil, errorf(ErrInvalid, "Give both the owner ID and the repository ID, or neither (they are then bound on first use).")
+		}
+		p.RepoOwnerID, p.RepositoryID = strings.TrimSpace(req.RepoOwnerID), strings.TrimSpace(req.RepositoryID)
 	}
-	p.RepoOwnerID, p.RepositoryID = strings.TrimSpace(req.RepoOwnerID), strings.TrimSpace(req.RepositoryID)
 	switch req.Provider {
 	case trust.GitHub:
 		if !req.ReadOnly || strings.TrimSpace(req.Workflow) != "" {
@@ -161,6 +170,23 @@ func (s *Service) policyFromRequest(req NewPolicy) (*trust.Policy, error) {
 		return nil, errorf(ErrInvalid, "The policy name is longer than 200 characters.")
 	}
 	return p, nil
+}
+
+// anyRepoPolicy checks a policy for every repository of an owner (owner/*)
+// and sets its IDs: only read-only policies may be one, they name no
+// workflow or CI config file, and they bind only the owner's ID (the
+// repository ID is trust.AnyRepository).
+func anyRepoPolicy(req NewPolicy, p *trust.Policy) error {
+	switch {
+	case !req.ReadOnly:
+		return errorf(ErrInvalid, "'%s' names every repository of '%s': only a read-only policy may (add --read-only, or name one repository to publish from).", req.Repository, p.RepoOwner)
+	case strings.TrimSpace(req.Workflow) != "" || strings.TrimSpace(req.ReusableWorkflow) != "" || strings.TrimSpace(req.CIConfigPath) != "":
+		return errorf(ErrInvalid, "A policy for every repository of '%s' matches any workflow: leave the workflow and CI config path out.", p.RepoOwner)
+	case strings.TrimSpace(req.RepositoryID) != "" && strings.TrimSpace(req.RepositoryID) != trust.AnyRepository:
+		return errorf(ErrInvalid, "A policy for every repository of '%s' binds only the owner ID: leave the repository ID out.", p.RepoOwner)
+	}
+	p.RepoOwnerID, p.RepositoryID = strings.TrimSpace(req.RepoOwnerID), trust.AnyRepository
+	return nil
 }
 
 // issuerFor picks the issuer of a provider: the given one if configured,

@@ -97,6 +97,14 @@ type Policy struct {
 	Revision int64
 }
 
+// AnyRepository, as a read-only policy's Repository (written owner/* when
+// created), matches every repository of the policy's RepoOwner; as its
+// RepositoryID it says that the policy binds only the owner's ID.
+const AnyRepository = "*"
+
+// AnyRepo reports whether the policy matches every repository of its owner.
+func (p *Policy) AnyRepo() bool { return p.Repository == AnyRepository }
+
 // Pending reports whether the policy still waits for its first use.
 func (p *Policy) Pending() bool { return p.RepoOwnerID == "" || p.RepositoryID == "" }
 
