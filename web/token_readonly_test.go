@@ -159,6 +159,16 @@ func TestReadOnlyPolicyRestoresPrivatePackages(t *testing.T) {
 		if ro != 2 || rw != 1 {
 			t.Errorf("accepted exchanges audited: %d read-only, %d read+push; want 2 and 1", ro, rw)
 		}
+		// A rejection by a read-only policy (bob's only one) is marked too.
+		c := f.claims("repository", "fabrikam/app", "repository_owner", "fabrikam", "repository_id", "777", "repository_owner_id", "778",
+			"event_name", "pull_request_target")
+		if res, out := f.exchange(f.iss.Token(c), "bob"); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("pull_request_target: %s %v", res.Status, out)
+		}
+		events, _ = f.reg.AuditLog(ctx, 1)
+		if len(events) != 1 || events[0].Outcome != "rejected" || events[0].Message != "The GitHub Actions event 'pull_request_target' is not allowed. (read-only policy)" {
+			t.Errorf("the rejection's audit event: %+v", events)
+		}
 	})
 }
 

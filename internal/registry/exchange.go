@@ -61,14 +61,17 @@ func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeR
 		s.log.Warn("token exchanges rate limited", "addr", req.RemoteAddr)
 		return nil, err
 	}
-	reject := func(claims *trust.Claims, policyID int64, err error) error {
-		e := &AuditEvent{Kind: "token.exchange", Outcome: "rejected", Subject: req.Username, PolicyID: policyID,
+	reject := func(claims *trust.Claims, policy *trust.Policy, err error) error {
+		e := &AuditEvent{Kind: "token.exchange", Outcome: "rejected", Subject: req.Username,
 			Message: Message(err), RemoteAddr: req.RemoteAddr}
 		if claims != nil {
 			e.Claims = claims.Raw
 		}
 		if e.Message == "" {
 			e.Message = "internal error"
+		}
+		if policy != nil {
+			e.PolicyID, e.Message = policy.ID, e.Message+readOnlyNote(policy)
 		}
 		s.audit(ctx, e)
 		return err
@@ -82,9 +85,9 @@ func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeR
 				kind = ErrUnavailable // the issuer is unreachable: not the token's fault
 				s.log.Warn("token issuer unreachable", "err", err)
 			}
-			return nil, reject(nil, 0, &Error{Kind: kind, Message: ve.Msg})
+			return nil, reject(nil, nil, &Error{Kind: kind, Message: ve.Msg})
 		}
-		return nil, reject(nil, 0, fmt.Errorf("verify token: %w", err))
+		return nil, reject(nil, nil, fmt.Errorf("verify token: %w", err))
 	}
 	// After it, the verified repository identity is counted too.
 	if err := s.limiter.allow(ctx, s.now(), "repo:"+claims.Issuer+"#"+claims.RepositoryID); err != nil {
@@ -93,15 +96,11 @@ func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeR
 	}
 	policy, match, err := s.matchPolicy(ctx, req.Username, claims)
 	if err != nil {
-		var pid int64
-		if policy != nil {
-			pid = policy.ID
-		}
-		return nil, reject(claims, pid, err)
+		return nil, reject(claims, policy, err)
 	}
 	ok, err := s.canActFor(ctx, policy.CreatedBy, policy.OwnerID, false)
 	if err != nil {
-		return nil, reject(claims, policy.ID, err)
+		return nil, reject(claims, policy, err)
 	}
 	if !ok {
 		owner, _ := s.store.AccountByID(ctx, policy.OwnerID)
@@ -109,7 +108,7 @@ func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeR
 		if owner != nil {
 			name = owner.Name
 		}
-		return nil, reject(claims, policy.ID, errorf(ErrInvalid, "The scopes on the generated API key are not valid. Confirm that you still have permissions to operate on behalf of package owner '%s'.", name))
+		return nil, reject(claims, policy, errorf(ErrInvalid, "The scopes on the generated API key are not valid. Confirm that you still have permissions to operate on behalf of package owner '%s'.", name))
 	}
 	return s.mint(ctx, req, claims, policy, match, reject)
 }
@@ -168,7 +167,7 @@ func (s *Service) matchPolicy(ctx context.Context, username string, c *trust.Cla
 // mint creates the key, records the token and binds the policy in one
 // transaction.
 func (s *Service) mint(ctx context.Context, req ExchangeRequest, c *trust.Claims, p *trust.Policy, m trust.Result,
-	reject func(*trust.Claims, int64, error) error) (*ExchangeResult, error) {
+	reject func(*trust.Claims, *trust.Policy, error) error) (*ExchangeResult, error) {
 	now := s.now()
 	expires := now.Add(s.trustedTTL)
 	secret, hash, err := newSecret()
@@ -206,14 +205,22 @@ func (s *Service) mint(ctx context.Context, req ExchangeRequest, c *trust.Claims
 	switch err := s.store.MintTrustedKey(ctx, mint); {
 	case errors.Is(err, ErrConflict):
 		s.audit(ctx, &AuditEvent{Kind: "token.replay", Outcome: "rejected", PolicyID: p.ID, Subject: req.Username, RemoteAddr: req.RemoteAddr, Claims: c.Raw,
-			Message: "token " + c.JTI + " was already used"})
+			Message: "token " + c.JTI + " was already used" + readOnlyNote(p)})
 		return nil, &Error{Kind: ErrUnauthenticated, Message: "This bearer token has already been used. A new bearer token must be used for each request."}
 	case errors.Is(err, ErrForbidden):
-		return nil, reject(c, p.ID, errorf(ErrUnauthenticated, "No matching trust policy owned by user '%s' was found.", req.Username))
+		return nil, reject(c, p, errorf(ErrUnauthenticated, "No matching trust policy owned by user '%s' was found.", req.Username))
 	case err != nil:
-		return nil, reject(c, p.ID, fmt.Errorf("mint key: %w", err))
+		return nil, reject(c, p, fmt.Errorf("mint key: %w", err))
 	}
 	return &ExchangeResult{Secret: secret, Expires: expires, Key: key}, nil
+}
+
+// readOnlyNote marks the audit messages of a read-only policy's exchanges.
+func readOnlyNote(p *trust.Policy) string {
+	if p.ReadOnly {
+		return " (read-only policy)"
+	}
+	return ""
 }
 
 // RevokeTrustedKey revokes a trusted-publishing key early, as the job that
