@@ -47,6 +47,13 @@ func readOnlyUI(t *testing.T, provider trust.Provider) (f *uiFeed, iss *trusttes
 		t.Fatalf("create a read-only policy without a workflow through the form: %s", res.Status)
 	}
 	pg = br.get("/account/trusted-publishing")
+	edit := pg.byTestID("edit-policy")
+	if len(edit) != 1 {
+		t.Fatalf("the page has %d edit links, want 1", len(edit))
+	}
+	if box := br.get(attr(edit[0], "href")).byTestID("policy-read-only"); len(box) != 1 || !hasAttr(box[0], "checked") {
+		t.Error("the edit form does not keep the policy read-only")
+	}
 	pre := pg.byTestID("policy-snippet")
 	if len(pre) != 1 || pre[0].FirstChild == nil {
 		t.Fatalf("the page shows %d snippets, want 1", len(pre))
