@@ -256,3 +256,46 @@ func TestReadOnlyPolicyForEveryRepository(t *testing.T) {
 		t.Errorf("a re-created contoso: %s %v, want 401 and the generic sentence", res.Status, out)
 	}
 }
+
+// TestTrustedKeysReadForThePolicyOwner: a CI key reads what the policy's
+// package owner may read. For contoso's policies (made by alice, its
+// admin) that is contoso's feed, not alice's personal private feed; for
+// a registry administrator's own policy it is not every feed.
+func TestTrustedKeysReadForThePolicyOwner(t *testing.T) {
+	f := newTPFeed(t, -1)
+	ctx := context.Background()
+	must(t, func() error { _, err := f.reg.AddOrganization(ctx, "contoso", "alice"); return err })
+	for _, fd := range []string{"personal", "team", "nobodys"} {
+		must(t, func() error { _, err := f.reg.Feeds().Add(ctx, fd, "", true); return err })
+		must(t, func() error { return f.reg.GrantFeed(ctx, fd, feeds.SubjectUser, "alice", feeds.RolePublisher) })
+	}
+	must(t, func() error { return f.reg.GrantFeed(ctx, "team", feeds.SubjectOrg, "contoso", feeds.RoleReader) })
+	for fd, id := range map[string]string{"personal": "Personal.Lib", "team": "Team.Lib", "nobodys": "Nobodys.Lib"} {
+		if res := f.pushTo(f.urls.Feed(fd).Publish(), f.key, nugettest.Spec{ID: id, Version: "1.0.0"}); res.StatusCode != http.StatusCreated {
+			t.Fatalf("push %s: %s", id, res.Status)
+		}
+	}
+	must(t, func() error { return f.reg.GrantFeed(ctx, "nobodys", feeds.SubjectUser, "alice", feeds.RoleNone) })
+	f.policy(registry.NewPolicy{User: "alice", Owner: "contoso", Repository: "contoso/sdk", Workflow: "release.yml"})
+	f.policy(registry.NewPolicy{User: "alice", Owner: "contoso", Repository: "contoso/sdk", ReadOnly: true})
+	if _, err := f.reg.AddUser(ctx, registry.NewUser{Name: "root", IsAdmin: true}); err != nil {
+		t.Fatal(err)
+	}
+	f.policy(registry.NewPolicy{User: "root", Repository: "root/tools", ReadOnly: true})
+
+	rootsClaims := f.claims("repository", "root/tools", "repository_owner", "root", "repository_id", "31", "repository_owner_id", "32")
+	for _, k := range []struct {
+		name, key string
+		reads     map[string]bool
+	}{
+		{"contoso's push policy", f.mustExchange(f.claims(), "contoso"), map[string]bool{"team.lib": true, "personal.lib": false, "nobodys.lib": false}},
+		{"contoso's read-only policy", f.mustExchange(f.claims(ciWorkflow("ci.yml")...), "contoso"), map[string]bool{"team.lib": true, "personal.lib": false, "nobodys.lib": false}},
+		{"the administrator's read-only policy", f.mustExchange(rootsClaims, "root"), map[string]bool{"team.lib": false, "personal.lib": false, "nobodys.lib": false}},
+	} {
+		for id, want := range k.reads {
+			if res := f.basicGet(f.urls.Versions(id), k.key); (res.StatusCode == http.StatusOK) != want {
+				t.Errorf("%s's key reads %s: %s, want readable %v", k.name, id, res.Status, want)
+			}
+		}
+	}
+}
