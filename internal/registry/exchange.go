@@ -180,7 +180,7 @@ func (s *Service) mint(ctx context.Context, req ExchangeRequest, c *trust.Claims
 		UserID: p.CreatedBy, OwnerID: p.OwnerID, Description: "trusted publishing: " + p.Name,
 		Hint: secret[:len(TrustedKeyPrefix)+4], Globs: p.Globs, ExpiresAt: &expires, CreatedAt: now,
 		PolicyID: &p.ID, Provenance: provenanceOf(c, p),
-		// For its short life it also restores what the policy's creator
+		// For its short life it also restores what the policy's package owner
 		// may read, so CI needs no stored secret to restore private packages.
 		Scopes: feeds.ScopeRead | feeds.ScopePush,
 	}

@@ -83,7 +83,7 @@ type Policy struct {
 	Globs []string // optional package-ID globs narrowing the scope
 
 	// ReadOnly policies mint keys that only read (restore) the feeds the
-	// policy's creator may read: no push, unlist or relist. Their GitHub
+	// policy's package owner may read: no push, unlist or relist. Their GitHub
 	// workflow is optional: empty matches every workflow of the
 	// repository.
 	ReadOnly bool
