@@ -46,6 +46,8 @@ type uiConfig struct {
 	moreIssuers []*trusttest.Issuer
 	// private runs the whole registry private (ServerConfig.Private).
 	private bool
+	// provider is the issuer's kind: GitHub ("", the default) or GitLab.
+	provider trust.Provider
 }
 
 // uiFeed is a feed for UI tests: the registry runs on clock, and server and
@@ -81,6 +83,9 @@ func newUIFeed(t testing.TB, cfg uiConfig) *uiFeed {
 		o.Issuers = []trust.Issuer{{URL: cfg.issuer.URL, Provider: trust.GitHub, Name: "GitHub Actions"}}
 		for i, more := range cfg.moreIssuers {
 			o.Issuers = append(o.Issuers, trust.Issuer{URL: more.URL, Provider: trust.GitHub, Name: fmt.Sprintf("GitHub Enterprise Server %d", i+1)})
+		}
+		if cfg.provider == trust.GitLab {
+			o.Issuers = []trust.Issuer{{URL: cfg.issuer.URL, Provider: trust.GitLab, Name: "GitLab"}}
 		}
 		o.ExchangesPerMinute = -1
 		if o.Verifier, err = trust.NewVerifier(trust.VerifierOptions{Issuers: o.Issuers, Audience: base, Now: f.clock.Now}); err != nil {

@@ -22,7 +22,10 @@ func (a *app) policyCmd() *cobra.Command {
 		Long: "Create a trust policy. GitHub: --repository OWNER/REPO --workflow FILE [--environment ENV]\n" +
 			"[--reusable-workflow OWNER/REPO/.github/workflows/FILE]. GitLab: --repository NAMESPACE/PROJECT\n" +
 			"[--ref BRANCH] [--environment ENV] [--ci-config PATH]. Without --owner-id and --repository-id\n" +
-			"the policy is pending: the first matching token within 7 days binds those IDs.",
+			"the policy is pending: the first matching token within 7 days binds those IDs.\n" +
+			"--read-only: the policy's keys only restore (every feed the owner may read), never push;\n" +
+			"its --workflow is optional, and without one every workflow of the repository matches;\n" +
+			"--repository OWNER/* matches every repository of OWNER (bound to the owner's ID only).",
 		Args: cobra.NoArgs,
 		RunE: a.withService(func(cmd *cobra.Command, _ []string) error {
 			req.Provider = trust.Provider(strings.ToLower(provider))
@@ -34,7 +37,11 @@ func (a *app) policyCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%d\n", v.ID)
-			fmt.Fprintf(cmd.ErrOrStderr(), "Created policy %d '%s' (%s) publishing for %s.\n", v.ID, cell(v.Name), statusText(v.Status), v.OwnerName)
+			what := "publishing"
+			if v.ReadOnly {
+				what = "read-only, restoring"
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "Created policy %d '%s' (%s) %s for %s.\n", v.ID, cell(v.Name), statusText(v.Status), what, cell(v.OwnerName))
 			return nil
 		}),
 	}
@@ -84,14 +91,21 @@ func (a *app) policyCmd() *cobra.Command {
 				return err
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tNAME\tPROVIDER\tISSUER\tREPOSITORY\tWORKFLOW\tENVIRONMENT\tOWNER\tPACKAGES\tSTATUS")
+			fmt.Fprintln(w, "ID\tNAME\tPROVIDER\tISSUER\tREPOSITORY\tWORKFLOW\tENVIRONMENT\tOWNER\tACCESS\tPACKAGES\tSTATUS")
 			for _, p := range ps {
 				pk := strings.Join(p.Globs, ",")
 				if pk == "" {
 					pk = "*"
 				}
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, cell(p.Name), cell(string(p.Provider)), cell(p.Issuer), cell(p.RepoOwner), cell(p.Repository),
-					dash(p.Workflow), dash(p.Environment), cell(p.OwnerName), cell(pk), cell(statusText(p.Status)))
+				access, wf := "push", dash(p.Workflow)
+				if p.ReadOnly {
+					access = "read-only"
+					if p.Workflow == "" {
+						wf = "(any)"
+					}
+				}
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, cell(p.Name), cell(string(p.Provider)), cell(p.Issuer), cell(p.RepoOwner), cell(p.Repository),
+					wf, dash(p.Environment), cell(p.OwnerName), access, cell(pk), cell(statusText(p.Status)))
 			}
 			return w.Flush()
 		}),
@@ -154,6 +168,7 @@ func policyFlags(cmd *cobra.Command, req *registry.NewPolicy, provider *string, 
 	f.StringVar(&req.Ref, "ref", "", "GitLab branch the pipeline must run on")
 	f.StringVar(&req.CIConfigPath, "ci-config", "", "GitLab CI config path, e.g. .gitlab-ci.yml")
 	f.StringArrayVar(&req.Globs, "package", nil, "package-ID glob the policy is limited to (repeatable)")
+	f.BoolVar(&req.ReadOnly, "read-only", false, "keys only restore (read every feed the owner may read), never push; --workflow becomes optional")
 }
 
 func statusText(s registry.PolicyStatus) string {

@@ -10,6 +10,7 @@ import (
 	"github.com/wharf-registry/wharf/internal/db/pgtest"
 	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/trust"
 )
 
 // TestCopyCoversTheSchema fails when a migration adds a table that a
@@ -47,6 +48,11 @@ func TestCopyRowsToPostgres(t *testing.T) {
 	if err := src.MintTrustedKey(ctx, mintFor(p, "jti-1", "hash-1")); err != nil {
 		t.Fatal(err)
 	}
+	ro := &trust.Policy{Name: "ro", Provider: trust.GitHub, Issuer: "https://i", CreatedBy: alice.ID, OwnerID: alice.ID,
+		RepoOwner: "o", Repository: trust.AnyRepository, RepositoryID: trust.AnyRepository, ReadOnly: true, CreatedAt: time.Now(), PendingSince: time.Now()}
+	if err := src.CreatePolicy(ctx, ro); err != nil {
+		t.Fatal(err)
+	}
 	secret := &feeds.Feed{Name: "secret", Private: true, CreatedAt: time.Now()}
 	if err := src.CreateFeed(ctx, secret); err != nil {
 		t.Fatal(err)
@@ -74,6 +80,9 @@ func TestCopyRowsToPostgres(t *testing.T) {
 	}
 	if err := dst.MintTrustedKey(ctx, mintFor(p, "jti-1", "hash-2")); err == nil {
 		t.Error("a token used before the move was accepted again after it")
+	}
+	if got, err := dst.Policy(ctx, ro.ID); err != nil || !got.ReadOnly || !got.AnyRepo() || got.RepositoryID != trust.AnyRepository {
+		t.Errorf("the copied read-only policy: %+v (%v)", got, err)
 	}
 	if fs, err := dst.ListFeeds(ctx); err != nil || len(fs) != 2 || fs[1].Name != "secret" || !fs[1].Private {
 		t.Errorf("the copied feeds: %+v (%v), want default and the private secret", fs, err)

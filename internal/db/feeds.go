@@ -194,12 +194,12 @@ func (d *DB) AccessData(ctx context.Context) (*feeds.Data, error) {
 		return nil, fmt.Errorf("admins: %w", err)
 	}
 	var krows []apiKeyRow
-	if err := g.Select("id", "user_id", "hash", "expires_at", "policy_id", "scopes").Where("revoked_at IS NULL").Find(&krows).Error; err != nil {
+	if err := g.Select("id", "user_id", "owner_id", "hash", "expires_at", "policy_id", "scopes").Where("revoked_at IS NULL").Find(&krows).Error; err != nil {
 		return nil, fmt.Errorf("keys: %w", err)
 	}
 	for _, k := range krows {
 		sc, _ := feeds.ParseScopes([]string{k.Scopes})
-		out.Keys[k.Hash] = feeds.KeyFacts{ID: k.ID, UserID: k.UserID, Scopes: sc, ExpiresAt: timePtr(k.ExpiresAt), Trusted: k.PolicyID.Valid}
+		out.Keys[k.Hash] = feeds.KeyFacts{ID: k.ID, UserID: k.UserID, OwnerID: k.OwnerID, Scopes: sc, ExpiresAt: timePtr(k.ExpiresAt), Trusted: k.PolicyID.Valid}
 	}
 	return out, nil
 }

@@ -33,6 +33,7 @@ var migrations = []migration{
 	{version: 6, name: "ownership invitations", sql: schemaV6},
 	{version: 7, name: "organisation invitations", sql: schemaV7},
 	{version: 8, name: "feeds, grants, key scopes", sql: schemaV8},
+	{version: 9, name: "read-only trust policies", sql: `ALTER TABLE trust_policies ADD COLUMN read_only BOOLEAN NOT NULL DEFAULT FALSE`},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises

@@ -129,6 +129,7 @@ type policyRow struct {
 	Ref              string
 	CIConfigPath     string `gorm:"column:ci_config_path"`
 	Globs            string
+	ReadOnly         bool
 	CreatedAt        time.Time
 	PendingSince     time.Time
 	BoundAt          sql.NullTime

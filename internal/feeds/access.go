@@ -81,14 +81,30 @@ type Viewer struct {
 	UserID int64 // 0: anonymous
 	Admin  bool  // a registry administrator (from the account or the session)
 	Read   bool  // may read beyond public feeds: a session, or a key with ScopeRead
+	// For, when not 0, is the organisation a trusted-publishing key of
+	// one of its policies acts for: the viewer reads what the
+	// organisation may read (its grants, every-signed-in-user grants,
+	// public feeds and its own packages), not what the policy's creator
+	// may read on their own.
+	For int64
 }
 
 // ViewerFor returns the viewer acting with a key, or of a signed-in user
 // (key nil).
+//
+// A trusted-publishing key (a CI job's) reads for the policy's package
+// owner: never with a registry administrator's rights, and for an
+// organisation's policy only what the organisation may read.
 func (s *Snapshot) ViewerFor(userID int64, admin bool, k *KeyFacts) Viewer {
 	v := Viewer{UserID: userID, Admin: admin || s.admins[userID], Read: true}
 	if k != nil {
 		v.Read = k.Scopes.Has(ScopeRead)
+		if k.Trusted {
+			v.Admin = false
+			if k.OwnerID != 0 && k.OwnerID != k.UserID {
+				v.For = k.OwnerID
+			}
+		}
 	}
 	return v
 }
@@ -113,13 +129,16 @@ func (s *Snapshot) Role(v Viewer, feedID int64) Role {
 		return RoleAdmin
 	}
 	orgs := s.orgsOf[v.UserID]
+	if v.For != 0 {
+		orgs = []int64{v.For}
+	}
 	for _, g := range s.grants[feedID] {
 		var applies bool
 		switch g.Kind {
 		case SubjectSignedIn:
 			applies = true
 		case SubjectUser:
-			applies = g.SubjectID == v.UserID
+			applies = g.SubjectID == v.UserID && v.For == 0
 		case SubjectOrg:
 			applies = slices.Contains(orgs, g.SubjectID)
 		}
@@ -196,6 +215,9 @@ func (s *Snapshot) NewReader(v Viewer, f *Feed) *Reader {
 	r := &Reader{Viewer: v, Feed: f}
 	if v.UserID != 0 && v.Read {
 		r.orgs = s.orgsOf[v.UserID]
+		if v.For != 0 {
+			r.orgs = []int64{v.For}
+		}
 	}
 	if f != nil {
 		if s.CanRead(v, f.ID) {
@@ -225,6 +247,9 @@ func (r *Reader) Acts(accountID int64) bool {
 	}
 	if r.Viewer.UserID == 0 || !r.Viewer.Read {
 		return false
+	}
+	if r.Viewer.For != 0 {
+		return accountID == r.Viewer.For
 	}
 	return r.Viewer.UserID == accountID || slices.Contains(r.orgs, accountID)
 }

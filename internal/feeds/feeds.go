@@ -185,6 +185,7 @@ func (s Scope) String() string {
 type KeyFacts struct {
 	ID        int64
 	UserID    int64 // the user the key acts for; reads see what this user may read
+	OwnerID   int64 // the account the key acts for: the user, or an organisation
 	Scopes    Scope
 	ExpiresAt *time.Time
 	Trusted   bool // minted by trusted publishing

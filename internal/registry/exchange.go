@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,8 +39,10 @@ type ExchangeResult struct {
 }
 
 // Exchange verifies a CI token, finds the first of the username's trust
-// policies (oldest first) that the token matches, and mints a short-lived
-// key scoped to the policy's package owner and globs. The token is usable
+// policies (push policies oldest first, then read-only ones oldest first)
+// that the token matches, and mints a short-lived key scoped to the
+// policy's package owner and globs: read and push, or read only for a
+// read-only policy. The token is usable
 // once. Errors: ErrUnauthenticated (bad token, no match, replay, expired
 // pending policy), ErrInvalid (only policies whose creator lost the right
 // to publish for the owner match; a malformed username), ErrRateLimited (per client address,
@@ -58,14 +61,17 @@ func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeR
 		s.log.Warn("token exchanges rate limited", "addr", req.RemoteAddr)
 		return nil, err
 	}
-	reject := func(claims *trust.Claims, policyID int64, err error) error {
-		e := &AuditEvent{Kind: "token.exchange", Outcome: "rejected", Subject: req.Username, PolicyID: policyID,
+	reject := func(claims *trust.Claims, policy *trust.Policy, err error) error {
+		e := &AuditEvent{Kind: "token.exchange", Outcome: "rejected", Subject: req.Username,
 			Message: Message(err), RemoteAddr: req.RemoteAddr}
 		if claims != nil {
 			e.Claims = claims.Raw
 		}
 		if e.Message == "" {
 			e.Message = "internal error"
+		}
+		if policy != nil {
+			e.PolicyID, e.Message = policy.ID, e.Message+readOnlyNote(policy)
 		}
 		s.audit(ctx, e)
 		return err
@@ -79,9 +85,9 @@ func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeR
 				kind = ErrUnavailable // the issuer is unreachable: not the token's fault
 				s.log.Warn("token issuer unreachable", "err", err)
 			}
-			return nil, reject(nil, 0, &Error{Kind: kind, Message: ve.Msg})
+			return nil, reject(nil, nil, &Error{Kind: kind, Message: ve.Msg})
 		}
-		return nil, reject(nil, 0, fmt.Errorf("verify token: %w", err))
+		return nil, reject(nil, nil, fmt.Errorf("verify token: %w", err))
 	}
 	// After it, the verified repository identity is counted too.
 	if err := s.limiter.allow(ctx, s.now(), "repo:"+claims.Issuer+"#"+claims.RepositoryID); err != nil {
@@ -90,20 +96,19 @@ func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeR
 	}
 	policy, match, err := s.matchPolicy(ctx, req.Username, claims)
 	if err != nil {
-		var pid int64
-		if policy != nil {
-			pid = policy.ID
-		}
-		return nil, reject(claims, pid, err)
+		return nil, reject(claims, policy, err)
 	}
 	return s.mint(ctx, req, claims, policy, match, reject)
 }
 
 // matchPolicy evaluates the candidate policies: those created by the named
-// user, or owned by the named organisation, oldest first. A policy whose
-// creator may no longer publish for its owner (they left the organisation)
-// is skipped, so the next matching policy answers; only when no other one
-// matches is the answer nuget.org's 400 about the key's scopes.
+// user, or owned by the named organisation; push policies first, then
+// read-only ones, each oldest first. A job that matches both gets the push
+// key (which reads too), so a broad read-only policy never shadows the
+// release workflow's push policy, whichever was created first. A policy
+// whose creator may no longer publish for its owner (they left the
+// organisation) is skipped, so the next matching policy answers; only when
+// no other one matches is the answer nuget.org's 400 about the key's scopes.
 func (s *Service) matchPolicy(ctx context.Context, username string, c *trust.Claims) (*trust.Policy, trust.Result, error) {
 	generic := errorf(ErrUnauthenticated, "No matching trust policy owned by user '%s' was found.", username)
 	acct, err := s.store.AccountByName(ctx, username)
@@ -122,6 +127,15 @@ func (s *Service) matchPolicy(ctx context.Context, username string, c *trust.Cla
 	if err != nil {
 		return nil, trust.Result{}, err
 	}
+	slices.SortStableFunc(policies, func(a, b trust.Policy) int {
+		switch {
+		case a.ReadOnly == b.ReadOnly:
+			return 0
+		case b.ReadOnly:
+			return -1
+		}
+		return 1
+	})
 	var specific error
 	var specificPolicy, lapsed *trust.Policy
 	for i := range policies {
@@ -161,7 +175,7 @@ func (s *Service) matchPolicy(ctx context.Context, username string, c *trust.Cla
 // mint creates the key, records the token and binds the policy in one
 // transaction.
 func (s *Service) mint(ctx context.Context, req ExchangeRequest, c *trust.Claims, p *trust.Policy, m trust.Result,
-	reject func(*trust.Claims, int64, error) error) (*ExchangeResult, error) {
+	reject func(*trust.Claims, *trust.Policy, error) error) (*ExchangeResult, error) {
 	now := s.now()
 	expires := now.Add(s.trustedTTL)
 	secret, hash, err := newSecret()
@@ -174,31 +188,47 @@ func (s *Service) mint(ctx context.Context, req ExchangeRequest, c *trust.Claims
 		UserID: p.CreatedBy, OwnerID: p.OwnerID, Description: "trusted publishing: " + p.Name,
 		Hint: secret[:len(TrustedKeyPrefix)+4], Globs: p.Globs, ExpiresAt: &expires, CreatedAt: now,
 		PolicyID: &p.ID, Provenance: provenanceOf(c, p),
-		// For its short life it also restores what the policy's creator
+		// For its short life it also restores what the policy's package owner
 		// may read, so CI needs no stored secret to restore private packages.
 		Scopes: feeds.ScopeRead | feeds.ScopePush,
+	}
+	scope := "read+push"
+	if p.ReadOnly {
+		key.Description = "trusted publishing, read-only: " + p.Name
+		key.Scopes, scope = feeds.ScopeRead, "read-only"
 	}
 	mint := &Mint{
 		Issuer: c.Issuer, JTI: c.JTI, TokenExpiry: c.Expiry.Add(time.Minute), Policy: p, Bind: m.Bind,
 		RepoOwnerID: c.RepoOwnerID, RepositoryID: c.RepositoryID, Key: key, Hash: hash, BoundAt: now,
 		Audit: &AuditEvent{At: now, Kind: "token.exchange", Outcome: "accepted", ActorID: p.CreatedBy, PolicyID: p.ID,
-			Subject: req.Username, Message: "minted key " + key.Hint + "… until " + expires.UTC().Format(time.RFC3339), RemoteAddr: req.RemoteAddr, Claims: c.Raw},
+			Subject: req.Username, Message: "minted " + scope + " key " + key.Hint + "… until " + expires.UTC().Format(time.RFC3339), RemoteAddr: req.RemoteAddr, Claims: c.Raw},
+	}
+	if p.AnyRepo() {
+		mint.RepositoryID = trust.AnyRepository // it binds the owner's ID only
 	}
 	if m.Bind {
 		mint.BindAuditEvent = &AuditEvent{At: now, Kind: "policy.bind", Outcome: "done", ActorID: p.CreatedBy, PolicyID: p.ID, Subject: p.Name,
-			Message: fmt.Sprintf("bound to owner ID %s and repository ID %s", c.RepoOwnerID, c.RepositoryID), Claims: c.Raw}
+			Message: fmt.Sprintf("bound to owner ID %s and repository ID %s", c.RepoOwnerID, mint.RepositoryID), Claims: c.Raw}
 	}
 	switch err := s.store.MintTrustedKey(ctx, mint); {
 	case errors.Is(err, ErrConflict):
 		s.audit(ctx, &AuditEvent{Kind: "token.replay", Outcome: "rejected", PolicyID: p.ID, Subject: req.Username, RemoteAddr: req.RemoteAddr, Claims: c.Raw,
-			Message: "token " + c.JTI + " was already used"})
+			Message: "token " + c.JTI + " was already used" + readOnlyNote(p)})
 		return nil, &Error{Kind: ErrUnauthenticated, Message: "This bearer token has already been used. A new bearer token must be used for each request."}
 	case errors.Is(err, ErrForbidden):
-		return nil, reject(c, p.ID, errorf(ErrUnauthenticated, "No matching trust policy owned by user '%s' was found.", req.Username))
+		return nil, reject(c, p, errorf(ErrUnauthenticated, "No matching trust policy owned by user '%s' was found.", req.Username))
 	case err != nil:
-		return nil, reject(c, p.ID, fmt.Errorf("mint key: %w", err))
+		return nil, reject(c, p, fmt.Errorf("mint key: %w", err))
 	}
 	return &ExchangeResult{Secret: secret, Expires: expires, Key: key}, nil
+}
+
+// readOnlyNote marks the audit messages of a read-only policy's exchanges.
+func readOnlyNote(p *trust.Policy) string {
+	if p.ReadOnly {
+		return " (read-only policy)"
+	}
+	return ""
 }
 
 // RevokeTrustedKey revokes a trusted-publishing key early, as the job that

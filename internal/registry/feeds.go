@@ -84,6 +84,9 @@ func (s *Service) pushFeed(ctx context.Context, key *APIKey, id string, existing
 // requirePush refuses a key without the push scope.
 func requirePush(key *APIKey) error {
 	if key.Scopes != 0 && !key.Scopes.Has(feeds.ScopePush) {
+		if key.PolicyID != nil {
+			return errorf(ErrForbidden, "The API key %s… was minted by a read-only trust policy and may only read packages; a job that pushes, unlists or relists needs a trust policy without --read-only that matches its workflow.", key.Hint)
+		}
 		return errorf(ErrForbidden, "The API key %s… may only read packages; pushing, unlisting and relisting need a key with --scope push.", key.Hint)
 	}
 	return nil

@@ -34,6 +34,10 @@ type NewPolicy struct {
 	// ConfirmRebind confirms, on update, a change of repository, issuer or
 	// bound IDs: it drops the policy's binding, so it is never implied.
 	ConfirmRebind bool
+	// ReadOnly makes the policy mint keys that only restore: no push,
+	// unlist or relist. A read-only GitHub policy's workflow is optional
+	// (empty: every workflow of the repository).
+	ReadOnly bool
 }
 
 // PolicyStatus is what a policy's owner sees of its state.
@@ -79,8 +83,12 @@ func (s *Service) CreatePolicy(ctx context.Context, req NewPolicy) (*PolicyView,
 	if err := s.store.CreatePolicy(ctx, p); err != nil {
 		return nil, fmt.Errorf("create policy: %w", err)
 	}
+	what := "publishing"
+	if p.ReadOnly {
+		what = "read-only, restoring"
+	}
 	s.audit(ctx, &AuditEvent{Kind: "policy.create", Outcome: "done", ActorID: user.ID, PolicyID: p.ID, Subject: p.Name,
-		Message: fmt.Sprintf("%s policy for %s/%s publishing for %s", p.Provider, p.RepoOwner, p.Repository, owner.Name)})
+		Message: fmt.Sprintf("%s policy for %s/%s %s for %s", p.Provider, p.RepoOwner, p.Repository, what, owner.Name)})
 	return s.policyView(ctx, p)
 }
 
@@ -111,7 +119,7 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 		}
 		provider, issuer = iss.Provider, iss.URL
 	}
-	p := &trust.Policy{Provider: provider, Issuer: issuer, Environment: strings.TrimSpace(req.Environment), Globs: nil}
+	p := &trust.Policy{Provider: provider, Issuer: issuer, Environment: strings.TrimSpace(req.Environment), ReadOnly: req.ReadOnly}
 	req.Provider = provider
 	var err error
 	repo := strings.Trim(strings.TrimSpace(req.Repository), "/")
@@ -123,17 +131,28 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 		return nil, errorf(ErrInvalid, "'%s' is not a GitHub repository: write it as owner/repository.", req.Repository)
 	}
 	p.RepoOwner, p.Repository = repo[:i], repo[i+1:]
-	if (req.RepoOwnerID == "") != (req.RepositoryID == "") {
-		return nil, errorf(ErrInvalid, "Give both the owner ID and the repository ID, or neither (they are then bound on first use).")
+	if p.AnyRepo() {
+		if err := anyRepoPolicy(req, p); err != nil {
+			return nil, err
+		}
+	} else {
+		if strings.Contains(p.Repository, "*") {
+			return nil, errorf(ErrInvalid, "'%s' is not a repository: a policy names one repository, or every repository of an owner as owner/* (read-only policies only).", req.Repository)
+		}
+		if (req.RepoOwnerID == "") != (req.RepositoryID == "") {
+			return nil, errorf(ErrInvalid, "Give both the owner ID and the repository ID, or neither (they are then bound on first use).")
+		}
+		p.RepoOwnerID, p.RepositoryID = strings.TrimSpace(req.RepoOwnerID), strings.TrimSpace(req.RepositoryID)
 	}
-	p.RepoOwnerID, p.RepositoryID = strings.TrimSpace(req.RepoOwnerID), strings.TrimSpace(req.RepositoryID)
 	switch req.Provider {
 	case trust.GitHub:
-		wf, err := trust.NormalizeWorkflow(req.Workflow)
-		if err != nil {
-			return nil, errorf(ErrInvalid, "%s", err.Error())
+		if !req.ReadOnly || strings.TrimSpace(req.Workflow) != "" {
+			wf, err := trust.NormalizeWorkflow(req.Workflow)
+			if err != nil {
+				return nil, errorf(ErrInvalid, "%s", err.Error())
+			}
+			p.Workflow = wf
 		}
-		p.Workflow = wf
 		if strings.TrimSpace(req.ReusableWorkflow) != "" {
 			if p.ReusableWorkflow, err = trust.NormalizeReusableWorkflow(req.ReusableWorkflow); err != nil {
 				return nil, errorf(ErrInvalid, "%s", err.Error())
@@ -151,6 +170,9 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 	if p.Globs, err = normalizeGlobs(req.Globs); err != nil {
 		return nil, err
 	}
+	if p.ReadOnly && len(p.Globs) > 0 {
+		return nil, errorf(ErrInvalid, "Package globs narrow what a policy may push; a read-only policy restores from every feed its owner may read, so leave the packages out.")
+	}
 	p.Name = strings.TrimSpace(req.Name)
 	if p.Name == "" {
 		p.Name = repo
@@ -160,11 +182,31 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 		if p.Environment != "" {
 			p.Name += "@" + p.Environment
 		}
+		if p.ReadOnly {
+			p.Name += " (read-only)"
+		}
 	}
 	if len(p.Name) > 200 {
 		return nil, errorf(ErrInvalid, "The policy name is longer than 200 characters.")
 	}
 	return p, nil
+}
+
+// anyRepoPolicy checks a policy for every repository of an owner (owner/*)
+// and sets its IDs: only read-only policies may be one, they name no
+// workflow or CI config file, and they bind only the owner's ID (the
+// repository ID is trust.AnyRepository).
+func anyRepoPolicy(req NewPolicy, p *trust.Policy) error {
+	switch {
+	case !req.ReadOnly:
+		return errorf(ErrInvalid, "'%s' names every repository of '%s': only a read-only policy may (add --read-only, or name one repository to publish from).", req.Repository, p.RepoOwner)
+	case strings.TrimSpace(req.Workflow) != "" || strings.TrimSpace(req.ReusableWorkflow) != "" || strings.TrimSpace(req.CIConfigPath) != "":
+		return errorf(ErrInvalid, "A policy for every repository of '%s' matches any workflow: leave the workflow and CI config path out.", p.RepoOwner)
+	case strings.TrimSpace(req.RepositoryID) != "" && strings.TrimSpace(req.RepositoryID) != trust.AnyRepository:
+		return errorf(ErrInvalid, "A policy for every repository of '%s' binds only the owner ID: leave the repository ID out.", p.RepoOwner)
+	}
+	p.RepoOwnerID, p.RepositoryID = strings.TrimSpace(req.RepoOwnerID), trust.AnyRepository
+	return nil
 }
 
 // issuerFor picks a policy's issuer: the named one if configured (its

@@ -115,9 +115,13 @@ func matchIdentity(p *Policy, c *Claims) *MatchError {
 		return noMatch("issuer %q is not the policy's %q", c.Issuer, p.Issuer)
 	case p.RepoOwner == "" || p.Repository == "":
 		return noMatch("the policy names no repository")
+	case p.AnyRepo() && !p.ReadOnly:
+		return noMatch("only read-only policies match every repository of an owner")
 	case !strings.EqualFold(c.RepoOwner, p.RepoOwner):
 		return noMatch("repository owner %q is not the policy's %q", c.RepoOwner, p.RepoOwner)
-	case !strings.EqualFold(c.Repository, p.RepoOwner+"/"+p.Repository):
+	case p.AnyRepo() && !hasPrefixFold(c.Repository, p.RepoOwner+"/"):
+		return noMatch("repository %q is not one of %q's", c.Repository, p.RepoOwner)
+	case !p.AnyRepo() && !strings.EqualFold(c.Repository, p.RepoOwner+"/"+p.Repository):
 		return noMatch("repository %q is not the policy's %q", c.Repository, p.RepoOwner+"/"+p.Repository)
 	case c.RepoOwnerID == "" || c.RepositoryID == "":
 		return noMatch("the token lacks the repository owner ID or the repository ID")
@@ -125,10 +129,15 @@ func matchIdentity(p *Policy, c *Claims) *MatchError {
 		return nil
 	case c.RepoOwnerID != p.RepoOwnerID:
 		return noMatch("repository owner ID %q is not the bound %q", c.RepoOwnerID, p.RepoOwnerID)
-	case c.RepositoryID != p.RepositoryID:
+	case c.RepositoryID != p.RepositoryID && p.RepositoryID != AnyRepository:
 		return noMatch("repository ID %q is not the bound %q", c.RepositoryID, p.RepositoryID)
 	}
 	return nil
+}
+
+// hasPrefixFold is strings.HasPrefix, case-insensitive.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) > len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // matchGitHub applies the GitHub Actions checks after the identity ones.
@@ -160,7 +169,15 @@ func matchGitHub(p *Policy, c *Claims, o MatchOptions) *MatchError {
 // (job_workflow_ref, when the caller runs a reusable workflow of the same
 // repository, as nuget.org matches). The caller may run a reusable workflow
 // from any repository: matchReusableWorkflow pins it when the policy asks.
+// A read-only policy without a workflow accepts every workflow of its
+// repository; a push policy without one matches nothing.
 func matchCallerWorkflow(p *Policy, c *Claims) *MatchError {
+	if p.ReadOnly && strings.TrimSpace(p.Workflow) == "" {
+		return nil // a read-only policy without a workflow: any workflow of the repository
+	}
+	if p.AnyRepo() {
+		return specific("Policy '%s' matches every repository of '%s' and so no one workflow file; remove its workflow.", p.Name, p.RepoOwner)
+	}
 	want := p.Workflow
 	if w, err := NormalizeWorkflow(p.Workflow); err == nil {
 		want = w
@@ -236,6 +253,9 @@ func matchGitLab(p *Policy, c *Claims) *MatchError {
 	if want := strings.TrimPrefix(strings.TrimPrefix(p.CIConfigPath, "./"), "/"); want != "" {
 		project, path, ok := parseCIConfigRefURI(c.CIConfigRefURI, p.Issuer, c)
 		wantProject := p.RepoOwner + "/" + p.Repository
+		if p.AnyRepo() {
+			wantProject = c.Repository // the config file of the project that runs
+		}
 		switch {
 		case !ok:
 			return mismatch("CI config", p.Name, want, c.CIConfigRefURI)

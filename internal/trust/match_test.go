@@ -235,6 +235,49 @@ func TestMatch(t *testing.T) {
 		{name: "policy without a workflow matches nothing",
 			policy: func(p *Policy) { p.Workflow = "" },
 			want:   specificMsg(wfPrefix + "expected '', actual 'release.yml'")},
+		{name: "read-only policy without a workflow matches every workflow of its repository",
+			policy: func(p *Policy) { p.Workflow, p.ReadOnly = "", true },
+			claims: func(c *Claims) {
+				c.WorkflowRef = "contoso/sdk/.github/workflows/ci.yml@refs/heads/main"
+				c.JobWorkflowRef = c.WorkflowRef
+			}, want: matched},
+		{name: "read-only policy without a workflow still needs its repository",
+			policy: func(p *Policy) { p.Workflow, p.ReadOnly = "", true },
+			claims: func(c *Claims) { c.Repository = "contoso/other" },
+			want:   generic},
+		{name: "read-only policy for owner/* matches another repository of the owner",
+			policy: func(p *Policy) {
+				p.Workflow, p.ReadOnly, p.Repository, p.RepositoryID = "", true, AnyRepository, AnyRepository
+			},
+			claims: func(c *Claims) { c.Repository, c.RepositoryID = "Contoso/web", "999" }, want: matched},
+		{name: "read-only policy for owner/* does not match another owner",
+			policy: func(p *Policy) {
+				p.Workflow, p.ReadOnly, p.Repository, p.RepositoryID = "", true, AnyRepository, AnyRepository
+			},
+			claims: func(c *Claims) { c.RepoOwner, c.Repository = "contoso-evil", "contoso-evil/sdk" }, want: generic},
+		{name: "read-only policy for owner/* refuses a repository named as the owner",
+			policy: func(p *Policy) {
+				p.Workflow, p.ReadOnly, p.Repository, p.RepositoryID = "", true, AnyRepository, AnyRepository
+			},
+			claims: func(c *Claims) { c.Repository = "contoso/" }, want: generic},
+		{name: "read-only policy for owner/* checks the bound owner ID",
+			policy: func(p *Policy) {
+				p.Workflow, p.ReadOnly, p.Repository, p.RepositoryID = "", true, AnyRepository, AnyRepository
+			},
+			claims: func(c *Claims) { c.RepoOwnerID = "111" }, want: generic},
+		{name: "pending read-only policy for owner/* binds",
+			policy: func(p *Policy) {
+				p.Workflow, p.ReadOnly, p.Repository = "", true, AnyRepository
+				p.RepoOwnerID, p.RepositoryID, p.BoundAt, p.PendingSince = "", AnyRepository, nil, testNow.Add(-time.Hour)
+			}, want: bound},
+		{name: "push policy for owner/* matches nothing",
+			policy: func(p *Policy) { p.Repository, p.RepositoryID = AnyRepository, AnyRepository }, want: generic},
+		{name: "read-only policy with a workflow keeps to it",
+			policy: func(p *Policy) { p.ReadOnly = true },
+			claims: func(c *Claims) {
+				c.WorkflowRef = "contoso/sdk/.github/workflows/ci.yml@refs/heads/main"
+				c.JobWorkflowRef = c.WorkflowRef
+			}, want: specificMsg(wfPrefix + "expected 'release.yml', actual 'ci.yml'")},
 		{name: "caller runs a local reusable workflow named by the policy",
 			claims: func(c *Claims) { c.WorkflowRef = "contoso/sdk/.github/workflows/ci.yml@refs/tags/v1.0.0" }, want: matched},
 		{name: "caller matches and runs a reusable workflow of another repository",

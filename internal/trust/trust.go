@@ -82,6 +82,12 @@ type Policy struct {
 
 	Globs []string // optional package-ID globs narrowing the scope
 
+	// ReadOnly policies mint keys that only read (restore) the feeds the
+	// policy's package owner may read: no push, unlist or relist. Their GitHub
+	// workflow is optional: empty matches every workflow of the
+	// repository.
+	ReadOnly bool
+
 	CreatedAt    time.Time
 	PendingSince time.Time  // start of the binding window; renew moves it
 	BoundAt      *time.Time // when the IDs were bound; nil while pending
@@ -90,6 +96,14 @@ type Policy struct {
 	// revision that was matched.
 	Revision int64
 }
+
+// AnyRepository, as a read-only policy's Repository (written owner/* when
+// created), matches every repository of the policy's RepoOwner; as its
+// RepositoryID it says that the policy binds only the owner's ID.
+const AnyRepository = "*"
+
+// AnyRepo reports whether the policy matches every repository of its owner.
+func (p *Policy) AnyRepo() bool { return p.Repository == AnyRepository }
 
 // Pending reports whether the policy still waits for its first use.
 func (p *Policy) Pending() bool { return p.RepoOwnerID == "" || p.RepositoryID == "" }

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestReadOnlyPolicyCommands: 'wharf policy add --read-only' needs no
+// workflow, takes no package globs, shows as read-only in 'policy list',
+// and 'policy update' without --read-only makes it a push policy again,
+// which needs its workflow.
+func TestReadOnlyPolicyCommands(t *testing.T) {
+	e := &e2e{bin: wharfBinary(t), data: t.TempDir()}
+	e.wharfOK(t, "user", "add", "alice")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"policy", "add", "--user", "alice", "--repository", "contoso/sdk"}, "workflow file is required"},
+		{[]string{"policy", "add", "--user", "alice", "--repository", "contoso/sdk", "--read-only", "--package", "Contoso.*"}, "leave the packages out"},
+	} {
+		if _, stderr, code := e.wharf(t, tc.args...); code == 0 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("wharf %s: exit %d, stderr %q; want a failure saying %q", strings.Join(tc.args, " "), code, stderr, tc.want)
+		}
+	}
+	stdout, stderr := e.wharfOK(t, "policy", "add", "--user", "alice", "--repository", "contoso/sdk", "--read-only")
+	if !strings.Contains(stderr, "read-only, restoring for alice") {
+		t.Errorf("policy add --read-only says %q", stderr)
+	}
+	id := strings.TrimSpace(stdout)
+	out, _ := e.wharfOK(t, "policy", "list", "--user", "alice")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "ACCESS") || !strings.Contains(lines[1], "(any)") || !strings.Contains(lines[1], " read-only ") {
+		t.Errorf("policy list, want one read-only policy for any workflow:\n%s", out)
+	}
+	if _, stderr, code := e.wharf(t, "policy", "update", id, "--user", "alice", "--repository", "contoso/sdk"); code == 0 || !strings.Contains(stderr, "workflow file is required") {
+		t.Errorf("update to a push policy without a workflow: exit %d, %q", code, stderr)
+	}
+	e.wharfOK(t, "policy", "update", id, "--user", "alice", "--repository", "contoso/sdk", "--workflow", "release.yml")
+	if out, _ := e.wharfOK(t, "policy", "list", "--user", "alice"); strings.Contains(out, "read-only") || !strings.Contains(out, " push ") {
+		t.Errorf("after update without --read-only, want a push policy:\n%s", out)
+	}
+	if out, _ := e.wharfOK(t, "audit"); !strings.Contains(out, "read-only, restoring for alice") {
+		t.Errorf("the audit log does not record the read-only policy's creation:\n%s", out)
+	}
+}
