@@ -65,6 +65,21 @@ func TestCompareSmallFeed(t *testing.T) {
 			t.Errorf("%s: no RSS sampled (wharf %d, nginx %d)", r.doc, r.wharfRSS, r.nginxRSS)
 		}
 	}
+	if len(rep.private) != len(privateDocs)*len(o.conns) {
+		t.Errorf("%d private-feed rows, want %d", len(rep.private), len(privateDocs)*len(o.conns))
+	}
+	for _, r := range rep.private {
+		for name, ms := range map[string][]measurement{"public": r.public, "private": r.private} {
+			if len(ms) != o.runs {
+				t.Errorf("private rows, %s at %d connections: %d runs of %s, want %d", r.doc, r.conns, len(ms), name, o.runs)
+			}
+			for _, m := range ms {
+				if m.Errors != 0 || m.RPS <= 0 || m.P50 <= 0 || m.P99 < m.P50 {
+					t.Errorf("private rows, %s at %d connections, %s: %+v", r.doc, r.conns, name, m)
+				}
+			}
+		}
+	}
 	for _, p := range rep.pushes {
 		if p.Errors != 0 || p.PerSec <= 0 {
 			t.Errorf("push run: %+v", p)

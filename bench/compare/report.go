@@ -85,6 +85,9 @@ func (rep *report) markdown(o options) string {
 	if len(rep.rows) > 0 {
 		rep.readTable(&b)
 	}
+	if len(rep.private) > 0 {
+		rep.privateTable(&b)
+	}
 	rep.writeTable(&b, o)
 	return b.String()
 }
@@ -165,6 +168,11 @@ func (rep *report) targets(o options) string {
 			if r := rowOf(d, c); r != nil {
 				check(r.ratio() >= 0.8 && p99(r) < 5*time.Millisecond, "%s at %d connections: %.2f× nginx (≥ 0.8), p99 %s ms (< 5)", docNames[d], c, r.ratio(), ms(p99(r)))
 			}
+		}
+	}
+	for _, r := range rep.private {
+		if r.conns == 16 || r.conns == 64 {
+			check(r.ratio() >= 0.9, "%s from a private feed at %d connections: %.2f× the public feed (≥ 0.9)", docNames[r.doc], r.conns, r.ratio())
 		}
 	}
 	for _, c := range o.conns {

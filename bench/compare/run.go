@@ -73,6 +73,7 @@ type report struct {
 	flat               []int64
 	flatErrors         int
 	exchanges          []exchangeResult
+	private            []*privateRow // the restore path, public and private
 	started, finished  time.Time
 	versionsTotal      int
 	wharfErrLines      int
@@ -183,6 +184,9 @@ func run(ctx context.Context, o options, w io.Writer) (*report, error) {
 	defer gs.stop()
 
 	if err := readRows(ctx, o, rep, wh, ng, gs, w); err != nil {
+		return nil, err
+	}
+	if err := privateRows(ctx, o, rep, wh, data, w); err != nil {
 		return nil, err
 	}
 	rep.readPeak, rep.nginxPeak = wh.peakRSS(), ng.peakRSS()
