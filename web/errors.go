@@ -9,7 +9,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/registry"
 )
 
@@ -28,10 +27,6 @@ var statusTable = []struct {
 	{registry.ErrUnavailable, http.StatusServiceUnavailable},
 	{registry.ErrStorageFull, http.StatusInsufficientStorage},
 	{registry.ErrRateLimited, http.StatusTooManyRequests},
-	{feeds.ErrNotFound, http.StatusNotFound},
-	{feeds.ErrConflict, http.StatusConflict},
-	{feeds.ErrInvalid, http.StatusBadRequest},
-	{feeds.ErrForbidden, http.StatusForbidden},
 }
 
 // statusOf returns the status and user-facing message for err. Errors
@@ -48,9 +43,6 @@ func statusOf(err error) (int, string) {
 	for _, e := range statusTable {
 		if errors.Is(err, e.kind) {
 			msg := registry.Message(err)
-			if msg == "" {
-				msg = feeds.Message(err)
-			}
 			if msg == "" {
 				msg = http.StatusText(e.status) + "."
 			}

@@ -8,47 +8,30 @@
 package feeds
 
 import (
-	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/wharf-registry/wharf/internal/fault"
 )
 
-// The closed set of error kinds this package returns; the web layer maps
-// them to status codes beside the registry's.
+// The error kinds this package returns: the registry-wide kinds of
+// package fault, so the web layer's one status table covers them.
 var (
-	ErrNotFound  = errors.New("feed not found")
-	ErrConflict  = errors.New("feed conflict")
-	ErrInvalid   = errors.New("feed invalid")
-	ErrForbidden = errors.New("feed forbidden")
+	ErrNotFound  = fault.ErrNotFound
+	ErrConflict  = fault.ErrConflict
+	ErrInvalid   = fault.ErrInvalid
+	ErrForbidden = fault.ErrForbidden
 )
 
-// Error is a user-facing error: Kind is one of the kinds above and
-// Message a sentence saying what is wrong and how to fix it.
-type Error struct {
-	Kind    error
-	Message string
-}
+// Error is a user-facing error (fault.Error): Kind is one of the kinds
+// above and Message a sentence saying what is wrong and how to fix it.
+type Error = fault.Error
 
-// Error returns the user-facing message.
-func (e *Error) Error() string { return e.Message }
-
-// Unwrap lets errors.Is match the kind.
-func (e *Error) Unwrap() error { return e.Kind }
-
-func errorf(kind error, format string, args ...any) error {
-	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
-}
+func errorf(kind error, format string, args ...any) error { return fault.Errorf(kind, format, args...) }
 
 // Message returns the user-facing sentence carried by err, or "".
-func Message(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Message
-	}
-	return ""
-}
+func Message(err error) string { return fault.Message(err) }
 
 // DefaultName is the feed every package was in before feeds existed, and
 // where a new package ID pushed through the registry-wide URL goes.

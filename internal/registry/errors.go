@@ -6,22 +6,24 @@ package registry
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/wharf-registry/wharf/internal/fault"
 )
 
-// The closed set of error kinds. Every error a use case returns for a reason
-// the caller can act on wraps exactly one of these; the web layer maps them
-// to status codes in one table. Anything else is an internal error.
+// The closed set of error kinds (package fault, shared by every capability
+// package). Every error a use case returns for a reason the caller can act
+// on wraps exactly one of these; the web layer maps them to status codes in
+// one table. Anything else is an internal error.
 var (
-	ErrNotFound        = errors.New("not found")
-	ErrConflict        = errors.New("conflict")
-	ErrInvalid         = errors.New("invalid")
-	ErrUnauthenticated = errors.New("unauthenticated")
-	ErrForbidden       = errors.New("forbidden")
-	ErrTooLarge        = errors.New("too large")
-	ErrUnavailable     = errors.New("unavailable")
-	ErrStorageFull     = errors.New("insufficient storage")
-	ErrRateLimited     = errors.New("rate limited")
+	ErrNotFound        = fault.ErrNotFound
+	ErrConflict        = fault.ErrConflict
+	ErrInvalid         = fault.ErrInvalid
+	ErrUnauthenticated = fault.ErrUnauthenticated
+	ErrForbidden       = fault.ErrForbidden
+	ErrTooLarge        = fault.ErrTooLarge
+	ErrUnavailable     = fault.ErrUnavailable
+	ErrStorageFull     = fault.ErrStorageFull
+	ErrRateLimited     = fault.ErrRateLimited
 )
 
 // ErrOutcomeUnknown marks a failure after which a change may or may not
@@ -32,28 +34,11 @@ var ErrOutcomeUnknown = errors.New("outcome unknown")
 
 // Error is a user-facing error: Kind is one of the error kinds above and
 // Message a sentence that says what is wrong and how to fix it.
-type Error struct {
-	Kind    error
-	Message string
-}
-
-// Error returns the user-facing message.
-func (e *Error) Error() string { return e.Message }
-
-// Unwrap lets errors.Is match the kind.
-func (e *Error) Unwrap() error { return e.Kind }
+type Error = fault.Error
 
 // errorf builds an *Error of the given kind.
-func errorf(kind error, format string, args ...any) error {
-	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
-}
+func errorf(kind error, format string, args ...any) error { return fault.Errorf(kind, format, args...) }
 
 // Message returns the user-facing sentence carried by err, or "" when err
 // carries none (an internal error, which must not be shown).
-func Message(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Message
-	}
-	return ""
-}
+func Message(err error) string { return fault.Message(err) }
