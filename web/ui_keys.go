@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/templates"
 )
@@ -15,7 +16,7 @@ import (
 // The API keys page: list, create (the secret shown once), revoke.
 
 func (s *Server) keysPage(c echo.Context) error {
-	v, err := s.keysView(c, templates.KeyForm{})
+	v, err := s.keysView(c, templates.KeyForm{ScopePush: true})
 	if err != nil {
 		return err
 	}
@@ -44,6 +45,7 @@ func (s *Server) keysView(c echo.Context, form templates.KeyForm) (templates.Key
 		}
 		row := templates.KeyRow{
 			ID: k.ID, Description: k.Description, Hint: k.Hint, Owner: names[k.OwnerID], Globs: strings.Join(k.Globs, ", "),
+			Scopes:  scopeNames(k.Scopes),
 			Created: day(k.CreatedAt), Expires: "never", LastUsed: "never", State: "active",
 			RevokeURL: "/account/keys/" + strconv.FormatInt(k.ID, 10) + "/revoke",
 		}
@@ -85,43 +87,89 @@ func (s *Server) ownerNames(c echo.Context, u *registry.Account) (map[int64]stri
 
 func (s *Server) createKey(c echo.Context) error {
 	u := currentUser(c)
+	params, err := c.FormParams()
+	if err != nil {
+		return err
+	}
 	form := templates.KeyForm{
-		Description: c.FormValue("description"), Owner: c.FormValue("owner"),
-		Globs: c.FormValue("globs"), ExpiresDays: c.FormValue("expires_days"),
+		Description: params.Get("description"), Owner: params.Get("owner"),
+		Globs: params.Get("globs"), ExpiresDays: params.Get("expires_days"),
+	}
+	scopes, scopeErr := feeds.ParseScopes(params["scope"])
+	form.ScopeRead, form.ScopePush = scopes.Has(feeds.ScopeRead), scopes.Has(feeds.ScopePush)
+	if len(params["scope"]) == 0 && params.Get("scope_choice") != "" {
+		// The page's form says the scopes were offered and none was ticked:
+		// refuse rather than guess. A form without the choice (a script
+		// written before scopes) gets the default, as the command line does.
+		form.ScopeRead, form.ScopePush = false, false
+		return s.refuseKeyForm(c, form, "scopes", http.StatusBadRequest, "Choose what the key may do: tick Read, Push or both.")
+	}
+	if scopeErr != nil {
+		return s.refuseKeyForm(c, form, "scopes", statusFor(scopeErr), userMessage(scopeErr))
 	}
 	days, err := strconv.Atoi(form.ExpiresDays)
 	if err != nil || days < 1 || days > 365 {
-		return s.refuseKeyForm(c, form, http.StatusBadRequest, "Choose when the key expires: between 1 and 365 days.")
+		return s.refuseKeyForm(c, form, "expires", http.StatusBadRequest, "Choose when the key expires: between 1 and 365 days.")
 	}
 	if strings.TrimSpace(form.Description) == "" {
-		return s.refuseKeyForm(c, form, http.StatusBadRequest, "Describe what the key is for, so you can recognise it later.")
+		return s.refuseKeyForm(c, form, "description", http.StatusBadRequest, "Describe what the key is for, so you can recognise it later.")
 	}
 	expires := s.reg.Now().Add(time.Duration(days) * 24 * time.Hour)
 	secret, k, err := s.reg.CreateKey(c.Request().Context(), registry.NewKey{
-		User: u.Name, Owner: form.Owner, Globs: splitList(form.Globs), ExpiresAt: &expires, Description: form.Description,
+		User: u.Name, Owner: form.Owner, Globs: splitList(form.Globs), ExpiresAt: &expires, Description: form.Description, Scopes: scopes,
 	})
 	if err != nil {
-		if msg := registry.Message(err); msg != "" {
-			return s.refuseKeyForm(c, form, statusFor(err), msg)
+		if msg := userMessage(err); msg != "" {
+			return s.refuseKeyForm(c, form, "", statusFor(err), msg)
 		}
 		return err
 	}
-	v, err := s.keysView(c, templates.KeyForm{})
+	v, err := s.keysView(c, templates.KeyForm{ScopePush: true})
 	if err != nil {
 		return err
 	}
 	v.NewSecret, v.NewHint = secret, k.Hint
-	v.PushCmd = "dotnet nuget push MyPackage.1.0.0.nupkg --source " + s.urls.ServiceIndex() + " --api-key " + k.Hint + "…"
+	v.NextSteps = nextSteps(s.urls.ServiceIndex(), u.Name, secret, k.Scopes)
 	return s.render(c, http.StatusCreated, templates.Keys(v))
 }
 
-// refuseKeyForm shows the form again with the user's values and the reason.
-func (s *Server) refuseKeyForm(c echo.Context, form templates.KeyForm, status int, why string) error {
+// nextSteps are the commands that use a new key, by its scopes: pushing
+// with a push key, adding the registry as a NuGet source with a read key.
+// They hold the whole secret, so they can be copied and run as they are.
+func nextSteps(index, user, secret string, sc feeds.Scope) []templates.KeyCommand {
+	var out []templates.KeyCommand
+	if sc.Has(feeds.ScopePush) {
+		out = append(out, templates.KeyCommand{ID: "push",
+			Label: "Push with it:", Command: "dotnet nuget push MyPackage.1.0.0.nupkg --source " + index + " --api-key " + secret})
+	}
+	if sc.Has(feeds.ScopeRead) {
+		out = append(out,
+			templates.KeyCommand{ID: "dotnet-source", Label: "Restore private packages with it (dotnet):",
+				Command: "dotnet nuget add source " + index + " --name wharf --username " + user + " --password " + secret},
+			templates.KeyCommand{ID: "nuget-source", Label: "Or with NuGet.exe:",
+				Command: "nuget sources add -Name wharf -Source " + index + " -Username " + user + " -Password " + secret + " -StorePasswordInClearText"})
+	}
+	return out
+}
+
+// scopeNames spells a key's scopes for the list; a key stored before
+// scopes existed (0) pushes only.
+func scopeNames(sc feeds.Scope) string {
+	if sc == 0 {
+		sc = feeds.DefaultScope
+	}
+	return strings.ReplaceAll(sc.String(), ",", ", ")
+}
+
+// refuseKeyForm shows the form again with the user's values and the
+// reason, beside field ("description", "expires", "scopes"; "" above the
+// form).
+func (s *Server) refuseKeyForm(c echo.Context, form templates.KeyForm, field string, status int, why string) error {
 	v, err := s.keysView(c, form)
 	if err != nil {
 		return err
 	}
-	v.Error = why
+	v.Error, v.ErrorField = why, field
 	return s.render(c, status, templates.Keys(v))
 }
 
