@@ -83,8 +83,7 @@ func (s *Server) readCredentials(c echo.Context) registry.ReadCredentials {
 // feedRead authorises a read of the NuGet resources (see above).
 func (s *Server) feedRead(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ctx := c.Request().Context()
-		snap, v, err := s.reg.ReadAccess(ctx, s.readCredentials(c))
+		ctx, snap, v, err := s.reg.ReadAccess(c.Request().Context(), s.readCredentials(c))
 		if err != nil {
 			return s.refuseRead(c, err)
 		}

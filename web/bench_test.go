@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
 )
@@ -46,7 +48,11 @@ func benchFeed(b *testing.B) (*feed, int) {
 }
 
 // benchGet measures GETs of the URLs that next returns, from parallel clients.
-func benchGet(b *testing.B, next func(i int) string) {
+func benchGet(b *testing.B, next func(i int) string) { benchGetAs(b, "", next) }
+
+// benchGetAs is benchGet with a key as the Basic password ("" for none),
+// as NuGet clients read a private feed.
+func benchGetAs(b *testing.B, key string, next func(i int) string) {
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
 	client := &http.Client{Transport: tr}
 	defer tr.CloseIdleConnections()
@@ -61,7 +67,11 @@ func benchGet(b *testing.B, next func(i int) string) {
 		mu.Unlock()
 		for pb.Next() {
 			i++
-			res, err := client.Get(next(i))
+			req, _ := http.NewRequest(http.MethodGet, next(i), nil)
+			if key != "" {
+				req.SetBasicAuth("bench", key)
+			}
+			res, err := client.Do(req)
 			if err != nil {
 				b.Error(err)
 				return
@@ -91,4 +101,21 @@ func BenchmarkRestorePath(b *testing.B) {
 	b.Run("search", func(b *testing.B) {
 		benchGet(b, func(i int) string { return f.urls.Search() + "?q=widgets&take=20" })
 	})
+	// The same documents from the feed made private, read with a read key
+	// as the Basic password: the cost of authorising a read.
+	key := f.readKey("reader")
+	must(b, func() error {
+		return f.reg.GrantFeed(context.Background(), "default", feeds.SubjectUser, "reader", feeds.RoleReader)
+	})
+	if _, err := f.reg.Feeds().Set(context.Background(), "default", ptr(true), nil); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("versions-index-private", func(b *testing.B) {
+		benchGetAs(b, key, func(i int) string { return f.urls.Versions(id(i)) })
+	})
+	b.Run("nupkg-private", func(b *testing.B) {
+		benchGetAs(b, key, func(i int) string { return f.urls.Nupkg(id(i), fmt.Sprintf("1.%d.0", i%10)) })
+	})
 }
+
+func ptr[T any](v T) *T { return &v }

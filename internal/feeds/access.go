@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Data is everything read authorisation needs, as the store loads it.
@@ -26,6 +27,10 @@ type Snapshot struct {
 	keys       map[string]KeyFacts
 	anyPrivate bool
 	public     ReadSet // the feeds anonymous callers read
+	// readable memoises Readable per Viewer (a comparable struct): the
+	// snapshot never changes, so each caller's set is worked out once per
+	// snapshot instead of on every authenticated read.
+	readable sync.Map
 }
 
 // NewSnapshot indexes d.
@@ -166,13 +171,18 @@ func (s *Snapshot) Readable(v Viewer) ReadSet {
 	if v.UserID == 0 || !v.Read || !s.anyPrivate {
 		return s.public
 	}
+	if rs, ok := s.readable.Load(v); ok {
+		return rs.(ReadSet)
+	}
 	var ids []int64
 	for id := range s.feeds {
 		if s.CanRead(v, id) {
 			ids = append(ids, id)
 		}
 	}
-	return newReadSet(ids)
+	rs := newReadSet(ids)
+	s.readable.Store(v, rs)
+	return rs
 }
 
 // ReadSet is a set of feed IDs with a stable key, for caches of answers

@@ -39,10 +39,17 @@ func (s *Service) Package(ctx context.Context, id string) (*Package, error) {
 	return e.pkg, nil
 }
 
+// refreshedKey marks a request's context whose feed was brought up to date
+// when its credentials were checked, so its reads do not check again.
+type refreshedKey struct{}
+
 // Refresh brings the cached feed up to date within the freshness bound:
 // every read does it, and callers that cache answers derived from the
 // feed (by Generation) call it before they look.
 func (s *Service) Refresh(ctx context.Context) {
+	if ctx.Value(refreshedKey{}) != nil {
+		return // this request checked already (ReadAccess)
+	}
 	if err := s.cat.fresh(ctx, s.maxAge); err != nil && ctx.Err() == nil {
 		s.warnStale(err)
 	}

@@ -30,13 +30,24 @@ const readTouchEvery = time.Minute
 // only a key the snapshot does not know makes it check the revision once
 // more, for a key created a moment ago on another replica. A session is
 // looked up as the web UI does. No credentials: the anonymous viewer.
+// With credentials it brings the feed up to date first (a revoked key is
+// refused by every read that starts after the revocation, within
+// FeedMaxAge) and returns ctx marked so that the read's own lookups do
+// not check again; the caller reads with the returned context.
 // Errors: ErrUnauthenticated (unknown, revoked or expired key, ended
 // session), ErrRateLimited (too many failures from the address), both
 // audited without the secret.
-func (s *Service) ReadAccess(ctx context.Context, cred ReadCredentials) (*feeds.Snapshot, feeds.Viewer, error) {
+func (s *Service) ReadAccess(ctx context.Context, cred ReadCredentials) (context.Context, *feeds.Snapshot, feeds.Viewer, error) {
 	if cred.Key != "" || cred.Session != "" {
-		s.Refresh(ctx) // a revoked key is refused by every read that starts after the revocation (within FeedMaxAge)
+		s.Refresh(ctx)
+		ctx = context.WithValue(ctx, refreshedKey{}, true)
 	}
+	snap, v, err := s.readAccess(ctx, cred)
+	return ctx, snap, v, err
+}
+
+// readAccess is ReadAccess once the feed is fresh.
+func (s *Service) readAccess(ctx context.Context, cred ReadCredentials) (*feeds.Snapshot, feeds.Viewer, error) {
 	snap, err := s.feeds.Snapshot(ctx)
 	if err != nil {
 		return nil, feeds.Viewer{}, err
