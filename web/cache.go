@@ -230,7 +230,11 @@ func serveJSON(c echo.Context, v any) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "application/json; charset=utf-8")
 	h.Set("Vary", "Accept-Encoding")
-	h.Set("Cache-Control", "no-cache")
+	if cacheScope(c) == "private" {
+		h.Set("Cache-Control", "private, no-cache") // read with credentials: no shared cache keeps it
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
 	body := d.body
 	if d.gz != nil && acceptsGzip(c.Request()) {
 		body = d.gz

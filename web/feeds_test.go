@@ -220,3 +220,59 @@ func TestPushRightAfterAGrantElsewhere(t *testing.T) {
 		t.Fatalf("push right after a grant made elsewhere: %s (%s), want 201", res.Status, res.Header.Get("X-NuGet-Warning"))
 	}
 }
+
+// TestWritesDoNotRevealPrivatePackages: a key that may not see a private
+// package learns nothing from pushing or unlisting: not its spelling, not
+// its versions. An unlist answers one sentence, in the caller's spelling,
+// for a missing package, a missing version and a version it may not see;
+// a push of a taken ID says it is taken in the caller's spelling, the same
+// for a public and a private package; a read key is refused for its scope
+// before anything about the ID is looked up.
+func TestWritesDoNotRevealPrivatePackages(t *testing.T) {
+	t.Parallel()
+	f := newFeed(t)
+	ctx := context.Background()
+	if _, err := f.reg.Feeds().Add(ctx, "team", "", true); err != nil {
+		t.Fatal(err)
+	}
+	must(t, func() error { return f.reg.GrantFeed(ctx, "team", feeds.SubjectUser, "alice", feeds.RolePublisher) })
+	for _, p := range []struct{ url, id string }{{f.urls.Feed("team").Publish(), "Secret.Internal"}, {f.urls.Publish(), "Public.Lib"}} {
+		if res := f.pushTo(p.url, f.key, nugettest.Spec{ID: p.id, Version: "1.0.0"}); res.StatusCode != http.StatusCreated {
+			t.Fatalf("push %s: %s", p.id, res.Status)
+		}
+	}
+	mallory := f.userKey("mallory")
+	warning := func(res *http.Response) string { return res.Header.Get("X-NuGet-Warning") }
+
+	unlists := map[string]string{}
+	for _, c := range []struct{ name, id, version string }{
+		{"a version of a private package", "secret.internal", "1.0.0"},
+		{"a missing version of a private package", "secret.internal", "2.0.0"},
+		{"a missing package", "nothing.here", "1.0.0"},
+	} {
+		res := f.unlistReq(mallory, c.id, c.version, http.MethodDelete)
+		w := strings.NewReplacer(c.id, "ID", c.version, "V").Replace(warning(res))
+		if res.StatusCode != http.StatusNotFound || strings.Contains(warning(res), "Secret.Internal") {
+			t.Errorf("mallory unlists %s: %s %q, want 404 in her own spelling", c.name, res.Status, warning(res))
+		}
+		unlists[w] = c.name
+	}
+	if len(unlists) != 1 {
+		t.Errorf("unlists answer %d different sentences, want one: %v", len(unlists), unlists)
+	}
+
+	pushes := map[string]bool{}
+	for _, id := range []string{"secret.internal", "public.lib"} {
+		res := f.pushTo(f.urls.Publish(), mallory, nugettest.Spec{ID: id, Version: "9.0.0"})
+		if res.StatusCode != http.StatusForbidden || strings.Contains(warning(res), "Secret.Internal") {
+			t.Errorf("mallory pushes %s: %s %q, want 403 in her own spelling", id, res.Status, warning(res))
+		}
+		pushes[strings.ReplaceAll(warning(res), id, "ID")] = true
+	}
+	if len(pushes) != 1 {
+		t.Errorf("pushing a taken private and a taken public ID answer differently: %v", pushes)
+	}
+	if res := f.pushTo(f.urls.Publish(), f.readKey("bob"), nugettest.Spec{ID: "secret.internal", Version: "9.0.0"}); !strings.Contains(warning(res), "may only read") {
+		t.Errorf("a read key pushing a taken ID: %s %q, want the scope refusal first", res.Status, warning(res))
+	}
+}

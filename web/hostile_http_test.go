@@ -39,12 +39,12 @@ func TestHostilePaths(t *testing.T) {
 		{"GET", "/v3/registration/contoso.widget/page/1.0.0/..%2F..%2F1.0.0.json", "There is no registration page"},
 		{"GET", "/v3/catalog/contoso.widget/..%2F1.0.0.json", "There is no version"},
 		{"GET", "/v3/provenance/contoso.widget/1.0.0%2F..%2F..%2F1.0.0.json", "There is no version"},
-		{"DELETE", "/api/v2/package/contoso.widget%2F..%2Fother.lib/1.0.0", "There is no package 'contoso.widget%2F..%2Fother.lib' on this feed."},
-		{"DELETE", "/api/v2/package/contoso.widget/1.0.0%2F..", "There is no version '1.0.0%2F..' of 'Contoso.Widget': that is not a valid version."},
+		{"DELETE", "/api/v2/package/contoso.widget%2F..%2Fother.lib/1.0.0", "There is no version '1.0.0' of 'contoso.widget%2F..%2Fother.lib' on this feed."},
+		{"DELETE", "/api/v2/package/contoso.widget/1.0.0%2F..", "There is no version '1.0.0%2F..' of 'contoso.widget': that is not a valid version."},
 		{"DELETE", "/api/v2/package/contoso.widget/..%2F1.0.0", "that is not a valid version"},
-		{"DELETE", "/api/v2/package/..%5Ccontoso.widget/1.0.0", "There is no package"},
-		{"DELETE", "/api/v2/package/other.lib/../contoso.widget/1.0.0", "There is no version '../contoso.widget/1.0.0' of 'Other.Lib'"},
-		{"POST", "/api/v2/package/%2e%2e/%2e%2e", "There is no package '%2e%2e' on this feed."},
+		{"DELETE", "/api/v2/package/..%5Ccontoso.widget/1.0.0", "There is no version '1.0.0' of '..\\contoso.widget' on this feed."},
+		{"DELETE", "/api/v2/package/other.lib/../contoso.widget/1.0.0", "There is no version '../contoso.widget/1.0.0' of 'other.lib': that is not a valid version."},
+		{"POST", "/api/v2/package/%2e%2e/%2e%2e", "There is no version '%2e%2e' of '%2e%2e': that is not a valid version."},
 		{"POST", "/api/v2/package/contoso.widget/1.0.0%00", "that is not a valid version"},
 	}
 	for _, tc := range tests {

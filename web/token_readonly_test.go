@@ -299,3 +299,38 @@ func TestTrustedKeysReadForThePolicyOwner(t *testing.T) {
 		}
 	}
 }
+
+// TestTrustedKeysPublishForThePolicyOwner: a CI key creates new IDs in a
+// feed with its policy owner's grants: an organisation's policy does not
+// borrow its creator's personal publisher grants, and an administrator's
+// policy does not publish with administrator rights.
+func TestTrustedKeysPublishForThePolicyOwner(t *testing.T) {
+	f := newTPFeed(t, -1)
+	ctx := context.Background()
+	must(t, func() error { _, err := f.reg.AddOrganization(ctx, "contoso", "alice"); return err })
+	for _, fd := range []string{"personal", "team", "locked"} {
+		must(t, func() error { _, err := f.reg.Feeds().Add(ctx, fd, "", true); return err })
+	}
+	must(t, func() error { return f.reg.GrantFeed(ctx, "personal", feeds.SubjectUser, "alice", feeds.RolePublisher) })
+	must(t, func() error { return f.reg.GrantFeed(ctx, "team", feeds.SubjectOrg, "contoso", feeds.RolePublisher) })
+	f.policy(registry.NewPolicy{User: "alice", Owner: "contoso", Repository: "contoso/sdk", Workflow: "release.yml"})
+	if _, err := f.reg.AddUser(ctx, registry.NewUser{Name: "root", IsAdmin: true}); err != nil {
+		t.Fatal(err)
+	}
+	f.policy(registry.NewPolicy{User: "root", Repository: "root/tools", Workflow: "release.yml"})
+	rootsClaims := f.claims("repository", "root/tools", "repository_owner", "root", "repository_id", "31", "repository_owner_id", "32",
+		"workflow_ref", "root/tools/.github/workflows/release.yml@refs/heads/main", "job_workflow_ref", "root/tools/.github/workflows/release.yml@refs/heads/main")
+	for _, p := range []struct {
+		who, key, feed, id string
+		want               int
+	}{
+		{"contoso's CI", f.mustExchange(f.claims(), "contoso"), "team", "Contoso.InTeam", http.StatusCreated},
+		{"contoso's CI", f.mustExchange(f.claims(), "contoso"), "personal", "Contoso.InPersonal", http.StatusForbidden},
+		{"the administrator's CI", f.mustExchange(rootsClaims, "root"), "locked", "Root.InLocked", http.StatusForbidden},
+	} {
+		res := f.pushTo(f.urls.Feed(p.feed).Publish(), p.key, nugettest.Spec{ID: p.id, Version: "1.0.0"})
+		if res.StatusCode != p.want {
+			t.Errorf("%s pushes %s to feed %s: %s (%s), want %d", p.who, p.id, p.feed, res.Status, res.Header.Get("X-NuGet-Warning"), p.want)
+		}
+	}
+}

@@ -62,7 +62,7 @@ func (s *Service) pushFeed(ctx context.Context, key *APIKey, id string, existing
 			return 0, errorf(ErrForbidden, "This registry has no feed named '%s' for new packages: push through a feed's own URL.", feeds.DefaultName)
 		}
 	}
-	v := snap.ViewerFor(key.UserID, false, nil)
+	v := snap.ViewerFor(key.UserID, false, factsOf(key))
 	if snap.Role(v, target.ID) < feeds.RolePublisher && s.recheck(ctx) {
 		// A grant made a moment ago (by another replica, or by the
 		// command line) is in the database before it is in this
@@ -73,7 +73,7 @@ func (s *Service) pushFeed(ctx context.Context, key *APIKey, id string, existing
 		if t := snap.FeedByID(target.ID); t != nil {
 			target = t
 		}
-		v = snap.ViewerFor(key.UserID, false, nil)
+		v = snap.ViewerFor(key.UserID, false, factsOf(key))
 	}
 	if snap.Role(v, target.ID) < feeds.RolePublisher {
 		return 0, errorf(ErrForbidden, "The API key %s… may not create new packages in feed '%s': ask a feed admin for the publisher role (wharf feed grant %s --user NAME --role publisher).", key.Hint, target.Name, target.Name)
@@ -208,5 +208,17 @@ func (s *Service) keySees(ctx context.Context, key *APIKey, p *Package) bool {
 	if err != nil {
 		return false
 	}
-	return snap.CanRead(snap.ViewerFor(key.UserID, false, nil), p.FeedID)
+	return snap.CanRead(snap.ViewerFor(key.UserID, false, factsOf(key)), p.FeedID)
+}
+
+// factsOf is what read and publish authorisation need of a key: a
+// trusted-publishing key acts for its policy's owner (an organisation's
+// grants, not its creator's own) and never with a registry
+// administrator's rights, as ReadAccess decides for reads.
+func factsOf(key *APIKey) *feeds.KeyFacts {
+	scopes := key.Scopes
+	if scopes == 0 {
+		scopes = feeds.DefaultScope
+	}
+	return &feeds.KeyFacts{ID: key.ID, UserID: key.UserID, OwnerID: key.OwnerID, Scopes: scopes, ExpiresAt: key.ExpiresAt, Trusted: key.PolicyID != nil}
 }

@@ -61,6 +61,9 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 	}
 	m := pkg.Manifest
 	lowerID, lowerVer := strings.ToLower(m.ID), m.Version.Lower()
+	if err := requirePush(key); err != nil { // before anything about the ID is looked up
+		return nil, err
+	}
 	existing, err := s.authorizeID(ctx, key, m.ID, "push")
 	if err != nil {
 		return nil, err
@@ -163,7 +166,10 @@ func (s *Service) authorizeID(ctx context.Context, key *APIKey, id, action strin
 		return nil, err
 	}
 	if e.pkg != nil && !e.pkg.OwnedBy(key.OwnerID) {
-		return nil, notOwner(action, e.pkg.Name)
+		// The ID as the caller wrote it: a private package's own spelling
+		// is not theirs to learn. (That the ID is taken is what any
+		// registry of unique IDs must say.)
+		return nil, notOwner(action, id)
 	}
 	return e.pkg, nil
 }

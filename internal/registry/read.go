@@ -110,12 +110,22 @@ func (s *Service) SetListed(ctx context.Context, key *APIKey, id, version string
 	if err := requirePush(key); err != nil {
 		return err
 	}
+	// An absent package, an absent or malformed version, and a version of
+	// a package the key may not see all get one sentence, in the caller's
+	// own spelling: nothing tells a private package from a missing one.
+	if _, err := nuget.ParseVersion(version); err != nil {
+		return errorf(ErrNotFound, "There is no version '%s' of '%s': that is not a valid version.", version, id)
+	}
+	absent := errorf(ErrNotFound, "There is no version '%s' of '%s' on this feed.", version, id)
 	p, pv, err := s.freshVersion(ctx, id, version)
+	if errors.Is(err, ErrNotFound) {
+		return absent
+	}
 	if err != nil {
 		return err
 	}
-	if !s.keySees(ctx, key, p) { // a private package is absent to others, even to refuse them
-		return errorf(ErrNotFound, "There is no version '%s' of '%s' on this feed.", version, id)
+	if !s.keySees(ctx, key, p) {
+		return absent
 	}
 	action := "unlist"
 	if listed {
