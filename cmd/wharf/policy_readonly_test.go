@@ -44,3 +44,23 @@ func TestReadOnlyPolicyCommands(t *testing.T) {
 		t.Errorf("the audit log does not record the read-only policy's creation:\n%s", out)
 	}
 }
+
+// TestPolicyRefusesAnyRepositoryID: a policy for one repository refuses
+// the repository ID '*' (which would bind it to the owner only), on add
+// and update, with a sentence.
+func TestPolicyRefusesAnyRepositoryID(t *testing.T) {
+	e := &e2e{bin: wharfBinary(t), data: t.TempDir()}
+	e.wharfOK(t, "user", "add", "alice")
+	args := []string{"--user", "alice", "--repository", "contoso/sdk", "--workflow", "release.yml", "--owner-id", "654321", "--repository-id", "*"}
+	if _, stderr, code := e.wharf(t, append([]string{"policy", "add"}, args...)...); code == 0 || !strings.Contains(stderr, "'*'") {
+		t.Errorf("policy add --repository-id '*': exit %d, %q; want a refusal", code, stderr)
+	}
+	stdout, _ := e.wharfOK(t, "policy", "add", "--user", "alice", "--repository", "contoso/sdk", "--workflow", "release.yml")
+	id := strings.TrimSpace(stdout)
+	if _, stderr, code := e.wharf(t, append([]string{"policy", "update", id, "--rebind"}, args...)...); code == 0 || !strings.Contains(stderr, "'*'") {
+		t.Errorf("policy update --repository-id '*': exit %d, %q; want a refusal", code, stderr)
+	}
+	if out, _ := e.wharfOK(t, "policy", "list", "--user", "alice"); !strings.Contains(out, "pending") {
+		t.Errorf("want the one policy still pending:\n%s", out)
+	}
+}

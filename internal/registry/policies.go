@@ -142,6 +142,10 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 		if (req.RepoOwnerID == "") != (req.RepositoryID == "") {
 			return nil, errorf(ErrInvalid, "Give both the owner ID and the repository ID, or neither (they are then bound on first use).")
 		}
+		if strings.TrimSpace(req.RepositoryID) == trust.AnyRepository {
+			return nil, errorf(ErrInvalid, "'%s' is not a repository ID: '%s' would bind the policy to the owner only, which only a read-only owner/* policy may; give the repository's numeric ID, or leave both IDs out to bind them on first use.",
+				req.RepositoryID, trust.AnyRepository)
+		}
 		p.RepoOwnerID, p.RepositoryID = strings.TrimSpace(req.RepoOwnerID), strings.TrimSpace(req.RepositoryID)
 	}
 	switch req.Provider {
