@@ -421,8 +421,10 @@ func (s *Service) AuditLog(ctx context.Context, limit int) ([]AuditEvent, error)
 // issuer keeps the stored ones. The binding (the repository's owner and
 // repository IDs) stays unless the repository, provider, issuer or bound
 // IDs change, which must be confirmed (req.ConfirmRebind): the policy then
-// takes the new IDs, or is pending again. Errors: ErrNotFound, ErrInvalid
-// (including an unconfirmed rebind), ErrConflict.
+// takes the new IDs, or is pending again with a window from now. IDs the
+// request leaves out are kept while the repository and issuer stay.
+// Errors: ErrNotFound, ErrInvalid (including an unconfirmed rebind),
+// ErrConflict.
 func (s *Service) UpdatePolicy(ctx context.Context, userName string, id int64, req NewPolicy) (*PolicyView, error) {
 	user, old, err := s.ownPolicy(ctx, userName, id)
 	if err != nil {
@@ -437,6 +439,12 @@ func (s *Service) UpdatePolicy(ctx context.Context, userName string, id int64, r
 	}
 	sameRepo := strings.EqualFold(p.RepoOwner, old.RepoOwner) && strings.EqualFold(p.Repository, old.Repository) &&
 		p.Provider == old.Provider && p.Issuer == old.Issuer
+	if sameRepo && strings.TrimSpace(req.RepoOwnerID) == "" && (strings.TrimSpace(req.RepositoryID) == "" || p.RepositoryID == old.RepositoryID) {
+		// The request leaves the IDs out (the web form has no owner-ID
+		// field; an owner/* policy's repository ID is always '*'): keep
+		// the stored ones rather than read the gap as a change.
+		p.RepoOwnerID, p.RepositoryID = old.RepoOwnerID, old.RepositoryID
+	}
 	sameIDs := p.RepositoryID == "" || old.RepositoryID == "" || p.RepositoryID == old.RepositoryID && p.RepoOwnerID == old.RepoOwnerID
 	if (!sameRepo || !sameIDs) && !req.ConfirmRebind {
 		return nil, errorf(ErrInvalid, "Policy '%s' trusts %s/%s on %s; changing its repository, issuer or IDs drops its binding to that repository's IDs. "+
@@ -449,9 +457,13 @@ func (s *Service) UpdatePolicy(ctx context.Context, userName string, id int64, r
 		p.RepoOwnerID, p.RepositoryID, p.BoundAt, p.PendingSince = old.RepoOwnerID, old.RepositoryID, old.BoundAt, old.PendingSince
 	case !p.Pending():
 		p.BoundAt, p.PendingSince = &now, old.PendingSince
-	case sameRepo:
+	case sameRepo && old.Pending():
+		// Still waiting for the same repository: the window goes on
+		// (RenewPolicy restarts it).
 		p.PendingSince = old.PendingSince
 	default:
+		// A confirmed rebind: the policy waits for a first use from now,
+		// never inheriting a window that may have run out long ago.
 		p.PendingSince = now
 	}
 	if err := s.store.UpdatePolicy(ctx, p, now); err != nil {
