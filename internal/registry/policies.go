@@ -32,8 +32,13 @@ type NewPolicy struct {
 	CIConfigPath     string // GitLab, optional
 	Globs            []string
 	// ConfirmRebind confirms, on update, a change of repository, issuer or
-	// bound IDs: it drops the policy's binding, so it is never implied.
+	// bound IDs (it drops the policy's binding), or of a read-only policy
+	// into a push policy (every job it matches could then publish): it is
+	// never implied.
 	ConfirmRebind bool
+	// KeepReadOnly, on update, keeps the stored ReadOnly and ignores the
+	// request's: the command line sets it when --read-only is not given.
+	KeepReadOnly bool
 	// ReadOnly makes the policy mint keys that only restore: no push,
 	// unlist or relist. A read-only GitHub policy's workflow is optional
 	// (empty: every workflow of the repository).
@@ -423,8 +428,9 @@ func (s *Service) AuditLog(ctx context.Context, limit int) ([]AuditEvent, error)
 // IDs change, which must be confirmed (req.ConfirmRebind): the policy then
 // takes the new IDs, or is pending again with a window from now. IDs the
 // request leaves out are kept while the repository and issuer stay.
-// Errors: ErrNotFound, ErrInvalid (including an unconfirmed rebind),
-// ErrConflict.
+// Turning a read-only policy into a push policy needs the same
+// confirmation. Errors: ErrNotFound, ErrInvalid (including an unconfirmed
+// rebind), ErrConflict.
 func (s *Service) UpdatePolicy(ctx context.Context, userName string, id int64, req NewPolicy) (*PolicyView, error) {
 	user, old, err := s.ownPolicy(ctx, userName, id)
 	if err != nil {
@@ -432,6 +438,9 @@ func (s *Service) UpdatePolicy(ctx context.Context, userName string, id int64, r
 	}
 	if strings.TrimSpace(req.Issuer) == "" && (req.Provider == "" || req.Provider == old.Provider) {
 		req.Provider, req.Issuer = old.Provider, old.Issuer
+	}
+	if req.KeepReadOnly {
+		req.ReadOnly = old.ReadOnly
 	}
 	p, err := s.policyFromRequest(req, trust.Issuer{URL: old.Issuer, Provider: old.Provider})
 	if err != nil {
@@ -449,6 +458,10 @@ func (s *Service) UpdatePolicy(ctx context.Context, userName string, id int64, r
 	if (!sameRepo || !sameIDs) && !req.ConfirmRebind {
 		return nil, errorf(ErrInvalid, "Policy '%s' trusts %s/%s on %s; changing its repository, issuer or IDs drops its binding to that repository's IDs. "+
 			"Confirm the change (the form's 'Change the repository or issuer' box, or --rebind), or keep them as they are.", old.Name, old.RepoOwner, old.Repository, old.Issuer)
+	}
+	if old.ReadOnly && !p.ReadOnly && !req.ConfirmRebind {
+		return nil, errorf(ErrInvalid, "Policy '%s' is read-only; making it a push policy lets every job it matches publish packages for its owner, not only restore. "+
+			"Confirm the change (the form's 'Change the repository or issuer' box, or --rebind), or keep it read-only.", old.Name)
 	}
 	now := s.now()
 	p.ID, p.CreatedBy, p.OwnerID, p.CreatedAt, p.Revision = old.ID, old.CreatedBy, old.OwnerID, old.CreatedAt, old.Revision
