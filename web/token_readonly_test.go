@@ -183,7 +183,8 @@ type urlFamily struct {
 }
 
 // TestReadOnlyPolicyFields: only read-only policies may leave the
-// workflow out, and they take no package globs.
+// workflow out, and they take no package globs; a confirmed update makes
+// one a push policy.
 func TestReadOnlyPolicyFields(t *testing.T) {
 	f := newTPFeed(t, 0)
 	ctx := context.Background()
@@ -203,7 +204,8 @@ func TestReadOnlyPolicyFields(t *testing.T) {
 		!strings.Contains(registry.Message(err), "workflow file is required") {
 		t.Errorf("turning a read-only policy without a workflow into a push policy: %v", err)
 	}
-	got, err := f.reg.UpdatePolicy(ctx, "alice", p.ID, registry.NewPolicy{User: "alice", Provider: "github", Repository: "contoso/sdk", Workflow: "release.yml"})
+	got, err := f.reg.UpdatePolicy(ctx, "alice", p.ID, registry.NewPolicy{User: "alice", Provider: "github", Repository: "contoso/sdk", Workflow: "release.yml",
+		ConfirmRebind: true})
 	if err != nil || got.ReadOnly {
 		t.Errorf("update to a push policy: %+v, %v", got, err)
 	}

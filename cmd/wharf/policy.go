@@ -60,7 +60,8 @@ func (a *app) policyCmd() *cobra.Command {
 		Long: "Replace a policy's settings (give them all, as for add). The keys the policy minted are\n" +
 			"revoked. Without --provider and --issuer the policy keeps its own. The binding to the\n" +
 			"repository's IDs is kept; changing the repository, provider, issuer or IDs drops it and\n" +
-			"needs --rebind.",
+			"needs --rebind. Without --read-only the policy stays read-only or push as it is;\n" +
+			"--read-only=false turns a read-only policy into a push policy, which also needs --rebind.",
 		Args: cobra.ExactArgs(1),
 		RunE: a.withService(func(cmd *cobra.Command, args []string) error {
 			id, err := parseID(args[0])
@@ -68,6 +69,9 @@ func (a *app) policyCmd() *cobra.Command {
 				return err
 			}
 			ureq.Provider = trust.Provider(strings.ToLower(uprovider))
+			// Without --read-only the policy keeps what it is: a default of
+			// false would silently turn a read-only policy into a push one.
+			ureq.KeepReadOnly = !cmd.Flags().Changed("read-only")
 			v, err := a.reg.UpdatePolicy(cmd.Context(), ureq.User, id, ureq)
 			if err != nil {
 				return err
@@ -77,7 +81,7 @@ func (a *app) policyCmd() *cobra.Command {
 		}),
 	}
 	update.Flags().StringVar(&ureq.User, "user", "", "user changing the policy (required)")
-	update.Flags().BoolVar(&ureq.ConfirmRebind, "rebind", false, "confirm a change of repository, provider, issuer or IDs, which drops the binding")
+	update.Flags().BoolVar(&ureq.ConfirmRebind, "rebind", false, "confirm a change of repository, provider, issuer or IDs, which drops the binding, or of a read-only policy into a push policy")
 	policyFlags(update, &ureq, &uprovider, "")
 	_ = update.MarkFlagRequired("user")
 	_ = update.MarkFlagRequired("repository")

@@ -32,8 +32,13 @@ type NewPolicy struct {
 	CIConfigPath     string // GitLab, optional
 	Globs            []string
 	// ConfirmRebind confirms, on update, a change of repository, issuer or
-	// bound IDs: it drops the policy's binding, so it is never implied.
+	// bound IDs (it drops the policy's binding), or of a read-only policy
+	// into a push policy (every job it matches could then publish): it is
+	// never implied.
 	ConfirmRebind bool
+	// KeepReadOnly, on update, keeps the stored ReadOnly and ignores the
+	// request's: the command line sets it when --read-only is not given.
+	KeepReadOnly bool
 	// ReadOnly makes the policy mint keys that only restore: no push,
 	// unlist or relist. A read-only GitHub policy's workflow is optional
 	// (empty: every workflow of the repository).
@@ -141,6 +146,10 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 		}
 		if (req.RepoOwnerID == "") != (req.RepositoryID == "") {
 			return nil, errorf(ErrInvalid, "Give both the owner ID and the repository ID, or neither (they are then bound on first use).")
+		}
+		if strings.TrimSpace(req.RepositoryID) == trust.AnyRepository {
+			return nil, errorf(ErrInvalid, "'%s' is not a repository ID: '%s' would bind the policy to the owner only, which only a read-only owner/* policy may; give the repository's numeric ID, or leave both IDs out to bind them on first use.",
+				req.RepositoryID, trust.AnyRepository)
 		}
 		p.RepoOwnerID, p.RepositoryID = strings.TrimSpace(req.RepoOwnerID), strings.TrimSpace(req.RepositoryID)
 	}
@@ -417,8 +426,11 @@ func (s *Service) AuditLog(ctx context.Context, limit int) ([]AuditEvent, error)
 // issuer keeps the stored ones. The binding (the repository's owner and
 // repository IDs) stays unless the repository, provider, issuer or bound
 // IDs change, which must be confirmed (req.ConfirmRebind): the policy then
-// takes the new IDs, or is pending again. Errors: ErrNotFound, ErrInvalid
-// (including an unconfirmed rebind), ErrConflict.
+// takes the new IDs, or is pending again with a window from now. IDs the
+// request leaves out are kept while the repository and issuer stay.
+// Turning a read-only policy into a push policy needs the same
+// confirmation. Errors: ErrNotFound, ErrInvalid (including an unconfirmed
+// rebind), ErrConflict.
 func (s *Service) UpdatePolicy(ctx context.Context, userName string, id int64, req NewPolicy) (*PolicyView, error) {
 	user, old, err := s.ownPolicy(ctx, userName, id)
 	if err != nil {
@@ -427,16 +439,29 @@ func (s *Service) UpdatePolicy(ctx context.Context, userName string, id int64, r
 	if strings.TrimSpace(req.Issuer) == "" && (req.Provider == "" || req.Provider == old.Provider) {
 		req.Provider, req.Issuer = old.Provider, old.Issuer
 	}
+	if req.KeepReadOnly {
+		req.ReadOnly = old.ReadOnly
+	}
 	p, err := s.policyFromRequest(req, trust.Issuer{URL: old.Issuer, Provider: old.Provider})
 	if err != nil {
 		return nil, err
 	}
 	sameRepo := strings.EqualFold(p.RepoOwner, old.RepoOwner) && strings.EqualFold(p.Repository, old.Repository) &&
 		p.Provider == old.Provider && p.Issuer == old.Issuer
+	if sameRepo && strings.TrimSpace(req.RepoOwnerID) == "" && (strings.TrimSpace(req.RepositoryID) == "" || p.RepositoryID == old.RepositoryID) {
+		// The request leaves the IDs out (the web form has no owner-ID
+		// field; an owner/* policy's repository ID is always '*'): keep
+		// the stored ones rather than read the gap as a change.
+		p.RepoOwnerID, p.RepositoryID = old.RepoOwnerID, old.RepositoryID
+	}
 	sameIDs := p.RepositoryID == "" || old.RepositoryID == "" || p.RepositoryID == old.RepositoryID && p.RepoOwnerID == old.RepoOwnerID
 	if (!sameRepo || !sameIDs) && !req.ConfirmRebind {
 		return nil, errorf(ErrInvalid, "Policy '%s' trusts %s/%s on %s; changing its repository, issuer or IDs drops its binding to that repository's IDs. "+
 			"Confirm the change (the form's 'Change the repository or issuer' box, or --rebind), or keep them as they are.", old.Name, old.RepoOwner, old.Repository, old.Issuer)
+	}
+	if old.ReadOnly && !p.ReadOnly && !req.ConfirmRebind {
+		return nil, errorf(ErrInvalid, "Policy '%s' is read-only; making it a push policy lets every job it matches publish packages for its owner, not only restore. "+
+			"Confirm the change (the form's 'Change the repository or issuer' box, or --rebind), or keep it read-only.", old.Name)
 	}
 	now := s.now()
 	p.ID, p.CreatedBy, p.OwnerID, p.CreatedAt, p.Revision = old.ID, old.CreatedBy, old.OwnerID, old.CreatedAt, old.Revision
@@ -445,9 +470,13 @@ func (s *Service) UpdatePolicy(ctx context.Context, userName string, id int64, r
 		p.RepoOwnerID, p.RepositoryID, p.BoundAt, p.PendingSince = old.RepoOwnerID, old.RepositoryID, old.BoundAt, old.PendingSince
 	case !p.Pending():
 		p.BoundAt, p.PendingSince = &now, old.PendingSince
-	case sameRepo:
+	case sameRepo && old.Pending():
+		// Still waiting for the same repository: the window goes on
+		// (RenewPolicy restarts it).
 		p.PendingSince = old.PendingSince
 	default:
+		// A confirmed rebind: the policy waits for a first use from now,
+		// never inheriting a window that may have run out long ago.
 		p.PendingSince = now
 	}
 	if err := s.store.UpdatePolicy(ctx, p, now); err != nil {
