@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wharf-registry/wharf/internal/feeds"
@@ -111,27 +111,25 @@ func (s *Service) readRefused(ctx context.Context, cred ReadCredentials, why, ms
 	return errorf(ErrUnauthenticated, "%s", msg)
 }
 
-// readTouches remembers when reads last recorded each key's use.
-type readTouches struct {
-	mu   sync.Mutex
-	last map[int64]time.Time
-}
-
 // touchRead records a read key's use at most once per readTouchEvery.
 func (s *Service) touchRead(id int64) {
 	now := s.now()
-	t := &s.readTouched
-	t.mu.Lock()
-	if t.last == nil {
-		t.last = map[int64]time.Time{}
+	ns := now.UnixNano()
+	// Lock-free on the hot path: every authenticated read comes here, and
+	// all but one a minute per key only compare a timestamp.
+	if v, ok := s.readTouched.Load(id); ok {
+		last := v.(*atomic.Int64)
+		prev := last.Load()
+		if ns-prev < int64(readTouchEvery) || !last.CompareAndSwap(prev, ns) {
+			return
+		}
+	} else {
+		first := &atomic.Int64{}
+		first.Store(ns)
+		if _, loaded := s.readTouched.LoadOrStore(id, first); loaded {
+			return
+		}
 	}
-	last, seen := t.last[id]
-	if seen && now.Sub(last) < readTouchEvery {
-		t.mu.Unlock()
-		return
-	}
-	t.last[id] = now
-	t.mu.Unlock()
 	s.keyMu.Lock()
 	s.keyUse[id] = now
 	s.keyMu.Unlock()

@@ -89,8 +89,8 @@ type Service struct {
 	trustedTTL   time.Duration
 	bannedEvents []string
 	limiter      *limiter
-	readLimiter  *limiter    // failed read authentications per client address
-	readTouched  readTouches // when reads last recorded each key's use
+	readLimiter  *limiter // failed read authentications per client address
+	readTouched  sync.Map // key ID -> *atomic.Int64: when reads last recorded its use (unix ns)
 	lastPurge    time.Time
 	maxAge       time.Duration
 	staleWarned  atomic.Int64
