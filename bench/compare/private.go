@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -43,14 +42,7 @@ func privateScript(dir, key string) (string, error) {
 // the same server, documents and paths, so the ratio is the cost of
 // authorising a read. The feed is made public again before returning.
 func privateRows(ctx context.Context, o options, rep *report, wh *server, data string, w io.Writer) (err error) {
-	cli := func(args ...string) (string, error) {
-		cmd := exec.CommandContext(ctx, o.wharfBin, append(args, "--data", data)...)
-		out, err := cmd.Output()
-		if err != nil {
-			return "", fmt.Errorf("wharf %s: %w", strings.Join(args, " "), err)
-		}
-		return strings.TrimSpace(string(out)), nil
-	}
+	cli := func(args ...string) (string, error) { return wharfCLI(o.wharfBin, data, nil, args...) }
 	// The reader is there already when the seeded feed is reused: a
 	// refusal to add it again is expected; the grant below then fails if
 	// anything else went wrong.
