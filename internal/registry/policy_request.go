@@ -1,0 +1,184 @@
+package registry
+
+// Reading a policy request: its fields validated and normalised, the
+// issuer chosen, the owner/* form checked. The use cases that store
+// policies are in policies.go.
+
+import (
+	"strings"
+
+	"github.com/wharf-registry/wharf/internal/trust"
+)
+
+// policyFromRequest validates and normalises the request's fields. The
+// stored issuer (an updated policy's own) is kept even if the operator no
+// longer lists it.
+func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.Policy, error) {
+	if err := checkTexts("policy name", req.Name, "repository", req.Repository, "owner ID", req.RepoOwnerID,
+		"repository ID", req.RepositoryID, "workflow", req.Workflow, "reusable workflow", req.ReusableWorkflow,
+		"environment", req.Environment, "ref", req.Ref, "CI config path", req.CIConfigPath, "issuer", req.Issuer); err != nil {
+		return nil, err
+	}
+	for _, g := range req.Globs {
+		if err := checkText("package glob", g); err != nil {
+			return nil, err
+		}
+	}
+	provider, issuer := req.Provider, strings.TrimRight(strings.TrimSpace(req.Issuer), "/")
+	if issuer != "" && issuer == stored.URL {
+		if provider != "" && provider != stored.Provider {
+			return nil, errorf(ErrInvalid, "'%s' is a %s issuer, not a %s one: choose an issuer of the policy's provider.", issuer, stored.Provider, provider)
+		}
+		provider = stored.Provider
+	} else {
+		iss, err := s.issuerFor(provider, issuer)
+		if err != nil {
+			return nil, err
+		}
+		provider, issuer = iss.Provider, iss.URL
+	}
+	p := &trust.Policy{Provider: provider, Issuer: issuer, Environment: strings.TrimSpace(req.Environment), ReadOnly: req.ReadOnly}
+	req.Provider = provider
+	var err error
+	repo := strings.Trim(strings.TrimSpace(req.Repository), "/")
+	i := strings.LastIndex(repo, "/")
+	if i <= 0 || i == len(repo)-1 || strings.ContainsAny(repo, " \t@:") {
+		return nil, errorf(ErrInvalid, "'%s' is not a repository: write it as owner/repository (GitLab: namespace/project).", req.Repository)
+	}
+	if req.Provider == trust.GitHub && strings.Count(repo, "/") != 1 {
+		return nil, errorf(ErrInvalid, "'%s' is not a GitHub repository: write it as owner/repository.", req.Repository)
+	}
+	p.RepoOwner, p.Repository = repo[:i], repo[i+1:]
+	if p.AnyRepo() {
+		if err := anyRepoPolicy(req, p); err != nil {
+			return nil, err
+		}
+	} else {
+		if strings.Contains(p.Repository, "*") {
+			return nil, errorf(ErrInvalid, "'%s' is not a repository: a policy names one repository, or every repository of an owner as owner/* (read-only policies only).", req.Repository)
+		}
+		if (req.RepoOwnerID == "") != (req.RepositoryID == "") {
+			return nil, errorf(ErrInvalid, "Give both the owner ID and the repository ID, or neither (they are then bound on first use).")
+		}
+		if strings.TrimSpace(req.RepositoryID) == trust.AnyRepository {
+			return nil, errorf(ErrInvalid, "'%s' is not a repository ID: '%s' would bind the policy to the owner only, which only a read-only owner/* policy may; give the repository's numeric ID, or leave both IDs out to bind them on first use.",
+				req.RepositoryID, trust.AnyRepository)
+		}
+		p.RepoOwnerID, p.RepositoryID = strings.TrimSpace(req.RepoOwnerID), strings.TrimSpace(req.RepositoryID)
+	}
+	switch req.Provider {
+	case trust.GitHub:
+		if !req.ReadOnly || strings.TrimSpace(req.Workflow) != "" {
+			wf, err := trust.NormalizeWorkflow(req.Workflow)
+			if err != nil {
+				return nil, errorf(ErrInvalid, "%s", err.Error())
+			}
+			p.Workflow = wf
+		}
+		if strings.TrimSpace(req.ReusableWorkflow) != "" {
+			if p.ReusableWorkflow, err = trust.NormalizeReusableWorkflow(req.ReusableWorkflow); err != nil {
+				return nil, errorf(ErrInvalid, "%s", err.Error())
+			}
+		}
+		if req.Ref != "" || req.CIConfigPath != "" {
+			return nil, errorf(ErrInvalid, "Ref and CI config path apply to GitLab policies only.")
+		}
+	case trust.GitLab:
+		p.Ref, p.CIConfigPath = strings.TrimSpace(req.Ref), strings.TrimSpace(req.CIConfigPath)
+		if req.Workflow != "" || req.ReusableWorkflow != "" {
+			return nil, errorf(ErrInvalid, "Workflows apply to GitHub policies only; GitLab policies may name a CI config path.")
+		}
+	}
+	if p.Globs, err = normalizeGlobs(req.Globs); err != nil {
+		return nil, err
+	}
+	if p.ReadOnly && len(p.Globs) > 0 {
+		return nil, errorf(ErrInvalid, "Package globs narrow what a policy may push; a read-only policy restores from every feed its owner may read, so leave the packages out.")
+	}
+	p.Name = strings.TrimSpace(req.Name)
+	if p.Name == "" {
+		p.Name = repo
+		if p.Workflow != "" {
+			p.Name += "/" + p.Workflow
+		}
+		if p.Environment != "" {
+			p.Name += "@" + p.Environment
+		}
+		if p.ReadOnly {
+			p.Name += " (read-only)"
+		}
+	}
+	if len(p.Name) > 200 {
+		return nil, errorf(ErrInvalid, "The policy name is longer than 200 characters.")
+	}
+	return p, nil
+}
+
+// anyRepoPolicy checks a policy for every repository of an owner (owner/*)
+// and sets its IDs: only read-only policies may be one, they name no
+// workflow or CI config file, and they bind only the owner's ID (the
+// repository ID is trust.AnyRepository).
+func anyRepoPolicy(req NewPolicy, p *trust.Policy) error {
+	switch {
+	case !req.ReadOnly:
+		return errorf(ErrInvalid, "'%s' names every repository of '%s': only a read-only policy may (add --read-only, or name one repository to publish from).", req.Repository, p.RepoOwner)
+	case strings.TrimSpace(req.Workflow) != "" || strings.TrimSpace(req.ReusableWorkflow) != "" || strings.TrimSpace(req.CIConfigPath) != "":
+		return errorf(ErrInvalid, "A policy for every repository of '%s' matches any workflow: leave the workflow and CI config path out.", p.RepoOwner)
+	case strings.TrimSpace(req.RepositoryID) != "" && strings.TrimSpace(req.RepositoryID) != trust.AnyRepository:
+		return errorf(ErrInvalid, "A policy for every repository of '%s' binds only the owner ID: leave the repository ID out.", p.RepoOwner)
+	}
+	p.RepoOwnerID, p.RepositoryID = strings.TrimSpace(req.RepoOwnerID), trust.AnyRepository
+	return nil
+}
+
+// issuerFor picks a policy's issuer: the named one if configured (its
+// provider must be the given one, when given), else the only configured
+// issuer of the provider. It never guesses between two issuers of one
+// provider: a policy on the wrong one would trust another instance's
+// repositories of the same name.
+func (s *Service) issuerFor(provider trust.Provider, want string) (trust.Issuer, error) {
+	if want != "" {
+		for _, iss := range s.issuers {
+			if strings.TrimRight(want, "/") != strings.TrimRight(iss.URL, "/") {
+				continue
+			}
+			if provider != "" && iss.Provider != provider {
+				return trust.Issuer{}, errorf(ErrInvalid, "'%s' is a %s issuer, not a %s one: choose an issuer of the policy's provider.", want, iss.Provider, provider)
+			}
+			return iss, nil
+		}
+		return trust.Issuer{}, errorf(ErrInvalid, "'%s' is not a trusted issuer of this server; the operator lists them in WHARF_TRUSTED_ISSUERS.", want)
+	}
+	if provider != trust.GitHub && provider != trust.GitLab {
+		return trust.Issuer{}, errorf(ErrInvalid, "'%s' is not a provider: use github or gitlab.", provider)
+	}
+	var found []trust.Issuer
+	for _, iss := range s.issuers {
+		if iss.Provider == provider {
+			found = append(found, iss)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return trust.Issuer{}, errorf(ErrInvalid, "This server trusts no %s issuer; the operator adds one to WHARF_TRUSTED_ISSUERS.", provider)
+	case 1:
+		return found[0], nil
+	}
+	urls := make([]string, len(found))
+	for i, iss := range found {
+		urls[i] = iss.URL
+	}
+	return trust.Issuer{}, errorf(ErrInvalid, "This server trusts several %s issuers (%s): choose the one the repository is on.", provider, strings.Join(urls, ", "))
+}
+
+// IssuersOf lists the trusted issuers of a provider, or all when provider
+// is "", in the operator's order.
+func (s *Service) IssuersOf(provider trust.Provider) []trust.Issuer {
+	var out []trust.Issuer
+	for _, iss := range s.issuers {
+		if provider == "" || iss.Provider == provider {
+			out = append(out, iss)
+		}
+	}
+	return out
+}
