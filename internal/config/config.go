@@ -188,11 +188,11 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("data: the data directory must not be empty"))
 	}
 	if c.BaseURL == "" {
-		host, port, _ := net.SplitHostPort(c.Listen)
-		if host == "" || host == "0.0.0.0" || host == "::" {
-			host = "localhost"
+		base, err := derivedBaseURL(c.Listen)
+		if err != nil {
+			errs = append(errs, err)
 		}
-		c.BaseURL = "http://" + net.JoinHostPort(host, port)
+		c.BaseURL = base
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
@@ -337,4 +337,26 @@ func (c Config) ProxyRanges() ([]*net.IPNet, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// derivedBaseURL is the base URL of a server configured with no base_url:
+// http://HOST:PORT of the listen address when HOST is one address or
+// name, which is then how clients reach it. A wildcard listen address
+// (":5555", "0.0.0.0:5555", "[::]:5555") accepts other machines' clients,
+// but nothing says which of the machine's names or addresses they use:
+// guessing would hand every client a service index full of links that may
+// not work from where it is, so it is an error that says what to set.
+func derivedBaseURL(listen string) (string, error) {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "", nil // reported as a listen error
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		return "http://" + net.JoinHostPort("localhost", port), fmt.Errorf(
+			"base_url: the server listens on %s, which accepts clients from other machines, but no base URL says how they reach it, "+
+				"and every link Wharf hands out (service index, sign-in, trusted publishing) would name localhost: "+
+				"set --base-url, WHARF_BASE_URL or base_url to the URL clients use, e.g. http://nuget.example.com:%s, "+
+				"or https://nuget.example.com behind a proxy", listen, port)
+	}
+	return "http://" + net.JoinHostPort(host, port), nil
 }

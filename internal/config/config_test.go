@@ -46,11 +46,30 @@ func TestPrecedence(t *testing.T) {
 }
 
 func TestDerivedBaseURL(t *testing.T) {
-	for listen, want := range map[string]string{":5555": "http://localhost:5555", "0.0.0.0:80": "http://localhost:80", "127.0.0.1:9000": "http://127.0.0.1:9000"} {
+	for listen, want := range map[string]string{"localhost:5555": "http://localhost:5555", "127.0.0.1:9000": "http://127.0.0.1:9000",
+		"10.1.2.3:80": "http://10.1.2.3:80", "nuget.corp:8080": "http://nuget.corp:8080", "[::1]:5555": "http://[::1]:5555"} {
 		c := Default()
 		c.Listen = listen
 		if err := c.Validate(); err != nil || c.BaseURL != want {
 			t.Errorf("listen %s: base %q (%v), want %q", listen, c.BaseURL, err, want)
+		}
+	}
+}
+
+// A wildcard listen address with no base URL would hand other machines
+// links to localhost: the settings are refused with what to set.
+func TestWildcardListenNeedsBaseURL(t *testing.T) {
+	for _, listen := range []string{":5555", "0.0.0.0:5555", "[::]:5555"} {
+		c := Default()
+		c.Listen = listen
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), "base_url: the server listens on "+listen) || !strings.Contains(err.Error(), "--base-url") {
+			t.Errorf("listen %s: err = %v, want the base_url refusal naming --base-url", listen, err)
+		}
+		c = Default()
+		c.Listen, c.BaseURL = listen, "https://nuget.example.com"
+		if err := c.Validate(); err != nil {
+			t.Errorf("listen %s with a base URL: %v", listen, err)
 		}
 	}
 }
