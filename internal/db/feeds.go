@@ -23,13 +23,49 @@ type feedRow struct {
 	Description string
 	Private     bool
 	CreatedAt   time.Time
+
+	UpstreamURL      string
+	UpstreamUsername string
+	UpstreamPassword string
+	UpstreamAllow    string
+	UpstreamDeny     string
+	UpstreamMinAge   int64
+	UpstreamRefresh  int64
 }
 
 // TableName names the table gorm uses.
 func (feedRow) TableName() string { return "feeds" }
 
 func (r *feedRow) feed() feeds.Feed {
-	return feeds.Feed{ID: r.ID, Name: r.Name, Description: r.Description, Private: r.Private, CreatedAt: r.CreatedAt}
+	f := feeds.Feed{ID: r.ID, Name: r.Name, Description: r.Description, Private: r.Private, CreatedAt: r.CreatedAt}
+	if r.UpstreamURL != "" {
+		f.Upstream = &feeds.Upstream{
+			IndexURL: r.UpstreamURL, Username: r.UpstreamUsername, Password: r.UpstreamPassword,
+			Allow: splitLines(r.UpstreamAllow), Deny: splitLines(r.UpstreamDeny),
+			MinAge: time.Duration(r.UpstreamMinAge) * time.Second, Refresh: time.Duration(r.UpstreamRefresh) * time.Second,
+		}
+	}
+	return f
+}
+
+// setUpstream stores a feed's upstream settings in the row (none: local).
+func (r *feedRow) setUpstream(u *feeds.Upstream) {
+	if u == nil {
+		r.UpstreamURL, r.UpstreamUsername, r.UpstreamPassword, r.UpstreamAllow, r.UpstreamDeny = "", "", "", "", ""
+		r.UpstreamMinAge, r.UpstreamRefresh = 0, 0
+		return
+	}
+	r.UpstreamURL, r.UpstreamUsername, r.UpstreamPassword = u.IndexURL, u.Username, u.Password
+	r.UpstreamAllow, r.UpstreamDeny = strings.Join(u.Allow, "\n"), strings.Join(u.Deny, "\n")
+	r.UpstreamMinAge, r.UpstreamRefresh = int64(u.MinAge/time.Second), int64(u.Refresh/time.Second)
+}
+
+// splitLines splits a stored list, one entry per line.
+func splitLines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
 }
 
 type feedGrantRow struct {
@@ -64,6 +100,7 @@ func feedErr(err error) error {
 // CreateFeed inserts a feed, setting its ID.
 func (d *DB) CreateFeed(ctx context.Context, f *feeds.Feed) error {
 	row := feedRow{Name: f.Name, LowerName: strings.ToLower(f.Name), Description: f.Description, Private: f.Private, CreatedAt: f.CreatedAt.UTC()}
+	row.setUpstream(f.Upstream)
 	err := d.tx(ctx, func(tx *gorm.DB) error {
 		if _, err := bumpRevision(tx); err != nil {
 			return err
@@ -83,7 +120,11 @@ func (d *DB) UpdateFeed(ctx context.Context, f *feeds.Feed) error {
 		if _, err := bumpRevision(tx); err != nil {
 			return err
 		}
-		res := tx.Model(&feedRow{}).Where("id = ?", f.ID).Updates(map[string]any{"description": f.Description, "private": f.Private})
+		var up feedRow
+		up.setUpstream(f.Upstream)
+		res := tx.Model(&feedRow{}).Where("id = ?", f.ID).Updates(map[string]any{"description": f.Description, "private": f.Private,
+			"upstream_url": up.UpstreamURL, "upstream_username": up.UpstreamUsername, "upstream_password": up.UpstreamPassword,
+			"upstream_allow": up.UpstreamAllow, "upstream_deny": up.UpstreamDeny, "upstream_min_age": up.UpstreamMinAge, "upstream_refresh": up.UpstreamRefresh})
 		if res.Error == nil && res.RowsAffected == 0 {
 			return registry.ErrNotFound
 		}

@@ -55,6 +55,7 @@ type Feed struct {
 	Description string
 	Private     bool // only its grantees (and registry admins) read it
 	CreatedAt   time.Time
+	Upstream    *Upstream // set for a mirror of another source; nil for a local feed
 }
 
 // Role is what a grant allows on a feed; each role includes the ones
