@@ -27,6 +27,7 @@ var statusTable = []struct {
 	{registry.ErrUnavailable, http.StatusServiceUnavailable},
 	{registry.ErrStorageFull, http.StatusInsufficientStorage},
 	{registry.ErrRateLimited, http.StatusTooManyRequests},
+	{registry.ErrUpstream, http.StatusBadGateway},
 }
 
 // statusOf returns the status and user-facing message for err. Errors

@@ -50,6 +50,9 @@ type packageRow struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	FeedID         int64
+	// UpstreamCheckedAt is when a mirrored package was last read from its
+	// upstream source; null for local packages.
+	UpstreamCheckedAt sql.NullTime
 }
 
 // TableName names the table gorm uses.
@@ -82,6 +85,9 @@ type packageVersionRow struct {
 	Metadata        string
 	CreatedAt       time.Time
 	Provenance      string
+	// Where a mirrored version is upstream; empty for local versions.
+	UpstreamContentURL string
+	UpstreamCatalogURL string
 }
 
 // TableName names the table gorm uses.

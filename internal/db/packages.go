@@ -66,7 +66,8 @@ func (d *DB) assemble(g *gorm.DB, rows []packageRow, where string, args ...any) 
 	byID := make(map[int64]*registry.Package, len(rows))
 	out := make([]*registry.Package, len(rows))
 	for i, r := range rows {
-		p := &registry.Package{ID: r.ID, Name: r.Name, FeedID: r.FeedID, TotalDownloads: r.TotalDownloads, Revision: r.Revision, UpdatedAt: r.UpdatedAt}
+		p := &registry.Package{ID: r.ID, Name: r.Name, FeedID: r.FeedID, TotalDownloads: r.TotalDownloads, Revision: r.Revision, UpdatedAt: r.UpdatedAt,
+			UpstreamCheckedAt: timePtr(r.UpstreamCheckedAt)}
 		byID[r.ID], out[i] = p, p
 	}
 	var links []packageOwnerRow
@@ -144,6 +145,7 @@ func (r *packageVersionRow) version(shared metadataCache) (registry.PackageVersi
 		ID: r.ID, PackageID: r.PackageID, Version: v, OriginalVersion: r.OriginalVersion, Listed: r.Listed,
 		Published: r.Published, Size: r.Size, SHA512: r.SHA512, BlobPrefix: r.BlobPrefix,
 		Downloads: r.Downloads, PushedBy: r.PushedBy.Int64,
+		UpstreamContentURL: r.UpstreamContentURL, UpstreamCatalogURL: r.UpstreamCatalogURL,
 	}
 	if m, ok := shared[r.Metadata]; ok {
 		pv.Metadata = m

@@ -22,6 +22,10 @@ var (
 	ErrUnavailable     = errors.New("unavailable")
 	ErrStorageFull     = errors.New("insufficient storage")
 	ErrRateLimited     = errors.New("rate limited")
+	// ErrUpstream: an upstream source failed or sent something Wharf
+	// refused (a package whose hash does not match), and nothing cached
+	// could answer instead.
+	ErrUpstream = errors.New("upstream failed")
 )
 
 // Error is a user-facing error: Kind is one of the kinds above and Message

@@ -26,6 +26,7 @@ type Snapshot struct {
 	admins     map[int64]bool
 	keys       map[string]KeyFacts
 	anyPrivate bool
+	upstreams  []*Feed // the feeds that mirror a source, oldest first
 	public     ReadSet // the feeds anonymous callers read
 	// readable memoises Readable per Viewer (a comparable struct): the
 	// snapshot never changes, so each caller's set is worked out once per
@@ -49,6 +50,9 @@ func NewSnapshot(d *Data) *Snapshot {
 	for i := range d.Feeds {
 		f := d.Feeds[i]
 		s.feeds[f.ID], s.byName[f.Name] = &f, &f
+		if f.Upstream != nil {
+			s.upstreams = append(s.upstreams, &f)
+		}
 		if f.Private {
 			s.anyPrivate = true
 		} else {
@@ -62,8 +66,13 @@ func NewSnapshot(d *Data) *Snapshot {
 		s.admins[id] = true
 	}
 	s.public = newReadSet(public)
+	slices.SortFunc(s.upstreams, func(a, b *Feed) int { return int(a.ID - b.ID) })
 	return s
 }
+
+// Upstreams lists the feeds that mirror another source, in the order the
+// registry-wide source asks them: oldest first, after every local feed.
+func (s *Snapshot) Upstreams() []*Feed { return s.upstreams }
 
 // Feed finds a feed by name (any case), or nil.
 func (s *Snapshot) Feed(name string) *Feed { return s.byName[strings.ToLower(name)] }

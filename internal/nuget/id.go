@@ -21,6 +21,12 @@ func ValidateID(id string) error {
 	return checkID(id, "package ID", "IDs", isASCIIWord)
 }
 
+// ValidateDependencyID checks an ID that may belong to a package on
+// another feed (a dependency's, or a mirrored package's): NuGet.Client's
+// own rule, where any Unicode letter is a word character. Errors:
+// *ValidationError.
+func ValidateDependencyID(id string) error { return validateDependencyID(id) }
+
 // validateDependencyID checks the ID a dependency names. Such an ID may
 // belong to a package on another feed, so it follows NuGet.Client's own
 // rule, where \w is any Unicode letter, decimal digit, non-spacing mark or

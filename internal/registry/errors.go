@@ -22,6 +22,7 @@ var (
 	ErrForbidden       = fault.ErrForbidden
 	ErrTooLarge        = fault.ErrTooLarge
 	ErrUnavailable     = fault.ErrUnavailable
+	ErrUpstream        = fault.ErrUpstream
 	ErrStorageFull     = fault.ErrStorageFull
 	ErrRateLimited     = fault.ErrRateLimited
 )

@@ -16,6 +16,11 @@ func (s *Service) fileKey(ctx context.Context, id, version string, f File) (*Pac
 	if err != nil {
 		return nil, nil, "", err
 	}
+	if pv.BlobPrefix == "" && pv.UpstreamContentURL != "" {
+		if p, pv, err = s.mirrorFiles(ctx, p, pv); err != nil {
+			return nil, nil, "", err
+		}
+	}
 	name, err := fileName(p.Name, pv, f)
 	if err != nil {
 		return nil, nil, "", err
@@ -26,7 +31,7 @@ func (s *Service) fileKey(ctx context.Context, id, version string, f File) (*Pac
 // fileName returns the name of one of a version's files under its blob
 // prefix. Errors: ErrNotFound (the version has no such file).
 func fileName(pkgName string, pv *PackageVersion, f File) (string, error) {
-	lower := strings.ToLower(pkgName)
+	lower := keySafe(strings.ToLower(pkgName))
 	switch f {
 	case FileNupkg:
 		return nupkgName(lower, pv.Version.Lower()), nil

@@ -66,6 +66,9 @@ type Package struct {
 	Revision       int64 // increases with every change to the package or its versions
 	UpdatedAt      time.Time
 	Versions       []PackageVersion // ascending by version
+	// UpstreamCheckedAt is when a package mirrored from an upstream feed
+	// was last read from its source; nil for local packages.
+	UpstreamCheckedAt *time.Time
 }
 
 // PackageVersion is one pushed version of a package.
@@ -83,6 +86,11 @@ type PackageVersion struct {
 	PushedBy        int64
 	Metadata        *Metadata   // never nil once stored; shared, read-only, between versions with the same metadata
 	Provenance      *Provenance // where it was built, when pushed by trusted publishing
+	// Where a mirrored version's .nupkg and catalog leaf are upstream;
+	// empty for local versions. A mirrored version's BlobPrefix is empty
+	// until its first download stores it.
+	UpstreamContentURL string
+	UpstreamCatalogURL string
 }
 
 // Metadata is what Wharf keeps from a version's nuspec and package content.
@@ -111,6 +119,8 @@ type Metadata struct {
 	HasReadme                bool                    `json:"hasReadme,omitempty"`
 	SemVer2Dependencies      bool                    `json:"semVer2Dependencies,omitempty"` // a dependency range names a SemVer 2.0.0 version
 	IconType                 string                  `json:"iconType,omitempty"`            // content type of the embedded icon, "" if none
+	Deprecation              *nuget.Deprecation      `json:"deprecation,omitempty"`         // as the registration's deprecation object
+	Vulnerabilities          []nuget.Vulnerability   `json:"vulnerabilities,omitempty"`     // as the registration's vulnerabilities
 }
 
 // Latest returns the newest version that passes the filter, or nil.

@@ -33,10 +33,17 @@ func (s *Service) Package(ctx context.Context, id string) (*Package, error) {
 	if err != nil {
 		return nil, err
 	}
+	if e.pkg == nil && s.mirror != nil {
+		if e, err = s.fromUpstream(ctx, id); err != nil {
+			return nil, err
+		}
+	} else if e.pkg != nil && e.pkg.UpstreamCheckedAt != nil {
+		e = s.refreshMirrored(ctx, e)
+	}
 	if e.pkg == nil || !mayRead(ctx, e.pkg) {
 		return nil, errorf(ErrNotFound, "There is no package '%s' on this feed.", id)
 	}
-	return e.pkg, nil
+	return s.withMinAge(ctx, e.pkg), nil
 }
 
 // refreshedKey marks a request's context whose feed was brought up to date

@@ -13,6 +13,7 @@ import (
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/storage"
 	"github.com/wharf-registry/wharf/internal/trust"
+	"github.com/wharf-registry/wharf/internal/upstream"
 )
 
 // Options configures a Service. Zero values take the documented defaults.
@@ -64,6 +65,13 @@ type Options struct {
 	SignIn SignInRules
 	// SessionTTL is how long a browser session lasts (default 7 days).
 	SessionTTL time.Duration
+
+	// Upstream reads the sources of upstream feeds; nil leaves every
+	// upstream feed empty.
+	Upstream *upstream.Client
+	// TempDir holds mirrored packages while they download and are
+	// checked (default os.TempDir()).
+	TempDir string
 }
 
 // DefaultMaxPackageSize is nuget.org's limit, 250 MB.
@@ -99,6 +107,9 @@ type Service struct {
 
 	signIn     SignInRules
 	sessionTTL time.Duration
+
+	mirror   *mirror                                   // nil: upstream feeds are never read
+	reserved func(ctx context.Context, id string) bool // IDs under a reserved prefix; nil: none
 }
 
 // New returns a Service over store and blobs.
@@ -115,6 +126,9 @@ func New(store Store, blobs storage.Blobs, o Options) (*Service, error) {
 	}
 	if s.maxSize <= 0 {
 		s.maxSize = DefaultMaxPackageSize
+	}
+	if o.Upstream != nil {
+		s.mirror = &mirror{client: o.Upstream, temp: o.TempDir, absent: map[string]time.Time{}}
 	}
 	s.limits = nuget.DefaultLimits()
 	if o.Limits != nil {

@@ -74,6 +74,16 @@ type Store interface {
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 
+	// UpsertMirror records what an upstream source says about a package
+	// of upstream feed feedID: creates it without owners or updates it,
+	// adding versions without files; a package of another feed with the
+	// ID is ErrConflict.
+	UpsertMirror(ctx context.Context, feedID int64, name string, versions []PackageVersion, checkedAt time.Time) error
+	// SetMirroredFiles records where a mirrored version's files are
+	// stored; ErrConflict when they already are, ErrNotFound for an
+	// unknown version.
+	SetMirroredFiles(ctx context.Context, lowerID, lowerVersion, prefix, sha512 string, size int64, at time.Time) error
+
 	TrustStore
 	SessionStore
 	feeds.Store
