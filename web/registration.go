@@ -211,6 +211,12 @@ func (s *Server) catalogEntry(u URLs, p *registry.Package, v *registry.PackageVe
 		PackageHash: v.SHA512, PackageHashAlgorithm: "SHA512", PackageSize: v.Size,
 		DependencyGroups: []nuget.DependencyGroupJSON{}, Vulnerabilities: []nuget.Vulnerability{},
 	}
+	// Mirrored versions carry their source's deprecation and advisories.
+	// https://learn.microsoft.com/nuget/api/registration-base-url-resource#package-deprecation
+	e.Deprecation = m.Deprecation
+	if len(m.Vulnerabilities) > 0 {
+		e.Vulnerabilities = m.Vulnerabilities
+	}
 	if m.IconType != "" {
 		e.IconURL = u.Icon(lower, lv)
 	}

@@ -80,8 +80,8 @@ func (c *catalog) get(ctx context.Context, lowerID string) (*entry, error) {
 // After a write, callers use reload instead, which never joins a load that
 // started before the write committed.
 func (c *catalog) refresh(ctx context.Context, lowerID string) (*entry, error) {
-	if nuget.ValidateID(lowerID) != nil {
-		return &entry{}, nil // every stored ID passed ValidateID when it was pushed
+	if nuget.ValidateDependencyID(lowerID) != nil {
+		return &entry{}, nil // every pushed ID passed ValidateID, every mirrored one this
 	}
 	// The load is shared by every waiter, so one caller going away must
 	// not fail it for the others.
