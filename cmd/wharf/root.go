@@ -18,6 +18,7 @@ import (
 	"github.com/wharf-registry/wharf/internal/storage/fs"
 	"github.com/wharf-registry/wharf/internal/storage/s3"
 	"github.com/wharf-registry/wharf/internal/trust"
+	"github.com/wharf-registry/wharf/internal/upstream"
 )
 
 // app holds what every subcommand shares: the settings and, once opened,
@@ -139,6 +140,7 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 			banned = append(banned, e)
 		}
 	}
+	upstreamStats := &upstream.Stats{}
 	reg, err := registry.New(d, blobs, registry.Options{
 		MaxPackageSize: int64(a.cfg.MaxPackageSize), Logger: a.log,
 		Verifier: verifier, Issuers: issuers, TrustedKeyTTL: a.cfg.TrustedKeyTTL.D(), BannedEvents: banned, ExchangesPerMinute: rate,
@@ -147,6 +149,12 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 			AllowedDomains: config.List(a.cfg.AllowedDomains), AllowedGroups: config.List(a.cfg.AllowedGroups), Admins: config.List(a.cfg.Admins),
 		},
 		SessionTTL: a.cfg.SessionTTL.D(),
+		Upstream: upstream.New(upstream.Options{
+			AllowPrivate: a.cfg.UpstreamAllowPrivate, MaxPackageBytes: int64(a.cfg.MaxPackageSize),
+			UserAgent: "Wharf (+" + a.cfg.BaseURL + ")", Observe: upstreamStats.Observe,
+		}),
+		UpstreamStats: upstreamStats,
+		TempDir:       a.cfg.TempDir(),
 	})
 	if err != nil {
 		d.Close()

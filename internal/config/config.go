@@ -88,6 +88,11 @@ type Config struct {
 	// false): every feed needs a signed-in user or an API key, whatever
 	// its own visibility, and every page but sign-in needs a session.
 	Private bool `toml:"private"`
+	// UpstreamAllowPrivate lets upstream feeds reach loopback and private
+	// network addresses (WHARF_UPSTREAM_ALLOW_PRIVATE: true or false),
+	// for a source inside the company network. Link-local addresses
+	// (cloud metadata endpoints) are refused whatever it says.
+	UpstreamAllowPrivate bool `toml:"upstream_allow_private"`
 
 	// SignIn configures the web UI's sign-in (signin.go).
 	SignIn
@@ -159,6 +164,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			return fmt.Errorf("WHARF_EXCHANGES_PER_MINUTE: %q is not a number", v)
 		}
 		c.ExchangesPerMinute = n
+	}
+	if v := getenv("WHARF_UPSTREAM_ALLOW_PRIVATE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("WHARF_UPSTREAM_ALLOW_PRIVATE: %q is not true or false", v)
+		}
+		c.UpstreamAllowPrivate = b
 	}
 	if v := getenv("WHARF_PRIVATE"); v != "" {
 		b, err := strconv.ParseBool(v)

@@ -16,8 +16,10 @@ func (s *Service) fileKey(ctx context.Context, id, version string, f File) (*Pac
 	if err != nil {
 		return nil, nil, "", err
 	}
-	if pv.BlobPrefix == "" && pv.UpstreamContentURL != "" {
-		if p, pv, err = s.mirrorFiles(ctx, p, pv); err != nil {
+	if pv.UpstreamContentURL != "" && s.mirror != nil {
+		if pv.BlobPrefix != "" {
+			s.mirror.hits.Add(1)
+		} else if p, pv, err = s.mirrorFiles(ctx, p, pv); err != nil {
 			return nil, nil, "", err
 		}
 	}

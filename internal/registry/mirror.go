@@ -11,6 +11,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wharf-registry/wharf/internal/feeds"
@@ -40,7 +41,10 @@ const maxMirroredNuspec = 4 << 20
 // mirror holds the state of upstream reads.
 type mirror struct {
 	client *upstream.Client
-	temp   string // directory for downloads in progress
+	stats  *upstream.Stats // may be nil
+	temp   string          // directory for downloads in progress
+	hits   atomic.Int64    // mirrored files served from the store
+	misses atomic.Int64    // mirrored files fetched from their source
 
 	mu     sync.Mutex
 	absent map[string]time.Time // feed ID/lower ID -> until when the source said 404
@@ -274,6 +278,7 @@ func (s *Service) mirrorFiles(ctx context.Context, p *Package, pv *PackageVersio
 	if f == nil || f.Upstream == nil || s.mirror == nil {
 		return nil, nil, errorf(ErrNotFound, "%s %s is not stored here and its upstream feed is gone.", p.Name, pv.Version)
 	}
+	s.mirror.misses.Add(1)
 	_, err, _ = s.cat.group.Do("\x00files/"+lower+"/"+lowerVer, func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Minute)
 		defer cancel()
@@ -434,4 +439,23 @@ func (s *Service) upstreamHas(ctx context.Context, id string) bool {
 		}
 	}
 	return false
+}
+
+// UpstreamStats is what the metrics report about upstream feeds.
+type UpstreamStats struct {
+	Hits, Misses int64 // mirrored .nupkg and .nuspec reads served from the store, and fetched from the source
+	upstream.StatsSnapshot
+}
+
+// UpstreamStats returns the upstream counters so far (zero without
+// upstream feeds).
+func (s *Service) UpstreamStats() UpstreamStats {
+	if s.mirror == nil {
+		return UpstreamStats{}
+	}
+	st := UpstreamStats{Hits: s.mirror.hits.Load(), Misses: s.mirror.misses.Load()}
+	if s.mirror.stats != nil {
+		st.StatsSnapshot = s.mirror.stats.Snapshot()
+	}
+	return st
 }

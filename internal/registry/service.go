@@ -69,6 +69,9 @@ type Options struct {
 	// Upstream reads the sources of upstream feeds; nil leaves every
 	// upstream feed empty.
 	Upstream *upstream.Client
+	// UpstreamStats counts the requests of Upstream (its Observe), for
+	// the server's metrics; may be nil.
+	UpstreamStats *upstream.Stats
 	// TempDir holds mirrored packages while they download and are
 	// checked (default os.TempDir()).
 	TempDir string
@@ -128,7 +131,7 @@ func New(store Store, blobs storage.Blobs, o Options) (*Service, error) {
 		s.maxSize = DefaultMaxPackageSize
 	}
 	if o.Upstream != nil {
-		s.mirror = &mirror{client: o.Upstream, temp: o.TempDir, absent: map[string]time.Time{}}
+		s.mirror = &mirror{client: o.Upstream, stats: o.UpstreamStats, temp: o.TempDir, absent: map[string]time.Time{}}
 	}
 	s.limits = nuget.DefaultLimits()
 	if o.Limits != nil {
