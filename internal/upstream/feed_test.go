@@ -14,14 +14,14 @@ import (
 // fakeFeed is a NuGet v3 source on 127.0.0.1 whose documents the test
 // sets by path. It records the Authorization header of every request.
 type fakeFeed struct {
-	t    *testing.T
-	srv  *httptest.Server
-	mu   sync.Mutex
-	docs map[string]string       // path → JSON body
-	fns  map[string]http.Handler // path → handler, wins over docs
-	auth map[string]string       // path → Authorization seen last
-	hits map[string]int
-	gzip bool
+	t       *testing.T
+	srv     *httptest.Server
+	mu      sync.Mutex
+	docs    map[string]string       // path → JSON body
+	fns     map[string]http.Handler // path → handler, wins over docs
+	auth    map[string]string       // path → Authorization seen last
+	hits    map[string]int
+	gzip    bool
 	gzipped int // responses sent gzip-encoded
 }
 

@@ -91,7 +91,7 @@ type sourceKey struct{}
 // checkRedirect bounds redirects, keeps them on http(s), and sends the
 // source's credentials only where the service index lives.
 func checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= maxRedirects {
+	if len(via) > maxRedirects {
 		return fmt.Errorf("it redirected more than %d times", maxRedirects)
 	}
 	if err := checkScheme(req.URL); err != nil {
