@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // packageAt serves body at path and returns a Version pointing to it with
@@ -156,5 +157,31 @@ func TestDownloadStreams(t *testing.T) {
 	// TotalAlloc counts every allocation, collected or not.
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
 		t.Errorf("allocated %d MiB to download 64 MiB", grew>>20)
+	}
+}
+
+// TestDownloadStallTimesOut: a download that stops sending fails with
+// ErrUnavailable after Timeout without progress.
+func TestDownloadStallTimesOut(t *testing.T) {
+	f := newFakeFeed(t)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	f.handle("/p/stall.nupkg", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		_, _ = w.Write([]byte("partial"))
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	v := &Version{Version: "1.0.0", ContentURL: f.srv.URL + "/p/stall.nupkg"}
+	start := time.Now()
+	_, err := newTestClient(Options{Timeout: 300 * time.Millisecond}).Download(context.Background(), f.source(), v, io.Discard)
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("err = %v, want ErrUnavailable", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %s with a 300ms timeout", d)
 	}
 }
