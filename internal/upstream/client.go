@@ -35,6 +35,7 @@ type Client struct {
 	hc      *http.Client // one tuned transport per Client
 	mu      sync.Mutex
 	indexes map[string]*resources // by Source.IndexURL
+	now     func() time.Time      // the clock; tests move it
 }
 
 // New returns a Client.
@@ -48,7 +49,7 @@ func New(opts Options) *Client {
 	if opts.MaxPackageBytes <= 0 {
 		opts.MaxPackageBytes = defaultMaxPackageBytes
 	}
-	return &Client{opts: opts, hc: newHTTPClient(opts), indexes: map[string]*resources{}}
+	return &Client{opts: opts, hc: newHTTPClient(opts), indexes: map[string]*resources{}, now: time.Now}
 }
 
 // Downloaded describes a .nupkg that Download wrote.

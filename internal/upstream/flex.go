@@ -7,8 +7,7 @@ import (
 	"strings"
 )
 
-// flexStrings reads a JSON string or an array of strings; a string is
-// split on commas and spaces only when asked (see splitTags).
+// flexStrings reads a JSON string (one item) or an array of strings.
 type flexStrings []string
 
 func (f *flexStrings) UnmarshalJSON(b []byte) error {
@@ -92,12 +91,24 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 // joined is the authors form: array items joined with ", ".
 func (f flexStrings) joined() string { return strings.Join(f, ", ") }
 
-// tags splits a single string on spaces and commas; an array stays as is.
-func (f flexStrings) tags() []string {
-	if len(f) != 1 {
-		return f
+// tagList reads tags as an array, or as one string split on spaces and commas.
+type tagList []string
+
+func (t *tagList) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	var f flexStrings
+	if err := f.UnmarshalJSON(b); err != nil {
+		return err
 	}
-	return strings.FieldsFunc(f[0], func(r rune) bool { return r == ' ' || r == ',' })
+	if len(b) > 0 && b[0] == '[' {
+		*t = tagList(f)
+		return nil
+	}
+	*t = nil
+	for _, s := range f {
+		*t = append(*t, strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' })...)
+	}
+	return nil
 }
 
 // sortVersions sorts stably by nuget.Version.Compare.

@@ -41,7 +41,7 @@ func (c *Client) resources(ctx context.Context, src Source) (*resources, error) 
 	c.mu.Lock()
 	cached := c.indexes[src.IndexURL]
 	c.mu.Unlock()
-	if cached != nil && time.Since(cached.fetched) < indexTTL {
+	if cached != nil && c.now().Sub(cached.fetched) < indexTTL {
 		return cached, nil
 	}
 	var doc serviceIndexJSON
@@ -70,7 +70,7 @@ func (c *Client) resources(ctx context.Context, src Source) (*resources, error) 
 		packageBase:   slash(pick(packageBaseTypes)),
 		search:        pick(searchTypes),
 		autocomplete:  pick(autocompleteTypes),
-		fetched:       time.Now(),
+		fetched:       c.now(),
 	}
 	c.mu.Lock()
 	c.indexes[src.IndexURL] = res

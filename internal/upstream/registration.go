@@ -43,7 +43,7 @@ type catalogEntryJSON struct {
 	Description              flexString  `json:"description"`
 	Summary                  flexString  `json:"summary"`
 	Authors                  flexStrings `json:"authors"`
-	Tags                     flexStrings `json:"tags"`
+	Tags                     tagList     `json:"tags"`
 	Language                 flexString  `json:"language"`
 	ProjectURL               flexString  `json:"projectUrl"`
 	IconURL                  flexString  `json:"iconUrl"`
@@ -152,7 +152,7 @@ func toVersion(leaf leafJSON, base, packageBase, lowerID string) (Version, bool)
 		Description:              string(e.Description),
 		Summary:                  string(e.Summary),
 		Authors:                  e.Authors.joined(),
-		Tags:                     e.Tags.tags(),
+		Tags:                     []string(e.Tags),
 		Language:                 string(e.Language),
 		ProjectURL:               string(e.ProjectURL),
 		IconURL:                  string(e.IconURL),

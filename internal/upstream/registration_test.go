@@ -129,7 +129,7 @@ func TestPackageOddCatalogEntries(t *testing.T) {
 		"requireLicenseAcceptance": "true",
 	})
 	delete(noListed, "listed")
-	unlisted := entry(id, "2.0.0", map[string]any{"listed": false, "tags": []string{"a", "b"}, "published": "1900-01-01T00:00:00+00:00"})
+	unlisted := entry(id, "2.0.0", map[string]any{"listed": false, "tags": []string{"a", "b c"}, "published": "1900-01-01T00:00:00+00:00"})
 	f.set(regPath(lower), inlined(noListed, unlisted))
 	c := newTestClient(Options{})
 	p, err := c.Package(context.Background(), f.source(), id)
@@ -140,7 +140,7 @@ func TestPackageOddCatalogEntries(t *testing.T) {
 		t.Fatalf("got %q %v", p.ID, versionsOf(p))
 	}
 	old, v := p.Versions[0], p.Versions[1]
-	if old.Listed || !old.Published.Equal(time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)) || !reflect.DeepEqual(old.Tags, []string{"a", "b"}) {
+	if old.Listed || !old.Published.Equal(time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)) || !reflect.DeepEqual(old.Tags, []string{"a", "b c"}) {
 		t.Errorf("2.0.0 = listed %v published %v tags %v", old.Listed, old.Published, old.Tags)
 	}
 	if !v.Listed {
@@ -256,5 +256,22 @@ func TestDocumentTooLarge(t *testing.T) {
 	c := newTestClient(Options{MaxDocumentBytes: 2048})
 	if _, err := c.Package(context.Background(), f.source(), "big"); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("err = %v, want ErrTooLarge", err)
+	}
+}
+
+func TestIndexCachedForAnHour(t *testing.T) {
+	f := newFakeFeed(t)
+	f.set(regPath("x"), inlined(entry("X", "1.0.0", nil)))
+	c := newTestClient(Options{})
+	now := time.Now()
+	c.now = func() time.Time { return now }
+	for _, step := range []time.Duration{0, 59 * time.Minute, 2 * time.Minute} {
+		now = now.Add(step)
+		if _, err := c.Package(context.Background(), f.source(), "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.hitsOf("/v3/index.json"); n != 2 {
+		t.Errorf("service index fetched %d times over 61 minutes, want 2", n)
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// what names a request in error sentences, e.g. "the registration of Foo".
+// request is one GET to a source.
 type request struct {
 	src  Source
 	op   string // the Observe operation

@@ -17,7 +17,7 @@ type searchJSON struct {
 		Description    flexString  `json:"description"`
 		Summary        flexString  `json:"summary"`
 		Authors        flexStrings `json:"authors"`
-		Tags           flexStrings `json:"tags"`
+		Tags           tagList     `json:"tags"`
 		IconURL        flexString  `json:"iconUrl"`
 		LicenseURL     flexString  `json:"licenseUrl"`
 		ProjectURL     flexString  `json:"projectUrl"`
@@ -88,7 +88,7 @@ func (c *Client) Search(ctx context.Context, src Source, q SearchQuery) (*Search
 		hit := SearchHit{
 			ID: string(d.ID), Version: string(d.Version), Title: string(d.Title),
 			Description: string(d.Description), Summary: string(d.Summary),
-			Authors: d.Authors.joined(), Tags: d.Tags.tags(),
+			Authors: d.Authors.joined(), Tags: []string(d.Tags),
 			IconURL: string(d.IconURL), LicenseURL: string(d.LicenseURL), ProjectURL: string(d.ProjectURL),
 			TotalDownloads: int64(d.TotalDownloads), Verified: bool(d.Verified),
 			Vulnerabilities: vulnerabilities(d.Vulnerabilities),
