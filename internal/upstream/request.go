@@ -62,7 +62,7 @@ func (c *Client) open(ctx context.Context, r request) (*http.Response, error) {
 		if sentinel == nil {
 			sentinel = ErrUnavailable
 		}
-		return nil, fmt.Errorf("%w: %s has no %s (%d).", sentinel, host, r.what, code)
+		return nil, fmt.Errorf("%w: %s answered %d %s to the request for %s.", sentinel, host, code, http.StatusText(code), r.what)
 	default:
 		return nil, fmt.Errorf("%w: %s answered %d %s to the request for %s; try again later.",
 			ErrUnavailable, host, code, http.StatusText(code), r.what)
@@ -86,7 +86,7 @@ func (c *Client) transportError(ctx context.Context, host, what string, err erro
 	if errors.As(err, &ue) && ue.Err != nil {
 		err = ue.Err // the URL may carry a token; the cause alone is enough
 	}
-	return fmt.Errorf("%w: %s could not be reached for %s: %v.", ErrUnavailable, host, what, err)
+	return fmt.Errorf("%w: the request to %s for %s failed: %v.", ErrUnavailable, host, what, err)
 }
 
 // getJSON reads the document at r.url into v, bounded by
