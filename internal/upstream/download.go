@@ -5,7 +5,6 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -68,8 +67,7 @@ func (c *Client) Download(ctx context.Context, src Source, v *Version, w io.Writ
 	resp, err := c.open(ctx, request{src: src, op: "package", what: what, url: v.ContentURL, notFound: ErrNotFound})
 	if err != nil {
 		if stall.fired() {
-			return Downloaded{}, fmt.Errorf("%w: %s did not answer the request for %s in time (the limit is %s).",
-				ErrUnavailable, hostOf(v.ContentURL), what, c.opts.Timeout)
+			return Downloaded{}, failf(ErrUnavailable, "%s did not answer the request for %s in time (the limit is %s).", hostOf(v.ContentURL), what, c.opts.Timeout)
 		}
 		return Downloaded{}, err
 	}
@@ -77,7 +75,7 @@ func (c *Client) Download(ctx context.Context, src Source, v *Version, w io.Writ
 	host := resp.Request.URL.Host
 	limit := c.opts.MaxPackageBytes
 	if resp.ContentLength > limit {
-		return Downloaded{}, fmt.Errorf("%w: %s is %d bytes at %s; the limit is %d.", ErrTooLarge, what, resp.ContentLength, host, limit)
+		return Downloaded{}, failf(ErrTooLarge, "%s is %d bytes at %s; the limit is %d.", what, resp.ContentLength, host, limit)
 	}
 	hash := sha512.New()
 	sink := &recordingWriter{w: w}
@@ -87,17 +85,16 @@ func (c *Client) Download(ctx context.Context, src Source, v *Version, w io.Writ
 	case sink.err != nil:
 		return d, sink.err
 	case err != nil && stall.fired():
-		return d, fmt.Errorf("%w: %s stopped sending %s for longer than %s.", ErrUnavailable, host, what, c.opts.Timeout)
+		return d, failf(ErrUnavailable, "%s stopped sending %s for longer than %s.", host, what, c.opts.Timeout)
 	case err != nil:
 		return d, c.transportError(ctx, host, what, err)
 	case n > limit:
-		return d, fmt.Errorf("%w: %s at %s is larger than the limit of %d bytes.", ErrTooLarge, what, host, limit)
+		return d, failf(ErrTooLarge, "%s at %s is larger than the limit of %d bytes.", what, host, limit)
 	}
 	d.SHA512 = base64.StdEncoding.EncodeToString(hash.Sum(nil))
 	if want != "" {
 		if want != d.SHA512 {
-			return d, fmt.Errorf("%w: %s from %s has SHA-512 %s… but the source's catalog says %s…; it was changed or corrupted.",
-				ErrHashMismatch, what, host, d.SHA512[:16], want[:16])
+			return d, failf(ErrHashMismatch, "%s from %s has SHA-512 %s… but the source's catalog says %s…; it was changed or corrupted.", what, host, d.SHA512[:16], want[:16])
 		}
 		d.Verified = true
 	}

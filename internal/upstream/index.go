@@ -2,7 +2,6 @@ package upstream
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -81,7 +80,7 @@ func (c *Client) resources(ctx context.Context, src Source) (*resources, error) 
 // need reports a missing resource as a sentence.
 func need(src Source, u, name string) error {
 	if u == "" {
-		return fmt.Errorf("%w: the service index of %s lists no %s resource.", ErrUnavailable, hostOf(src.IndexURL), name)
+		return failf(ErrUnavailable, "the service index of %s lists no %s resource.", hostOf(src.IndexURL), name)
 	}
 	return nil
 }

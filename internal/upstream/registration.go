@@ -94,8 +94,7 @@ func (c *Client) Package(ctx context.Context, src Source, id string) (*Package, 
 		return nil, err
 	}
 	if len(reg.Items) > maxPages {
-		return nil, fmt.Errorf("%w: the registration of %s at %s has %d pages; Wharf reads at most %d.",
-			ErrTooLarge, id, hostOf(indexURL), len(reg.Items), maxPages)
+		return nil, failf(ErrTooLarge, "the registration of %s at %s has %d pages; Wharf reads at most %d.", id, hostOf(indexURL), len(reg.Items), maxPages)
 	}
 	var leaves []leafJSON
 	for i, page := range reg.Items {
@@ -112,8 +111,7 @@ func (c *Client) Package(ctx context.Context, src Source, id string) (*Package, 
 		}
 		leaves = append(leaves, items...)
 		if len(leaves) > maxVersions {
-			return nil, fmt.Errorf("%w: the registration of %s at %s has more than %d versions; Wharf reads at most %d.",
-				ErrTooLarge, id, hostOf(indexURL), maxVersions, maxVersions)
+			return nil, failf(ErrTooLarge, "the registration of %s at %s has more than %d versions; Wharf reads at most %d.", id, hostOf(indexURL), maxVersions, maxVersions)
 		}
 	}
 	pkg := &Package{ID: id}

@@ -202,6 +202,9 @@ func TestPackageStatusMapping(t *testing.T) {
 			t.Errorf("%s: err = %v, want %v", tc.id, err, tc.want)
 			continue
 		}
+		if strings.HasPrefix(err.Error(), "upstream:") {
+			t.Errorf("%s: %q is not a sentence for a user", tc.id, err)
+		}
 		if host := f.srv.Listener.Addr().String(); !strings.Contains(err.Error(), host) {
 			t.Errorf("%s: %q does not name the host %s", tc.id, err, host)
 		}
@@ -273,5 +276,21 @@ func TestIndexCachedForAnHour(t *testing.T) {
 	}
 	if n := f.hitsOf("/v3/index.json"); n != 2 {
 		t.Errorf("service index fetched %d times over 61 minutes, want 2", n)
+	}
+}
+
+func TestTooManyPages(t *testing.T) {
+	f := newFakeFeed(t)
+	var pages []string
+	for i := 0; i <= maxPages; i++ {
+		pages = append(pages, fmt.Sprintf(`{"@id":"/pages/%d.json","count":1}`, i))
+	}
+	f.set(regPath("many"), `{"count":201,"items":[`+strings.Join(pages, ",")+`]}`)
+	_, err := newTestClient(Options{}).Package(context.Background(), f.source(), "many")
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("err = %v, want ErrTooLarge", err)
+	}
+	if n := f.hitsOf("/pages/0.json"); n != 0 {
+		t.Errorf("fetched a page of a registration over the bound")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -29,15 +28,15 @@ type request struct {
 func (c *Client) open(ctx context.Context, r request) (*http.Response, error) {
 	u, err := url.Parse(r.url)
 	if err != nil {
-		return nil, fmt.Errorf("%w: the source %s gave an invalid URL for %s.", ErrUnavailable, hostOf(r.src.IndexURL), r.what)
+		return nil, failf(ErrUnavailable, "the source %s gave an invalid URL for %s.", hostOf(r.src.IndexURL), r.what)
 	}
 	host := u.Host
 	if err := checkScheme(u); err != nil {
-		return nil, fmt.Errorf("%w: Wharf does not fetch %s from %s: %v.", ErrRefused, r.what, hostOf(r.src.IndexURL), err)
+		return nil, failf(ErrRefused, "Wharf does not fetch %s from %s: %v.", r.what, hostOf(r.src.IndexURL), err)
 	}
 	req, err := http.NewRequestWithContext(withSource(ctx, r.src), http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("%w: the URL of %s at %s is not usable.", ErrUnavailable, r.what, host)
+		return nil, failf(ErrUnavailable, "the URL of %s at %s is not usable.", r.what, host)
 	}
 	if c.opts.UserAgent != "" {
 		req.Header.Set("User-Agent", c.opts.UserAgent)
@@ -55,17 +54,15 @@ func (c *Client) open(ctx context.Context, r request) (*http.Response, error) {
 	host = resp.Request.URL.Host
 	switch code := resp.StatusCode; {
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		return nil, fmt.Errorf("%w: %s refused Wharf's request for %s (%d %s); check the upstream's username and password.",
-			ErrRefused, host, r.what, code, http.StatusText(code))
+		return nil, failf(ErrRefused, "%s refused Wharf's request for %s (%d %s); check the upstream's username and password.", host, r.what, code, http.StatusText(code))
 	case code == http.StatusNotFound || code == http.StatusGone:
 		sentinel := r.notFound
 		if sentinel == nil {
 			sentinel = ErrUnavailable
 		}
-		return nil, fmt.Errorf("%w: %s answered %d %s to the request for %s.", sentinel, host, code, http.StatusText(code), r.what)
+		return nil, failf(sentinel, "%s answered %d %s to the request for %s.", host, code, http.StatusText(code), r.what)
 	default:
-		return nil, fmt.Errorf("%w: %s answered %d %s to the request for %s; try again later.",
-			ErrUnavailable, host, code, http.StatusText(code), r.what)
+		return nil, failf(ErrUnavailable, "%s answered %d %s to the request for %s; try again later.", host, code, http.StatusText(code), r.what)
 	}
 }
 
@@ -73,20 +70,20 @@ func (c *Client) open(ctx context.Context, r request) (*http.Response, error) {
 func (c *Client) transportError(ctx context.Context, host, what string, err error) error {
 	var refused *refusedAddress
 	if errors.As(err, &refused) {
-		return fmt.Errorf("%w: Wharf did not contact %s for %s: %v.", ErrRefused, host, what, refused)
+		return failf(ErrRefused, "Wharf did not contact %s for %s: %v.", host, what, refused)
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return fmt.Errorf("%w: the request to %s for %s was cancelled.", ErrUnavailable, host, what)
+			return failf(ErrUnavailable, "the request to %s for %s was cancelled.", host, what)
 		}
-		return fmt.Errorf("%w: %s did not answer the request for %s in time (the limit is %s).", ErrUnavailable, host, what, c.opts.Timeout)
+		return failf(ErrUnavailable, "%s did not answer the request for %s in time (the limit is %s).", host, what, c.opts.Timeout)
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) && ue.Err != nil {
 		err = ue.Err // the URL may carry a token; the cause alone is enough
 	}
-	return fmt.Errorf("%w: the request to %s for %s failed: %v.", ErrUnavailable, host, what, err)
+	return failf(ErrUnavailable, "the request to %s for %s failed: %v.", host, what, err)
 }
 
 // getJSON reads the document at r.url into v, bounded by
@@ -113,10 +110,10 @@ func (c *Client) getJSON(ctx context.Context, r request, v any) (err error) {
 		return c.transportError(ctx, host, r.what, err)
 	}
 	if n > c.opts.MaxDocumentBytes {
-		return fmt.Errorf("%w: %s sent more than %d bytes for %s.", ErrTooLarge, host, c.opts.MaxDocumentBytes, r.what)
+		return failf(ErrTooLarge, "%s sent more than %d bytes for %s.", host, c.opts.MaxDocumentBytes, r.what)
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("%w: %s answered something that is not a NuGet JSON document for %s.", ErrUnavailable, host, r.what)
+		return failf(ErrUnavailable, "%s answered something that is not a NuGet JSON document for %s.", host, r.what)
 	}
 	return nil
 }
