@@ -294,3 +294,20 @@ func TestTooManyPages(t *testing.T) {
 		t.Errorf("fetched a page of a registration over the bound")
 	}
 }
+
+func TestTooManyVersions(t *testing.T) {
+	f := newFakeFeed(t)
+	var b strings.Builder
+	b.WriteString(`{"items":[{"@id":"p","items":[`)
+	for i := 0; i <= maxVersions; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"catalogEntry":{"id":"M","version":"1.0.%d"}}`, i)
+	}
+	b.WriteString(`]}]}`)
+	f.set(regPath("m"), b.String())
+	if _, err := newTestClient(Options{}).Package(context.Background(), f.source(), "m"); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("err = %v, want ErrTooLarge", err)
+	}
+}
