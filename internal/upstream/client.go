@@ -1,9 +1,8 @@
 package upstream
 
 import (
-	"context"
-	"errors"
-	"io"
+	"net/http"
+	"sync"
 	"time"
 )
 
@@ -32,15 +31,25 @@ type Options struct {
 // caches each source's service index.
 type Client struct {
 	opts Options
+
+	hc      *http.Client // one tuned transport per Client
+	mu      sync.Mutex
+	indexes map[string]*resources // by Source.IndexURL
+	now     func() time.Time      // the clock; tests move it
 }
 
 // New returns a Client.
-func New(opts Options) *Client { return &Client{opts: opts} }
-
-// Package reads everything the source's registration says about id.
-// Errors: ErrNotFound, ErrUnavailable, ErrRefused, ErrTooLarge.
-func (c *Client) Package(ctx context.Context, src Source, id string) (*Package, error) {
-	return nil, errors.New("not implemented")
+func New(opts Options) *Client {
+	if opts.Timeout <= 0 {
+		opts.Timeout = defaultTimeout
+	}
+	if opts.MaxDocumentBytes <= 0 {
+		opts.MaxDocumentBytes = defaultMaxDocumentBytes
+	}
+	if opts.MaxPackageBytes <= 0 {
+		opts.MaxPackageBytes = defaultMaxPackageBytes
+	}
+	return &Client{opts: opts, hc: newHTTPClient(opts), indexes: map[string]*resources{}, now: time.Now}
 }
 
 // Downloaded describes a .nupkg that Download wrote.
@@ -50,15 +59,6 @@ type Downloaded struct {
 	Verified bool   // the source's catalog gave a SHA-512 packageHash and it matched
 }
 
-// Download streams v's .nupkg into w, computing its SHA-512, and checks it
-// against the packageHash of v's catalog leaf when the source gives one
-// (a mismatch is ErrHashMismatch: the caller discards what was written).
-// Errors: ErrNotFound, ErrUnavailable, ErrRefused, ErrTooLarge,
-// ErrHashMismatch, w's error.
-func (c *Client) Download(ctx context.Context, src Source, v *Version, w io.Writer) (Downloaded, error) {
-	return Downloaded{}, errors.New("not implemented")
-}
-
 // SearchQuery is a search as NuGet clients send it.
 type SearchQuery struct {
 	Q           string
@@ -66,17 +66,4 @@ type SearchQuery struct {
 	Prerelease  bool
 	SemVerLevel string // "2.0.0" or ""
 	PackageType string
-}
-
-// Search asks the source's SearchQueryService. Errors: ErrUnavailable,
-// ErrRefused, ErrTooLarge.
-func (c *Client) Search(ctx context.Context, src Source, q SearchQuery) (*SearchResult, error) {
-	return nil, errors.New("not implemented")
-}
-
-// Autocomplete asks the source's SearchAutocompleteService for IDs
-// starting with q (the "q" form; not the "id" form). It returns the IDs
-// and the source's totalHits. Errors: ErrUnavailable, ErrRefused, ErrTooLarge.
-func (c *Client) Autocomplete(ctx context.Context, src Source, q SearchQuery) ([]string, int, error) {
-	return nil, 0, errors.New("not implemented")
 }

@@ -13,7 +13,10 @@ package upstream
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/wharf-registry/wharf/internal/nuget"
 )
@@ -118,4 +121,23 @@ type SearchVersion struct {
 type SearchResult struct {
 	TotalHits int
 	Hits      []SearchHit
+}
+
+// failure is an error of one of the kinds above whose message is the
+// sentence alone, ready to show to a user.
+type failure struct {
+	kind error
+	msg  string
+}
+
+func (f *failure) Error() string { return f.msg }
+func (f *failure) Unwrap() error { return f.kind }
+
+// failf builds a failure of kind; the sentence starts with a capital.
+func failf(kind error, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	if r, size := utf8.DecodeRuneInString(msg); r != utf8.RuneError {
+		msg = string(unicode.ToUpper(r)) + msg[size:]
+	}
+	return &failure{kind: kind, msg: msg}
 }
