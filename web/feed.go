@@ -59,6 +59,7 @@ func (s *Server) getVersions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.markStale(c, p)
 	d, err := s.docs.get(docKey(c, "versions/"+strings.ToLower(p.Name)), p.Revision, p.UpdatedAt, func() (any, error) {
 		vs := make([]string, len(p.Versions))
 		for i := range p.Versions {
@@ -167,4 +168,26 @@ func (s *Server) healthz(c echo.Context) error { return c.String(http.StatusOK, 
 
 func notFoundf(format string, args ...any) error {
 	return &registry.Error{Kind: registry.ErrNotFound, Message: fmt.Sprintf(format, args...)}
+}
+
+// staleHeader says that a mirrored package's versions come from Wharf's
+// copy because its upstream source did not answer when they were due for
+// a refresh: age is how many seconds ago the source last answered.
+const staleHeader = "Wharf-Upstream-Stale"
+
+// markStale sets staleHeader on the answer about a mirrored package whose
+// refresh failed, and logs it.
+func (s *Server) markStale(c echo.Context, p *registry.Package) {
+	age, stale := s.reg.UpstreamAge(c.Request().Context(), p)
+	if !stale {
+		return
+	}
+	c.Response().Header().Set(staleHeader, "age="+strconv.Itoa(int(age.Seconds())))
+	now := time.Now().Unix()
+	if last, ok := s.staleLogged.Load(p.ID); ok && now-last.(int64) < 60 {
+		return // once a minute per package is enough to see an outage
+	}
+	s.staleLogged.Store(p.ID, now)
+	s.log.Warn("serving a mirrored package from the cache: its upstream source did not answer",
+		"id", registry.EscapeText(p.Name), "age", age.Round(time.Second).String())
 }

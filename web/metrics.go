@@ -7,6 +7,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/wharf-registry/wharf/internal/registry"
 )
 
 // metrics are the server's Prometheus metrics, on a registry of its own
@@ -52,6 +54,8 @@ func newMetrics(s *Server) *metrics {
 		{"documents", false, func() float64 { return float64(s.docs.misses.Load()) }, "rendered documents"},
 		{"searches", true, func() float64 { return float64(s.searches.hits.Load()) }, "search answers"},
 		{"searches", false, func() float64 { return float64(s.searches.misses.Load()) }, "search answers"},
+		{"upstream", true, func() float64 { return float64(s.reg.UpstreamStats().Hits) }, "mirrored package files"},
+		{"upstream", false, func() float64 { return float64(s.reg.UpstreamStats().Misses) }, "mirrored package files"},
 	}
 	for _, c := range caches {
 		name, help := "wharf_cache_misses_total", "Cache misses, by cache."
@@ -65,6 +69,20 @@ func newMetrics(s *Server) *metrics {
 	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "wharf_readme_renders_total", Help: "README renders started (each README is rendered once per process).",
 	}, func() float64 { return float64(s.readmes.renders.Load()) }))
+	for _, u := range []struct {
+		name, help string
+		val        func(registry.UpstreamStats) float64
+	}{
+		{"wharf_upstream_requests_total", "Requests made to the sources of upstream feeds.", func(u registry.UpstreamStats) float64 { return float64(u.Requests) }},
+		{"wharf_upstream_errors_total", "Requests to the sources of upstream feeds that failed.", func(u registry.UpstreamStats) float64 { return float64(u.Errors) }},
+		{"wharf_upstream_bytes_total", "Bytes read from the sources of upstream feeds.", func(u registry.UpstreamStats) float64 { return float64(u.Bytes) }},
+		{"wharf_upstream_request_seconds_total", "Time spent waiting for the sources of upstream feeds; divided by wharf_upstream_requests_total, the mean latency.",
+			func(u registry.UpstreamStats) float64 { return u.Time.Seconds() }},
+	} {
+		val := u.val
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: u.name, Help: u.help},
+			func() float64 { return val(s.reg.UpstreamStats()) }))
+	}
 	m.reg.MustRegister(m.requests, m.latency, m.pushes, m.exchanges,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})

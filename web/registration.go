@@ -33,6 +33,7 @@ func (s *Server) getRegistrationIndex(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.markStale(c, p)
 	lower, u := strings.ToLower(p.Name), s.feedURLs(c)
 	d, err := s.docs.get(docKey(c, "registration/"+lower), p.Revision, p.UpdatedAt, func() (any, error) {
 		idx := nuget.RegistrationIndex{
@@ -61,6 +62,7 @@ func (s *Server) getRegistrationPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.markStale(c, p)
 	lowerV, upperV := strings.ToLower(c.Param("lower")), strings.ToLower(strings.TrimSuffix(c.Param("upper"), ".json"))
 	lower, u := strings.ToLower(p.Name), s.feedURLs(c)
 	pages, _ := pagesOf(p.Versions)

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -44,18 +45,19 @@ type ServerConfig struct {
 
 // Server serves the feed.
 type Server struct {
-	reg      *registry.Service
-	urls     URLs
-	log      *slog.Logger
-	tempDir  string
-	reqTO    time.Duration
-	uploadTO time.Duration
-	headerTO time.Duration
-	docs     *docCache // per-package documents, valid per package revision
-	searches *docCache // search answers, valid per feed generation
-	readmes  *readmes  // rendered READMEs for the package pages
-	index    *doc
-	echo     *echo.Echo
+	staleLogged sync.Map // package ID -> when markStale last logged it (unix seconds)
+	reg         *registry.Service
+	urls        URLs
+	log         *slog.Logger
+	tempDir     string
+	reqTO       time.Duration
+	uploadTO    time.Duration
+	headerTO    time.Duration
+	docs        *docCache // per-package documents, valid per package revision
+	searches    *docCache // search answers, valid per feed generation
+	readmes     *readmes  // rendered READMEs for the package pages
+	index       *doc
+	echo        *echo.Echo
 
 	secure    bool // the base URL is https: cookies are Secure and __Host-
 	cookies   cookieNames

@@ -3,11 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wharf-registry/wharf/internal/feeds"
+	"github.com/wharf-registry/wharf/internal/registry"
 )
 
 func (a *app) feedCmd() *cobra.Command {
@@ -19,22 +21,41 @@ func (a *app) feedCmd() *cobra.Command {
 func (a *app) feedAddCmd() *cobra.Command {
 	var private bool
 	var description string
+	var up upstreamFlags
 	cmd := &cobra.Command{
-		Use:   "add NAME [--private] [--description TEXT]",
+		Use:   "add NAME [--private] [--description TEXT] [--upstream URL [--username U --password-stdin] [--allow GLOB]... [--deny GLOB]... [--min-age D] [--refresh D]]",
 		Short: "Create a feed; it is public unless --private",
 		Long: "Create a feed with its own source URL, BASE/feeds/NAME/v3/index.json.\n" +
 			"A private feed is read only by its grantees (see 'wharf feed grant') and\n" +
-			"registry administrators; anonymous clients are asked for credentials.",
+			"registry administrators; anonymous clients are asked for credentials.\n\n" +
+			"With --upstream the feed mirrors another NuGet v3 source (nuget.org, Azure\n" +
+			"Artifacts, another Wharf): its packages are fetched on first request and kept.\n" +
+			"It joins BASE/v3/index.json after every local feed; an ID any local feed has,\n" +
+			"or one under a reserved prefix, is never served from it.",
 		Args: cobra.ExactArgs(1),
 		RunE: a.withService(func(cmd *cobra.Command, args []string) error {
-			f, err := a.reg.Feeds().Add(cmd.Context(), args[0], description, private)
+			var f *feeds.Feed
+			var err error
+			if up.url != "" {
+				set, serr := up.settings(cmd)
+				if serr != nil {
+					return serr
+				}
+				f, err = a.reg.Feeds().AddUpstream(cmd.Context(), args[0], description, private, set)
+			} else {
+				f, err = a.reg.Feeds().Add(cmd.Context(), args[0], description, private)
+			}
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "Created %s feed %s: %s/feeds/%s/v3/index.json\n", visibilityOf(f.Private), f.Name, a.cfg.BaseURL, f.Name)
+			if f.Upstream != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "It mirrors %s%s.\n", f.Upstream.IndexURL, upstreamRules(f.Upstream))
+			}
 			return nil
 		}),
 	}
+	up.add(cmd.Flags(), true)
 	cmd.Flags().BoolVar(&private, "private", false, "only grantees may read the feed")
 	cmd.Flags().StringVar(&description, "description", "", "what the feed holds")
 	return cmd
@@ -71,7 +92,11 @@ func (a *app) feedListCmd() *cobra.Command {
 				if g == "" {
 					g = "-"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", f.Name, visibilityOf(f.Private), g, f.Description)
+				desc := f.Description
+				if f.Upstream != nil {
+					desc = strings.TrimSpace("mirrors " + f.Upstream.IndexURL + upstreamRules(f.Upstream) + " " + desc)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", f.Name, visibilityOf(f.Private), g, registry.EscapeText(desc))
 			}
 			return w.Flush()
 		}),
