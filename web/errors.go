@@ -80,7 +80,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if status == http.StatusMethodNotAllowed || status == http.StatusNotFound && errors.Is(err, echo.ErrNotFound) {
 		msg = fmt.Sprintf("There is nothing at %s %s on this server. The feed is %s.", c.Request().Method, c.Request().URL.Path, s.urls.ServiceIndex())
 	}
-	if isClientError(err) {
+	// Upstream failures are the client's to read too: the sentence goes
+	// in the reason phrase, which is all NuGet clients print.
+	if isClientError(err) || errors.Is(err, registry.ErrUpstream) {
 		if werr := s.writeClientError(c, status, msg); werr != nil {
 			s.log.Debug("writing error response failed", "err", werr)
 		}

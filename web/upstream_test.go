@@ -1,0 +1,194 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wharf-registry/wharf/internal/feeds"
+	"github.com/wharf-registry/wharf/internal/nuget"
+	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
+	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/trust/trusttest"
+	"github.com/wharf-registry/wharf/internal/upstream"
+)
+
+// mirrorPair is a Wharf ("down") with an upstream feed "nuget" whose
+// source is another Wharf ("up"), and a count of .nupkg downloads down
+// made from up.
+type mirrorPair struct {
+	up, down  *feed
+	clock     *trusttest.Clock
+	downloads atomic.Int64
+}
+
+func newMirrorPair(t *testing.T, set feeds.Upstream) *mirrorPair {
+	t.Helper()
+	m := &mirrorPair{up: newFeed(t), clock: trusttest.NewClock(trusttest.Epoch())}
+	client := upstream.New(upstream.Options{AllowPrivate: true, Timeout: 3 * time.Second, Observe: func(op string, _ time.Duration, _ int64, _ error) {
+		if op == "package" {
+			m.downloads.Add(1)
+		}
+	}})
+	m.down = newFeedWith(t, registry.Options{Now: m.clock.Now, Upstream: client, TempDir: t.TempDir(),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if set.IndexURL == "" {
+		set.IndexURL = m.up.srv.URL + "/v3/index.json"
+	}
+	if _, err := m.down.reg.Feeds().AddUpstream(context.Background(), "nuget", "", false, set); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func (m *mirrorPair) versions(t *testing.T, id string) []string {
+	t.Helper()
+	var v nuget.VersionsIndex
+	m.down.getJSON(m.down.urls.PackageBase()+strings.ToLower(id)+"/index.json", http.StatusOK, &v)
+	return v.Versions
+}
+
+// A package only the upstream has is served under Wharf's URLs: its
+// versions, its registration (pointing at Wharf) and its exact bytes,
+// fetched once however many clients ask at the same moment.
+func TestUpstreamServesThroughWharf(t *testing.T) {
+	m := newMirrorPair(t, feeds.Upstream{})
+	dep := nugettest.Spec{ID: "Up.Dep", Version: "1.0.0"}
+	lib1 := nugettest.Spec{ID: "Up.Lib", Version: "1.0.0", Dependencies: map[string][]nugettest.Dep{"": {{ID: "Up.Dep", Range: "1.0.0"}}}}
+	lib2 := nugettest.Spec{ID: "Up.Lib", Version: "2.0.0"}
+	for _, s := range []nugettest.Spec{dep, lib1, lib2} {
+		m.up.mustPush(s)
+	}
+	if got := m.versions(t, "Up.Lib"); strings.Join(got, ",") != "1.0.0,2.0.0" {
+		t.Fatalf("versions through the mirror = %v, want 1.0.0,2.0.0", got)
+	}
+	var reg nuget.RegistrationIndex
+	m.down.getJSON(m.down.urls.RegistrationIndex("up.lib"), http.StatusOK, &reg)
+	leaf := reg.Items[0].Items[0].CatalogEntry
+	if !strings.HasPrefix(leaf.PackageContent, m.down.srv.URL) || leaf.DependencyGroups[0].Dependencies[0].PackageID != "Up.Dep" {
+		t.Fatalf("registration leaf = %+v, want Wharf's own URLs and the dependency on Up.Dep", leaf)
+	}
+
+	url := m.down.urls.Nupkg("up.lib", "1.0.0")
+	want := lib1.Build()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, body := m.down.get(url)
+			if res.StatusCode != http.StatusOK || !bytes.Equal(body, want) {
+				t.Errorf("GET %s: %s, %d bytes; want 200 and the upstream's %d bytes", url, res.Status, len(body), len(want))
+			}
+		}()
+	}
+	wg.Wait()
+	if n := m.downloads.Load(); n != 1 {
+		t.Errorf("8 concurrent first downloads fetched the package %d times from upstream, want 1", n)
+	}
+	if res, _ := m.down.get(url); res.StatusCode != http.StatusOK || m.downloads.Load() != 1 {
+		t.Errorf("a later download: %s after %d upstream fetches; want it served locally", res.Status, m.downloads.Load())
+	}
+	res, body := m.down.get(m.down.urls.PackageBase() + "up.lib/1.0.0/up.lib.nuspec")
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "<id>Up.Lib</id>") {
+		t.Errorf("nuspec of a mirrored version: %s %q", res.Status, body)
+	}
+}
+
+// An ID any local feed has is never served from the upstream, even when
+// the upstream has newer versions; a push of an ID that only the upstream
+// has is refused with a sentence.
+func TestUpstreamCannotShadowLocalPackages(t *testing.T) {
+	m := newMirrorPair(t, feeds.Upstream{})
+	m.down.mustPush(nugettest.Spec{ID: "Contoso.Internal", Version: "1.0.0"})
+	m.up.mustPush(nugettest.Spec{ID: "Contoso.Internal", Version: "1.0.0", Description: "impostor"})
+	m.up.mustPush(nugettest.Spec{ID: "Contoso.Internal", Version: "9.0.0", Description: "impostor"})
+	if got := m.versions(t, "Contoso.Internal"); strings.Join(got, ",") != "1.0.0" {
+		t.Fatalf("versions = %v, want only the local 1.0.0", got)
+	}
+	if res, _ := m.down.get(m.down.urls.Nupkg("contoso.internal", "9.0.0")); res.StatusCode != http.StatusNotFound {
+		t.Errorf("the upstream's newer version: %s, want 404", res.Status)
+	}
+	if m.downloads.Load() != 0 {
+		t.Errorf("the upstream was asked for a local package's files")
+	}
+
+	m.up.mustPush(nugettest.Spec{ID: "Only.Upstream", Version: "1.0.0"})
+	res := m.down.push(m.down.key, nugettest.Spec{ID: "Only.Upstream", Version: "2.0.0"}.Build())
+	if res.StatusCode != http.StatusForbidden || !strings.Contains(res.Header.Get("X-NuGet-Warning"), "comes from an upstream source") {
+		t.Errorf("push of an upstream-only ID: %s %q, want 403 saying it comes from upstream", res.Status, res.Header.Get("X-NuGet-Warning"))
+	}
+}
+
+// When the upstream is down, cached versions lists are served, marked
+// stale, and cached packages restore; what was never cached fails with a
+// sentence.
+func TestUpstreamOutageServesTheCache(t *testing.T) {
+	m := newMirrorPair(t, feeds.Upstream{Refresh: time.Minute})
+	m.up.mustPush(nugettest.Spec{ID: "Up.Lib", Version: "1.0.0"})
+	m.up.mustPush(nugettest.Spec{ID: "Up.Lib", Version: "2.0.0"})
+	if res, _ := m.down.get(m.down.urls.Nupkg("up.lib", "1.0.0")); res.StatusCode != http.StatusOK {
+		t.Fatalf("first download: %s", res.Status)
+	}
+	m.up.srv.Close()
+	m.clock.Advance(2 * time.Hour)
+
+	res, body := m.down.get(m.down.urls.PackageBase() + "up.lib/index.json")
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "2.0.0") {
+		t.Fatalf("versions with the upstream down: %s %s", res.Status, body)
+	}
+	if got := res.Header.Get("Wharf-Upstream-Stale"); got != "age=7200" {
+		t.Errorf("Wharf-Upstream-Stale = %q, want age=7200", got)
+	}
+	if res, _ := m.down.get(m.down.urls.Nupkg("up.lib", "1.0.0")); res.StatusCode != http.StatusOK {
+		t.Errorf("cached package with the upstream down: %s", res.Status)
+	}
+	res, _ = m.down.get(m.down.urls.Nupkg("up.lib", "2.0.0"))
+	if res.StatusCode != http.StatusBadGateway || !strings.Contains(res.Header.Get("X-NuGet-Warning"), "could not be fetched from the upstream feed 'nuget'") {
+		t.Errorf("uncached package with the upstream down: %s %q, want 502 with a sentence", res.Status, res.Header.Get("X-NuGet-Warning"))
+	}
+}
+
+// An upstream that is a private feed of another Wharf is read with the
+// credentials of the upstream feed; without them nothing is served.
+func TestUpstreamPrivateSourceWithCredentials(t *testing.T) {
+	up := newFeed(t)
+	ctx := context.Background()
+	if _, err := up.reg.Feeds().Add(ctx, "secret", "", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := up.reg.GrantFeed(ctx, "secret", feeds.SubjectUser, "alice", feeds.RolePublisher); err != nil {
+		t.Fatal(err)
+	}
+	res := up.do(nugettest.PushRequest(up.srv.URL+"/feeds/secret/api/v2/package", up.key, nugettest.Spec{ID: "Secret.Lib", Version: "1.0.0"}.Build(), nil))
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("push to the private feed: %s %s", res.Status, res.Header.Get("X-NuGet-Warning"))
+	}
+	readKey, _, err := up.reg.CreateKey(ctx, registry.NewKey{User: "alice", Scopes: feeds.ScopeRead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	index := up.srv.URL + "/feeds/secret/v3/index.json"
+	for _, tc := range []struct {
+		password string
+		want     int
+	}{{readKey, http.StatusOK}, {"", http.StatusBadGateway}} {
+		m := &mirrorPair{up: up}
+		client := upstream.New(upstream.Options{AllowPrivate: true})
+		m.down = newFeedWith(t, registry.Options{Upstream: client, TempDir: t.TempDir()})
+		if _, err := m.down.reg.Feeds().AddUpstream(ctx, "corp", "", false, feeds.Upstream{IndexURL: index, Username: "wharf", Password: tc.password}); err != nil {
+			t.Fatal(err)
+		}
+		res, body := m.down.get(m.down.urls.Nupkg("secret.lib", "1.0.0"))
+		if res.StatusCode != tc.want {
+			t.Errorf("password %v: %s %s, want %d", tc.password != "", res.Status, body, tc.want)
+		}
+	}
+}
