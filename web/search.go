@@ -11,6 +11,7 @@ import (
 	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/upstream"
 )
 
 // parseSearch reads the query parameters shared by search and autocomplete.
@@ -44,15 +45,23 @@ func (s *Server) getSearch(c echo.Context) error {
 	// they link to: both are in the key.
 	u, r := s.feedURLs(c), feeds.ReaderOf(c.Request().Context())
 	key := fmt.Sprintf("search\x00%s\x00%s\x00%s\x00%d\x00%d\x00%t\x00%t\x00%s", r.Key(), u.ServiceIndex(), q.Q, q.Skip, q.Take, q.Prerelease, q.SemVer2, q.PackageType)
+	if s.reg.SearchesUpstream(c.Request().Context()) {
+		// Upstream sources change without this registry changing: their
+		// part of an answer is kept for a minute at most.
+		key += fmt.Sprintf("\x00%d", time.Now().Unix()/60)
+	}
 	s.reg.Refresh(c.Request().Context())
 	d, err := s.searches.get(key, s.reg.Generation(), time.Now(), func() (any, error) {
-		res, err := s.reg.Search(c.Request().Context(), q)
+		res, err := s.reg.SearchAll(c.Request().Context(), q)
 		if err != nil {
 			return nil, err
 		}
-		out := nuget.SearchResponse{TotalHits: res.TotalHits, Data: make([]nuget.SearchResult, 0, len(res.Hits))}
+		out := nuget.SearchResponse{TotalHits: res.TotalHits, Data: make([]nuget.SearchResult, 0, len(res.Hits)+len(res.Upstream))}
 		for _, h := range res.Hits {
 			out.Data = append(out.Data, s.searchResult(u, h))
+		}
+		for _, h := range res.Upstream {
+			out.Data = append(out.Data, upstreamSearchResult(u, h))
 		}
 		return out, nil
 	})
@@ -120,4 +129,30 @@ func splitAuthors(a string) []string {
 		}
 	}
 	return out
+}
+
+// upstreamSearchResult renders an upstream source's search hit with this
+// registry's URLs, where the package restores from.
+func upstreamSearchResult(u URLs, h upstream.SearchHit) nuget.SearchResult {
+	lower := strings.ToLower(h.ID)
+	authors := splitAuthors(h.Authors)
+	r := nuget.SearchResult{
+		ID: u.RegistrationIndex(lower), Type: "Package", Registration: u.RegistrationIndex(lower),
+		PackageID: h.ID, Version: h.Version, Description: h.Description, Summary: h.Summary, Title: h.Title,
+		IconURL: h.IconURL, LicenseURL: h.LicenseURL, ProjectURL: h.ProjectURL, Tags: nonNil(h.Tags),
+		Authors: authors, Owners: []string{}, TotalDownloads: h.TotalDownloads, Verified: h.Verified,
+		PackageTypes: []nuget.PackageTypeJSON{{Name: "Dependency"}}, Vulnerabilities: []nuget.Vulnerability{},
+		Deprecation: h.Deprecation,
+	}
+	if len(h.Vulnerabilities) > 0 {
+		r.Vulnerabilities = h.Vulnerabilities
+	}
+	for _, v := range h.Versions {
+		lv := strings.ToLower(v.Version)
+		if pv, err := nuget.ParseVersion(v.Version); err == nil {
+			lv = pv.Lower()
+		}
+		r.Versions = append(r.Versions, nuget.SearchVersion{ID: u.RegistrationLeaf(lower, lv), Version: v.Version, Downloads: v.Downloads})
+	}
+	return r
 }

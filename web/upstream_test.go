@@ -192,3 +192,32 @@ func TestUpstreamPrivateSourceWithCredentials(t *testing.T) {
 		}
 	}
 }
+
+// Search and autocomplete include the upstream's packages after the local
+// ones, linked to this registry, and never offer an upstream package
+// under a local ID.
+func TestUpstreamSearchMergesLocalFirst(t *testing.T) {
+	m := newMirrorPair(t, feeds.Upstream{Deny: []string{"Denied.*"}})
+	m.down.mustPush(nugettest.Spec{ID: "Widget.Local", Version: "1.0.0"})
+	m.up.mustPush(nugettest.Spec{ID: "Widget.Local", Version: "5.0.0", Description: "impostor"})
+	m.up.mustPush(nugettest.Spec{ID: "Widget.Remote", Version: "2.0.0"})
+	m.up.mustPush(nugettest.Spec{ID: "Denied.Widget", Version: "1.0.0"})
+
+	var res nuget.SearchResponse
+	m.down.getJSON(m.down.urls.Search()+"?q=widget", http.StatusOK, &res)
+	var ids []string
+	for _, d := range res.Data {
+		ids = append(ids, d.PackageID+" "+d.Version)
+		if !strings.HasPrefix(d.Registration, m.down.srv.URL) {
+			t.Errorf("%s links to %s, want this registry", d.PackageID, d.Registration)
+		}
+	}
+	if strings.Join(ids, ",") != "Widget.Local 1.0.0,Widget.Remote 2.0.0" {
+		t.Errorf("search hits = %v, want the local package first, then the upstream's own, without the impostor or the denied one", ids)
+	}
+	var ac nuget.AutocompleteResponse
+	m.down.getJSON(m.down.urls.Autocomplete()+"?q=widget", http.StatusOK, &ac)
+	if strings.Join(ac.Data, ",") != "Widget.Local,Widget.Remote" {
+		t.Errorf("autocomplete = %v", ac.Data)
+	}
+}

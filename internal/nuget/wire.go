@@ -167,6 +167,7 @@ type SearchResult struct {
 	PackageTypes    []PackageTypeJSON `json:"packageTypes"`
 	Versions        []SearchVersion   `json:"versions"`
 	Vulnerabilities []Vulnerability   `json:"vulnerabilities"`
+	Deprecation     *Deprecation      `json:"deprecation,omitempty"`
 }
 
 // PackageTypeJSON names a package type in search results.

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"errors"
+	"github.com/wharf-registry/wharf/internal/upstream"
 	"sort"
 	"strings"
 )
@@ -37,6 +38,9 @@ type SearchHit struct {
 type SearchResult struct {
 	TotalHits int
 	Hits      []SearchHit
+	// Upstream are the hits of upstream sources that fill the page after
+	// the local ones (SearchAll only); TotalHits counts them too.
+	Upstream []upstream.SearchHit
 }
 
 // searchDoc is the lowercased text of a package that search matches.
@@ -219,7 +223,13 @@ func (s *Service) AutocompleteIDs(ctx context.Context, q SearchQuery) (int, []st
 	for _, h := range res.Hits {
 		ids = append(ids, h.Package.Name)
 	}
-	return res.TotalHits, ids, nil
+	total := res.TotalHits
+	if upSkip, need := upstreamPage(q, res.TotalHits); need > 0 && s.SearchesUpstream(ctx) {
+		more, upTotal := s.UpstreamAutocomplete(ctx, upstreamQuery(q, upSkip, need))
+		total += upTotal
+		ids = append(ids, more[:min(len(more), need)]...)
+	}
+	return total, ids, nil
 }
 
 // AutocompleteVersions returns the listed versions of a package that the
