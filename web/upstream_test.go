@@ -221,3 +221,25 @@ func TestUpstreamSearchMergesLocalFirst(t *testing.T) {
 		t.Errorf("autocomplete = %v", ac.Data)
 	}
 }
+
+// A minimum age holds back versions the source published recently, using
+// the source's own publication date; an allow list limits what is
+// mirrored at all.
+func TestUpstreamRulesMinAgeAndAllowList(t *testing.T) {
+	m := newMirrorPair(t, feeds.Upstream{MinAge: 72 * time.Hour, Allow: []string{"Allowed.*"}})
+	m.up.mustPush(nugettest.Spec{ID: "Allowed.Lib", Version: "1.0.0"})
+	m.up.mustPush(nugettest.Spec{ID: "Other.Lib", Version: "1.0.0"})
+	if got := m.versions(t, "Allowed.Lib"); len(got) != 0 {
+		t.Errorf("versions published just now = %v, want none before 72h", got)
+	}
+	if res, _ := m.down.get(m.down.urls.Nupkg("allowed.lib", "1.0.0")); res.StatusCode != http.StatusNotFound {
+		t.Errorf("download of a version younger than the minimum age: %s, want 404", res.Status)
+	}
+	m.clock.Advance(73 * time.Hour)
+	if got := m.versions(t, "Allowed.Lib"); strings.Join(got, ",") != "1.0.0" {
+		t.Errorf("versions after 73h = %v, want 1.0.0", got)
+	}
+	if res, _ := m.down.get(m.down.urls.PackageBase() + "other.lib/index.json"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("an ID outside the allow list: %s, want 404", res.Status)
+	}
+}
