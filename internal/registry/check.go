@@ -51,6 +51,9 @@ func (s *Service) Check(ctx context.Context, hashes bool) (*CheckReport, error) 
 	for _, p := range pkgs {
 		for i := range p.Versions {
 			pv := &p.Versions[i]
+			if pv.BlobPrefix == "" && pv.UpstreamContentURL != "" {
+				continue // mirrored, not downloaded yet: nothing is stored
+			}
 			r.Versions++
 			what := p.Name + " " + pv.Version.String()
 			for j, key := range versionFiles(p.Name, pv) {
