@@ -32,12 +32,14 @@ type mirrorPair struct {
 func newMirrorPair(t *testing.T, set feeds.Upstream) *mirrorPair {
 	t.Helper()
 	m := &mirrorPair{up: newFeed(t), clock: trusttest.NewClock(trusttest.Epoch())}
-	client := upstream.New(upstream.Options{AllowPrivate: true, Timeout: 3 * time.Second, Observe: func(op string, _ time.Duration, _ int64, _ error) {
+	stats := &upstream.Stats{}
+	client := upstream.New(upstream.Options{AllowPrivate: true, Timeout: 3 * time.Second, Observe: func(op string, d time.Duration, n int64, err error) {
+		stats.Observe(op, d, n, err)
 		if op == "package" {
 			m.downloads.Add(1)
 		}
 	}})
-	m.down = newFeedWith(t, registry.Options{Now: m.clock.Now, Upstream: client, TempDir: t.TempDir(),
+	m.down = newFeedWith(t, registry.Options{Now: m.clock.Now, Upstream: client, UpstreamStats: stats, TempDir: t.TempDir(),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if set.IndexURL == "" {
 		set.IndexURL = m.up.srv.URL + "/v3/index.json"
@@ -99,6 +101,15 @@ func TestUpstreamServesThroughWharf(t *testing.T) {
 	res, body := m.down.get(m.down.urls.PackageBase() + "up.lib/1.0.0/up.lib.nuspec")
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "<id>Up.Lib</id>") {
 		t.Errorf("nuspec of a mirrored version: %s %q", res.Status, body)
+	}
+	_, metrics := m.down.get(m.down.srv.URL + "/metrics")
+	for _, want := range []string{`wharf_cache_hits_total{cache="upstream"} 2`, `wharf_cache_misses_total{cache="upstream"} 8`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if !strings.Contains(string(metrics), "wharf_upstream_requests_total") || strings.Contains(string(metrics), "wharf_upstream_requests_total 0") {
+		t.Errorf("/metrics does not count upstream requests")
 	}
 }
 
