@@ -1,10 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/wharf-registry/wharf/internal/nuget"
+	"github.com/wharf-registry/wharf/internal/upstream/upstreamtest"
 )
 
 // TestE2EUpstream drives NuGet.exe through one source whose packages come
@@ -67,5 +75,82 @@ func TestE2EUpstream(t *testing.T) {
 	wantInstalled(t, install("Local.App"), want, same)
 	if _, err := os.Stat(filepath.Join(down.data, "tmp")); err != nil {
 		t.Errorf("data directory: %v", err)
+	}
+}
+
+// TestE2EUpstreamNuGetOrgShaped mirrors a static feed shaped like
+// nuget.org's (gzip-encoded registration, catalog hashes) and installs
+// through Wharf with NuGet.exe: a legacy package with a dependency without
+// a version comes as it is, with its dependency; a package whose bytes do
+// not match the source's hash fails with the reason; the source's
+// deprecation, advisories, publication dates and listing come through;
+// a Unicode ID is served.
+func TestE2EUpstreamNuGetOrgShaped(t *testing.T) {
+	published := time.Date(2019, 3, 4, 5, 6, 7, 0, time.UTC)
+	pkgs := []upstreamtest.Package{
+		{ID: "Json.Like", Versions: []upstreamtest.Version{{Version: "12.0.1", Published: published}, {Version: "13.0.1"}}},
+		{ID: "Legacy.Lib", Legacy: true, Versions: []upstreamtest.Version{{Version: "1.0.0", Deps: []upstreamtest.Dep{{ID: "Json.Like"}}}}},
+		{ID: "Tampered.Lib", Versions: []upstreamtest.Version{{Version: "1.0.0", WrongHash: true}}},
+		{ID: "Old.Lib", Versions: []upstreamtest.Version{
+			{Version: "1.0.0", Unlisted: true},
+			{Version: "2.0.0", Published: published,
+				Deprecation:     &nuget.Deprecation{Reasons: []string{"Legacy"}, Message: "Use New.Lib", AlternatePackage: &nuget.AlternatePackage{ID: "New.Lib", Range: "[1.0.0, )"}},
+				Vulnerabilities: []nuget.Vulnerability{{AdvisoryURL: "https://example.com/advisory/1", Severity: "2"}}},
+		}},
+		{ID: "Ünïcode.Lib", Versions: []upstreamtest.Version{{Version: "1.0.0"}}},
+	}
+	src := upstreamtest.Start(t, pkgs)
+	down := newE2EWith(t, []string{"WHARF_UPSTREAM_ALLOW_PRIVATE=true"})
+	down.wharfOK(t, "feed", "add", "nuget", "--upstream", src.IndexURL)
+
+	install := func(id string) (string, []string) {
+		out, err := os.MkdirTemp(down.work, "out-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := down.sourceConfig(t, down.feed, "")
+		return out, []string{"install", id, "-Source", down.feed, "-ConfigFile", cfg, "-OutputDirectory", out}
+	}
+	out, args := install("Legacy.Lib")
+	down.nugetOK(t, args...)
+	wantInstalled(t, out, []string{"Json.Like.12.0.1", "Legacy.Lib.1.0.0"}, nil)
+	legacy, err := os.ReadFile(filepath.Join(out, "Legacy.Lib.1.0.0", "Legacy.Lib.1.0.0.nupkg"))
+	if err != nil || !bytes.Equal(legacy, upstreamtest.Nupkg(pkgs[1], pkgs[1].Versions[0])) {
+		t.Errorf("Legacy.Lib was not installed byte for byte as the source has it (%v)", err)
+	}
+
+	_, args = install("Tampered.Lib")
+	down.nugetFails(t, []string{"does not match the SHA-512 hash"}, args...)
+
+	entries := down.registration(t, "Old.Lib")
+	if len(entries) != 2 || entries[0].Listed == nil || *entries[0].Listed || entries[1].Listed != nil && !*entries[1].Listed {
+		t.Fatalf("Old.Lib registration = %+v, want 1.0.0 unlisted and 2.0.0 listed", entries)
+	}
+	var leaf struct {
+		CatalogEntry struct {
+			Published       string               `json:"published"`
+			Deprecation     *nuget.Deprecation    `json:"deprecation"`
+			Vulnerabilities []nuget.Vulnerability `json:"vulnerabilities"`
+		} `json:"catalogEntry"`
+	}
+	var index struct {
+		Items []struct {
+			Items []json.RawMessage `json:"items"`
+		} `json:"items"`
+	}
+	down.getJSON(t, down.base+"/v3/registration/old.lib/index.json", &index)
+	if err := json.Unmarshal(index.Items[0].Items[1], &leaf); err != nil {
+		t.Fatal(err)
+	}
+	e := leaf.CatalogEntry
+	if !strings.HasPrefix(e.Published, "2019-03-04T05:06:07") || e.Deprecation == nil || e.Deprecation.Message != "Use New.Lib" ||
+		len(e.Vulnerabilities) != 1 || e.Vulnerabilities[0].Severity != "2" {
+		t.Errorf("Old.Lib 2.0.0 through Wharf = %+v, want the source's date, deprecation and advisory", e)
+	}
+
+	uni := url.PathEscape(strings.ToLower("Ünïcode.Lib"))
+	status, body, err := down.get(down.base + "/v3/package/" + uni + "/1.0.0/" + uni + ".1.0.0.nupkg")
+	if err != nil || status != http.StatusOK || !bytes.Equal(body, upstreamtest.Nupkg(pkgs[4], pkgs[4].Versions[0])) {
+		t.Errorf("Unicode ID download: %d, %d bytes (%v)", status, len(body), err)
 	}
 }
