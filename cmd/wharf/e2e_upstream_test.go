@@ -128,7 +128,7 @@ func TestE2EUpstreamNuGetOrgShaped(t *testing.T) {
 	}
 	var leaf struct {
 		CatalogEntry struct {
-			Published       string               `json:"published"`
+			Published       string                `json:"published"`
 			Deprecation     *nuget.Deprecation    `json:"deprecation"`
 			Vulnerabilities []nuget.Vulnerability `json:"vulnerabilities"`
 		} `json:"catalogEntry"`

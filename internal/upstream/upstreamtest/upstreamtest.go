@@ -147,7 +147,7 @@ func Write(root, base string, pkgs []Package) error {
 				"@id": catalog, "@type": "PackageDetails", "authors": "Upstream Authors", "description": p.ID + " from the upstream fixture.",
 				"id": p.ID, "version": v.Version, "listed": !v.Unlisted, "published": published.Format("2006-01-02T15:04:05.000-07:00"),
 				"packageContent": base + "/v3-flatcontainer/" + lower + "/" + lv + "/" + lower + "." + lv + ".nupkg",
-				"tags": []string{"fixture"}, "dependencyGroups": groups,
+				"tags":           []string{"fixture"}, "dependencyGroups": groups,
 			}
 			if v.Deprecation != nil {
 				entry["deprecation"] = v.Deprecation
