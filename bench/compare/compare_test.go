@@ -80,6 +80,21 @@ func TestCompareSmallFeed(t *testing.T) {
 			}
 		}
 	}
+	if len(rep.upstream) != len(privateDocs)*len(o.conns) {
+		t.Errorf("%d upstream rows, want %d", len(rep.upstream), len(privateDocs)*len(o.conns))
+	}
+	for _, r := range rep.upstream {
+		for name, ms := range map[string][]measurement{"local": r.local, "mirrored": r.cached} {
+			if len(ms) != o.runs {
+				t.Errorf("upstream rows, %s at %d connections: %d runs of %s, want %d", r.doc, r.conns, len(ms), name, o.runs)
+			}
+			for _, m := range ms {
+				if m.Errors != 0 || m.RPS <= 0 || m.P50 <= 0 || m.P99 < m.P50 {
+					t.Errorf("upstream rows, %s at %d connections, %s: %+v", r.doc, r.conns, name, m)
+				}
+			}
+		}
+	}
 	for _, p := range rep.pushes {
 		if p.Errors != 0 || p.PerSec <= 0 {
 			t.Errorf("push run: %+v", p)

@@ -87,6 +87,7 @@ func (rep *report) markdown(o options) string {
 	}
 	if len(rep.private) > 0 {
 		rep.privateTable(&b)
+		rep.upstreamTable(&b)
 	}
 	rep.writeTable(&b, o)
 	return b.String()
@@ -173,6 +174,11 @@ func (rep *report) targets(o options) string {
 	for _, r := range rep.private {
 		if r.conns == 16 || r.conns == 64 {
 			check(r.ratio() >= 0.9, "%s from a private feed at %d connections: %.2f× the public feed (≥ 0.9)", docNames[r.doc], r.conns, r.ratio())
+		}
+	}
+	for _, r := range rep.upstream {
+		if r.conns == 16 || r.conns == 64 {
+			check(r.ratio() >= 0.9, "%s of a cached upstream package at %d connections: %.2f× a local one (≥ 0.9)", docNames[r.doc], r.conns, r.ratio())
 		}
 	}
 	for _, c := range o.conns {

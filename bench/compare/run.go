@@ -73,7 +73,8 @@ type report struct {
 	flat               []int64
 	flatErrors         int
 	exchanges          []exchangeResult
-	private            []*privateRow // the restore path, public and private
+	private            []*privateRow  // the restore path, public and private
+	upstream           []*upstreamRow // the restore path, local and mirrored
 	started, finished  time.Time
 	versionsTotal      int
 	wharfErrLines      int
@@ -187,6 +188,9 @@ func run(ctx context.Context, o options, w io.Writer) (*report, error) {
 		return nil, err
 	}
 	if err := privateRows(ctx, o, rep, wh, data, w); err != nil {
+		return nil, err
+	}
+	if err := upstreamRows(ctx, o, rep, wh, logf, w); err != nil {
 		return nil, err
 	}
 	rep.readPeak, rep.nginxPeak = wh.peakRSS(), ng.peakRSS()
