@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -103,10 +104,11 @@ func TestUpstreamServesThroughWharf(t *testing.T) {
 		t.Errorf("nuspec of a mirrored version: %s %q", res.Status, body)
 	}
 	_, metrics := m.down.get(m.down.srv.URL + "/metrics")
-	for _, want := range []string{`wharf_cache_hits_total{cache="upstream"} 2`, `wharf_cache_misses_total{cache="upstream"} 8`} {
-		if !strings.Contains(string(metrics), want) {
-			t.Errorf("/metrics lacks %q", want)
-		}
+	// Ten reads of the mirrored version's files: the first ones (up to the
+	// eight concurrent) wait for the source, the rest come from the store.
+	hits, misses := metricValue(string(metrics), `wharf_cache_hits_total{cache="upstream"}`), metricValue(string(metrics), `wharf_cache_misses_total{cache="upstream"}`)
+	if hits < 2 || misses < 1 {
+		t.Errorf("upstream cache metrics: %v hits, %v misses; want at least 2 hits and 1 miss", hits, misses)
 	}
 	if !strings.Contains(string(metrics), "wharf_upstream_requests_total") || strings.Contains(string(metrics), "wharf_upstream_requests_total 0") {
 		t.Errorf("/metrics does not count upstream requests")
@@ -253,4 +255,18 @@ func TestUpstreamRulesMinAgeAndAllowList(t *testing.T) {
 	if res, _ := m.down.get(m.down.urls.PackageBase() + "other.lib/index.json"); res.StatusCode != http.StatusNotFound {
 		t.Errorf("an ID outside the allow list: %s, want 404", res.Status)
 	}
+}
+
+// metricValue reads one sample of a Prometheus text exposition (-1 when
+// absent).
+func metricValue(text, series string) float64 {
+	for _, line := range strings.Split(text, "\n") {
+		if rest, ok := strings.CutPrefix(line, series+" "); ok {
+			var v float64
+			if _, err := fmt.Sscan(rest, &v); err == nil {
+				return v
+			}
+		}
+	}
+	return -1
 }
