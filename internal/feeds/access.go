@@ -28,7 +28,7 @@ type Snapshot struct {
 	keys       map[string]KeyFacts
 	anyPrivate bool
 	prefixes   []Prefix // most specific first
-	public     ReadSet // the feeds anonymous callers read
+	public     ReadSet  // the feeds anonymous callers read
 	// readable memoises Readable per Viewer (a comparable struct): the
 	// snapshot never changes, so each caller's set is worked out once per
 	// snapshot instead of on every authenticated read.
