@@ -275,6 +275,12 @@ func uiRoutes() []authzRoute {
 			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: shows(ok)}},
 		{name: "audit log page", method: "GET", path: fixed("/admin/audit"), secret: `data-testid="audit"`,
 			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: shows(ok)}},
+		{name: "reserved prefixes page", method: "GET", path: fixed("/admin/prefixes"), secret: `data-testid="prefixes"`,
+			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: shows(ok)}},
+		{name: "reserve a prefix", method: "POST", path: fixed("/admin/prefixes"), form: url.Values{"pattern": {"Mallory.*"}, "owner": {mallory}},
+			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: allowed(back)}},
+		{name: "release a prefix", method: "POST", path: fixed("/admin/prefixes/release"), form: url.Values{"pattern": {"Reserved.*"}},
+			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: allowed(back)}},
 	}
 }
 

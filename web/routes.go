@@ -134,6 +134,9 @@ func (s *Server) routes(e *echo.Echo) {
 	// Administrators of the registry.
 	page("/admin/users", s.usersPage, admin)
 	page("/admin/audit", s.auditPage, admin)
+	page("/admin/prefixes", s.prefixesPage, admin)
+	form("/admin/prefixes", s.reservePrefix, admin)
+	form("/admin/prefixes/release", s.releasePrefix, admin)
 
 	// Unknown paths: JSON for the API and the feed, a page for the rest.
 	e.RouteNotFound("/*", s.notFound)

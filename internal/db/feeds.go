@@ -234,6 +234,10 @@ func (d *DB) AccessData(ctx context.Context) (*feeds.Data, error) {
 	if err := g.Model(&accountRow{}).Where("is_admin = ?", true).Pluck("id", &out.Admins).Error; err != nil {
 		return nil, fmt.Errorf("admins: %w", err)
 	}
+	var err error
+	if out.Prefixes, err = listPrefixes(g); err != nil {
+		return nil, err
+	}
 	var krows []apiKeyRow
 	if err := g.Select("id", "user_id", "owner_id", "hash", "expires_at", "policy_id", "scopes").Where("revoked_at IS NULL").Find(&krows).Error; err != nil {
 		return nil, fmt.Errorf("keys: %w", err)

@@ -15,6 +15,7 @@ type Data struct {
 	Memberships map[int64][]int64 // user ID -> IDs of the organisations the user is a member of
 	Admins      []int64           // IDs of registry administrators
 	Keys        map[string]KeyFacts
+	Prefixes    []Prefix // reserved package ID patterns
 }
 
 // Snapshot is an immutable view of Data with the lookups reads use.
@@ -26,8 +27,9 @@ type Snapshot struct {
 	admins     map[int64]bool
 	keys       map[string]KeyFacts
 	anyPrivate bool
-	upstreams  []*Feed // the feeds that mirror a source, oldest first
-	public     ReadSet // the feeds anonymous callers read
+	upstreams  []*Feed  // the feeds that mirror a source, oldest first
+	prefixes   []Prefix // most specific first
+	public     ReadSet  // the feeds anonymous callers read
 	// readable memoises Readable per Viewer (a comparable struct): the
 	// snapshot never changes, so each caller's set is worked out once per
 	// snapshot instead of on every authenticated read.
@@ -66,6 +68,8 @@ func NewSnapshot(d *Data) *Snapshot {
 		s.admins[id] = true
 	}
 	s.public = newReadSet(public)
+	s.prefixes = append([]Prefix(nil), d.Prefixes...)
+	sortPrefixes(s.prefixes)
 	slices.SortFunc(s.upstreams, func(a, b *Feed) int { return int(a.ID - b.ID) })
 	return s
 }

@@ -140,7 +140,9 @@ func (s *Service) commitVersion(ctx context.Context, name string, ownerID, feedI
 }
 
 // authorizeID checks that key may act on package id: the ID matches the
-// key's globs and, when the package exists, the key's owner owns it. The
+// key's globs, a push does not create an ID under another account's
+// reserved prefix (checkPrefix), and, when the package exists, the key's
+// owner owns it. The
 // action ("push", "unlist", "relist") names what was refused. It returns
 // the package's cached snapshot, nil for a new ID.
 func (s *Service) authorizeID(ctx context.Context, key *APIKey, id, action string) (*Package, error) {
@@ -164,6 +166,11 @@ func (s *Service) authorizeID(ctx context.Context, key *APIKey, id, action strin
 	e, err := s.cat.get(ctx, strings.ToLower(id))
 	if err != nil {
 		return nil, err
+	}
+	if action == "push" {
+		if err := s.checkPrefix(ctx, key, id, e.pkg); err != nil {
+			return nil, err
+		}
 	}
 	if e.pkg != nil && e.pkg.UpstreamCheckedAt != nil || e.pkg == nil && action == "push" && s.upstreamHas(ctx, id) {
 		return nil, errorf(ErrForbidden, "'%s' comes from an upstream source of this registry: a package pushed under its ID would replace the upstream one for everyone who restores through Wharf. Choose another ID, or ask an administrator to reserve the ID's prefix for your organisation (wharf prefix reserve).", id)

@@ -131,6 +131,8 @@ func New(store Store, blobs storage.Blobs, o Options) (*Service, error) {
 		s.maxSize = DefaultMaxPackageSize
 	}
 	if o.Upstream != nil {
+		// Reserved prefixes never come from upstream (dependency confusion).
+		s.reserved = func(ctx context.Context, id string) bool { _, _, ok := s.ReservedBy(ctx, id); return ok }
 		s.mirror = &mirror{client: o.Upstream, stats: o.UpstreamStats, temp: o.TempDir, absent: map[string]time.Time{}}
 	}
 	s.limits = nuget.DefaultLimits()

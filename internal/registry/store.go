@@ -87,6 +87,7 @@ type Store interface {
 	TrustStore
 	SessionStore
 	feeds.Store
+	PrefixStore
 }
 
 // SessionStore is the part of the store that browser sign-in needs.
@@ -177,4 +178,18 @@ type TrustStore interface {
 	Audit(ctx context.Context, e *AuditEvent) error
 	// AuditEvents lists the newest events first.
 	AuditEvents(ctx context.Context, limit int) ([]AuditEvent, error)
+}
+
+// PrefixStore keeps reserved package ID prefixes. Every change moves the
+// feed revision in its transaction, so every replica's access snapshot
+// (feeds.Data.Prefixes, loaded by AccessData) picks it up.
+type PrefixStore interface {
+	// CreatePrefix inserts p, setting p.ID; a pattern taken in any case
+	// is ErrConflict.
+	CreatePrefix(ctx context.Context, p *feeds.Prefix) error
+	// DeletePrefix removes the reservation of a pattern (any case) and
+	// returns it (ErrNotFound).
+	DeletePrefix(ctx context.Context, pattern string) (*feeds.Prefix, error)
+	// ListPrefixes lists every reservation with its owner's name.
+	ListPrefixes(ctx context.Context) ([]feeds.Prefix, error)
 }
