@@ -21,8 +21,9 @@ import (
 // upstream's exact bytes; it installs again with the upstream stopped; an
 // ID the registry has locally is never taken from the upstream, even when
 // someone publishes a newer version of it there later (dependency
-// confusion); a push of an ID only the upstream has is refused with a
-// sentence.
+// confusion); a reserved prefix is never taken from the upstream and only
+// its owner pushes under it; a push of an ID only the upstream has is
+// refused with a sentence.
 func TestE2EUpstream(t *testing.T) {
 	up := newE2E(t)
 	down := newE2EWith(t, []string{"WHARF_UPSTREAM_ALLOW_PRIVATE=true"})
@@ -33,6 +34,7 @@ func TestE2EUpstream(t *testing.T) {
 	up.pushOK(t, base, upKey)
 	up.pushOK(t, mid, upKey)
 	up.pushOK(t, up.pack(t, pkg{ID: "Only.Upstream", Version: "1.0.0"}), upKey)
+	up.pushOK(t, up.pack(t, pkg{ID: "Contoso.Tools", Version: "1.0.0"}), upKey)
 
 	_, stderr := down.wharfOK(t, "feed", "add", "nuget", "--upstream", up.feed)
 	if !strings.Contains(stderr, "It mirrors "+up.feed) {
@@ -48,12 +50,8 @@ func TestE2EUpstream(t *testing.T) {
 	up.pushOK(t, up.pack(t, pkg{ID: "Shadow.Lib", Version: "2.0.0"}), upKey)
 
 	install := func(id string) string {
-		out, err := os.MkdirTemp(down.work, "out-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg := down.sourceConfig(t, down.feed, "")
-		down.nugetOK(t, "install", id, "-Source", down.feed, "-ConfigFile", cfg, "-OutputDirectory", out)
+		out, args := installArgs(t, down, id)
+		down.nugetOK(t, args...)
 		return out
 	}
 	want := []string{"Local.App.1.0.0", "Up.Base.1.0.0", "Up.Mid.1.0.0"}
@@ -65,6 +63,14 @@ func TestE2EUpstream(t *testing.T) {
 	wantInstalled(t, install("Shadow.Lib"), []string{"Shadow.Lib.1.0.0"}, map[string]string{"Shadow.Lib.1.0.0": shadow})
 
 	down.pushFails(t, down.pack(t, pkg{ID: "Only.Upstream", Version: "2.0.0"}), downKey, "comes from an upstream source")
+
+	// A reserved prefix: never from upstream, and only its owner pushes.
+	down.wharfOK(t, "prefix", "reserve", "Contoso.*", "--owner", "alice")
+	_, args := installArgs(t, down, "Contoso.Tools")
+	down.nugetFails(t, []string{"Contoso.Tools"}, args...)
+	bobKey := down.apiKey(t, "bob")
+	down.pushFails(t, down.pack(t, pkg{ID: "Contoso.Tools", Version: "2.0.0"}), bobKey, "falls under the prefix 'Contoso.*'")
+	down.pushOK(t, down.pack(t, pkg{ID: "Contoso.Tools", Version: "2.0.0"}), downKey)
 
 	// The internal package's owners keep publishing it.
 	down.pushOK(t, down.pack(t, pkg{ID: "Shadow.Lib", Version: "1.1.0"}), downKey)
@@ -103,14 +109,7 @@ func TestE2EUpstreamNuGetOrgShaped(t *testing.T) {
 	down := newE2EWith(t, []string{"WHARF_UPSTREAM_ALLOW_PRIVATE=true"})
 	down.wharfOK(t, "feed", "add", "nuget", "--upstream", src.IndexURL)
 
-	install := func(id string) (string, []string) {
-		out, err := os.MkdirTemp(down.work, "out-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg := down.sourceConfig(t, down.feed, "")
-		return out, []string{"install", id, "-Source", down.feed, "-ConfigFile", cfg, "-OutputDirectory", out}
-	}
+	install := func(id string) (string, []string) { return installArgs(t, down, id) }
 	out, args := install("Legacy.Lib")
 	down.nugetOK(t, args...)
 	wantInstalled(t, out, []string{"Json.Like.12.0.1", "Legacy.Lib.1.0.0"}, nil)
@@ -153,4 +152,16 @@ func TestE2EUpstreamNuGetOrgShaped(t *testing.T) {
 	if err != nil || status != http.StatusOK || !bytes.Equal(body, upstreamtest.Nupkg(pkgs[4], pkgs[4].Versions[0])) {
 		t.Errorf("Unicode ID download: %d, %d bytes (%v)", status, len(body), err)
 	}
+}
+
+// installArgs are the NuGet.exe arguments that install id from e's
+// registry-wide source into a fresh folder, and that folder.
+func installArgs(t *testing.T, e *e2e, id string) (string, []string) {
+	t.Helper()
+	out, err := os.MkdirTemp(e.work, "out-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.sourceConfig(t, e.feed, "")
+	return out, []string{"install", id, "-Source", e.feed, "-ConfigFile", cfg, "-OutputDirectory", out}
 }
