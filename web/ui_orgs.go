@@ -67,8 +67,15 @@ func (s *Server) renderOrg(c echo.Context, status int, user, role, msg string) e
 		Page: s.page(c, org.Name, "orgs"), Name: org.Name, IsAdmin: myRole == registry.RoleAdmin,
 		Action: base + "/members", Error: msg, FormUser: user, FormRole: role,
 	}
+	admins := 0
 	for _, m := range members {
-		v.Members = append(v.Members, templates.MemberRow{Name: m.User.Name, Role: string(m.Role), RemoveURL: base + "/members/" + url.PathEscape(m.User.Name) + "/remove"})
+		if m.Role == registry.RoleAdmin {
+			admins++
+		}
+	}
+	for _, m := range members {
+		v.Members = append(v.Members, templates.MemberRow{Name: m.User.Name, Role: string(m.Role), RemoveURL: base + "/members/" + url.PathEscape(m.User.Name) + "/remove",
+			OnlyAdmin: m.Role == registry.RoleAdmin && admins == 1})
 	}
 	if v.IsAdmin {
 		invs, err := s.reg.OrgInvitationsTo(c.Request().Context(), u, org.Name)

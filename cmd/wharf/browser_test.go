@@ -184,6 +184,23 @@ func TestBrowserUI(t *testing.T) {
 			if got := p.clipboard(); got != uiKey {
 				t.Errorf("after Copy the clipboard holds %q, want the new key", got)
 			}
+			// The "push with it" command carries the whole new key, and its
+			// Copy button keeps its hidden label: it once came back as
+			// "Copythe command", squeezing the snippet.
+			if push := p.text(`[data-testid="key-command-push"]`); !strings.Contains(push, "--api-key "+uiKey) {
+				t.Errorf("the push command %q lacks the full new key", push)
+			}
+			pushCopy := `[data-copy="key-command-push"]`
+			p.clickHere(pushCopy)
+			p.waitAttr(pushCopy, "data-copied", "true")
+			if got := p.clipboard(); !strings.Contains(got, uiKey) {
+				t.Errorf("after Copy on the push command the clipboard holds %q, want the command with the full key", got)
+			}
+			p.waitAttr(pushCopy, "data-copied", "false")
+			label := evaluate[string](p, "reading the Copy button", `(() => { const b = document.querySelector('[data-copy="key-command-push"]'); return b.firstChild.nodeValue + "|" + b.querySelectorAll(".visually-hidden").length })()`)
+			if label != "Copy|1" {
+				t.Errorf("after a copy the button reads %q, want its word back and its hidden label kept (Copy|1)", label)
+			}
 			row := p.wantText(`[data-testid="key-row"]`, "release pipeline", "contoso", "Contoso.*")
 			if state := p.text(`[data-testid="key-state"]`); state != "active" {
 				t.Errorf("the new key is %q, want active (row %q)", state, row)

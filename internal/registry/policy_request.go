@@ -19,6 +19,10 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 		"environment", req.Environment, "ref", req.Ref, "CI config path", req.CIConfigPath, "issuer", req.Issuer); err != nil {
 		return nil, err
 	}
+	if err := checkLengths(maxPolicyText, "policy name", req.Name, "environment", req.Environment, "workflow", req.Workflow,
+		"reusable workflow", req.ReusableWorkflow, "ref", req.Ref, "CI config path", req.CIConfigPath); err != nil {
+		return nil, err
+	}
 	for _, g := range req.Globs {
 		if err := checkText("package glob", g); err != nil {
 			return nil, err
@@ -96,7 +100,8 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 		return nil, errorf(ErrInvalid, "Package globs narrow what a policy may push; a read-only policy restores from every feed its owner may read, so leave the packages out.")
 	}
 	p.Name = strings.TrimSpace(req.Name)
-	if p.Name == "" {
+	derived := p.Name == ""
+	if derived {
 		p.Name = repo
 		if p.Workflow != "" {
 			p.Name += "/" + p.Workflow
@@ -108,10 +113,26 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 			p.Name += " (read-only)"
 		}
 	}
-	if len(p.Name) > 200 {
-		return nil, errorf(ErrInvalid, "The policy name is longer than 200 characters.")
+	if derived && len(p.Name) > maxPolicyText {
+		return nil, errorf(ErrInvalid, "The name Wharf derives from the repository, workflow and environment is longer than %d characters: give the policy a shorter name.", maxPolicyText)
 	}
 	return p, nil
+}
+
+// maxPolicyText is the most characters a policy's name, environment,
+// workflow, ref or CI config path may have.
+const maxPolicyText = 200
+
+// checkLengths refuses the first of the (label, value) pairs whose trimmed
+// value is longer than max, with a sentence naming that field, so that a
+// form can show the error beside it.
+func checkLengths(max int, pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if len(strings.TrimSpace(pairs[i+1])) > max {
+			return errorf(ErrInvalid, "The %s is longer than %d characters: shorten it.", pairs[i], max)
+		}
+	}
+	return nil
 }
 
 // anyRepoPolicy checks a policy for every repository of an owner (owner/*)

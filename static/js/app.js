@@ -8,11 +8,20 @@ document.addEventListener("click", function (ev) {
   var src = document.getElementById(btn.getAttribute("data-copy"));
   if (!src) return;
   var text = src.value !== undefined && src.tagName === "INPUT" ? src.value : src.textContent;
+  // Only the visible word changes: the button's visually hidden label
+  // (what a screen reader hears) must survive, or "Copy" comes back as
+  // "Copythe command" and squeezes the snippet beside it.
+  var word = btn.firstChild && btn.firstChild.nodeType === Node.TEXT_NODE ? btn.firstChild : null;
   var done = function () {
-    var old = btn.textContent;
-    btn.textContent = "Copied";
+    if (!word) { btn.setAttribute("data-copied", "true"); return; }
+    if (btn.getAttribute("data-copied") !== "true") btn.setAttribute("data-word", word.nodeValue);
+    word.nodeValue = "Copied";
     btn.setAttribute("data-copied", "true");
-    setTimeout(function () { btn.textContent = old; }, 2000);
+    clearTimeout(btn.wharfTimer);
+    btn.wharfTimer = setTimeout(function () {
+      word.nodeValue = btn.getAttribute("data-word");
+      btn.setAttribute("data-copied", "false");
+    }, 2000);
   };
   if (navigator.clipboard && window.isSecureContext) {
     navigator.clipboard.writeText(text).then(done, function () { selectText(src); });
