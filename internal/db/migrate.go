@@ -34,6 +34,7 @@ var migrations = []migration{
 	{version: 7, name: "organisation invitations", sql: schemaV7},
 	{version: 8, name: "feeds, grants, key scopes", sql: schemaV8},
 	{version: 9, name: "read-only trust policies", sql: `ALTER TABLE trust_policies ADD COLUMN read_only BOOLEAN NOT NULL DEFAULT FALSE`},
+	{version: 10, name: "disabled users", sql: `ALTER TABLE accounts ADD COLUMN disabled_at {{time}}`},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises
