@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -54,5 +55,91 @@ func (a *app) userCmd() *cobra.Command {
 	}
 	link.Flags().DurationVar(&ttl, "expires", 15*time.Minute, "how long the link works (at most 1h)")
 	cmd.AddCommand(link)
+	cmd.AddCommand(a.userListCmd(), a.userDisableCmd(true), a.userDisableCmd(false), a.userSetAdminCmd())
+	return cmd
+}
+
+// userListCmd is "wharf user list".
+func (a *app) userListCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List users: name, kind, administrator, disabled, created",
+		Args:  cobra.NoArgs,
+		RunE: a.withService(func(cmd *cobra.Command, _ []string) error {
+			users, err := a.reg.ListUsers(cmd.Context())
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "NAME\tKIND\tADMIN\tDISABLED\tCREATED")
+			for _, u := range users {
+				disabled := "-"
+				if u.DisabledAt != nil {
+					disabled = u.DisabledAt.UTC().Format(time.RFC3339)
+				}
+				admin := "no"
+				if u.IsAdmin {
+					admin = "yes"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.Kind, admin, disabled, u.CreatedAt.UTC().Format(time.RFC3339))
+			}
+			return w.Flush()
+		}),
+	}
+}
+
+// userDisableCmd is "wharf user disable" (disable) or "wharf user enable".
+func (a *app) userDisableCmd(disable bool) *cobra.Command {
+	use, short := "enable NAME", "Restore a disabled user; their keys that were not revoked work again"
+	if disable {
+		use, short = "disable NAME", "Suspend a user: end their sessions, refuse their keys, trust policies and sign-in (reversible)"
+	}
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: a.withService(func(cmd *cobra.Command, args []string) error {
+			if disable {
+				u, err := a.reg.DisableUser(cmd.Context(), 0, args[0])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "Disabled %s: their sessions ended and their keys are refused. 'wharf user enable %s' restores them.\n", u.Name, u.Name)
+				return nil
+			}
+			u, err := a.reg.EnableUser(cmd.Context(), 0, args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "Enabled %s.\n", u.Name)
+			return nil
+		}),
+	}
+}
+
+// userSetAdminCmd is "wharf user set-admin".
+func (a *app) userSetAdminCmd() *cobra.Command {
+	var admin bool
+	cmd := &cobra.Command{
+		Use:   "set-admin NAME --admin=true|false",
+		Short: "Grant or take away a user's administrator rights",
+		Args:  cobra.ExactArgs(1),
+		RunE: a.withService(func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("admin") {
+				return fmt.Errorf("say --admin=true or --admin=false")
+			}
+			u, err := a.reg.SetAdmin(cmd.Context(), 0, args[0], admin)
+			if err != nil {
+				return err
+			}
+			if u.IsAdmin {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s is an administrator.\n", u.Name)
+			} else {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s is not an administrator.\n", u.Name)
+			}
+			return nil
+		}),
+	}
+	cmd.Flags().BoolVar(&admin, "admin", false, "true to make the user an administrator, false to take it away")
 	return cmd
 }

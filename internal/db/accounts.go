@@ -42,7 +42,45 @@ func (d *DB) AccountByID(ctx context.Context, id int64) (*registry.Account, erro
 }
 
 func (r *accountRow) account() *registry.Account {
-	return &registry.Account{ID: r.ID, Name: r.Name, Kind: registry.AccountKind(r.Kind), Email: r.Email, IsAdmin: r.IsAdmin, CreatedAt: r.CreatedAt}
+	return &registry.Account{ID: r.ID, Name: r.Name, Kind: registry.AccountKind(r.Kind), Email: r.Email, IsAdmin: r.IsAdmin, CreatedAt: r.CreatedAt, DisabledAt: timePtr(r.DisabledAt)}
+}
+
+// SetAccountDisabled suspends an account (at set) or restores it (nil).
+// Suspending deletes its sessions; both move the feed revision in the same
+// transaction, so that every replica reloads its key facts, which leave
+// out a disabled user's keys.
+func (d *DB) SetAccountDisabled(ctx context.Context, id int64, at *time.Time) error {
+	err := d.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := bumpRevision(tx); err != nil {
+			return err
+		}
+		if err := tx.Model(&accountRow{}).Where("id = ?", id).Update("disabled_at", nullTime(at)).Error; err != nil {
+			return err
+		}
+		if at == nil {
+			return nil
+		}
+		return tx.Where("account_id = ?", id).Delete(&sessionRow{}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("set account %d disabled: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+// SetAccountAdmin stores an account's administrator flag and moves the
+// feed revision (administrators read every feed).
+func (d *DB) SetAccountAdmin(ctx context.Context, id int64, admin bool) error {
+	err := d.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := bumpRevision(tx); err != nil {
+			return err
+		}
+		return tx.Model(&accountRow{}).Where("id = ?", id).Update("is_admin", admin).Error
+	})
+	if err != nil {
+		return fmt.Errorf("set account %d admin: %w", id, mapErr(err))
+	}
+	return nil
 }
 
 // CreateKey inserts a key with the hash of its secret.

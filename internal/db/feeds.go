@@ -206,7 +206,7 @@ func (d *DB) MovePackage(ctx context.Context, lowerID string, feedID int64) erro
 }
 
 // AccessData loads feeds, grants, memberships, administrators and the
-// facts of every key not revoked, for the in-memory read authorisation.
+// facts of every key not revoked whose user is not disabled, for the in-memory read authorisation.
 func (d *DB) AccessData(ctx context.Context) (*feeds.Data, error) {
 	g := d.gorm.WithContext(ctx)
 	out := &feeds.Data{Memberships: map[int64][]int64{}, Keys: map[string]feeds.KeyFacts{}}
@@ -231,7 +231,7 @@ func (d *DB) AccessData(ctx context.Context) (*feeds.Data, error) {
 	for _, m := range mrows {
 		out.Memberships[m.UserID] = append(out.Memberships[m.UserID], m.OrgID)
 	}
-	if err := g.Model(&accountRow{}).Where("is_admin = ?", true).Pluck("id", &out.Admins).Error; err != nil {
+	if err := g.Model(&accountRow{}).Where("is_admin = ? AND disabled_at IS NULL", true).Pluck("id", &out.Admins).Error; err != nil {
 		return nil, fmt.Errorf("admins: %w", err)
 	}
 	var err error
@@ -239,7 +239,7 @@ func (d *DB) AccessData(ctx context.Context) (*feeds.Data, error) {
 		return nil, err
 	}
 	var krows []apiKeyRow
-	if err := g.Select("id", "user_id", "owner_id", "hash", "expires_at", "policy_id", "scopes").Where("revoked_at IS NULL").Find(&krows).Error; err != nil {
+	if err := g.Select("id", "user_id", "owner_id", "hash", "expires_at", "policy_id", "scopes").Where("revoked_at IS NULL AND user_id NOT IN (SELECT id FROM accounts WHERE disabled_at IS NOT NULL)").Find(&krows).Error; err != nil {
 		return nil, fmt.Errorf("keys: %w", err)
 	}
 	for _, k := range krows {

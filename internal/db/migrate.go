@@ -34,8 +34,7 @@ var migrations = []migration{
 	{version: 7, name: "organisation invitations", sql: schemaV7},
 	{version: 8, name: "feeds, grants, key scopes", sql: schemaV8},
 	{version: 9, name: "read-only trust policies", sql: `ALTER TABLE trust_policies ADD COLUMN read_only BOOLEAN NOT NULL DEFAULT FALSE`},
-	// Version 10 is reserved for a change being made elsewhere; versions
-	// are applied by number, not in an unbroken run, so 11 may come first.
+	{version: 10, name: "disabled users", sql: `ALTER TABLE accounts ADD COLUMN disabled_at {{time}}`},
 	{version: 11, name: "reserved package ID prefixes", sql: schemaV11},
 	{version: 12, name: "upstream feeds", sql: schemaV12},
 }

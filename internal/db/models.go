@@ -16,6 +16,9 @@ type accountRow struct {
 	Email     string
 	IsAdmin   bool
 	CreatedAt time.Time
+	// DisabledAt is when an administrator suspended the user; NULL while
+	// the account is in use.
+	DisabledAt sql.NullTime
 }
 
 // TableName names the table gorm uses.

@@ -142,6 +142,9 @@ func (s *Service) matchPolicy(ctx context.Context, username string, c *trust.Cla
 		p := &policies[i]
 		res, err := trust.Match(p, c, s.now(), trust.MatchOptions{BannedEvents: s.bannedEvents})
 		if err == nil {
+			if creator, err := s.store.AccountByID(ctx, p.CreatedBy); err == nil && creator.DisabledAt != nil {
+				return p, trust.Result{}, errorf(ErrForbidden, "The trust policy '%s' was created by %s, whose account is disabled; ask an administrator to enable the account or have someone else create the policy.", p.Name, creator.Name)
+			}
 			ok, err := s.canActFor(ctx, p.CreatedBy, p.OwnerID, false)
 			if err != nil {
 				return p, trust.Result{}, err

@@ -82,8 +82,8 @@ func (s *Service) CreateKey(ctx context.Context, req NewKey) (string, *APIKey, e
 }
 
 // Authenticate returns the key whose secret was presented. It fails with
-// ErrUnauthenticated, saying why, when the key is missing, unknown, revoked
-// or expired.
+// ErrUnauthenticated, saying why, when the key is missing, unknown, revoked,
+// expired, or belongs to a disabled user.
 func (s *Service) Authenticate(ctx context.Context, secret string) (*APIKey, error) {
 	secret = strings.TrimSpace(secret)
 	if secret == "" {
@@ -105,6 +105,11 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*APIKey, err
 	}
 	if k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) {
 		return nil, errorf(ErrUnauthenticated, "The API key %s… expired on %s. Create a new key.", k.Hint, k.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	if owner, err := s.store.AccountByID(ctx, k.UserID); err != nil {
+		return nil, fmt.Errorf("authenticate key: %w", err)
+	} else if owner.DisabledAt != nil {
+		return nil, errorf(ErrUnauthenticated, "The API key %s… belongs to a disabled account; ask an administrator.", k.Hint)
 	}
 	s.keyMu.Lock()
 	s.keyUse[k.ID] = now

@@ -25,6 +25,9 @@ type Account struct {
 	Email     string
 	IsAdmin   bool
 	CreatedAt time.Time
+	// DisabledAt is when an administrator suspended the user, nil while
+	// the account is in use.
+	DisabledAt *time.Time
 	// AdminAs is the admins entry (see SignInRules) that made this
 	// sign-in an administrator, when it did; it is kept with the session
 	// and checked against the rules at every request.

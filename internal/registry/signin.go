@@ -180,6 +180,9 @@ func (s *Service) SignInExternal(ctx context.Context, id ExternalIdentity) (*Acc
 // IsAdmin set when the sign-in rules made it an admin) and returns its
 // secret, which goes into the cookie; only its hash is stored.
 func (s *Service) NewSession(ctx context.Context, a *Account) (string, time.Time, error) {
+	if a.DisabledAt != nil {
+		return "", time.Time{}, errDisabled()
+	}
 	secret, hash, err := newSecret()
 	if err != nil {
 		return "", time.Time{}, err
@@ -204,6 +207,9 @@ func (s *Service) SessionUser(ctx context.Context, secret string) (*Account, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
+	}
+	if a.DisabledAt != nil {
+		return nil, errorf(ErrUnauthenticated, "Your account is disabled; ask an administrator.")
 	}
 	// Admin rights from the rules last only while the rules still say so.
 	if a.AdminAs != "" && slices.Contains(s.signIn.Admins, a.AdminAs) {

@@ -19,6 +19,11 @@ type Store interface {
 	AccountByName(ctx context.Context, name string) (*Account, error)
 	// AccountByID finds an account by ID (ErrNotFound).
 	AccountByID(ctx context.Context, id int64) (*Account, error)
+	// SetAccountDisabled suspends an account (at set), deleting its
+	// sessions, or restores it (nil); it moves the feed revision.
+	SetAccountDisabled(ctx context.Context, id int64, at *time.Time) error
+	// SetAccountAdmin stores the administrator flag; it moves the feed revision.
+	SetAccountAdmin(ctx context.Context, id int64, admin bool) error
 
 	// CreateKey inserts k with the hash of its secret, setting k.ID.
 	CreateKey(ctx context.Context, k *APIKey, hash string) error
