@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -132,5 +133,68 @@ func TestRateLimitFloodWritesNothing(t *testing.T) {
 	}
 	if v, n := observe(); v != version || n != budget {
 		t.Errorf("50 refused exchanges: data_version %d -> %d, counter %d -> %d; want no write at all", version, v, counted, n)
+	}
+}
+
+// TestRateLimitHoldsUnderConcurrentExchanges: successful exchanges count
+// their budget inside the transaction that mints the key, so a burst of
+// valid tokens sent at once still gets exactly the budget's worth of keys.
+func TestRateLimitHoldsUnderConcurrentExchanges(t *testing.T) {
+	const budget = 3
+	f := newTPFeed(t, budget)
+	f.policy(registry.NewPolicy{User: "alice", Repository: "contoso/sdk", Workflow: "release.yml"})
+	f.mustExchange(f.claims(), "alice") // the first use binds the policy
+	tokens := make([]string, 12)
+	for i := range tokens {
+		tokens[i] = f.iss.Token(f.claims())
+	}
+	codes := make(chan int, len(tokens))
+	var wg sync.WaitGroup
+	for _, tok := range tokens {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, _ := f.exchange(tok, "alice")
+			codes <- res.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if count[http.StatusOK] != budget-1 || count[http.StatusTooManyRequests] != len(tokens)-budget+1 {
+		t.Errorf("%d concurrent exchanges with %d left of the budget: %v, want %d × 200 and the rest 429", len(tokens), budget-1, count, budget-1)
+	}
+}
+
+// TestConcurrentFirstUseOfAPendingPolicy: matrix jobs of one workflow
+// that exchange at the same moment, on a policy's first use, all get keys.
+// The first binds the policy (a new revision); the others matched the
+// revision before it and match again instead of being refused.
+func TestConcurrentFirstUseOfAPendingPolicy(t *testing.T) {
+	f := newTPFeed(t, -1)
+	f.policy(registry.NewPolicy{User: "alice", Repository: "contoso/sdk", Workflow: "release.yml"})
+	tokens := make([]string, 8)
+	for i := range tokens {
+		tokens[i] = f.iss.Token(f.claims())
+	}
+	codes := make(chan int, len(tokens))
+	var wg sync.WaitGroup
+	for _, tok := range tokens {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, _ := f.exchange(tok, "alice")
+			codes <- res.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		if c != http.StatusOK {
+			t.Errorf("a job exchanging at the policy's first use, with others: %d, want 200", c)
+		}
 	}
 }

@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/wharf-registry/wharf/internal/registry"
 )
 
 // CountEvent counts one event for key in the fixed window starting at
@@ -13,12 +17,11 @@ import (
 // conditional upsert, so replicas counting the same key at once never lose
 // a count nor count past max.
 func (d *DB) CountEvent(ctx context.Context, key string, windowStart int64, max int) (bool, error) {
-	var seen []int64
-	err := d.gorm.WithContext(ctx).Raw(`SELECT count FROM rate_limits WHERE key = ? AND window_start = ?`, key, windowStart).Scan(&seen).Error
+	n, err := d.EventCount(ctx, key, windowStart)
 	if err != nil {
-		return false, fmt.Errorf("read rate-limit counter: %w", err)
+		return false, err
 	}
-	if len(seen) > 0 && seen[0] >= int64(max) {
+	if n >= int64(max) {
 		return false, nil
 	}
 	release, err := d.write(ctx)
@@ -26,10 +29,30 @@ func (d *DB) CountEvent(ctx context.Context, key string, windowStart int64, max 
 		return false, err
 	}
 	defer release()
+	return countEvent(d.gorm.WithContext(ctx), registry.RateCount{Key: key, WindowStart: windowStart, Max: max})
+}
+
+// EventCount reads how many events key has in the window starting at
+// windowStart, without writing.
+func (d *DB) EventCount(ctx context.Context, key string, windowStart int64) (int64, error) {
+	var seen []int64
+	err := d.gorm.WithContext(ctx).Raw(`SELECT count FROM rate_limits WHERE key = ? AND window_start = ?`, key, windowStart).Scan(&seen).Error
+	if err != nil {
+		return 0, fmt.Errorf("read rate-limit counter: %w", err)
+	}
+	if len(seen) == 0 {
+		return 0, nil
+	}
+	return seen[0], nil
+}
+
+// countEvent is the conditional upsert behind CountEvent, also run inside
+// the mint transaction: it counts c unless its window already holds c.Max.
+func countEvent(tx *gorm.DB, c registry.RateCount) (bool, error) {
 	var counted []int64
-	err = d.gorm.WithContext(ctx).Raw(`INSERT INTO rate_limits (key, window_start, count) VALUES (?, ?, 1)
+	err := tx.Raw(`INSERT INTO rate_limits (key, window_start, count) VALUES (?, ?, 1)
 ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 WHERE rate_limits.count < ? RETURNING count`,
-		key, windowStart, max).Scan(&counted).Error
+		c.Key, c.WindowStart, c.Max).Scan(&counted).Error
 	if err != nil {
 		return false, fmt.Errorf("count rate-limited event: %w", err)
 	}

@@ -311,6 +311,18 @@ func (d *DB) MintTrustedKey(ctx context.Context, m *registry.Mint) error {
 			}
 			return err
 		}
+		// The exchange's rate-limit counts ride in this transaction, so a
+		// successful exchange writes once; a window filled meanwhile by
+		// other exchanges refuses it with nothing written.
+		for _, c := range m.Counts {
+			counted, err := countEvent(tx, c)
+			if err != nil {
+				return err
+			}
+			if !counted {
+				return registry.ErrRateLimited
+			}
+		}
 		// Mint only from the policy as it was matched: an edit or delete
 		// committed since then must not be bypassed by this key. The row
 		// stays locked until commit, so an edit or delete waits for this

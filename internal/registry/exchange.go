@@ -57,11 +57,19 @@ func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeR
 	// Before the token is verified only the client's address is counted:
 	// a name the caller chooses must not let anyone exhaust another
 	// owner's budget.
-	if err := s.limiter.allow(ctx, s.now(), "addr:"+req.RemoteAddr); err != nil {
+	// Budgets are checked with reads; a minted key counts its events in
+	// its own transaction (one write per successful exchange) and a
+	// refused exchange counts them when it is refused.
+	addrKey := "addr:" + req.RemoteAddr
+	if err := s.limiter.check(ctx, s.now(), addrKey); err != nil {
 		s.log.Warn("token exchanges rate limited", "addr", req.RemoteAddr)
 		return nil, err
 	}
 	reject := func(claims *trust.Claims, policy *trust.Policy, err error) error {
+		s.limiter.count(ctx, s.now(), addrKey)
+		if claims != nil {
+			s.limiter.count(ctx, s.now(), repoKey(claims))
+		}
 		e := &AuditEvent{Kind: "token.exchange", Outcome: "rejected", Subject: req.Username,
 			Message: Message(err), RemoteAddr: req.RemoteAddr}
 		if claims != nil {
@@ -90,16 +98,36 @@ func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeR
 		return nil, reject(nil, nil, fmt.Errorf("verify token: %w", err))
 	}
 	// After it, the verified repository identity is counted too.
-	if err := s.limiter.allow(ctx, s.now(), "repo:"+claims.Issuer+"#"+claims.RepositoryID); err != nil {
+	if err := s.limiter.check(ctx, s.now(), repoKey(claims)); err != nil {
+		s.limiter.count(ctx, s.now(), addrKey)
 		s.log.Warn("token exchanges rate limited", "repository", claims.Repository)
 		return nil, err
 	}
-	policy, match, err := s.matchPolicy(ctx, req.Username, claims)
-	if err != nil {
-		return nil, reject(claims, policy, err)
+	// A policy that changed between the match and the mint (most often
+	// bound by a concurrent first use from the same workflow) is matched
+	// again once, as it now is.
+	for attempt := 0; ; attempt++ {
+		policy, match, err := s.matchPolicy(ctx, req.Username, claims)
+		if err != nil {
+			return nil, reject(claims, policy, err)
+		}
+		res, err := s.mint(ctx, req, claims, policy, match, reject)
+		if errors.Is(err, errPolicyChanged) {
+			if attempt == 0 {
+				continue
+			}
+			return nil, reject(claims, policy, errorf(ErrUnauthenticated, "No matching trust policy owned by user '%s' was found.", req.Username))
+		}
+		return res, err
 	}
-	return s.mint(ctx, req, claims, policy, match, reject)
 }
+
+// errPolicyChanged is mint's answer when the matched policy was edited,
+// bound or removed before the key could be minted from it.
+var errPolicyChanged = errors.New("trust policy changed since it was matched")
+
+// repoKey is the rate-limit key of a verified token's repository.
+func repoKey(c *trust.Claims) string { return "repo:" + c.Issuer + "#" + c.RepositoryID }
 
 // matchPolicy evaluates the candidate policies: those created by the named
 // user, or owned by the named organisation; push policies first, then
@@ -213,13 +241,23 @@ func (s *Service) mint(ctx context.Context, req ExchangeRequest, c *trust.Claims
 		mint.BindAuditEvent = &AuditEvent{At: now, Kind: "policy.bind", Outcome: "done", ActorID: p.CreatedBy, PolicyID: p.ID, Subject: p.Name,
 			Message: fmt.Sprintf("bound to owner ID %s and repository ID %s", c.RepoOwnerID, mint.RepositoryID), Claims: c.Raw}
 	}
+	for _, key := range []string{"addr:" + req.RemoteAddr, repoKey(c)} {
+		if e := s.limiter.event(now, key); e != nil {
+			mint.Counts = append(mint.Counts, *e)
+		}
+	}
 	switch err := s.store.MintTrustedKey(ctx, mint); {
+	case errors.Is(err, ErrRateLimited):
+		s.log.Warn("token exchanges rate limited", "addr", req.RemoteAddr, "repository", c.Repository)
+		return nil, s.limiter.refusal(now)
 	case errors.Is(err, ErrConflict):
+		s.limiter.count(ctx, now, "addr:"+req.RemoteAddr)
+		s.limiter.count(ctx, now, repoKey(c))
 		s.audit(ctx, &AuditEvent{Kind: "token.replay", Outcome: "rejected", PolicyID: p.ID, Subject: req.Username, RemoteAddr: req.RemoteAddr, Claims: c.Raw,
 			Message: "token " + c.JTI + " was already used" + readOnlyNote(p)})
 		return nil, &Error{Kind: ErrUnauthenticated, Message: "This bearer token has already been used. A new bearer token must be used for each request."}
 	case errors.Is(err, ErrForbidden):
-		return nil, reject(c, p, errorf(ErrUnauthenticated, "No matching trust policy owned by user '%s' was found.", req.Username))
+		return nil, errPolicyChanged
 	case err != nil:
 		return nil, reject(c, p, fmt.Errorf("mint key: %w", err))
 	}

@@ -37,15 +37,55 @@ func (l *limiter) allow(ctx context.Context, now time.Time, key string) error {
 	if l == nil || l.max <= 0 {
 		return nil
 	}
-	start := now.Truncate(l.window)
-	counted, err := l.store.CountEvent(ctx, key, start.Unix(), l.max)
+	counted, err := l.store.CountEvent(ctx, key, now.Truncate(l.window).Unix(), l.max)
 	if err != nil {
 		return err
 	}
 	if counted {
 		return nil
 	}
-	wait := start.Add(l.window).Sub(now)
+	return l.refusal(now)
+}
+
+// check refuses when key has spent its budget in the current window,
+// without counting: the event is counted later, by count or inside the
+// transaction that completes it (see event).
+func (l *limiter) check(ctx context.Context, now time.Time, key string) error {
+	if l == nil || l.max <= 0 {
+		return nil
+	}
+	n, err := l.store.EventCount(ctx, key, now.Truncate(l.window).Unix())
+	if err != nil {
+		return err
+	}
+	if n >= int64(l.max) {
+		return l.refusal(now)
+	}
+	return nil
+}
+
+// count records an event that was checked but will not be counted by a
+// transaction (a refused exchange); a full window is not an error here,
+// the event having been answered already.
+func (l *limiter) count(ctx context.Context, now time.Time, key string) {
+	if l == nil || l.max <= 0 {
+		return
+	}
+	l.store.CountEvent(ctx, key, now.Truncate(l.window).Unix(), l.max)
+}
+
+// event is key's counter in the current window, for a store transaction
+// to count (see Mint.Counts); nil when limits are off.
+func (l *limiter) event(now time.Time, key string) *RateCount {
+	if l == nil || l.max <= 0 {
+		return nil
+	}
+	return &RateCount{Key: key, WindowStart: now.Truncate(l.window).Unix(), Max: l.max}
+}
+
+// refusal is the error for a spent budget, saying when the window ends.
+func (l *limiter) refusal(now time.Time) error {
+	wait := now.Truncate(l.window).Add(l.window).Sub(now)
 	secs := int((wait + time.Second - 1) / time.Second)
 	return &RateLimitError{
 		Error_:     Error{Kind: ErrRateLimited, Message: fmt.Sprintf("Too many token exchanges; try again in %d seconds.", secs)},

@@ -178,6 +178,8 @@ type TrustStore interface {
 	// and reports whether it counted it: atomically across every process
 	// sharing the store, and without writing once the window is full.
 	CountEvent(ctx context.Context, key string, windowStart int64, max int) (bool, error)
+	// EventCount reads key's count in the window starting at windowStart.
+	EventCount(ctx context.Context, key string, windowStart int64) (int64, error)
 
 	// Audit appends an event to the audit log.
 	Audit(ctx context.Context, e *AuditEvent) error

@@ -99,4 +99,15 @@ type Mint struct {
 	BoundAt        time.Time
 	Audit          *AuditEvent
 	BindAuditEvent *AuditEvent
+	// Counts are rate-limit events counted in the same transaction; a full
+	// window fails the mint with ErrRateLimited.
+	Counts []RateCount
+}
+
+// RateCount is one rate-limited event: key's counter in the fixed window
+// starting at WindowStart (Unix seconds), which holds at most Max.
+type RateCount struct {
+	Key         string
+	WindowStart int64
+	Max         int
 }
