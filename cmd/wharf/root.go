@@ -28,6 +28,7 @@ type app struct {
 	configPath string
 	flags      config.Config // values of flags the user set
 	cfg        config.Config
+	loaded     config.Loaded // where cfg came from, for serve's record and doctor
 	log        *slog.Logger
 	db         *db.DB
 	blobs      storage.Blobs
@@ -49,32 +50,40 @@ func newRootCmd(getenv func(string) string) *cobra.Command {
 	return root
 }
 
-// load reads the settings: defaults, config file, environment, then flags.
+// load reads the settings: defaults, the data directory's wharf.toml, the
+// --config file, the environment, then flags (config.Resolve).
 func (a *app) load(cmd *cobra.Command) error {
+	l, err := a.resolve(cmd)
+	if err != nil {
+		return err
+	}
+	cfg := l.Config
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("invalid settings:\n%w", err)
+	}
+	a.cfg, a.loaded = cfg, l
+	a.log = slog.New(a.logHandler(os.Stderr))
+	return nil
+}
+
+// resolve reads the settings without validating them.
+func (a *app) resolve(cmd *cobra.Command) (config.Loaded, error) {
 	path := a.configPath
 	if path == "" {
 		path = a.getenv("WHARF_CONFIG")
 	}
-	cfg, err := config.Load(path, a.getenv)
-	if err != nil {
-		return err
-	}
 	f := cmd.Flags()
-	set := func(name string, apply func()) {
-		if f.Changed(name) {
-			apply()
+	return config.Resolve(config.Sources{ConfigFile: path, Getenv: a.getenv, Flags: func(cfg *config.Config) {
+		set := func(name string, apply func()) {
+			if fl := f.Lookup(name); fl != nil && fl.Changed {
+				apply()
+			}
 		}
-	}
-	set("data", func() { cfg.DataDir = a.flags.DataDir })
-	set("listen", func() { cfg.Listen = a.flags.Listen })
-	set("base-url", func() { cfg.BaseURL = a.flags.BaseURL })
-	set("max-package-size", func() { cfg.MaxPackageSize = a.flags.MaxPackageSize })
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("invalid settings:\n%w", err)
-	}
-	a.cfg = cfg
-	a.log = slog.New(a.logHandler(os.Stderr))
-	return nil
+		set("data", func() { cfg.DataDir = a.flags.DataDir })
+		set("listen", func() { cfg.Listen = a.flags.Listen })
+		set("base-url", func() { cfg.BaseURL = a.flags.BaseURL })
+		set("max-package-size", func() { cfg.MaxPackageSize = a.flags.MaxPackageSize })
+	}})
 }
 
 // logHandler writes records to w in the configured format and level.

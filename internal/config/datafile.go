@@ -1,0 +1,273 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// DataFileName is the settings file every command reads from the data
+// directory, so the server and the admin commands share one set of
+// settings (docs/configuration.md, "One set of settings").
+const DataFileName = "wharf.toml"
+
+// Sources says where settings come from beyond the embedded defaults.
+type Sources struct {
+	// ConfigFile is the file --config or WHARF_CONFIG names, "" for none.
+	ConfigFile string
+	// Getenv reads WHARF_* variables.
+	Getenv func(string) string
+	// Flags sets what the command line's flags said; nil for none.
+	Flags func(*Config)
+}
+
+// Loaded is the settings of a command and where they came from.
+type Loaded struct {
+	// Config is the result of every layer, not yet validated.
+	Config Config
+	// DataFile is the data directory's settings file, DataFileFound
+	// whether it exists.
+	DataFile      string
+	DataFileFound bool
+	// Recorded is the defaults overlaid with the data directory's file
+	// alone: what a command sees before its own file, environment and
+	// flags.
+	Recorded Config
+}
+
+// Resolve reads the settings in order of precedence, lowest first: the
+// embedded defaults, the data directory's wharf.toml, the --config file,
+// the WHARF_* environment, the flags. The data directory itself comes from
+// the flag, the environment, the --config file or the default, in that
+// order, since its file cannot say where it is.
+func Resolve(s Sources) (Loaded, error) {
+	if s.Getenv == nil {
+		s.Getenv = func(string) string { return "" }
+	}
+	above := func(c *Config) error {
+		if s.ConfigFile != "" {
+			if _, err := decodeFile(s.ConfigFile, c); err != nil {
+				return err
+			}
+		}
+		if err := c.applyEnv(s.Getenv); err != nil {
+			return err
+		}
+		if s.Flags != nil {
+			s.Flags(c)
+		}
+		return nil
+	}
+	top := Default()
+	if err := above(&top); err != nil {
+		return Loaded{}, err
+	}
+	l := Loaded{DataFile: filepath.Join(top.DataDir, DataFileName)}
+	c := Default()
+	switch _, err := os.Stat(l.DataFile); {
+	case err == nil:
+		md, err := decodeFile(l.DataFile, &c)
+		if err != nil {
+			return l, err
+		}
+		l.DataFileFound = true
+		if md.IsDefined("data") && !samePath(c.DataDir, top.DataDir) {
+			return l, fmt.Errorf("%s says data = %q, but it is the settings file of the data directory %s: remove the data key from it (the data directory is chosen with --data or WHARF_DATA)",
+				l.DataFile, c.DataDir, top.DataDir)
+		}
+	case !errors.Is(err, os.ErrNotExist):
+		return l, fmt.Errorf("read the data directory's settings %s: %w", l.DataFile, err)
+	}
+	c.DataDir = top.DataDir
+	l.Recorded = c
+	if err := above(&c); err != nil {
+		return l, err
+	}
+	c.DataDir = top.DataDir
+	l.Config = c
+	return l, nil
+}
+
+// decodeFile overlays the TOML file at path on c; an unknown key is an
+// error.
+func decodeFile(path string, c *Config) (toml.MetaData, error) {
+	md, err := toml.DecodeFile(path, c)
+	if err != nil {
+		return md, fmt.Errorf("read config file %s: %w", path, err)
+	}
+	if un := md.Undecoded(); len(un) > 0 {
+		return md, fmt.Errorf("config file %s: unknown setting %q", path, un[0].String())
+	}
+	return md, nil
+}
+
+func samePath(a, b string) bool {
+	pa, errA := filepath.Abs(a)
+	pb, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && pa == pb
+}
+
+// notRecorded are the settings Record never writes: the data directory
+// (the file is in it) and the sign-in providers' clients, whose secrets
+// stay where the operator put them (an ID written without its secret
+// would make the settings invalid). A key naming a secret or a password is
+// never written either, whatever this list says.
+var notRecorded = map[string]bool{
+	"data":             true,
+	"github_client_id": true, "github_client_secret": true,
+	"gitlab_client_id": true, "gitlab_client_secret": true,
+	"signin_oidc_issuer": true, "signin_oidc_client_id": true, "signin_oidc_client_secret": true,
+}
+
+// Record writes into the data directory's file every setting in which
+// final (what wharf serve runs with) differs from l.Recorded (what the
+// file and the defaults give), so that an admin command run in the same
+// data directory without the server's environment or flags gets the same
+// base URL, issuers, database and store. Secrets are never written; a
+// database URL is written without its password. Other lines of the file,
+// comments included, are kept. It returns the keys it wrote.
+func Record(l Loaded, final Config) ([]string, error) {
+	type change struct{ key, line string }
+	var changes []change
+	want := fieldsOf(&final)
+	have := fieldsOf(&l.Recorded)
+	for _, f := range want {
+		if notRecorded[f.key] || strings.Contains(f.key, "secret") || strings.Contains(f.key, "password") {
+			continue
+		}
+		v := f.value.Interface()
+		if f.key == "database_url" {
+			// The password stays in the environment; the rest names
+			// the database, so admin commands never open another one.
+			if withoutPassword(final.DatabaseURL) == withoutPassword(l.Recorded.DatabaseURL) {
+				continue
+			}
+			v = withoutPassword(final.DatabaseURL)
+		} else if reflect.DeepEqual(v, have[f.index].value.Interface()) {
+			continue
+		}
+		var b bytes.Buffer
+		if err := toml.NewEncoder(&b).Encode(map[string]any{f.key: v}); err != nil {
+			return nil, fmt.Errorf("record %s: %w", f.key, err)
+		}
+		changes = append(changes, change{f.key, strings.TrimSpace(b.String())})
+	}
+	if len(changes) == 0 {
+		return nil, nil
+	}
+	old, err := os.ReadFile(l.DataFile)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if len(old) == 0 {
+		old = []byte("# Settings of this data directory, read by wharf serve and every admin command\n" +
+			"# (docs/configuration.md). wharf serve writes here the settings it was given by\n" +
+			"# flags or the environment; secrets are never written. Edit freely.\n")
+	}
+	lines := strings.Split(strings.TrimRight(string(old), "\n"), "\n")
+	var keys []string
+	for _, c := range changes {
+		re := regexp.MustCompile(`^\s*` + regexp.QuoteMeta(c.key) + `\s*=`)
+		found := false
+		for i, ln := range lines {
+			if re.MatchString(ln) {
+				lines[i], found = c.line, true
+				break
+			}
+		}
+		if !found {
+			lines = append(lines, c.line)
+		}
+		keys = append(keys, c.key)
+	}
+	text := strings.Join(lines, "\n") + "\n"
+	// The edit is by line: check that the file now says what it should
+	// (a value spread over several lines would defeat it) before using it.
+	check := Default()
+	if _, err := toml.Decode(text, &check); err != nil {
+		return nil, fmt.Errorf("%s could not be updated line by line (%v): write %s in it yourself", l.DataFile, err, strings.Join(keys, ", "))
+	}
+	got := fieldsOf(&check)
+	for _, f := range want {
+		for _, k := range keys {
+			if f.key == k && k != "database_url" && !reflect.DeepEqual(f.value.Interface(), got[f.index].value.Interface()) {
+				return nil, fmt.Errorf("%s could not be updated line by line: write %s in it yourself", l.DataFile, strings.Join(keys, ", "))
+			}
+		}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(l.DataFile), ".wharf.toml-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(text); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp.Name(), l.DataFile); err != nil {
+		return nil, err
+	}
+	return keys, nil
+}
+
+// withoutPassword is a database URL with its password taken out.
+func withoutPassword(databaseURL string) string {
+	u, err := url.Parse(databaseURL)
+	if err != nil || databaseURL == "" {
+		return databaseURL
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Del("password")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// field is one setting: its file key, its position and its value.
+type field struct {
+	key   string
+	index int
+	value reflect.Value
+}
+
+// fieldsOf lists c's settings in declaration order, those of embedded
+// groups (SignIn) included.
+func fieldsOf(c *Config) []field {
+	var out []field
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			sf := t.Field(i)
+			if sf.Anonymous && sf.Type.Kind() == reflect.Struct {
+				walk(v.Field(i))
+				continue
+			}
+			key, _, _ := strings.Cut(sf.Tag.Get("toml"), ",")
+			if key == "" || key == "-" {
+				continue
+			}
+			out = append(out, field{key: key, index: len(out), value: v.Field(i)})
+		}
+	}
+	walk(reflect.ValueOf(c).Elem())
+	return out
+}
