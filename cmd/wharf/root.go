@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -46,7 +47,7 @@ func newRootCmd(getenv func(string) string) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configPath, "config", "", "TOML config file (env WHARF_CONFIG)")
 	pf.StringVar(&a.flags.DataDir, "data", "", "data directory holding the database and packages (env WHARF_DATA, default ./wharf-data)")
-	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.userCmd(), a.keyCmd(), a.ownerCmd(), a.orgCmd(), a.policyCmd(), a.auditCmd(), a.checkCmd(), a.feedCmd(), a.packageCmd(), a.prefixCmd(), a.upstreamCmd())
+	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.userCmd(), a.keyCmd(), a.ownerCmd(), a.orgCmd(), a.policyCmd(), a.auditCmd(), a.checkCmd(), a.doctorCmd(), a.feedCmd(), a.packageCmd(), a.prefixCmd(), a.upstreamCmd())
 	return root
 }
 
@@ -109,6 +110,10 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	}
 	d, err := db.Open(ctx, a.cfg.DatabaseURL, a.cfg.DataDir)
 	if err != nil {
+		if a.cfg.DatabaseURL != "" && a.getenv("WHARF_DATABASE_URL") == "" && !hasPassword(a.cfg.DatabaseURL) {
+			return fmt.Errorf("%w\n%s names this database without a password (wharf serve never writes one there): "+
+				"give it in WHARF_DATABASE_URL, PGPASSWORD or ~/.pgpass", err, a.loaded.DataFile)
+		}
 		return err
 	}
 	// A later 'wharf migrate' into this database must not overwrite it.
@@ -171,6 +176,16 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	}
 	a.db, a.blobs, a.reg = d, blobs, reg
 	return nil
+}
+
+// hasPassword reports whether a database URL carries a password.
+func hasPassword(databaseURL string) bool {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return false
+	}
+	_, ok := u.User.Password()
+	return ok || u.Query().Has("password")
 }
 
 // openBlobs opens the package store the settings name: a folder, or an

@@ -41,6 +41,32 @@ type Loaded struct {
 	// alone: what a command sees before its own file, environment and
 	// flags.
 	Recorded Config
+	// dataFileKeys are the keys the data directory's file sets.
+	dataFileKeys map[string]bool
+}
+
+// Overridden lists the keys the data directory's file sets and this
+// command's --config file, environment or flags set otherwise (secrets
+// left out): where an admin command would not act as the server that
+// recorded the file does.
+func (l Loaded) Overridden() []string {
+	var out []string
+	have := fieldsOf(&l.Recorded)
+	for _, f := range fieldsOf(&l.Config) {
+		if !l.dataFileKeys[f.key] || notRecorded[f.key] || strings.Contains(f.key, "secret") || strings.Contains(f.key, "password") {
+			continue
+		}
+		if f.key == "database_url" {
+			if withoutPassword(l.Config.DatabaseURL) != withoutPassword(l.Recorded.DatabaseURL) {
+				out = append(out, f.key)
+			}
+			continue
+		}
+		if !reflect.DeepEqual(f.value.Interface(), have[f.index].value.Interface()) {
+			out = append(out, f.key)
+		}
+	}
+	return out
 }
 
 // Resolve reads the settings in order of precedence, lowest first: the
@@ -79,6 +105,10 @@ func Resolve(s Sources) (Loaded, error) {
 			return l, err
 		}
 		l.DataFileFound = true
+		l.dataFileKeys = map[string]bool{}
+		for _, k := range md.Keys() {
+			l.dataFileKeys[k.String()] = true
+		}
 		if md.IsDefined("data") && !samePath(c.DataDir, top.DataDir) {
 			return l, fmt.Errorf("%s says data = %q, but it is the settings file of the data directory %s: remove the data key from it (the data directory is chosen with --data or WHARF_DATA)",
 				l.DataFile, c.DataDir, top.DataDir)
