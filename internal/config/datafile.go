@@ -233,7 +233,16 @@ func Record(l Loaded, final Config) ([]string, error) {
 			}
 		}
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(l.DataFile), ".wharf.toml-*")
+	// A symbolic link (to a file configuration management keeps) is
+	// followed, and the file keeps its permissions; a new one is 0600.
+	path, mode := l.DataFile, os.FileMode(0o600)
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		path = target
+		if info, err := os.Stat(path); err == nil {
+			mode = info.Mode().Perm()
+		}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".wharf.toml-*")
 	if err != nil {
 		return nil, err
 	}
@@ -245,10 +254,10 @@ func Record(l Loaded, final Config) ([]string, error) {
 	if err := tmp.Close(); err != nil {
 		return nil, err
 	}
-	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
+	if err := os.Chmod(tmp.Name(), mode); err != nil {
 		return nil, err
 	}
-	if err := os.Rename(tmp.Name(), l.DataFile); err != nil {
+	if err := os.Rename(tmp.Name(), path); err != nil {
 		return nil, err
 	}
 	return keys, nil

@@ -176,6 +176,37 @@ func TestRecordRefusesWhatItCannotEdit(t *testing.T) {
 	}
 }
 
+// TestRecordFollowsSymlink: a data directory's wharf.toml that links to a
+// file kept elsewhere stays a link; the file it names is updated and
+// keeps its permissions.
+func TestRecordFollowsSymlink(t *testing.T) {
+	data, etc := t.TempDir(), t.TempDir()
+	real := filepath.Join(etc, "wharf.toml")
+	write(t, real, "log_level = \"warn\"\n")
+	if err := os.Chmod(real, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, filepath.Join(data, DataFileName)); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Resolve(Sources{Getenv: env(map[string]string{"WHARF_DATA": data, "WHARF_BASE_URL": "https://nuget.example.com"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Record(l, l.Config); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(filepath.Join(data, DataFileName)); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", fi.Mode(), err)
+	}
+	if !strings.Contains(read(t, real), `base_url = "https://nuget.example.com"`) {
+		t.Errorf("the linked file was not updated:\n%s", read(t, real))
+	}
+	if fi, _ := os.Stat(real); fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, want the file's own 0640", fi.Mode().Perm())
+	}
+}
+
 func write(t *testing.T, path, text string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
