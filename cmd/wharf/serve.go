@@ -26,7 +26,9 @@ func (a *app) serveCmd() *cobra.Command {
 		Short: "Run the registry server",
 		Long: "Run the registry server. With no settings it keeps SQLite and a package folder\n" +
 			"under ./wharf-data and listens on localhost:5555. SIGINT or SIGTERM stops it\n" +
-			"after in-flight requests finish.",
+			"after in-flight requests finish. The settings it is given by flags, the environment\n" +
+			"or --config (secrets aside) are recorded in the data directory's wharf.toml, which\n" +
+			"every admin command reads, so they act with the server's settings.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.open(cmd.Context(), cmd); err != nil {
