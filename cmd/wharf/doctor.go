@@ -84,10 +84,15 @@ func (a *app) doctor(cmd *cobra.Command, d *doctor) {
 		for _, msg := range strings.Split(valid.Error(), "\n") {
 			d.fail("settings", "%s", msg)
 		}
-	} else if l.DataFileFound {
-		d.ok("settings", "valid; read %s, then this command's environment and flags", l.DataFile)
 	} else {
-		d.ok("settings", "valid; %s does not exist yet (wharf serve writes there the settings it is given)", l.DataFile)
+		read := l.DataFile + " does not exist yet (wharf serve writes there the settings it is given)"
+		if l.DataFileFound {
+			read = "read " + l.DataFile
+		}
+		if extra := a.configFile(); extra != "" {
+			read += ", then " + extra
+		}
+		d.ok("settings", "valid; %s, then this command's environment and flags", read)
 	}
 	for _, key := range l.Overridden() {
 		d.warn("settings", "%s differs here from %s, which wharf serve recorded: this command's environment or flags set it, and the checks below use this command's value", key, l.DataFile)

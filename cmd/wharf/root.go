@@ -67,14 +67,18 @@ func (a *app) load(cmd *cobra.Command) error {
 	return nil
 }
 
+// configFile is the file --config or WHARF_CONFIG names, "" for none.
+func (a *app) configFile() string {
+	if a.configPath != "" {
+		return a.configPath
+	}
+	return a.getenv("WHARF_CONFIG")
+}
+
 // resolve reads the settings without validating them.
 func (a *app) resolve(cmd *cobra.Command) (config.Loaded, error) {
-	path := a.configPath
-	if path == "" {
-		path = a.getenv("WHARF_CONFIG")
-	}
 	f := cmd.Flags()
-	return config.Resolve(config.Sources{ConfigFile: path, Getenv: a.getenv, Flags: func(cfg *config.Config) {
+	return config.Resolve(config.Sources{ConfigFile: a.configFile(), Getenv: a.getenv, Flags: func(cfg *config.Config) {
 		set := func(name string, apply func()) {
 			if fl := f.Lookup(name); fl != nil && fl.Changed {
 				apply()
