@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wharf-registry/wharf/internal/testenv"
 	"github.com/wharf-registry/wharf/internal/testenv/tmpfs"
 	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 )
@@ -148,5 +149,43 @@ func TestDoctorUnwritableStore(t *testing.T) {
 	lines, out, code := doctorLines(t, e, "WHARF_STORAGE_URL=file://"+store)
 	if code != 1 || !has(lines["package store"], "fail", "cannot write to file://"+store, "read-only", "give the user running Wharf write access") {
 		t.Errorf("exit %d, want 1 and a fail line for the store:\n%s", code, out)
+	}
+}
+
+// TestDoctorPostgresS3: a server on PostgreSQL (its URL with a password)
+// and S3 records both without the password; doctor run in its data
+// directory with only the S3 credentials (never recorded) reaches the
+// same database and bucket, and its probe object leaves the bucket as it
+// was.
+func TestDoctorPostgresS3(t *testing.T) {
+	t.Parallel()
+	env := testenv.ServerEnv(t, testenv.PostgresS3)
+	var creds []string
+	for i, kv := range env {
+		if strings.HasPrefix(kv, "WHARF_DATABASE_URL=postgres://postgres@") {
+			env[i] = strings.Replace(kv, "postgres://postgres@", "postgres://postgres:hunter2@", 1)
+		}
+		if strings.HasPrefix(kv, "WHARF_S3_") {
+			creds = append(creds, kv)
+		}
+	}
+	e := startWharfIn(t, "", env...)
+	text, err := os.ReadFile(filepath.Join(e.data, "wharf.toml"))
+	if err != nil || !strings.Contains(string(text), `database_url = "postgres://postgres@`) || !strings.Contains(string(text), `storage_url = "s3://`) ||
+		strings.Contains(string(text), "hunter2") || strings.Contains(string(text), "WHARF_S3") {
+		t.Fatalf("recorded settings (%v):\n%s", err, text)
+	}
+	lines, out, code := doctorLines(t, e, creds...)
+	if code != 0 || !has(lines["database"], "ok", "postgres://postgres@127.0.0.1:", "answers, at migration") ||
+		!has(lines["package store"], "ok", "s3://", "takes, returns and deletes a probe object") {
+		t.Errorf("doctor with only the S3 credentials: exit %d\n%s", code, out)
+	}
+	if strings.Contains(out, "hunter2") {
+		t.Errorf("doctor printed the password:\n%s", out)
+	}
+	// Without the credentials the store check says what to fix.
+	lines, out, code = doctorLines(t, e)
+	if code != 1 || !has(lines["package store"], "fail", "s3://") {
+		t.Errorf("doctor without S3 credentials: exit %d\n%s", code, out)
 	}
 }
