@@ -115,7 +115,7 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	d, err := db.Open(ctx, a.cfg.DatabaseURL, a.cfg.DataDir)
 	if err != nil {
 		if a.cfg.DatabaseURL != "" && a.getenv("WHARF_DATABASE_URL") == "" && !hasPassword(a.cfg.DatabaseURL) {
-			return fmt.Errorf("%w\n%s names this database without a password (wharf serve never writes one there): "+
+			return fmt.Errorf("%w; %s names this database without a password (wharf serve never writes one there): "+
 				"give it in WHARF_DATABASE_URL, PGPASSWORD or ~/.pgpass", err, a.loaded.DataFile)
 		}
 		return err
