@@ -15,7 +15,6 @@ import (
 // UI once; the second use is refused with a sentence.
 func TestLoginLinkCommand(t *testing.T) {
 	e := startWharf(t, nil)
-	e.extraEnv = append(e.extraEnv, "WHARF_BASE_URL="+e.base) // as the operator's config would say
 	e.wharfOK(t, "user", "add", "ops", "--admin")
 	out, _ := e.wharfOK(t, "user", "login-link", "ops", "--expires", "5m")
 	link := strings.TrimSpace(out)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -28,6 +29,7 @@ type app struct {
 	configPath string
 	flags      config.Config // values of flags the user set
 	cfg        config.Config
+	loaded     config.Loaded // where cfg came from, for serve's record and doctor
 	log        *slog.Logger
 	db         *db.DB
 	blobs      storage.Blobs
@@ -43,38 +45,50 @@ func newRootCmd(getenv func(string) string) *cobra.Command {
 		SilenceErrors: true,
 	}
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.configPath, "config", "", "TOML config file (env WHARF_CONFIG)")
+	pf.StringVar(&a.configPath, "config", "", "TOML file read over the data directory's wharf.toml (env WHARF_CONFIG)")
 	pf.StringVar(&a.flags.DataDir, "data", "", "data directory holding the database and packages (env WHARF_DATA, default ./wharf-data)")
-	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.userCmd(), a.keyCmd(), a.ownerCmd(), a.orgCmd(), a.policyCmd(), a.auditCmd(), a.checkCmd(), a.feedCmd(), a.packageCmd(), a.prefixCmd(), a.upstreamCmd())
+	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.userCmd(), a.keyCmd(), a.ownerCmd(), a.orgCmd(), a.policyCmd(), a.auditCmd(), a.checkCmd(), a.doctorCmd(), a.feedCmd(), a.packageCmd(), a.prefixCmd(), a.upstreamCmd())
 	return root
 }
 
-// load reads the settings: defaults, config file, environment, then flags.
+// load reads the settings: defaults, the data directory's wharf.toml, the
+// --config file, the environment, then flags (config.Resolve).
 func (a *app) load(cmd *cobra.Command) error {
-	path := a.configPath
-	if path == "" {
-		path = a.getenv("WHARF_CONFIG")
-	}
-	cfg, err := config.Load(path, a.getenv)
+	l, err := a.resolve(cmd)
 	if err != nil {
 		return err
 	}
-	f := cmd.Flags()
-	set := func(name string, apply func()) {
-		if f.Changed(name) {
-			apply()
-		}
-	}
-	set("data", func() { cfg.DataDir = a.flags.DataDir })
-	set("listen", func() { cfg.Listen = a.flags.Listen })
-	set("base-url", func() { cfg.BaseURL = a.flags.BaseURL })
-	set("max-package-size", func() { cfg.MaxPackageSize = a.flags.MaxPackageSize })
+	cfg := l.Config
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("invalid settings:\n%w", err)
 	}
-	a.cfg = cfg
+	a.cfg, a.loaded = cfg, l
 	a.log = slog.New(a.logHandler(os.Stderr))
 	return nil
+}
+
+// configFile is the file --config or WHARF_CONFIG names, "" for none.
+func (a *app) configFile() string {
+	if a.configPath != "" {
+		return a.configPath
+	}
+	return a.getenv("WHARF_CONFIG")
+}
+
+// resolve reads the settings without validating them.
+func (a *app) resolve(cmd *cobra.Command) (config.Loaded, error) {
+	f := cmd.Flags()
+	return config.Resolve(config.Sources{ConfigFile: a.configFile(), Getenv: a.getenv, Flags: func(cfg *config.Config) {
+		set := func(name string, apply func()) {
+			if fl := f.Lookup(name); fl != nil && fl.Changed {
+				apply()
+			}
+		}
+		set("data", func() { cfg.DataDir = a.flags.DataDir })
+		set("listen", func() { cfg.Listen = a.flags.Listen })
+		set("base-url", func() { cfg.BaseURL = a.flags.BaseURL })
+		set("max-package-size", func() { cfg.MaxPackageSize = a.flags.MaxPackageSize })
+	}})
 }
 
 // logHandler writes records to w in the configured format and level.
@@ -100,6 +114,10 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	}
 	d, err := db.Open(ctx, a.cfg.DatabaseURL, a.cfg.DataDir)
 	if err != nil {
+		if a.cfg.DatabaseURL != "" && a.getenv("WHARF_DATABASE_URL") == "" && !hasPassword(a.cfg.DatabaseURL) {
+			return fmt.Errorf("%w; %s names this database without a password (wharf serve never writes one there): "+
+				"give it in WHARF_DATABASE_URL, PGPASSWORD or ~/.pgpass", err, a.loaded.DataFile)
+		}
 		return err
 	}
 	// A later 'wharf migrate' into this database must not overwrite it.
@@ -162,6 +180,16 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	}
 	a.db, a.blobs, a.reg = d, blobs, reg
 	return nil
+}
+
+// hasPassword reports whether a database URL carries a password.
+func hasPassword(databaseURL string) bool {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return false
+	}
+	_, ok := u.User.Password()
+	return ok || u.Query().Has("password")
 }
 
 // openBlobs opens the package store the settings name: a folder, or an

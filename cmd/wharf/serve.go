@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,7 +26,9 @@ func (a *app) serveCmd() *cobra.Command {
 		Short: "Run the registry server",
 		Long: "Run the registry server. With no settings it keeps SQLite and a package folder\n" +
 			"under ./wharf-data and listens on localhost:5555. SIGINT or SIGTERM stops it\n" +
-			"after in-flight requests finish.",
+			"after in-flight requests finish. The settings it is given by flags, the environment\n" +
+			"or --config (secrets aside) are recorded in the data directory's wharf.toml, which\n" +
+			"every admin command reads, so they act with the server's settings.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.open(cmd.Context(), cmd); err != nil {
@@ -90,6 +93,7 @@ func (a *app) serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	a.recordSettings()
 	hs := srv.HTTPServer()
 	stopMetrics, err := a.serveMetrics(srv)
 	if err != nil {
@@ -139,6 +143,21 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	a.log.Info("stopped")
 	return nil
+}
+
+// recordSettings writes the settings this server was given by flags, the
+// environment or a --config file into the data directory's wharf.toml,
+// where the admin commands read them. A failure is a warning: the server
+// works, but admin commands run without its settings will not know them.
+func (a *app) recordSettings() {
+	keys, err := config.Record(a.loaded, a.loaded.Config)
+	switch {
+	case err != nil:
+		a.log.Warn("could not record the settings for the admin commands: they will not know this server's settings unless given the same flags and environment",
+			"file", a.loaded.DataFile, "err", err)
+	case len(keys) > 0:
+		a.log.Info("recorded settings for the admin commands", "file", a.loaded.DataFile, "settings", strings.Join(keys, ","))
+	}
 }
 
 // sweepSpool removes upload spool files a crash left behind.

@@ -1,7 +1,10 @@
-// Package config holds Wharf's settings: defaults, an optional TOML file and
-// WHARF_* environment variables, applied in that order (command-line flags,
-// applied by cmd/wharf, win over all three). Only this package and cmd read
-// the environment.
+// Package config holds Wharf's settings: defaults, the data directory's
+// wharf.toml, an optional --config TOML file and WHARF_* environment
+// variables, applied in that order (command-line flags, applied by
+// cmd/wharf, win over all of them; see Resolve). wharf serve records what
+// it runs with in the data directory's file (Record), so the admin
+// commands see the same settings. Only this package and cmd read the
+// environment.
 package config
 
 import (
@@ -14,8 +17,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/BurntSushi/toml"
 )
 
 // Config is every setting of a Wharf server. docs/configuration.md
@@ -124,12 +125,8 @@ func Default() Config {
 func Load(path string, getenv func(string) string) (Config, error) {
 	c := Default()
 	if path != "" {
-		md, err := toml.DecodeFile(path, &c)
-		if err != nil {
-			return c, fmt.Errorf("read config file %s: %w", path, err)
-		}
-		if un := md.Undecoded(); len(un) > 0 {
-			return c, fmt.Errorf("config file %s: unknown setting %q", path, un[0].String())
+		if _, err := decodeFile(path, &c); err != nil {
+			return c, err
 		}
 	}
 	if err := c.applyEnv(getenv); err != nil {
@@ -304,6 +301,9 @@ func (s Size) String() string {
 	return strconv.FormatInt(int64(s), 10)
 }
 
+// MarshalText writes a size to TOML.
+func (s Size) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
 // UnmarshalText reads a size from TOML.
 func (s *Size) UnmarshalText(b []byte) error { return s.Set(string(b)) }
 
@@ -325,6 +325,9 @@ func (d *Duration) Set(v string) error {
 
 // String formats the duration.
 func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalText writes a duration to TOML.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 // UnmarshalText reads a duration from TOML.
 func (d *Duration) UnmarshalText(b []byte) error { return d.Set(string(b)) }

@@ -182,6 +182,7 @@ type remoteIssuer struct {
 type discovery struct {
 	verifier *oidc.IDTokenVerifier
 	algs     []string
+	keys     *keySet
 }
 
 // supportedAlgs are the only algorithms we accept, in any case: never none,
@@ -251,13 +252,14 @@ func (r *remoteIssuer) fetchDiscovery(ctx context.Context) (*discovery, error) {
 	if slices.Contains(meta.Algs, oidc.ES256) {
 		algs = append(algs, oidc.ES256)
 	}
-	v := oidc.NewVerifier(r.URL, newKeySet(meta.JWKSURI, r.net, algs), &oidc.Config{
+	ks := newKeySet(meta.JWKSURI, r.net, algs)
+	v := oidc.NewVerifier(r.URL, ks, &oidc.Config{
 		SupportedSigningAlgs: algs,
 		SkipClientIDCheck:    true, // we require exactly one aud, go-oidc only "contains"
 		SkipExpiryCheck:      true, // we check exp, nbf and iat with our own leeway
 		Now:                  r.net.now,
 	})
-	return &discovery{verifier: v, algs: algs}, nil
+	return &discovery{verifier: v, algs: algs, keys: ks}, nil
 }
 
 // keySet is an issuer's JWKS as go-oidc's KeySet. Keys are cached; a token
