@@ -105,7 +105,7 @@ func (s *Server) feedRead(next echo.HandlerFunc) echo.HandlerFunc {
 				}
 				return notFoundf("There is no feed '%s' that you may read.", name)
 			}
-		} else if v.UserID == 0 && snap.AnyPrivate() && c.Param("id") != "" {
+		} else if v.UserID == 0 && snap.AnyPrivate() && (c.Param("id") != "" || c.Path() == symbolFileRoute) {
 			c.Set(ctxChallengeMiss, true)
 		}
 		if v.UserID != 0 {

@@ -45,6 +45,11 @@ func (s *Server) storeSymbols(c echo.Context, key *registry.APIKey, up registry.
 	return c.NoContent(http.StatusCreated)
 }
 
+// symbolFileRoute is the SSQP route of the union; an anonymous miss there
+// is challenged like a package ID's when the registry has private feeds
+// (feedRead): a PDB names no package, and may be a private one's.
+const symbolFileRoute = "/v3/symbols/:file/:key/:name"
+
 // getSymbolFile serves a portable PDB by its SSQP key,
 // /v3/symbols/{file}/{signature}/{file}, keys compared without case.
 func (s *Server) getSymbolFile(c echo.Context) error {
