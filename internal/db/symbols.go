@@ -91,6 +91,29 @@ func (d *DB) SymbolPackage(ctx context.Context, versionID int64) (*registry.Symb
 	return sp, nil
 }
 
+// AllSymbolPackages returns every symbol package with its files.
+func (d *DB) AllSymbolPackages(ctx context.Context) ([]registry.SymbolPackage, error) {
+	g := d.gorm.WithContext(ctx)
+	var rows []symbolPackageRow
+	if err := g.Order("id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	var files []symbolFileRow
+	if err := g.Order("id").Find(&files).Error; err != nil {
+		return nil, err
+	}
+	byID := map[int64][]registry.SymbolFile{}
+	for _, f := range files {
+		byID[f.SymbolPackageID] = append(byID[f.SymbolPackageID], registry.SymbolFile{Key: f.SSQPKey, Path: f.Path, Blob: f.BlobName, Size: f.Size})
+	}
+	out := make([]registry.SymbolPackage, len(rows))
+	for i, r := range rows {
+		out[i] = registry.SymbolPackage{ID: r.ID, VersionID: r.VersionID, BlobPrefix: r.BlobPrefix, Size: r.Size, SHA512: r.SHA512,
+			PushedBy: r.PushedBy.Int64, Created: r.CreatedAt, Files: byID[r.ID]}
+	}
+	return out, nil
+}
+
 // SymbolLocations finds up to limit stored PDBs with an SSQP key, newest
 // symbol package first.
 func (d *DB) SymbolLocations(ctx context.Context, key string, limit int) ([]registry.SymbolLocation, error) {

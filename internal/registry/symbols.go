@@ -60,6 +60,8 @@ type SymbolStore interface {
 	InsertSymbols(ctx context.Context, ownerID int64, sp *SymbolPackage) error
 	// SymbolPackage returns a version's symbol package (ErrNotFound).
 	SymbolPackage(ctx context.Context, versionID int64) (*SymbolPackage, error)
+	// AllSymbolPackages returns every symbol package with its files.
+	AllSymbolPackages(ctx context.Context) ([]SymbolPackage, error)
 	// SymbolLocations finds up to limit stored PDBs with an SSQP key,
 	// newest first.
 	SymbolLocations(ctx context.Context, key string, limit int) ([]SymbolLocation, error)
@@ -380,4 +382,50 @@ func (s *Service) OpenSymbolPackage(ctx context.Context, id, version string) (st
 		return nil, nil, fmt.Errorf("open %s: %w", k, err)
 	}
 	return b, sp, nil
+}
+
+// checkSymbols is Check's part for symbol packages: each must have its
+// .snupkg (recorded size, and SHA-512 with hashes) and its PDBs stored.
+func (s *Service) checkSymbols(ctx context.Context, pkgs []*Package, stored map[string]int64, used map[string]bool, r *CheckReport, hashes bool) error {
+	sps, err := s.store.AllSymbolPackages(ctx)
+	if err != nil {
+		return fmt.Errorf("check: read symbol packages: %w", err)
+	}
+	type version struct {
+		name string
+		pv   *PackageVersion
+	}
+	byID := map[int64]version{}
+	for _, p := range pkgs {
+		for i := range p.Versions {
+			byID[p.Versions[i].ID] = version{p.Name, &p.Versions[i]}
+		}
+	}
+	for _, sp := range sps {
+		v, ok := byID[sp.VersionID]
+		if !ok {
+			continue // its version is gone, and the row with it
+		}
+		what := v.name + " " + v.pv.Version.String() + " symbols"
+		snupkg := sp.BlobPrefix + "/" + keySafe(strings.ToLower(v.name)) + "." + v.pv.Version.Lower() + ".snupkg"
+		want := []SymbolFile{{Blob: snupkg, Size: sp.Size}}
+		for _, f := range sp.Files {
+			want = append(want, SymbolFile{Blob: sp.BlobPrefix + "/" + f.Blob, Size: f.Size})
+		}
+		for j, f := range want {
+			used[f.Blob] = true
+			size, ok := stored[f.Blob]
+			switch {
+			case !ok:
+				r.Missing = append(r.Missing, what+": "+f.Blob)
+			case size != f.Size:
+				r.Corrupt = append(r.Corrupt, fmt.Sprintf("%s: %s: %d bytes stored, %d recorded", what, f.Blob, size, f.Size))
+			case j == 0 && hashes:
+				if why := s.checkHash(ctx, f.Blob, sp.SHA512); why != "" {
+					r.Corrupt = append(r.Corrupt, what+": "+f.Blob+": "+why)
+				}
+			}
+		}
+	}
+	return nil
 }
