@@ -86,3 +86,39 @@ func TestPushSymbolsStorageFaultLeavesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentSymbolPushes: of racing pushes of one version's symbols,
+// one wins and the others are told symbols exist; the losers leave no
+// files behind.
+func TestConcurrentSymbolPushes(t *testing.T) {
+	ctx := context.Background()
+	s, key, blobs := pushSetup(t, -1)
+	nupkg, snupkg := symbolPair(t)
+	if _, err := s.Push(ctx, key, upload(nupkg)); err != nil {
+		t.Fatal(err)
+	}
+	before := len(storedKeys(t, blobs))
+	const n = 8
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := s.PushSymbols(ctx, key, upload(snupkg))
+			errs <- err
+		}()
+	}
+	ok := 0
+	for range n {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case !errors.Is(err, registry.ErrConflict):
+			t.Errorf("a racing symbol push: %v, want success or ErrConflict", err)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d racing symbol pushes succeeded, want 1", ok)
+	}
+	if got := len(storedKeys(t, blobs)); got != before+3 {
+		t.Errorf("%d files stored after the race, want %d: the .snupkg and 2 PDBs of the winner", got, before+3)
+	}
+}
