@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
@@ -120,5 +121,39 @@ func TestConcurrentSymbolPushes(t *testing.T) {
 	}
 	if got := len(storedKeys(t, blobs)); got != before+3 {
 		t.Errorf("%d files stored after the race, want %d: the .snupkg and 2 PDBs of the winner", got, before+3)
+	}
+}
+
+// TestPushSymbolsRefusals: what is not a portable PDB of the package's
+// own assemblies is refused with a sentence, and nothing is stored.
+func TestPushSymbolsRefusals(t *testing.T) {
+	ctx := context.Background()
+	s, key, blobs := pushSetup(t, -1)
+	nupkg, _ := symbolPair(t)
+	if _, err := s.Push(ctx, key, upload(nupkg)); err != nil {
+		t.Fatal(err)
+	}
+	before := storedKeys(t, blobs)
+	windows := append([]byte("Microsoft C/C++ MSF 7.00\r\n\x1aDS\x00\x00\x00"), make([]byte, 1024)...)
+	for _, c := range []struct {
+		name string
+		pdbs map[string][]byte
+		want string
+	}{
+		{"text named .pdb", map[string][]byte{"lib/net45/Greeter.pdb": []byte("not a pdb")}, "'lib/net45/Greeter.pdb' is not a portable PDB (it does not start with the metadata signature BSJB)"},
+		{"an assembly named .pdb", map[string][]byte{"lib/net45/Greeter.pdb": greeter(t, "greeter/Greeter.dll")}, "is not a portable PDB"},
+		{"a Windows PDB", map[string][]byte{"lib/net45/Greeter.pdb": windows}, "'lib/net45/Greeter.pdb' is a Windows PDB"},
+		{"another build's PDB", map[string][]byte{"lib/net45/Greeter.pdb": greeter(t, "rebuilt/Greeter.pdb")}, "does not belong to 'lib/net45/Greeter.dll' in Sym.Pkg 1.0.0"},
+		{"one good, one without assembly", map[string][]byte{"lib/net45/Greeter.pdb": greeter(t, "greeter/Greeter.pdb"), "lib/net8.0/Greeter.pdb": greeter(t, "greeter/Greeter.pdb")}, "'lib/net8.0/Greeter.pdb' has no assembly at the same path"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := s.PushSymbols(ctx, key, upload(nugettest.Snupkg("Sym.Pkg", "1.0.0", c.pdbs)))
+			if !errors.Is(err, registry.ErrInvalid) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("err = %v, want ErrInvalid saying %q", err, c.want)
+			}
+			if after := storedKeys(t, blobs); !slices.Equal(before, after) {
+				t.Errorf("a refused symbol push stored %q", after)
+			}
+		})
 	}
 }
