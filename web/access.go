@@ -105,7 +105,7 @@ func (s *Server) feedRead(next echo.HandlerFunc) echo.HandlerFunc {
 				}
 				return notFoundf("There is no feed '%s' that you may read.", name)
 			}
-		} else if v.UserID == 0 && snap.AnyPrivate() && c.Param("id") != "" {
+		} else if v.UserID == 0 && snap.AnyPrivate() && (c.Param("id") != "" || c.Path() == symbolFileRoute) {
 			c.Set(ctxChallengeMiss, true)
 		}
 		if v.UserID != 0 {
@@ -186,8 +186,10 @@ func (s *Server) challengeMiss(c echo.Context, err error) bool {
 	if miss, _ := c.Get(ctxChallengeMiss).(bool); !miss || !errors.Is(err, registry.ErrNotFound) {
 		return false
 	}
-	if _, perr := s.reg.Package(c.Request().Context(), c.Param("id")); !errors.Is(perr, registry.ErrNotFound) {
-		return false // a public package's missing version is just missing
+	if id := c.Param("id"); id != "" { // the symbol route names no package
+		if _, perr := s.reg.Package(c.Request().Context(), id); !errors.Is(perr, registry.ErrNotFound) {
+			return false // a public package's missing version is just missing
+		}
 	}
 	_ = s.challenge(c, "This package needs credentials, or does not exist: add the source with a user name and an API key with the read scope as the password.")
 	return true

@@ -8,10 +8,14 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path"
 	"strings"
 	"testing"
 
@@ -19,6 +23,7 @@ import (
 
 	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
+	"github.com/wharf-registry/wharf/internal/pdb"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 )
@@ -79,6 +84,23 @@ var readRoutes = []readRoute{
 	{pattern: "/v3/search", path: "/v3/search?q=" + secretMarker, listing: true},
 	{pattern: "/v3/autocomplete", path: "/v3/autocomplete?q=secret.lib", listing: true},
 	{pattern: "/v3/autocomplete", path: "/v3/autocomplete?id=Secret.Lib", listing: true},
+	// Secret.Lib's symbols: its PDB by SSQP key, and its .snupkg.
+	{pattern: "/v3/symbols/:file/:key/:name", path: "/v3/symbols/" + greeterKey()},
+	{pattern: "/v3/symbolpackage/:id/:version/:file", path: "/v3/symbolpackage/secret.lib/1.0.0/secret.lib.1.0.0.snupkg"},
+}
+
+// greeterKey is the SSQP key of the testdata PDB, as dotnet-symbol builds
+// it from the assembly's CodeView entry.
+func greeterKey() string {
+	dll, err := os.ReadFile("../internal/pdb/testdata/greeter/Greeter.dll")
+	if err != nil {
+		panic(err)
+	}
+	cvs, err := pdb.CodeViews(bytes.NewReader(dll), int64(len(dll)))
+	if err != nil || len(cvs) != 1 {
+		panic(fmt.Sprint("Greeter.dll's CodeView entries: ", cvs, err))
+	}
+	return pdb.Key(path.Base(cvs[0].Path), cvs[0].ID)
 }
 
 // readWorld is a matrix world with a private feed "secret" (alice
@@ -92,10 +114,19 @@ func readWorld(t *testing.T) *world {
 	must(t, func() error { return w.reg.GrantFeed(ctx, "secret", feeds.SubjectUser, bob, feeds.RoleReader) })
 	w.newKey("bobsReadKey", registry.NewKey{User: bob, Scopes: feeds.ScopeRead})
 	w.newKey("mallorysReadKey", registry.NewKey{User: mallory, Scopes: feeds.ScopeRead})
-	spec := nugettest.Spec{ID: "Secret.Lib", Version: "1.0.0", Description: "The " + secretMarker + " library.", Readme: []byte("# " + secretMarker), Icon: nugettest.PNG}
+	spec := nugettest.Spec{ID: "Secret.Lib", Version: "1.0.0", Description: "The " + secretMarker + " library.", Readme: []byte("# " + secretMarker), Icon: nugettest.PNG, Files: greeterDLL(t)}
 	res := w.do(nugettest.PushRequest(w.urls.Feed("secret").Publish(), w.secrets[alicesTPKey], spec.Build(), nil))
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("push Secret.Lib to the private feed: %s (%s)", res.Status, res.Header.Get("X-NuGet-Warning"))
+	}
+	pdbFile, err := os.ReadFile("../internal/pdb/testdata/greeter/Greeter.pdb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snupkg := nugettest.Snupkg("Secret.Lib", "1.0.0", map[string][]byte{"lib/netstandard2.0/Greeter.pdb": pdbFile})
+	res = w.do(nugettest.PushRequest(w.urls.Feed("secret").SymbolPublish(), w.secrets[alicesTPKey], snupkg, nil))
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("push Secret.Lib's symbols to the private feed: %s (%s)", res.Status, res.Header.Get("X-NuGet-Warning"))
 	}
 	return w
 }

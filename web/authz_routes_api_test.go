@@ -8,6 +8,8 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"os"
+	"testing"
 	"time"
 
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
@@ -100,7 +102,43 @@ func apiRoutes() []authzRoute {
 			want: packageChange(done, alicesOrgKey, bobsOrgKey)},
 		{name: "relist contoso's version through its feed's URL", request: listingAt("/feeds/default", http.MethodPost, "Contoso.Lib", "1.1.0"),
 			want: packageChange(done, alicesOrgKey, bobsOrgKey)},
+
+		// Symbol packages (.snupkg) of versions pushed before, as packages.
+		{name: "push symbols for alice's version", request: pushSymbols("/api/v2/symbolpackage/", "Alice.Lib"),
+			want: packageChange(created, alicesKey, alicesTPKey)},
+		{name: "push symbols for contoso's version", request: pushSymbols("/api/v2/symbolpackage", "Contoso.Lib"),
+			want: packageChange(created, alicesOrgKey, bobsOrgKey)},
+		{name: "push symbols for alice's version through its feed's URL", request: pushSymbols("/feeds/default/api/v2/symbolpackage/", "Alice.Lib"),
+			want: packageChange(created, alicesKey, alicesTPKey)},
+		{name: "push symbols for contoso's version through its feed's URL", request: pushSymbols("/feeds/default/api/v2/symbolpackage", "Contoso.Lib"),
+			want: packageChange(created, alicesOrgKey, bobsOrgKey)},
 	}
+}
+
+// pushSymbols is a push of the .snupkg of id 1.0.0, whose assembly the
+// world pushed (greeterDLL), to path.
+func pushSymbols(path, id string) func(*world) *http.Request {
+	return func(w *world) *http.Request {
+		pdb, err := os.ReadFile("../internal/pdb/testdata/greeter/Greeter.pdb")
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		snupkg := nugettest.Snupkg(id, "1.0.0", map[string][]byte{"lib/netstandard2.0/Greeter.pdb": pdb})
+		body, ct := nugettest.PushBody(snupkg)
+		req, _ := http.NewRequest(http.MethodPut, w.srv.URL+path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+		return req
+	}
+}
+
+// greeterDLL is a real assembly with a CodeView entry naming its portable
+// PDB (internal/pdb/testdata), as a package file.
+func greeterDLL(t testing.TB) map[string][]byte {
+	dll, err := os.ReadFile("../internal/pdb/testdata/greeter/Greeter.dll")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string][]byte{"lib/netstandard2.0/Greeter.dll": dll}
 }
 
 // listingAt is an unlist (DELETE) or relist (POST) under prefix.

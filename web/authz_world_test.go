@@ -89,9 +89,10 @@ func newWorldWith(t testing.TB, iss *trusttest.Issuer) *world {
 
 	w.personalKey = w.newKey(alicesKey, registry.NewKey{User: alice, Description: "alice laptop"})
 	w.orgKey = w.newKey(alicesOrgKey, registry.NewKey{User: alice, Owner: "contoso", Description: "contoso release"})
-	w.pushWith(w.secrets[alicesKey], nugettest.Spec{ID: w.personalPackage, Version: "1.0.0"})
+	// Each version has a real assembly, so that symbols may be pushed for it.
+	w.pushWith(w.secrets[alicesKey], nugettest.Spec{ID: w.personalPackage, Version: "1.0.0", Files: greeterDLL(t)})
 	for _, v := range w.orgVersions {
-		w.pushWith(w.secrets[alicesOrgKey], nugettest.Spec{ID: w.orgPackage, Version: v})
+		w.pushWith(w.secrets[alicesOrgKey], nugettest.Spec{ID: w.orgPackage, Version: v, Files: greeterDLL(t)})
 	}
 	if res := w.unlistReq(w.secrets[alicesOrgKey], w.orgPackage, w.orgVersions[1], http.MethodDelete); res.StatusCode != http.StatusNoContent {
 		t.Fatalf("unlist %s %s: %s", w.orgPackage, w.orgVersions[1], res.Status)

@@ -35,6 +35,7 @@ func serviceIndex(u URLs) nuget.ServiceIndex {
 		"SearchAutocompleteService/3.0.0-beta", "SearchAutocompleteService")
 	add(u.PackageBase()+"{lower_id}/{lower_version}/readme", "ReadmeUriTemplate/6.13.0")
 	add(u.PackageDetailsTemplate(), "PackageDetailsUriTemplate/5.1.0")
+	add(u.SymbolPublish(), "SymbolPackagePublish/4.9.0") // docs/symbols.md
 	return nuget.ServiceIndex{Version: "3.0.0", Resources: res}
 }
 

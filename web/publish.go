@@ -31,6 +31,9 @@ func (s *Server) push(c echo.Context) error {
 		f.Close()
 		os.Remove(f.Name())
 	}()
+	if up := (registry.Upload{R: f, Size: size}); registry.IsSymbolPackage(up) {
+		return s.storeSymbols(c, key, up) // a .snupkg sent here (symbols.go)
+	}
 	pushed, err := s.reg.Push(ctx, key, registry.Upload{R: f, Size: size})
 	if err != nil {
 		return clientError(err)

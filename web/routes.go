@@ -53,13 +53,18 @@ func (s *Server) routes(e *echo.Echo) {
 		feedGet("/v3/provenance/:id/:leaf", s.getProvenance)
 		feedGet("/v3/search", s.getSearch)
 		feedGet("/v3/autocomplete", s.getAutocomplete)
+		// Symbols (docs/symbols.md): PDBs by SSQP key, and .snupkg files.
+		feedGet("/v3/symbols/:file/:key/:name", s.getSymbolFile)
+		feedGet("/v3/symbolpackage/:id/:version/:file", s.getSymbolPackage)
 
-		// API key holders: push, unlist, relist (authorised per package;
+		// API key holders: push, unlist, relist, push symbols (authorised per package;
 		// a new ID pushed through /api/v2/package goes to "default").
 		e.PUT(prefix+"/api/v2/package", s.push, s.feedWrite)
 		e.PUT(prefix+"/api/v2/package/", s.push, s.feedWrite)
 		e.DELETE(prefix+"/api/v2/package/:id/:version", s.unlist, s.feedWrite)
 		e.POST(prefix+"/api/v2/package/:id/:version", s.relist, s.feedWrite)
+		e.PUT(prefix+"/api/v2/symbolpackage", s.pushSymbols, s.feedWrite)
+		e.PUT(prefix+"/api/v2/symbolpackage/", s.pushSymbols, s.feedWrite)
 	}
 
 	// CI jobs: trade an OIDC token for a short-lived key; revoke it early.

@@ -104,6 +104,18 @@ func (u URLs) Token() string { return u.base + "/api/v2/token" }
 // Publish is PackagePublish/2.0.0.
 func (u URLs) Publish() string { return u.feed + "/api/v2/package" }
 
+// SymbolPublish is SymbolPackagePublish/4.9.0, where clients push .snupkg files.
+func (u URLs) SymbolPublish() string { return u.feed + "/api/v2/symbolpackage" }
+
+// SymbolServer is the SSQP symbol server: a PDB is at
+// SymbolServer() + "{file}/{guid}ffffffff/{file}".
+func (u URLs) SymbolServer() string { return u.feed + "/v3/symbols/" }
+
+// Snupkg is the download URL of a version's symbol package.
+func (u URLs) Snupkg(lowerID, lowerVer string) string {
+	return u.feed + "/v3/symbolpackage/" + esc(lowerID) + "/" + esc(lowerVer) + "/" + esc(lowerID) + "." + esc(lowerVer) + ".snupkg"
+}
+
 // Search is SearchQueryService.
 func (u URLs) Search() string { return u.feed + "/v3/search" }
 

@@ -30,6 +30,8 @@ var copyTables = []struct {
 	{"package_owners", []string{"package_id", "account_id"}},
 	{"owner_requests", []string{"package_id", "account_id"}},
 	{"package_versions", []string{"id"}},
+	{"symbol_packages", []string{"id"}},
+	{"symbol_files", []string{"id"}},
 	{"reserved_prefixes", []string{"id"}},
 	{"used_tokens", []string{"issuer", "jti"}},
 	{"audit_events", []string{"id"}},

@@ -63,12 +63,12 @@ func (d *DB) metaValue(ctx context.Context, key string) (string, error) {
 	return vals[0], nil
 }
 
-// Contents counts what makes a registry: accounts, packages, versions and
-// audit events, and the feed revision. An empty registry (a fresh or only
+// Contents counts what makes a registry: accounts, packages, versions,
+// symbol packages and audit events, and the feed revision. An empty registry (a fresh or only
 // migrated database) has all zero.
 func (d *DB) Contents(ctx context.Context) (map[string]int64, error) {
 	out := map[string]int64{}
-	for _, t := range []string{"accounts", "packages", "package_versions", "audit_events"} {
+	for _, t := range []string{"accounts", "packages", "package_versions", "symbol_packages", "audit_events"} {
 		var n int64
 		if err := d.gorm.WithContext(ctx).Raw("SELECT COUNT(*) FROM " + t).Scan(&n).Error; err != nil {
 			return nil, fmt.Errorf("count %s: %w", t, err)

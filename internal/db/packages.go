@@ -296,9 +296,9 @@ func (d *DB) AddDownloads(ctx context.Context, counts map[int64]int64) error {
 	})
 }
 
-// BlobPrefixes calls fn with every version's blob prefix.
+// BlobPrefixes calls fn with every version's and every symbol package's blob prefix.
 func (d *DB) BlobPrefixes(ctx context.Context, fn func(string) error) error {
-	rows, err := d.gorm.WithContext(ctx).Model(&packageVersionRow{}).Select("blob_prefix").Rows()
+	rows, err := d.gorm.WithContext(ctx).Raw("SELECT blob_prefix FROM package_versions UNION ALL SELECT blob_prefix FROM symbol_packages").Rows()
 	if err != nil {
 		return err
 	}

@@ -31,8 +31,9 @@ func (r *CheckReport) OK() bool { return len(r.Missing) == 0 && len(r.Corrupt) =
 // directly (not the cache): every version, listed or not, must have its
 // .nupkg with the recorded size, its .nuspec and the readme, icon and
 // license its metadata names; with hashes, the .nupkg's SHA-512 must be
-// the recorded one (this reads every package). Files that no version uses
-// are reported as orphans. Errors: the database's or the store's.
+// the recorded one (this reads every package). Symbol packages are checked
+// alike (checkSymbols). Files that no version or symbol package uses are
+// reported as orphans. Errors: the database's or the store's.
 func (s *Service) Check(ctx context.Context, hashes bool) (*CheckReport, error) {
 	pkgs, err := s.store.AllPackages(ctx)
 	if err != nil {
@@ -71,6 +72,9 @@ func (s *Service) Check(ctx context.Context, hashes bool) (*CheckReport, error) 
 				}
 			}
 		}
+	}
+	if err := s.checkSymbols(ctx, pkgs, stored, used, r, hashes); err != nil {
+		return nil, err
 	}
 	for key := range stored {
 		if !used[key] {

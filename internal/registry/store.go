@@ -93,6 +93,7 @@ type Store interface {
 	SessionStore
 	feeds.Store
 	PrefixStore
+	SymbolStore
 }
 
 // SessionStore is the part of the store that browser sign-in needs.

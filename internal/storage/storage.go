@@ -14,6 +14,12 @@
 //	packages/{lowerid}/{lowerversion}/{uploadid}/icon
 //	packages/{lowerid}/{lowerversion}/{uploadid}/license.txt
 //
+// A version's symbol package (.snupkg), pushed later, gets a prefix of
+// the same shape, recorded by its own row (see registry.SymbolPackage):
+//
+//	packages/{lowerid}/{lowerversion}/{uploadid}/{lowerid}.{lowerversion}.snupkg
+//	packages/{lowerid}/{lowerversion}/{uploadid}/{n}.pdb
+//
 // {lowerid} and {lowerversion} are the lower-cased package ID and normalized
 // version; {uploadid} is a random id chosen per push, so a failed or racing
 // push never writes over the files of a committed one. The database row of
