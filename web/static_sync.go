@@ -97,6 +97,25 @@ func (sc *StaticCopy) CatchUp(ctx context.Context) error {
 	return sc.writeState(ctx, staticState{Revision: cur, Scope: fp})
 }
 
+// Rebuild republishes the whole copy and removes every file that should
+// not be there, whatever the recorded state says.
+func (sc *StaticCopy) Rebuild(ctx context.Context) error {
+	sc.syncMu.Lock()
+	defer sc.syncMu.Unlock()
+	scope, err := sc.reg.AnonymousScope(ctx)
+	if err != nil {
+		return err
+	}
+	_, cur, err := sc.reg.Changes(ctx, 1<<62)
+	if err != nil {
+		return err
+	}
+	if err := sc.resync(ctx, scope); err != nil {
+		return err
+	}
+	return sc.writeState(ctx, staticState{Revision: cur, Scope: sc.scopeOf(scope)})
+}
+
 // Run catches up at once and then every interval until ctx ends, logging
 // a failure once until a catch-up succeeds again.
 func (sc *StaticCopy) Run(ctx context.Context, every time.Duration) {
