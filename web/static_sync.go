@@ -84,6 +84,7 @@ func (sc *StaticCopy) CatchUp(ctx context.Context) error {
 		if err := sc.resync(ctx, scope); err != nil {
 			return err
 		}
+		sc.log.Info("rebuilt the static copy of the restore path", "revision", cur, "scope", fp)
 		return sc.writeState(ctx, staticState{Revision: cur, Scope: fp})
 	}
 	if cur == st.Revision {
@@ -94,6 +95,7 @@ func (sc *StaticCopy) CatchUp(ctx context.Context) error {
 			return err
 		}
 	}
+	sc.log.Debug("the static copy caught up", "from", st.Revision, "to", cur, "packages", len(ids))
 	return sc.writeState(ctx, staticState{Revision: cur, Scope: fp})
 }
 

@@ -3,12 +3,15 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
@@ -119,5 +122,112 @@ func TestStaticRestoreWithoutWharf(t *testing.T) {
 				t.Errorf("install from %s with Wharf down: %s is not installed", source, dir)
 			}
 		}
+	}
+}
+
+// waitStaticConverged polls 'wharf check --static' until it passes.
+func waitStaticConverged(t *testing.T, e *e2e, what string) {
+	t.Helper()
+	env := e.extraEnv
+	defer func() { e.extraEnv = env }()
+	base := e.base
+	if e.publicBase != "" {
+		base = e.publicBase
+	}
+	e.extraEnv = append(env[:len(env):len(env)], "WHARF_BASE_URL="+base) // the server's, given as a flag
+	var out string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+		var code int
+		out, _, code = e.wharf(t, "check", "--static")
+		if code == 0 {
+			return
+		}
+	}
+	t.Fatalf("%s: the static copy did not converge to the database within 30s:\n%s\nserver output:\n%s", what, out, e.srvOut.String())
+}
+
+// TestKillStaticConverges: the static copy converges to the database
+// after the server is killed with SIGKILL at random moments of pushes,
+// unlists and relists, and after changes made while nothing published
+// them (a server with static_copy off stands for a crash between the
+// commit and the copy).
+func TestKillStaticConverges(t *testing.T) {
+	rounds, seed := 6, crashSeed(t)
+	t.Logf("seed %d (rerun with WHARF_CRASH_SEED=%d)", seed, seed)
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	data := t.TempDir()
+	// One public base URL for every start, as behind a proxy: a new one
+	// would rebuild the whole copy, and this test is about catching up.
+	start := func(env ...string) *e2e {
+		e := &e2e{
+			bin: wharfBinary(t), data: data, work: t.TempDir(), extraEnv: env, publicBase: "http://wharf.test",
+			http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil}},
+		}
+		if err := e.startServer(t); err != nil {
+			t.Fatalf("wharf serve did not come up: %v\n%s", err, e.srvOut.String())
+		}
+		return e
+	}
+
+	push := func(e *e2e, key, id, version string) {
+		t.Helper()
+		p := &crashPush{id: id, version: version, body: nugettest.Spec{ID: id, Version: version}.Build()}
+		if status, err := e.send(p, key); err != nil || status != http.StatusCreated {
+			t.Fatalf("push %s %s: %d %v", id, version, status, err)
+		}
+	}
+
+	// Changes nothing published: the next start catches up from the
+	// revision the copy recorded.
+	e := start()
+	key := e.apiKey(t, "alice")
+	push(e, key, "Unpublished.Lib", "1.0.0")
+	waitStaticConverged(t, e, "with static_copy on")
+	e.stopServer(t)
+	e.exited = true
+	e = start("WHARF_STATIC_COPY=false")
+	for i := 1; i <= 2; i++ {
+		push(e, key, "Unpublished.Lib", fmt.Sprintf("1.0.%d", i))
+	}
+	push(e, key, "Unpublished.Other", "1.0.0")
+	req, _ := http.NewRequest(http.MethodDelete, e.base+"/api/v2/package/Unpublished.Lib/1.0.0", nil)
+	req.Header.Set("X-NuGet-ApiKey", key)
+	if res, err := e.http.Do(req); err != nil || res.StatusCode >= 300 {
+		t.Fatalf("unlist: %v %v", res, err)
+	}
+	e.stopServer(t)
+	e.exited = true
+	e = start()
+	waitStaticConverged(t, e, "after changes made with static_copy off")
+	if strings.Contains(e.srvOut.String(), "rebuilt the static copy") {
+		t.Errorf("the server rebuilt the whole copy rather than catch up from the recorded revision:\n%s", e.srvOut.String())
+	}
+
+	for round := 1; round <= rounds; round++ {
+		var wg sync.WaitGroup
+		for i := range 6 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p := &crashPush{id: fmt.Sprintf("Kill.Pkg%d", i%3), version: fmt.Sprintf("1.%d.%d", round, i)}
+				p.body = nugettest.Spec{ID: p.id, Version: p.version}.Build()
+				if status, err := e.send(p, key); err == nil && status == http.StatusCreated && i%2 == 0 {
+					req, _ := http.NewRequest(http.MethodDelete, e.base+"/api/v2/package/"+p.id+"/"+p.version, nil)
+					req.Header.Set("X-NuGet-ApiKey", key)
+					if res, err := e.http.Do(req); err == nil {
+						res.Body.Close()
+					}
+				}
+			}()
+		}
+		time.Sleep(time.Duration(rng.Int64N(int64(300 * time.Millisecond))))
+		if err := e.srv.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		<-e.srvDone
+		e.exited = true
+		wg.Wait()
+		e = start()
+		waitStaticConverged(t, e, fmt.Sprintf("round %d", round))
 	}
 }
