@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -307,7 +308,11 @@ func (sc *StaticCopy) write(ctx context.Context, want map[string]staticFile, hav
 			if ok && (f.size < 0 || size == f.size) {
 				continue // package files never change
 			}
-			if err := sc.copyFile(ctx, k, f.src); err != nil {
+			if err := sc.copyFile(ctx, k, f.src); errors.Is(err, storage.ErrNotFound) {
+				// The store lost a package file ('wharf check' reports it):
+				// nginx asks Wharf for it, and the rest of the copy goes on.
+				sc.log.Warn("the static copy skips a package file the store lacks", "key", f.src)
+			} else if err != nil {
 				return err
 			}
 		}

@@ -20,7 +20,10 @@
 // a version records its prefix; a prefix no row points at is an orphan and
 // garbage collection deletes it (List then Delete).
 //
-// Nothing else is stored outside "packages/". Keys are case-sensitive, but
+// Besides "packages/", the web layer keeps the static copy of the public
+// restore documents under "static/" and its progress under "static-state/"
+// (see web/static.go); neither is a package file, and garbage collection
+// and 'wharf check' look at "packages/" only. Keys are case-sensitive, but
 // the registry only writes lower-case ones, so a case-insensitive file
 // system is safe.
 package storage
