@@ -77,7 +77,6 @@ type StaticCopy struct {
 	private bool
 	log     *slog.Logger
 
-	all     sync.RWMutex   // a full resync (Lock) against package publications (RLock)
 	stripes [64]sync.Mutex // one publication of a package at a time
 	syncMu  sync.Mutex     // one catch-up at a time
 	failing bool           // the last catch-up failed (under syncMu): log once
@@ -207,6 +206,30 @@ func (sc *StaticCopy) packagePrefixes(ctx context.Context, lowerID string) ([]st
 	return out, nil
 }
 
+// packageOfKey returns the lowercased package ID whose folder holds a key
+// of the copy, or "" for a key outside every package's folders.
+func packageOfKey(key string) string {
+	rest, ok := strings.CutPrefix(key, StaticPrefix)
+	if !ok {
+		return ""
+	}
+	if f, ok := strings.CutPrefix(rest, "feeds/"); ok {
+		if _, after, ok := strings.Cut(f, "/"); ok {
+			rest = after
+		} else {
+			return ""
+		}
+	}
+	for _, dir := range []string{"v3/package/", "v3/registration/"} {
+		if r, ok := strings.CutPrefix(rest, dir); ok {
+			if id, _, ok := strings.Cut(r, "/"); ok {
+				return id
+			}
+		}
+	}
+	return ""
+}
+
 func feedURLsOf(u URLs, names []string) []URLs {
 	out := make([]URLs, len(names))
 	for i, n := range names {
@@ -220,13 +243,11 @@ func feedURLsOf(u URLs, names []string) []URLs {
 // may no longer read. Package files go first and the versions list last,
 // so a client that sees a version listed finds its files.
 func (sc *StaticCopy) Publish(ctx context.Context, lowerID string) error {
-	sc.all.RLock()
-	defer sc.all.RUnlock()
 	_, err := sc.publish(ctx, lowerID)
 	return err
 }
 
-// publish is Publish under sc.all; it returns the keys it keeps.
+// publish is Publish, returning the files it keeps.
 func (sc *StaticCopy) publish(ctx context.Context, lowerID string) (map[string]staticFile, error) {
 	h := fnv.New32a()
 	h.Write([]byte(lowerID))

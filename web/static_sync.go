@@ -143,10 +143,11 @@ func (sc *StaticCopy) Run(ctx context.Context, every time.Duration) {
 }
 
 // resync republishes every package and the service indexes, and deletes
-// every other file of the copy.
+// every other file of the copy. It takes no lock beyond each package's
+// (pushes go on meanwhile): a file found in a package's folders that no
+// package kept is handed to publish, which decides under that package's
+// lock whether a push made it since.
 func (sc *StaticCopy) resync(ctx context.Context, scope registry.StaticScope) error {
-	sc.all.Lock()
-	defer sc.all.Unlock()
 	keep, err := sc.indexFiles(scope)
 	if err != nil {
 		return err
@@ -168,8 +169,14 @@ func (sc *StaticCopy) resync(ctx context.Context, scope registry.StaticScope) er
 		}
 	}
 	var gone []string
+	strays := map[string]bool{} // packages with files nobody kept
 	err = sc.blobs.List(ctx, StaticPrefix, func(i storage.Info) error {
-		if _, ok := keep[i.Key]; !ok {
+		if _, ok := keep[i.Key]; ok {
+			return nil
+		}
+		if id := packageOfKey(i.Key); id != "" {
+			strays[id] = true
+		} else {
 			gone = append(gone, i.Key)
 		}
 		return nil
@@ -177,7 +184,11 @@ func (sc *StaticCopy) resync(ctx context.Context, scope registry.StaticScope) er
 	if err != nil {
 		return err
 	}
-	sort.Slice(gone, func(i, j int) bool { return removeOrder(gone[i]) < removeOrder(gone[j]) })
+	for id := range strays {
+		if _, err := sc.publish(ctx, id); err != nil {
+			return err
+		}
+	}
 	for _, k := range gone {
 		if err := sc.blobs.Delete(ctx, k); err != nil {
 			return err

@@ -218,4 +218,12 @@ func TestStaticCopyNeverHoldsPrivatePackages(t *testing.T) {
 		!strings.Contains(strings.Join(r.Missing, " "), missing) || r.OK() {
 		t.Errorf("check --static: extra %v, different %v, missing %v; want %s, %s, %s", r.Extra, r.Different, r.Missing, leak, tampered, missing)
 	}
+	junk := web.StaticPrefix + "v3/stray.txt"
+	put(junk, "junk")
+	if err := f.staticCopy().Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := f.staticCopy().CheckStatic(ctx); err != nil || !r.OK() {
+		t.Errorf("after a rebuild: %+v (%v)", r, err)
+	}
 }

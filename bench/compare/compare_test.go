@@ -115,7 +115,7 @@ func TestCompareSmallFeed(t *testing.T) {
 		t.Errorf("error lines in the logs: wharf %d, nginx %d", rep.wharfErrLines, rep.nginxErrLines)
 	}
 	table := rep.markdown(o)
-	for _, want := range []string{"versions `index.json`", "`.nupkg` download", "registration index", "search, one word", "search, empty `q`", "packages/s", "token exchange", "Start-up with 36 versions", "Targets:", "through the static copy"} {
+	for _, want := range []string{"versions `index.json`", "`.nupkg` download", "registration index", "search, one word", "search, empty `q`", "packages/s", "token exchange", "Start-up with 36 versions", "Targets:", "static copy/nginx"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("the table lacks %q:\n%s", want, table)
 		}
