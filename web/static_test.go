@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/wharf-registry/wharf/internal/feeds"
+	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/storage"
@@ -226,4 +228,70 @@ func TestStaticCopyNeverHoldsPrivatePackages(t *testing.T) {
 	if r, err := f.staticCopy().CheckStatic(ctx); err != nil || !r.OK() {
 		t.Errorf("after a rebuild: %+v (%v)", r, err)
 	}
+}
+
+// TestCDNServiceIndexes: with cdn_base_url, the service indexes of feeds
+// whose every package is in the static copy send clients to the CDN for
+// the flat container and the registration, and only those: not the
+// union once a feed is private, never a private feed's; push, search and
+// READMEs stay on the base URL; and the static copy holds the indexes
+// Wharf serves.
+func TestCDNServiceIndexes(t *testing.T) {
+	t.Parallel()
+	const cdn = "https://cdn.example.com/wharf"
+	f := newFeedServer(t, registry.Options{}, func(c *web.ServerConfig) { c.StaticCopy, c.CDNBaseURL = true, cdn })
+	ctx := context.Background()
+	resources := func(url, password string) map[string]string {
+		t.Helper()
+		res := f.basicGet(url, password)
+		var idx nuget.ServiceIndex
+		if err := json.NewDecoder(res.Body).Decode(&idx); err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %s %v", url, res.Status, err)
+		}
+		m := map[string]string{}
+		for _, r := range idx.Resources {
+			m[r.Type] = r.ID
+		}
+		return m
+	}
+	onCDN := func(url, password string, want bool) {
+		t.Helper()
+		r := resources(url, password)
+		for typ, path := range map[string]string{"PackageBaseAddress/3.0.0": "/v3/package/", "RegistrationsBaseUrl/3.6.0": "/v3/registration/"} {
+			got := strings.HasPrefix(r[typ], cdn+"/")
+			if got != want || !strings.HasSuffix(r[typ], path) {
+				t.Errorf("%s: %s is %s, want on the CDN: %t", url, typ, r[typ], want)
+			}
+		}
+		for _, typ := range []string{"PackagePublish/2.0.0", "SearchQueryService/3.5.0", "ReadmeUriTemplate/6.13.0"} {
+			if !strings.HasPrefix(r[typ], f.urls.Base()+"/") {
+				t.Errorf("%s: %s is %s, want it on the base URL", url, typ, r[typ])
+			}
+		}
+	}
+	onCDN(f.urls.ServiceIndex(), "", true)
+	onCDN(f.urls.FeedIndex("default"), "", true)
+	if err := f.staticCopy2(cdn).CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.sameAsServed(t, f.urls.ServiceIndex())
+
+	must(t, func() error { _, err := f.reg.Feeds().Add(ctx, "team", "", true); return err })
+	must(t, func() error { return f.reg.GrantFeed(ctx, "team", feeds.SubjectUser, "alice", feeds.RoleReader) })
+	onCDN(f.urls.ServiceIndex(), "", false) // a private package is read through the union
+	onCDN(f.urls.FeedIndex("default"), "", true)
+	onCDN(f.urls.FeedIndex("team"), f.readKey("alice"), false)
+	if err := f.staticCopy2(cdn).CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.sameAsServed(t, f.urls.ServiceIndex())
+	f.sameAsServed(t, f.urls.FeedIndex("default"))
+	if r, err := f.staticCopy2(cdn).CheckStatic(ctx); err != nil || !r.OK() {
+		t.Errorf("check --static: %+v (%v)", r, err)
+	}
+}
+
+// staticCopy2 is staticCopy with a CDN.
+func (f *feed) staticCopy2(cdn string) *web.StaticCopy {
+	return web.NewStaticCopy(web.StaticConfig{Registry: f.reg, BaseURL: f.urls.Base(), CDNBaseURL: cdn, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 }
