@@ -16,6 +16,7 @@ import (
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/storage"
+	"github.com/wharf-registry/wharf/internal/testenv"
 	"github.com/wharf-registry/wharf/web"
 )
 
@@ -294,4 +295,26 @@ func TestCDNServiceIndexes(t *testing.T) {
 // staticCopy2 is staticCopy with a CDN.
 func (f *feed) staticCopy2(cdn string) *web.StaticCopy {
 	return web.NewStaticCopy(web.StaticConfig{Registry: f.reg, BaseURL: f.urls.Base(), CDNBaseURL: cdn, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+}
+
+// TestStaticCopyPrivateRegistry: a private registry copies nothing, and
+// a copy made before it became private is removed.
+func TestStaticCopyPrivateRegistry(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	d, blobs := testenv.Stores(t, dir)
+	public := newFeedOn(t, dir, d, blobs, registry.Options{}, func(c *web.ServerConfig) { c.StaticCopy = true })
+	public.mustPush(nugettest.Spec{ID: "Was.Public", Version: "1.0.0"})
+	if len(public.staticKeys()) == 0 {
+		t.Fatal("the public registry copied nothing")
+	}
+	f := newFeedOn(t, dir, d, blobs, registry.Options{}, func(c *web.ServerConfig) { c.StaticCopy, c.Private = true, true })
+	sc := web.NewStaticCopy(web.StaticConfig{Registry: f.reg, BaseURL: f.urls.Base(), Private: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err := sc.CatchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.mustPush(nugettest.Spec{ID: "Private.Lib", Version: "1.0.0"})
+	if keys := f.staticKeys(); len(keys) != 0 {
+		t.Errorf("a private registry's static copy holds %v", keys)
+	}
 }
