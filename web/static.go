@@ -322,7 +322,11 @@ func (sc *StaticCopy) write(ctx context.Context, want map[string]staticFile, hav
 			if ok && size == int64(len(f.body)) && sc.same(ctx, k, f.body) {
 				continue
 			}
-			if err := sc.blobs.Put(ctx, k, bytes.NewReader(f.body), int64(len(f.body))); err != nil {
+			put := sc.blobs.Put
+			if lw, ok := sc.blobs.(storage.LazyWriter); ok {
+				put = lw.PutLazy // made durable by the catch-up's Flush
+			}
+			if err := put(ctx, k, bytes.NewReader(f.body), int64(len(f.body))); err != nil {
 				return fmt.Errorf("static copy: write %s: %w", k, err)
 			}
 		default:
@@ -352,8 +356,15 @@ func (sc *StaticCopy) same(ctx context.Context, key string, body []byte) bool {
 	return err == nil && bytes.Equal(got, body)
 }
 
-// copyFile copies a package file of the store to key.
+// copyFile copies a package file of the store to key: a hard link where
+// the store can make one (the folder store), so the copy costs no disk.
 func (sc *StaticCopy) copyFile(ctx context.Context, key, src string) error {
+	if lw, ok := sc.blobs.(storage.LazyWriter); ok {
+		if err := lw.Link(ctx, src, key); err != nil {
+			return fmt.Errorf("static copy: link %s: %w", key, err)
+		}
+		return nil
+	}
 	b, err := sc.blobs.Open(ctx, src)
 	if err != nil {
 		return fmt.Errorf("static copy: read %s: %w", src, err)

@@ -53,7 +53,13 @@ func (sc *StaticCopy) readState(ctx context.Context) (st staticState, ok bool, e
 	return st, true, nil
 }
 
+// writeState records st, once every file written before is durable.
 func (sc *StaticCopy) writeState(ctx context.Context, st staticState) error {
+	if lw, ok := sc.blobs.(storage.LazyWriter); ok {
+		if err := lw.Flush(ctx); err != nil {
+			return err
+		}
+	}
 	b, _ := json.Marshal(st)
 	return sc.blobs.Put(ctx, StaticStateKey, bytes.NewReader(b), int64(len(b)))
 }

@@ -109,6 +109,18 @@ type Blobs interface {
 	Ping(ctx context.Context) error
 }
 
+// LazyWriter is implemented by backends whose writes are durable only
+// after an fsync (the fs backend), for data that can be made again (the
+// static copy of the restore path): PutLazy is Put without waiting for
+// the disk, Link stores an immutable blob under a second key without
+// copying its bytes, and Flush makes every earlier PutLazy and Link
+// durable. Readers see PutLazy and Link at once, atomically, as Put.
+type LazyWriter interface {
+	PutLazy(ctx context.Context, key string, r io.Reader, size int64) error
+	Link(ctx context.Context, src, key string) error
+	Flush(ctx context.Context) error
+}
+
 // Presigner is implemented by backends that can give a client a
 // short-lived URL to download a blob straight from the store (the s3
 // backend), so the HTTP layer may redirect instead of streaming the blob
