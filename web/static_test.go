@@ -318,3 +318,38 @@ func TestStaticCopyPrivateRegistry(t *testing.T) {
 		t.Errorf("a private registry's static copy holds %v", keys)
 	}
 }
+
+// TestStaticCopySkipsMirroredPackages: packages of an upstream feed stay
+// with Wharf, which fetches and refreshes them: nothing of them is
+// copied, even once their files are stored, while a local package is.
+func TestStaticCopySkipsMirroredPackages(t *testing.T) {
+	m := newMirrorPair(t, feeds.Upstream{})
+	m.up.mustPush(nugettest.Spec{ID: "Up.Lib", Version: "1.0.0"})
+	m.down.mustPush(nugettest.Spec{ID: "Local.Lib", Version: "1.0.0"})
+	if got := m.versions(t, "Up.Lib"); len(got) != 1 {
+		t.Fatalf("versions through the mirror: %v", got)
+	}
+	if res, _ := m.down.get(m.down.urls.Nupkg("up.lib", "1.0.0")); res.StatusCode != http.StatusOK {
+		t.Fatalf("download through the mirror: %s", res.Status)
+	}
+	ctx := context.Background()
+	sc := m.down.staticCopy()
+	if err := sc.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.Publish(ctx, "up.lib"); err != nil {
+		t.Fatal(err)
+	}
+	var local int
+	for _, k := range m.down.staticKeys() {
+		if strings.Contains(k, "up.lib") {
+			t.Errorf("the static copy holds a mirrored package's %s", k)
+		}
+		if strings.Contains(k, "local.lib") {
+			local++
+		}
+	}
+	if local == 0 {
+		t.Errorf("the local package is not in the static copy")
+	}
+}
