@@ -17,17 +17,23 @@ import (
 // serviceIndex lists every resource type the real clients look up. Clients
 // match @type exactly, first hit wins, and NuGet.exe 5.8 knows only the old
 // names: the 3.0.0-beta registration and search types are not optional.
+// With cdn set, clients read the flat container and the registration
+// from there (see cdnFor): the static copy at the same paths.
 // https://learn.microsoft.com/nuget/api/service-index
-func serviceIndex(u URLs) nuget.ServiceIndex {
+func serviceIndex(u URLs, cdn string) nuget.ServiceIndex {
 	var res []nuget.Resource
 	add := func(id string, types ...string) {
 		for _, t := range types {
 			res = append(res, nuget.Resource{ID: id, Type: t})
 		}
 	}
-	add(u.PackageBase(), "PackageBaseAddress/3.0.0")
+	pkgBase, regBase := u.PackageBase(), u.RegistrationBase()
+	if cdn != "" {
+		pkgBase, regBase = cdn+strings.TrimPrefix(pkgBase, u.Base()), cdn+strings.TrimPrefix(regBase, u.Base())
+	}
+	add(pkgBase, "PackageBaseAddress/3.0.0")
 	add(u.Publish(), "PackagePublish/2.0.0")
-	add(u.RegistrationBase(), "RegistrationsBaseUrl/3.6.0", "RegistrationsBaseUrl/3.4.0", "RegistrationsBaseUrl/Versioned",
+	add(regBase, "RegistrationsBaseUrl/3.6.0", "RegistrationsBaseUrl/3.4.0", "RegistrationsBaseUrl/Versioned",
 		"RegistrationsBaseUrl/3.0.0-rc", "RegistrationsBaseUrl/3.0.0-beta", "RegistrationsBaseUrl")
 	add(u.Search(), "SearchQueryService/3.5.0", "SearchQueryService/3.0.0-rc", "SearchQueryService/3.0.0-beta",
 		"SearchQueryService/Versioned", "SearchQueryService")
@@ -40,12 +46,29 @@ func serviceIndex(u URLs) nuget.ServiceIndex {
 }
 
 // getServiceIndex serves the registry-wide index, or a feed's.
+// With a CDN (ServerConfig.CDNBaseURL), the indexes of feeds that only
+// hold public local packages send clients there (cdnFor).
 func (s *Server) getServiceIndex(c echo.Context) error {
 	f := feedOf(c)
+	cdn := ""
+	if s.cdn != "" {
+		scope, err := s.reg.AnonymousScope(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		name := ""
+		if f != nil {
+			name = f.Name
+		}
+		cdn = cdnFor(s.cdn, s.private, scope, name)
+	}
 	if f == nil {
+		if cdn != "" {
+			return serveDoc(c, s.indexCDN, 300)
+		}
 		return serveDoc(c, s.index, 300)
 	}
-	d, err := s.docs.get("index/"+f.Name, 0, time.Time{}, func() (any, error) { return serviceIndex(s.urls.Feed(f.Name)), nil })
+	d, err := s.docs.get("index/"+f.Name+"@"+cdn, 0, time.Time{}, func() (any, error) { return serviceIndex(s.urls.Feed(f.Name), cdn), nil })
 	if err != nil {
 		return err
 	}
@@ -62,11 +85,7 @@ func (s *Server) getVersions(c echo.Context) error {
 	}
 	s.markStale(c, p)
 	d, err := s.docs.get(docKey(c, "versions/"+strings.ToLower(p.Name)), p.Revision, p.UpdatedAt, func() (any, error) {
-		vs := make([]string, len(p.Versions))
-		for i := range p.Versions {
-			vs[i] = p.Versions[i].Version.Lower()
-		}
-		return nuget.VersionsIndex{Versions: vs}, nil
+		return versionsDoc(p), nil
 	})
 	if err != nil {
 		return err

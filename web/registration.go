@@ -36,19 +36,7 @@ func (s *Server) getRegistrationIndex(c echo.Context) error {
 	s.markStale(c, p)
 	lower, u := strings.ToLower(p.Name), s.feedURLs(c)
 	d, err := s.docs.get(docKey(c, "registration/"+lower), p.Revision, p.UpdatedAt, func() (any, error) {
-		idx := nuget.RegistrationIndex{
-			ID:   u.RegistrationIndex(lower),
-			Type: []string{"catalog:CatalogRoot", "PackageRegistration", "catalog:Permalink"},
-		}
-		pages, inline := pagesOf(p.Versions)
-		for _, pg := range pages {
-			idx.Items = append(idx.Items, s.registrationPage(u, p, pg, inline))
-		}
-		idx.Count = len(idx.Items)
-		if idx.Items == nil {
-			idx.Items = []nuget.RegistrationPage{}
-		}
-		return idx, nil
+		return registrationIndexDoc(u, p), nil
 	})
 	if err != nil {
 		return err
@@ -71,10 +59,7 @@ func (s *Server) getRegistrationPage(c echo.Context) error {
 			continue
 		}
 		d, err := s.docs.get(docKey(c, "page/"+lower+"/"+lowerV+"/"+upperV), p.Revision, p.UpdatedAt, func() (any, error) {
-			page := s.registrationPage(u, p, pg, true)
-			page.ID = u.RegistrationPage(lower, lowerV, upperV)
-			page.Parent = u.RegistrationIndex(lower)
-			return page, nil
+			return registrationPageDoc(u, p, pg), nil
 		})
 		if err != nil {
 			return err
@@ -87,16 +72,8 @@ func (s *Server) getRegistrationPage(c echo.Context) error {
 // getRegistrationLeaf serves the registration leaf of one version.
 func (s *Server) getRegistrationLeaf(c echo.Context) error {
 	u := s.feedURLs(c)
-	return s.serveVersionDoc(c, "leaf", func(p *registry.Package, v *registry.PackageVersion, lower, lv string) (any, error) {
-		return nuget.RegistrationLeafDocument{
-			ID:             u.RegistrationLeaf(lower, lv),
-			Type:           []string{"Package", "http://schema.nuget.org/catalog#Permalink"},
-			CatalogEntry:   u.CatalogEntry(lower, lv),
-			Listed:         v.Listed,
-			PackageContent: u.Nupkg(lower, lv),
-			Published:      published(v),
-			Registration:   u.RegistrationIndex(lower),
-		}, nil
+	return s.serveVersionDoc(c, "leaf", func(p *registry.Package, v *registry.PackageVersion, _, _ string) (any, error) {
+		return registrationLeafDoc(u, p, v), nil
 	})
 }
 
@@ -104,7 +81,7 @@ func (s *Server) getRegistrationLeaf(c echo.Context) error {
 func (s *Server) getCatalogEntry(c echo.Context) error {
 	u := s.feedURLs(c)
 	return s.serveVersionDoc(c, "catalog", func(p *registry.Package, v *registry.PackageVersion, _, _ string) (any, error) {
-		return s.catalogEntry(u, p, v), nil
+		return catalogEntry(u, p, v), nil
 	})
 }
 
@@ -172,9 +149,62 @@ func leafWeight(v *registry.PackageVersion) int {
 	return n
 }
 
+// registrationIndexDoc renders a package's registration index. The
+// handlers and the static copy (static.go) both render with these
+// functions, so that the two serve the same bytes.
+func registrationIndexDoc(u URLs, p *registry.Package) nuget.RegistrationIndex {
+	idx := nuget.RegistrationIndex{
+		ID:   u.RegistrationIndex(strings.ToLower(p.Name)),
+		Type: []string{"catalog:CatalogRoot", "PackageRegistration", "catalog:Permalink"},
+	}
+	pages, inline := pagesOf(p.Versions)
+	for _, pg := range pages {
+		idx.Items = append(idx.Items, registrationPage(u, p, pg, inline))
+	}
+	idx.Count = len(idx.Items)
+	if idx.Items == nil {
+		idx.Items = []nuget.RegistrationPage{}
+	}
+	return idx
+}
+
+// registrationPageDoc renders a page of a paged registration (pg is one
+// of pagesOf's pages) as clients fetch it from its @id.
+func registrationPageDoc(u URLs, p *registry.Package, pg []registry.PackageVersion) nuget.RegistrationPage {
+	lower := strings.ToLower(p.Name)
+	page := registrationPage(u, p, pg, true)
+	page.ID = u.RegistrationPage(lower, pg[0].Version.Lower(), pg[len(pg)-1].Version.Lower())
+	page.Parent = u.RegistrationIndex(lower)
+	return page
+}
+
+// registrationLeafDoc renders the registration leaf of a version.
+func registrationLeafDoc(u URLs, p *registry.Package, v *registry.PackageVersion) nuget.RegistrationLeafDocument {
+	lower, lv := strings.ToLower(p.Name), v.Version.Lower()
+	return nuget.RegistrationLeafDocument{
+		ID:             u.RegistrationLeaf(lower, lv),
+		Type:           []string{"Package", "http://schema.nuget.org/catalog#Permalink"},
+		CatalogEntry:   u.CatalogEntry(lower, lv),
+		Listed:         v.Listed,
+		PackageContent: u.Nupkg(lower, lv),
+		Published:      published(v),
+		Registration:   u.RegistrationIndex(lower),
+	}
+}
+
+// versionsDoc renders the flat container's versions list: every
+// version, listed or not, normalized, lowercase, ascending.
+func versionsDoc(p *registry.Package) nuget.VersionsIndex {
+	vs := make([]string, len(p.Versions))
+	for i := range p.Versions {
+		vs[i] = p.Versions[i].Version.Lower()
+	}
+	return nuget.VersionsIndex{Versions: vs}
+}
+
 // registrationPage renders a page; with inline false it carries no items
 // and clients fetch it from its @id.
-func (s *Server) registrationPage(u URLs, p *registry.Package, vs []registry.PackageVersion, inline bool) nuget.RegistrationPage {
+func registrationPage(u URLs, p *registry.Package, vs []registry.PackageVersion, inline bool) nuget.RegistrationPage {
 	lower := strings.ToLower(p.Name)
 	lo, hi := vs[0].Version.Lower(), vs[len(vs)-1].Version.Lower()
 	page := nuget.RegistrationPage{
@@ -191,7 +221,7 @@ func (s *Server) registrationPage(u URLs, p *registry.Package, vs []registry.Pac
 		lv := v.Version.Lower()
 		page.Items = append(page.Items, nuget.RegistrationLeaf{
 			ID: u.RegistrationLeaf(lower, lv), Type: "Package",
-			CatalogEntry:   s.catalogEntry(u, p, v),
+			CatalogEntry:   catalogEntry(u, p, v),
 			PackageContent: u.Nupkg(lower, lv),
 			Registration:   u.RegistrationIndex(lower),
 		})
@@ -200,7 +230,7 @@ func (s *Server) registrationPage(u URLs, p *registry.Package, vs []registry.Pac
 }
 
 // catalogEntry renders a version's metadata.
-func (s *Server) catalogEntry(u URLs, p *registry.Package, v *registry.PackageVersion) nuget.CatalogEntry {
+func catalogEntry(u URLs, p *registry.Package, v *registry.PackageVersion) nuget.CatalogEntry {
 	lower, lv := strings.ToLower(p.Name), v.Version.Lower()
 	m := v.Metadata
 	e := nuget.CatalogEntry{

@@ -41,6 +41,11 @@ type ServerConfig struct {
 	// Private puts the whole registry behind sign-in: every feed needs
 	// credentials and every page but sign-in a session (see privateGate).
 	Private bool
+	// StaticCopy keeps the static copy of the restore path in the package
+	// store (static.go): every change is republished before it is answered.
+	StaticCopy bool
+	// CDNBaseURL is where clients read the static copy (StaticConfig).
+	CDNBaseURL string
 }
 
 // Server serves the feed.
@@ -57,6 +62,9 @@ type Server struct {
 	searches    *docCache // search answers, valid per feed generation
 	readmes     *readmes  // rendered READMEs for the package pages
 	index       *doc
+	indexCDN    *doc        // the union's service index pointing at the CDN
+	cdn         string      // ServerConfig.CDNBaseURL
+	static      *StaticCopy // nil without ServerConfig.StaticCopy
 	echo        *echo.Echo
 
 	secure    bool // the base URL is https: cookies are Secure and __Host-
@@ -93,11 +101,19 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if s.headerTO <= 0 {
 		s.headerTO = defaultHeaderTimeout
 	}
-	idx, err := newDoc(serviceIndex(s.urls), time.Now(), gzip.BestCompression)
+	idx, err := newDoc(serviceIndex(s.urls, ""), time.Now(), gzip.BestCompression)
 	if err != nil {
 		return nil, err
 	}
 	s.index = idx
+	s.cdn = strings.TrimRight(cfg.CDNBaseURL, "/")
+	if s.indexCDN, err = newDoc(serviceIndex(s.urls, s.cdn), time.Now(), gzip.BestCompression); err != nil {
+		return nil, err
+	}
+	if cfg.StaticCopy {
+		s.static = NewStaticCopy(StaticConfig{Registry: s.reg, BaseURL: cfg.BaseURL, CDNBaseURL: s.cdn, Private: cfg.Private, Logger: s.log})
+		s.reg.OnPackageChange(s.static.Changed)
+	}
 	s.secure = strings.HasPrefix(s.urls.Base(), "https://")
 	s.cookies = newCookieNames(s.secure)
 	if s.assets, err = newAssets(); err != nil {
@@ -128,6 +144,10 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	s.routes(e)
 	return s, nil
 }
+
+// Static returns the keeper of the static copy, nil when
+// ServerConfig.StaticCopy is off.
+func (s *Server) Static() *StaticCopy { return s.static }
 
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.echo }

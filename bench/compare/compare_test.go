@@ -51,7 +51,7 @@ func TestCompareSmallFeed(t *testing.T) {
 		if we+ne != 0 {
 			t.Errorf("%s at %d connections: %d errors from Wharf, %d from nginx or Go", r.doc, r.conns, we, ne)
 		}
-		for name, ms := range map[string][]measurement{"wharf": r.wharf, "nginx": r.nginx, "go": r.gofs} {
+		for name, ms := range map[string][]measurement{"wharf": r.wharf, "nginx": r.nginx, "go": r.gofs, "static": r.static} {
 			if len(ms) != o.runs {
 				t.Errorf("%s at %d connections: %d runs of %s, want %d", r.doc, r.conns, len(ms), name, o.runs)
 			}
@@ -115,7 +115,7 @@ func TestCompareSmallFeed(t *testing.T) {
 		t.Errorf("error lines in the logs: wharf %d, nginx %d", rep.wharfErrLines, rep.nginxErrLines)
 	}
 	table := rep.markdown(o)
-	for _, want := range []string{"versions `index.json`", "`.nupkg` download", "registration index", "search, one word", "search, empty `q`", "packages/s", "token exchange", "Start-up with 36 versions", "Targets:"} {
+	for _, want := range []string{"versions `index.json`", "`.nupkg` download", "registration index", "search, one word", "search, empty `q`", "packages/s", "token exchange", "Start-up with 36 versions", "Targets:", "static copy/nginx"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("the table lacks %q:\n%s", want, table)
 		}

@@ -63,7 +63,7 @@ func (r *row) errors() (wharf, nginx int64) {
 	for _, m := range r.wharf {
 		wharf += m.Errors
 	}
-	for _, m := range append(r.nginx, r.gofs...) {
+	for _, m := range append(append(r.nginx, r.gofs...), r.static...) {
 		nginx += m.Errors
 	}
 	return
@@ -96,15 +96,16 @@ func (rep *report) markdown(o options) string {
 // readTable renders the read rows, Wharf beside nginx and Go.
 func (rep *report) readTable(b *strings.Builder) {
 	fmt.Fprintf(b, "The `.nupkg` rows download %d versions (%d MB) spread evenly over the feed, read into the page cache first.\n\n", rep.hotFiles, rep.hotBytes>>20)
-	b.WriteString("| document | conns | Wharf req/s | nginx req/s | Wharf/nginx | Wharf p50 ms | Wharf p99 ms | nginx p50 ms | nginx p99 ms | Wharf peak RSS MB | nginx peak RSS MB | Go FileServer req/s | Go FileServer/nginx | errors |\n")
-	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString("| document | conns | Wharf req/s | nginx req/s | Wharf/nginx | Wharf p50 ms | Wharf p99 ms | nginx p50 ms | nginx p99 ms | Wharf peak RSS MB | nginx peak RSS MB | Go FileServer req/s | Go FileServer/nginx | static copy req/s | static copy/nginx | static copy p99 ms | errors |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, r := range rep.rows {
 		we, ne := r.errors()
-		fmt.Fprintf(b, "| %s | %d | %.0f | %.0f | %.2f | %s | %s | %s | %s | %s | %s | %.0f | %.2f | %d |\n", docNames[r.doc], r.conns,
+		fmt.Fprintf(b, "| %s | %d | %.0f | %.0f | %.2f | %s | %s | %s | %s | %s | %s | %.0f | %.2f | %.0f | %.2f | %s | %d |\n", docNames[r.doc], r.conns,
 			medianRPS(r.wharf), medianRPS(r.nginx), r.ratio(),
 			ms(medianP50(r.wharf)), ms(medianP99(r.wharf)),
 			ms(medianP50(r.nginx)), ms(medianP99(r.nginx)),
-			mb(r.wharfRSS), mb(r.nginxRSS), medianRPS(r.gofs), pairedRatio(r.gofs, r.nginx), we+ne)
+			mb(r.wharfRSS), mb(r.nginxRSS), medianRPS(r.gofs), pairedRatio(r.gofs, r.nginx),
+			medianRPS(r.static), pairedRatio(r.static, r.nginx), ms(medianP99(r.static)), we+ne)
 	}
 }
 
@@ -168,6 +169,14 @@ func (rep *report) targets(o options) string {
 		for _, c := range []int{16, 64} {
 			if r := rowOf(d, c); r != nil {
 				check(r.ratio() >= 0.8 && p99(r) < 5*time.Millisecond, "%s at %d connections: %.2f× nginx (≥ 0.8), p99 %s ms (< 5)", docNames[d], c, r.ratio(), ms(p99(r)))
+			}
+		}
+	}
+	for _, d := range []string{"versions", "nupkg"} {
+		for _, c := range []int{16, 64} {
+			if r := rowOf(d, c); r != nil {
+				ratio, p := pairedRatio(r.static, r.nginx), medianP99(r.static)
+				check(ratio >= 0.95 && p < 5*time.Millisecond, "%s at %d connections through the static copy ('wharf deploy nginx'): %.2f× plain nginx (≥ 0.95), p99 %s ms (< 5)", docNames[d], c, ratio, ms(p))
 			}
 		}
 	}

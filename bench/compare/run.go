@@ -59,6 +59,7 @@ type row struct {
 	conns        int
 	wharf, nginx []measurement
 	gofs         []measurement // Go's net/http FileServer on nginx's folder
+	static       []measurement // nginx with 'wharf deploy nginx' in front of Wharf
 	wharfRSS     int64         // largest RSS sampled while it was measured
 	nginxRSS     int64
 }
@@ -183,8 +184,13 @@ func run(ctx context.Context, o options, w io.Writer) (*report, error) {
 		return nil, err
 	}
 	defer gs.stop()
+	st, err := startStaticFront(ctx, o, wh, data, logf, w)
+	if err != nil {
+		return nil, err
+	}
+	defer st.stop()
 
-	if err := readRows(ctx, o, rep, wh, ng, gs, w); err != nil {
+	if err := readRows(ctx, o, rep, wh, ng, gs, st, w); err != nil {
 		return nil, err
 	}
 	if err := privateRows(ctx, o, rep, wh, data, w); err != nil {
@@ -195,9 +201,10 @@ func run(ctx context.Context, o options, w io.Writer) (*report, error) {
 	}
 	rep.readPeak, rep.nginxPeak = wh.peakRSS(), ng.peakRSS()
 	rep.wharfErrLines = wh.log.Errors()
-	rep.nginxErrLines = ng.log.Errors()
+	rep.nginxErrLines = ng.log.Errors() + st.log.Errors()
 	ng.stop()
 	gs.stop()
+	st.stop()
 	wh.stop()
 
 	if err := writeRows(ctx, o, rep, logf, w); err != nil {
@@ -221,7 +228,7 @@ func startWharf(o options, data, probe string, env []string, out io.Writer) (*se
 
 // readRows measures every document at every connection count, runs
 // times, alternating which server goes first.
-func readRows(ctx context.Context, o options, rep *report, wh, ng, gs *server, w io.Writer) error {
+func readRows(ctx context.Context, o options, rep *report, wh, ng, gs, st *server, w io.Writer) error {
 	script, err := writeScript(o.work)
 	if err != nil {
 		return err
@@ -235,7 +242,7 @@ func readRows(ctx context.Context, o options, rep *report, wh, ng, gs *server, w
 		files[d] = f
 	}
 	for _, d := range o.docs {
-		for _, s := range []*server{wh, ng, gs} {
+		for _, s := range []*server{wh, ng, gs, st} {
 			if _, err := runWrk(o.wrkBin, script, s.base, files[d], 16, o.warmup); err != nil {
 				return fmt.Errorf("warming %s up on %s: %w", s.name, d, err)
 			}
@@ -249,9 +256,9 @@ func readRows(ctx context.Context, o options, rep *report, wh, ng, gs *server, w
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			order := []*server{wh, ng, gs}
+			order := []*server{wh, ng, st, gs}
 			if r%2 == 1 {
-				order = []*server{gs, ng, wh}
+				order = []*server{gs, st, ng, wh}
 			}
 			for _, s := range order {
 				sctx, cancel := context.WithCancel(ctx)
@@ -267,6 +274,8 @@ func readRows(ctx context.Context, o options, rep *report, wh, ng, gs *server, w
 					row.wharf, row.wharfRSS = append(row.wharf, m), maxOf(row.wharfRSS, p)
 				case ng:
 					row.nginx, row.nginxRSS = append(row.nginx, m), maxOf(row.nginxRSS, p)
+				case st:
+					row.static = append(row.static, m)
 				default:
 					row.gofs = append(row.gofs, m)
 				}

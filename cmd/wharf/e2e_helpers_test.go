@@ -140,6 +140,7 @@ type e2e struct {
 	resources       map[string]string // service index @type -> @id
 	extraEnv        []string          // added to the server's environment
 	exited          bool              // the test stopped the server itself and checked its exit
+	publicBase      string            // the base URL when a proxy fronts the server; "" for base
 }
 
 // newE2E checks for NuGet.exe, builds wharf and starts "wharf serve" on a
@@ -192,7 +193,11 @@ func (e *e2e) startServer(t *testing.T) error {
 	e.base = "http://" + addr
 	e.feed = e.base + "/v3/index.json"
 	e.srvOut = &testenv.Buffer{}
-	cmd := exec.Command(e.bin, "serve", "--data", e.data, "--listen", addr, "--base-url", e.base)
+	public := e.base
+	if e.publicBase != "" {
+		public = e.publicBase
+	}
+	cmd := exec.Command(e.bin, "serve", "--data", e.data, "--listen", addr, "--base-url", public)
 	cmd.Env = append(cleanEnv(), e.extraEnv...)
 	cmd.Stdout, cmd.Stderr = e.srvOut, e.srvOut
 	if err := cmd.Start(); err != nil {

@@ -45,6 +45,10 @@ func (a *app) serveCmd() *cobra.Command {
 	return cmd
 }
 
+// staticCatchUpEvery is how often the static copy looks for changes made
+// by other processes.
+const staticCatchUpEvery = 5 * time.Second
+
 // serve runs the HTTP server until ctx ends, then shuts down gracefully.
 func (a *app) serve(ctx context.Context) error {
 	cfg := a.cfg
@@ -84,7 +88,7 @@ func (a *app) serve(ctx context.Context) error {
 		Registry: a.reg, BaseURL: cfg.BaseURL, TempDir: cfg.TempDir(), Logger: a.log,
 		RequestTimeout: cfg.RequestTimeout.D(), UploadTimeout: cfg.UploadTimeout.D(), TrustedProxies: proxies,
 		SignIn: signInConfig(cfg.SignIn), Audience: cfg.Audience, MetricsOnMain: cfg.MetricsListen == "",
-		Private: cfg.Private,
+		Private: cfg.Private, StaticCopy: cfg.StaticCopy, CDNBaseURL: cfg.CDNBaseURL,
 	})
 	if err != nil {
 		return err
@@ -109,9 +113,19 @@ func (a *app) serve(ctx context.Context) error {
 	defer stopPprof()
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
+	staticDone := make(chan struct{})
 	go func() {
 		a.reg.Run(bg, time.Second)
 		close(done)
+	}()
+	go func() {
+		// The static copy catches up at start (after a crash, whatever
+		// was cut short) and then every few seconds (other processes'
+		// changes); this process's own changes are published at once.
+		if sc := srv.Static(); sc != nil {
+			sc.Run(bg, staticCatchUpEvery)
+		}
+		close(staticDone)
 	}()
 	go func() {
 		t0 := time.Now()
@@ -129,6 +143,7 @@ func (a *app) serve(ctx context.Context) error {
 	case err := <-errc:
 		stopBG()
 		<-done
+		<-staticDone
 		return err
 	case <-ctx.Done():
 	}
@@ -138,6 +153,7 @@ func (a *app) serve(ctx context.Context) error {
 	err = hs.Shutdown(sctx)
 	stopBG()
 	<-done
+	<-staticDone
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -94,6 +94,15 @@ type Config struct {
 	// for a source inside the company network. Link-local addresses
 	// (cloud metadata endpoints) are refused whatever it says.
 	UpstreamAllowPrivate bool `toml:"upstream_allow_private"`
+	// StaticCopy keeps a static copy of the public restore documents in
+	// the package store, for nginx or a CDN to serve (WHARF_STATIC_COPY:
+	// true or false; default true). See docs/deployment.md.
+	StaticCopy bool `toml:"static_copy"`
+	// CDNBaseURL is where clients read the static copy when a CDN or the
+	// bucket's public endpoint serves it (WHARF_CDN_BASE_URL): service
+	// indexes of public feeds send clients there for the flat container
+	// and the registration. Empty: they read them from base_url.
+	CDNBaseURL string `toml:"cdn_base_url"`
 
 	// SignIn configures the web UI's sign-in (signin.go).
 	SignIn
@@ -115,6 +124,7 @@ func Default() Config {
 		TrustedKeyTTL:      Duration(time.Hour),
 		BannedEvents:       "pull_request_target",
 		ExchangesPerMinute: 30,
+		StaticCopy:         true,
 
 		SignIn: SignIn{SessionTTL: Duration(7 * 24 * time.Hour)},
 	}
@@ -169,6 +179,16 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		c.UpstreamAllowPrivate = b
 	}
+	if v := getenv("WHARF_STATIC_COPY"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("WHARF_STATIC_COPY: %q is not true or false", v)
+		}
+		c.StaticCopy = b
+	}
+	if v := getenv("WHARF_CDN_BASE_URL"); v != "" {
+		c.CDNBaseURL = v
+	}
 	if v := getenv("WHARF_PRIVATE"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -204,6 +224,16 @@ func (c *Config) Validate() error {
 		c.BaseURL = base
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.CDNBaseURL != "" {
+		u, err := url.Parse(c.CDNBaseURL)
+		switch {
+		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
+			errs = append(errs, fmt.Errorf("cdn_base_url: %q must be an http(s) URL without query, e.g. https://cdn.example.com/static", c.CDNBaseURL))
+		case !c.StaticCopy:
+			errs = append(errs, errors.New("cdn_base_url: the CDN serves the static copy, so static_copy must stay true"))
+		}
+		c.CDNBaseURL = strings.TrimRight(c.CDNBaseURL, "/")
+	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		errs = append(errs, fmt.Errorf("base_url: %q must be an absolute http(s) URL such as https://nuget.example.com", c.BaseURL))
 	}

@@ -170,3 +170,39 @@ func TestPrivateSetting(t *testing.T) {
 		t.Errorf("WHARF_PRIVATE=yes please: %v, want an error naming WHARF_PRIVATE", err)
 	}
 }
+
+// TestStaticCopySettings: the static copy is on by default; cdn_base_url
+// must be an http(s) URL without a query, and needs the copy.
+func TestStaticCopySettings(t *testing.T) {
+	c, err := Load("", env(nil))
+	if err != nil || !c.StaticCopy || c.CDNBaseURL != "" {
+		t.Fatalf("defaults: static_copy %v, cdn_base_url %q (%v)", c.StaticCopy, c.CDNBaseURL, err)
+	}
+	if c, err := Load("", env(map[string]string{"WHARF_STATIC_COPY": "false"})); err != nil || c.StaticCopy {
+		t.Errorf("WHARF_STATIC_COPY=false: %v (%v)", c.StaticCopy, err)
+	}
+	if _, err := Load("", env(map[string]string{"WHARF_STATIC_COPY": "maybe"})); err == nil || !strings.Contains(err.Error(), "WHARF_STATIC_COPY") {
+		t.Errorf("WHARF_STATIC_COPY=maybe: %v", err)
+	}
+	for u, want := range map[string]string{
+		"https://cdn.example.com/wharf/": "",
+		"ftp://cdn.example.com":          "must be an http(s) URL",
+		"https://cdn.example.com/?a=b":   "must be an http(s) URL",
+		"cdn.example.com":                "must be an http(s) URL",
+	} {
+		c, err := Load("", env(map[string]string{"WHARF_CDN_BASE_URL": u}))
+		if err == nil {
+			err = c.Validate()
+		}
+		if want == "" && (err != nil || c.CDNBaseURL != "https://cdn.example.com/wharf") {
+			t.Errorf("cdn_base_url %q: %q (%v)", u, c.CDNBaseURL, err)
+		}
+		if want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("cdn_base_url %q: %v, want an error saying %q", u, err, want)
+		}
+	}
+	c, _ = Load("", env(map[string]string{"WHARF_CDN_BASE_URL": "https://cdn.example.com", "WHARF_STATIC_COPY": "false"}))
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "static_copy must stay true") {
+		t.Errorf("a CDN without the static copy: %v", err)
+	}
+}

@@ -81,6 +81,16 @@ func (s *Snapshot) Upstreams() []*Feed { return s.upstreams }
 // Feed finds a feed by name (any case), or nil.
 func (s *Snapshot) Feed(name string) *Feed { return s.byName[strings.ToLower(name)] }
 
+// Feeds returns every feed, by name.
+func (s *Snapshot) Feeds() []*Feed {
+	fs := make([]*Feed, 0, len(s.byName))
+	for _, f := range s.byName {
+		fs = append(fs, f)
+	}
+	slices.SortFunc(fs, func(a, b *Feed) int { return strings.Compare(a.Name, b.Name) })
+	return fs
+}
+
 // FeedByID finds a feed by ID, or nil.
 func (s *Snapshot) FeedByID(id int64) *Feed { return s.feeds[id] }
 

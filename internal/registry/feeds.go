@@ -100,6 +100,7 @@ func (s *Service) MovePackage(ctx context.Context, id, feed string) error {
 		return err
 	}
 	_, err := s.cat.reload(ctx, lower)
+	s.PackageChanged(ctx, lower)
 	return err
 }
 

@@ -83,8 +83,11 @@ func (s *Service) SetFeedAs(ctx context.Context, actor *Account, name string, pr
 	if err != nil {
 		return err
 	}
-	_, err = s.feeds.Set(context.WithValue(ctx, actorKey{}, actor), f.Name, &private, &description)
-	return err
+	if _, err = s.feeds.Set(context.WithValue(ctx, actorKey{}, actor), f.Name, &private, &description); err != nil {
+		return err
+	}
+	s.PackageChanged(ctx, "") // who may read the feed's packages changed
+	return nil
 }
 
 // GrantFeedAs gives a user, an organisation or every signed-in user

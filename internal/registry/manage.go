@@ -99,6 +99,7 @@ func (s *Service) SetListedAs(ctx context.Context, actor *Account, id, version s
 	}
 	s.audit(ctx, &AuditEvent{Kind: kind, Outcome: "done", ActorID: actor.ID, Subject: p.Name + " " + pv.Version.String()})
 	_, err = s.cat.reload(ctx, lowerID)
+	s.PackageChanged(ctx, lowerID)
 	return err
 }
 

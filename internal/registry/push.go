@@ -124,6 +124,7 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 		return nil, fmt.Errorf("push %s %s: %w", m.ID, m.Version, err)
 	}
 	e, err := s.cat.reload(ctx, lowerID)
+	s.PackageChanged(ctx, lowerID)
 	if err != nil || e.pkg == nil {
 		return &Pushed{PackageName: m.ID, Version: v}, nil
 	}

@@ -152,6 +152,7 @@ func (s *Service) SetListed(ctx context.Context, key *APIKey, id, version string
 		return notFound(err, "There is no version '%s' of '%s' on this feed.", version, p.Name)
 	}
 	_, err = s.cat.reload(ctx, lowerID)
+	s.PackageChanged(ctx, lowerID)
 	return err
 }
 

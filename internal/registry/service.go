@@ -113,6 +113,9 @@ type Service struct {
 
 	mirror   *mirror                                   // nil: upstream feeds are never read
 	reserved func(ctx context.Context, id string) bool // IDs under a reserved prefix; nil: none
+
+	changeMu   sync.RWMutex
+	changeHook func(ctx context.Context, lowerID string) // see PackageChanged; nil: none
 }
 
 // New returns a Service over store and blobs.

@@ -26,7 +26,10 @@
 // a version records its prefix; a prefix no row points at is an orphan and
 // garbage collection deletes it (List then Delete).
 //
-// Nothing else is stored outside "packages/". Keys are case-sensitive, but
+// Besides "packages/", the web layer keeps the static copy of the public
+// restore documents under "static/" and its progress under "static-state/"
+// (see web/static.go); neither is a package file, and garbage collection
+// and 'wharf check' look at "packages/" only. Keys are case-sensitive, but
 // the registry only writes lower-case ones, so a case-insensitive file
 // system is safe.
 package storage
@@ -110,6 +113,18 @@ type Blobs interface {
 	// Ping reports whether the store is reachable and accepts writes, for
 	// readiness probes. Errors: ErrReadOnly, ErrInsufficientStorage, others.
 	Ping(ctx context.Context) error
+}
+
+// LazyWriter is implemented by backends whose writes are durable only
+// after an fsync (the fs backend), for data that can be made again (the
+// static copy of the restore path): PutLazy is Put without waiting for
+// the disk, Link stores an immutable blob under a second key without
+// copying its bytes, and Flush makes every earlier PutLazy and Link
+// durable. Readers see PutLazy and Link at once, atomically, as Put.
+type LazyWriter interface {
+	PutLazy(ctx context.Context, key string, r io.Reader, size int64) error
+	Link(ctx context.Context, src, key string) error
+	Flush(ctx context.Context) error
 }
 
 // Presigner is implemented by backends that can give a client a

@@ -35,6 +35,9 @@ type Store struct {
 	// dirs is held for reading while Put creates directories and renames
 	// into them, and for writing while Delete removes empty directories.
 	dirs sync.RWMutex
+
+	lazyMu sync.Mutex
+	lazy   map[string]bool // files and directories written by PutLazy or Link, not yet fsynced
 }
 
 var _ storage.Blobs = (*Store)(nil)

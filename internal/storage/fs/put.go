@@ -22,6 +22,11 @@ import (
 // storage.ErrSizeMismatch, storage.ErrInsufficientStorage,
 // storage.ErrReadOnly, r's error, ctx's error.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) error {
+	return s.put(ctx, key, r, size, true)
+}
+
+// put is Put, with the fsyncs (durable) or without them (PutLazy).
+func (s *Store) put(ctx context.Context, key string, r io.Reader, size int64, durable bool) error {
 	p, err := s.path(key)
 	if err != nil {
 		return err
@@ -37,15 +42,17 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 		return fmt.Errorf("fs: put %s: %w", key, writeError(err))
 	}
 	tmp := f.Name()
-	err = fill(ctx, f, r, size)
+	err = fill(ctx, f, r, size, durable)
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = writeError(cerr)
 	}
 	if err == nil {
 		err = ctx.Err()
 	}
-	if err == nil {
+	if err == nil && durable {
 		err = s.commit(tmp, p)
+	} else if err == nil {
+		err = s.commitLazy(tmp, p)
 	}
 	if err != nil {
 		os.Remove(tmp)
@@ -54,8 +61,8 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 	return nil
 }
 
-// fill copies exactly size bytes from r to f and fsyncs f.
-func fill(ctx context.Context, f *os.File, r io.Reader, size int64) error {
+// fill copies exactly size bytes from r to f and, when durable, fsyncs f.
+func fill(ctx context.Context, f *os.File, r io.Reader, size int64, durable bool) error {
 	if err := f.Chmod(0o640); err != nil {
 		return writeError(err)
 	}
@@ -65,6 +72,9 @@ func fill(ctx context.Context, f *os.File, r io.Reader, size int64) error {
 	}
 	if n != size {
 		return fmt.Errorf("%w: got %s bytes, want %d", storage.ErrSizeMismatch, count(n, size), size)
+	}
+	if !durable {
+		return nil
 	}
 	if err := f.Sync(); err != nil {
 		return writeError(err)
