@@ -31,6 +31,8 @@ var copyTables = []struct {
 	{"owner_requests", []string{"package_id", "account_id"}},
 	{"package_versions", []string{"id"}},
 	{"reserved_prefixes", []string{"id"}},
+	{"advisories", []string{"id"}},
+	{"advisory_packages", []string{"id"}},
 	{"used_tokens", []string{"issuer", "jti"}},
 	{"audit_events", []string{"id"}},
 	{"feed_state", []string{"id"}},
