@@ -10,7 +10,7 @@ package db
 // (source 'local', scope = the lowercased package ID, so two packages'
 // owners may use the same advisory ID) and those an administrator
 // imports from OSV or GitHub Advisory Database exports (source 'import',
-// scope ”); an advisory is keyed by (source, scope, lower_advisory_id)
+// empty scope); an advisory is keyed by (source, scope, lower_advisory_id)
 // and an import replaces it only when its modified time is newer.
 // advisory_packages lists the package IDs and version ranges it affects.
 const schemaV14 = `
