@@ -53,6 +53,8 @@ func (s *Server) routes(e *echo.Echo) {
 		feedGet("/v3/provenance/:id/:leaf", s.getProvenance)
 		feedGet("/v3/search", s.getSearch)
 		feedGet("/v3/autocomplete", s.getAutocomplete)
+		feedGet("/v3/vulnerabilities/index.json", s.getVulnerabilityIndex)
+		feedGet("/v3/vulnerabilities/base.json", s.getVulnerabilityPage)
 
 		// API key holders: push, unlist, relist (authorised per package;
 		// a new ID pushed through /api/v2/package goes to "default").
@@ -60,6 +62,8 @@ func (s *Server) routes(e *echo.Echo) {
 		e.PUT(prefix+"/api/v2/package/", s.push, s.feedWrite)
 		e.DELETE(prefix+"/api/v2/package/:id/:version", s.unlist, s.feedWrite)
 		e.POST(prefix+"/api/v2/package/:id/:version", s.relist, s.feedWrite)
+		// Deprecate or undeprecate versions (nuget.org's deprecation API).
+		e.PUT(prefix+"/api/v2/package/:id/deprecations", s.deprecate, s.feedWrite)
 	}
 
 	// CI jobs: trade an OIDC token for a short-lived key; revoke it early.

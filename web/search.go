@@ -85,6 +85,12 @@ func (s *Server) searchResult(u URLs, h registry.SearchHit) nuget.SearchResult {
 	if m.IconType != "" {
 		r.IconURL = u.Icon(lower, v.Version.Lower())
 	}
+	// The latest version's, as nuget.org's search shows them.
+	// https://learn.microsoft.com/nuget/api/search-query-service-resource#search-result
+	r.Deprecation = registry.DeprecationOf(v)
+	if vs := p.Vulnerabilities(v); len(vs) > 0 {
+		r.Vulnerabilities = vs
+	}
 	for _, o := range p.Owners {
 		r.Owners = append(r.Owners, o.Name)
 	}
