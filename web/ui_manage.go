@@ -88,7 +88,7 @@ func (s *Server) renderManage(c echo.Context, status int, msg string) error {
 		pv := &p.Versions[i]
 		v.Versions = append(v.Versions, templates.ManageVersionRow{
 			Version: pv.Version.String(), Listed: pv.Listed, Published: day(pv.Published), Downloads: pv.Downloads,
-			ActionURL: base + "/versions/" + url.PathEscape(pv.Version.Lower()) + "/listed",
+			ActionURL:  base + "/versions/" + url.PathEscape(pv.Version.Lower()) + "/listed",
 			Deprecated: deprecationReasons(pv.Deprecation), UndeprecateURL: base + "/deprecation",
 		})
 	}
