@@ -25,6 +25,10 @@ func pushRules(m *nuget.Manifest) error {
 			}
 		}
 	}
+	// nuget.org refuses every package without license information
+	// (PackageMetadataValidationService, unless AllowLicenselessPackages);
+	// Wharf accepts those, as internal packages often have none, but not
+	// one that asks users to accept a license it does not name.
 	if m.RequireLicenseAcceptance && m.License == nil && m.LicenseURL == "" {
 		return errorf(ErrInvalid, "The nuspec asks users to accept a license (requireLicenseAcceptance) but names none. Add a <license> element or set requireLicenseAcceptance to false, and pack again.")
 	}
