@@ -3,8 +3,10 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"html"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -283,4 +285,47 @@ func TestPushRefusesDependencyWithoutVersion(t *testing.T) {
 		t.Errorf("push: %s %q", res.Status, why)
 	}
 	f.getJSON(f.urls.RegistrationIndex("no.version"), http.StatusNotFound, nil)
+}
+
+// TestManagePageRefusesBadAdvisoriesAndDeprecations: the manage page's
+// forms answer bad input with the page again, 400 and the sentence, and
+// store nothing; a good advisory form publishes.
+func TestManagePageRefusesBadAdvisoriesAndDeprecations(t *testing.T) {
+	t.Parallel()
+	f := newPackagesFeed(t)
+	f.mustPush(nugettest.Spec{ID: "Contoso.Widgets", Version: "1.0.0"})
+	b := f.signedIn(t, "alice")
+	base := "/packages/Contoso.Widgets/manage"
+	for _, c := range []struct {
+		path   string
+		form   url.Values
+		phrase string
+	}{
+		{base + "/advisories", url.Values{"advisory": {"ADV-1"}, "severity": {"high"}, "url": {"javascript:alert(1)"}, "versions": {"(, 2.0.0)"}}, "absolute http or https address"},
+		{base + "/advisories", url.Values{"advisory": {"ADV-1"}, "severity": {"dire"}, "url": {"https://example.com/a"}, "versions": {"(, 2.0.0)"}}, "is not a severity"},
+		{base + "/advisories", url.Values{"advisory": {"ADV 1"}, "severity": {"high"}, "url": {"https://example.com/a"}, "versions": {"(, 2.0.0)"}}, "may only use letters"},
+		{base + "/advisories", url.Values{"advisory": {"ADV-1"}, "severity": {"high"}, "url": {"https://example.com/a"}, "versions": {"[2.0.0, 1.0.0]"}}, "not a version range"},
+		{base + "/deprecation", url.Values{"version": {"1.0.0"}, "message": {"no reason"}}, "at least one reason"},
+		{base + "/deprecation", url.Values{"version": {"1.0.0"}, "reason": {"Legacy"}, "alternateVersion": {"2.0.0"}}, "needs an alternate package ID"},
+		{base + "/deprecation", url.Values{"version": {"7.0.0"}, "reason": {"Legacy"}}, "no version '7.0.0'"},
+	} {
+		before := f.getJSON(f.urls.RegistrationIndex("contoso.widgets"), http.StatusOK, nil)
+		form := cloneForm(c.form)
+		form.Set("_csrf", b.token())
+		p := b.postWith(c.path, form.Encode(), nil)
+		if p.res.StatusCode == http.StatusOK || p.res.StatusCode >= 500 || !strings.Contains(html.UnescapeString(p.body), c.phrase) {
+			t.Errorf("POST %s %v: %s, want a refusal saying %q: %s", c.path, c.form, p.res.Status, c.phrase, p.reason())
+		}
+		if after := f.getJSON(f.urls.RegistrationIndex("contoso.widgets"), http.StatusOK, nil); !bytes.Equal(before, after) {
+			t.Errorf("refused POST %s %v changed the registration", c.path, c.form)
+		}
+	}
+	form := url.Values{"advisory": {"ADV-1"}, "severity": {"moderate"}, "url": {"https://example.com/a"}, "versions": {"[1.0.0]"}, "_csrf": {b.token()}}
+	if res := b.post(base+"/advisories", form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("publishing: %s", res.Status)
+	}
+	p := b.getOK("/packages/Contoso.Widgets/1.0.0")
+	if got := p.byTestID("vulnerability"); len(got) != 1 {
+		t.Errorf("the package page lists %d vulnerabilities, want 1", len(got))
+	}
 }
