@@ -329,3 +329,49 @@ func TestManagePageRefusesBadAdvisoriesAndDeprecations(t *testing.T) {
 		t.Errorf("the package page lists %d vulnerabilities, want 1", len(got))
 	}
 }
+
+// TestImportedAdvisoriesReachMirroredPackages: an advisory imported for
+// an ID that only an upstream has applies to the mirrored package when it
+// is first read, and to its registration after a later import changes it
+// (the import moves the mirrored package's revision). Mirrored packages
+// cannot be deprecated in Wharf: their source decides.
+func TestImportedAdvisoriesReachMirroredPackages(t *testing.T) {
+	m := newMirrorPair(t, feeds.Upstream{})
+	ctx := context.Background()
+	m.up.mustPush(nugettest.Spec{ID: "Up.Json", Version: "12.0.0"})
+	m.up.mustPush(nugettest.Spec{ID: "Up.Json", Version: "13.0.1"})
+	osv := func(modified, fixed string) string {
+		return `{"id":"GHSA-json-json-json","modified":"` + modified + `","database_specific":{"severity":"CRITICAL"},
+			"affected":[{"package":{"ecosystem":"NuGet","name":"Up.Json"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"` + fixed + `"}]}]}]}`
+	}
+	imp := func(s string) {
+		t.Helper()
+		if _, err := m.down.reg.ImportAdvisories(ctx, strings.NewReader(s), int64(len(s))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vulnerable := func() []string {
+		t.Helper()
+		var idx nuget.RegistrationIndex
+		m.down.getJSON(m.down.urls.RegistrationIndex("up.json"), http.StatusOK, &idx)
+		var out []string
+		for _, l := range idx.Items[0].Items {
+			if len(l.CatalogEntry.Vulnerabilities) > 0 {
+				out = append(out, l.CatalogEntry.Version+"="+l.CatalogEntry.Vulnerabilities[0].Severity)
+			}
+		}
+		return out
+	}
+	imp(osv("2026-01-01T00:00:00Z", "13.0.1"))
+	if got := strings.Join(vulnerable(), ","); got != "12.0.0=3" {
+		t.Errorf("vulnerable mirrored versions = %q, want 12.0.0=3", got)
+	}
+	imp(osv("2026-02-01T00:00:00Z", "14.0.0"))
+	if got := strings.Join(vulnerable(), ","); got != "12.0.0=3,13.0.1=3" {
+		t.Errorf("after the newer import = %q, want both versions", got)
+	}
+	res := m.down.deprecateReq(m.down.key, "Up.Json", `{"versions":["12.0.0"],"isLegacy":true}`)
+	if b, _ := readAll(res); res.StatusCode != http.StatusForbidden && res.StatusCode != http.StatusNotFound {
+		t.Errorf("deprecating a mirrored package: %s %s, want a refusal", res.Status, b)
+	}
+}
