@@ -60,6 +60,7 @@ type readRoute struct {
 	pattern string // the route's pattern after the prefix
 	path    string // with Secret.Lib
 	listing bool   // search and autocomplete: 200 for everyone who may use the URL, the package only to readers
+	bulk    bool   // a listing that need not name the package even to readers (the vulnerability index)
 	okCode  int    // what readers get (default 200)
 }
 
@@ -79,6 +80,10 @@ var readRoutes = []readRoute{
 	{pattern: "/v3/search", path: "/v3/search?q=" + secretMarker, listing: true},
 	{pattern: "/v3/autocomplete", path: "/v3/autocomplete?q=secret.lib", listing: true},
 	{pattern: "/v3/autocomplete", path: "/v3/autocomplete?id=Secret.Lib", listing: true},
+	// The vulnerability documents are bulk: everyone who may use the URL
+	// gets them, with Secret.Lib's advisory only for its readers.
+	{pattern: "/v3/vulnerabilities/index.json", path: "/v3/vulnerabilities/index.json", listing: true, bulk: true},
+	{pattern: "/v3/vulnerabilities/base.json", path: "/v3/vulnerabilities/base.json", listing: true},
 }
 
 // readWorld is a matrix world with a private feed "secret" (alice
@@ -97,6 +102,10 @@ func readWorld(t *testing.T) *world {
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("push Secret.Lib to the private feed: %s (%s)", res.Status, res.Header.Get("X-NuGet-Warning"))
 	}
+	must(t, func() error {
+		return w.reg.PublishAdvisory(ctx, "Secret.Lib", registry.AdvisoryInput{AdvisoryID: "SECRET-1", Severity: "high",
+			URL: "https://example.com/advisories/secret-1", Versions: "[1.0.0]"})
+	})
 	return w
 }
 
@@ -159,7 +168,7 @@ func TestReadAuthorizationMatrix(t *testing.T) {
 						if cc := p.res.Header.Get("Cache-Control"); c.access == "yes" && got == http.StatusOK && strings.Contains(cc, "public") {
 							t.Errorf("Cache-Control %q: shared caches would keep a private package", cc)
 						}
-						if r.listing && !strings.Contains(p.body, "Secret.Lib") && !strings.Contains(p.body, "1.0.0") {
+						if r.listing && !r.bulk && !strings.Contains(p.body, "Secret.Lib") && !strings.Contains(p.body, "1.0.0") {
 							t.Errorf("the answer does not list the private package: %s", p.body)
 						}
 						if r.pattern == "/v3/package/:id/:version/readme" && !strings.Contains(p.body, secretMarker) {

@@ -48,7 +48,7 @@ func (s *Service) Vulnerabilities(ctx context.Context) (*VulnerabilityData, erro
 				if err != nil {
 					return nil, err
 				}
-				ok = e.pkg != nil && e.pkg.UpstreamCheckedAt == nil && mayRead(ctx, e.pkg)
+				ok = e.pkg != nil && mayRead(ctx, e.pkg)
 				readable[a.Scope] = ok
 			}
 			if !ok {
