@@ -14,6 +14,7 @@ import (
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/web"
 )
 
 // readAll returns a response's (buffered) body.
@@ -373,5 +374,42 @@ func TestImportedAdvisoriesReachMirroredPackages(t *testing.T) {
 	res := m.down.deprecateReq(m.down.key, "Up.Json", `{"versions":["12.0.0"],"isLegacy":true}`)
 	if b, _ := readAll(res); res.StatusCode != http.StatusForbidden && res.StatusCode != http.StatusNotFound {
 		t.Errorf("deprecating a mirrored package: %s %s, want a refusal", res.Status, b)
+	}
+}
+
+// TestReportAbuseAndOwnerPages: the pages the service index's templates
+// point Visual Studio at. The report page shows the configured contact,
+// and a private version's report page is absent to those who cannot
+// read it; the owner page is the search for the owner's packages.
+func TestReportAbuseAndOwnerPages(t *testing.T) {
+	t.Parallel()
+	f := newFeedServer(t, registry.Options{}, func(c *web.ServerConfig) { c.Contact = "https://example.com/contact" })
+	ctx := context.Background()
+	f.mustPush(nugettest.Spec{ID: "Public.Lib", Version: "1.0.0"})
+	if _, err := f.reg.Feeds().Add(ctx, "team", "", true); err != nil {
+		t.Fatal(err)
+	}
+	must(t, func() error { return f.reg.GrantFeed(ctx, "team", feeds.SubjectUser, "alice", feeds.RolePublisher) })
+	if res := f.pushTo(f.urls.Feed("team").Publish(), f.key, nugettest.Spec{ID: "Secret.Lib", Version: "1.0.0"}); res.StatusCode != http.StatusCreated {
+		t.Fatalf("push to team: %s", res.Status)
+	}
+	res, body := f.get(f.urls.ReportAbuse("Public.Lib", "1.0.0"))
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `href="https://example.com/contact"`) {
+		t.Errorf("report page: %s %s", res.Status, body)
+	}
+	res, body = f.get(f.urls.ReportAbuse("Secret.Lib", "1.0.0"))
+	absent, absentBody := f.get(f.urls.ReportAbuse("Absent.Lib", "1.0.0"))
+	if res.StatusCode != http.StatusNotFound || absent.StatusCode != http.StatusNotFound ||
+		strings.ReplaceAll(string(body), "Secret.Lib", "Absent.Lib") != string(absentBody) {
+		t.Errorf("a private version's report page: %s, an absent one's %s: they must not differ", res.Status, absent.Status)
+	}
+	req, _ := http.NewRequest(http.MethodGet, f.urls.Owner("alice"), nil)
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusFound || loc != f.urls.OwnerSearch("alice") {
+		t.Errorf("owner page: %s to %q, want 302 to %q", res.Status, loc, f.urls.OwnerSearch("alice"))
 	}
 }
