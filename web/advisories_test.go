@@ -309,6 +309,7 @@ func TestManagePageRefusesBadAdvisoriesAndDeprecations(t *testing.T) {
 		{base + "/deprecation", url.Values{"version": {"1.0.0"}, "message": {"no reason"}}, "at least one reason"},
 		{base + "/deprecation", url.Values{"version": {"1.0.0"}, "reason": {"Legacy"}, "alternateVersion": {"2.0.0"}}, "needs an alternate package ID"},
 		{base + "/deprecation", url.Values{"version": {"7.0.0"}, "reason": {"Legacy"}}, "no version '7.0.0'"},
+		{base + "/deprecation", url.Values{"version": {"1.0.0"}, "reason": {"Bogus"}}, "is not a deprecation reason"},
 	} {
 		before := f.getJSON(f.urls.RegistrationIndex("contoso.widgets"), http.StatusOK, nil)
 		form := cloneForm(c.form)

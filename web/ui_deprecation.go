@@ -24,6 +24,11 @@ func (s *Server) deprecateForm(c echo.Context) error {
 		return err
 	}
 	reasons := form["reason"]
+	for _, r := range reasons {
+		if r != registry.ReasonLegacy && r != registry.ReasonCriticalBugs && r != registry.ReasonOther {
+			return s.renderManage(c, http.StatusBadRequest, "'"+registry.EscapeText(r)+"' is not a deprecation reason: choose legacy, critical bugs or other.")
+		}
+	}
 	d := registry.Deprecation{
 		Legacy: slices.Contains(reasons, registry.ReasonLegacy), CriticalBugs: slices.Contains(reasons, registry.ReasonCriticalBugs),
 		Other: slices.Contains(reasons, registry.ReasonOther), Message: strings.TrimSpace(form.Get("message")),
