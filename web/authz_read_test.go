@@ -65,6 +65,7 @@ type readRoute struct {
 	pattern string // the route's pattern after the prefix
 	path    string // with Secret.Lib
 	listing bool   // search and autocomplete: 200 for everyone who may use the URL, the package only to readers
+	bulk    bool   // a listing that need not name the package even to readers (the vulnerability index)
 	okCode  int    // what readers get (default 200)
 }
 
@@ -87,6 +88,10 @@ var readRoutes = []readRoute{
 	// Secret.Lib's symbols: its PDB by SSQP key, and its .snupkg.
 	{pattern: "/v3/symbols/:file/:key/:name", path: "/v3/symbols/" + greeterKey()},
 	{pattern: "/v3/symbolpackage/:id/:version/:file", path: "/v3/symbolpackage/secret.lib/1.0.0/secret.lib.1.0.0.snupkg"},
+	// The vulnerability documents are bulk: everyone who may use the URL
+	// gets them, with Secret.Lib's advisory only for its readers.
+	{pattern: "/v3/vulnerabilities/index.json", path: "/v3/vulnerabilities/index.json", listing: true, bulk: true},
+	{pattern: "/v3/vulnerabilities/base.json", path: "/v3/vulnerabilities/base.json", listing: true},
 }
 
 // greeterKey is the SSQP key of the testdata PDB, as dotnet-symbol builds
@@ -128,6 +133,10 @@ func readWorld(t *testing.T) *world {
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("push Secret.Lib's symbols to the private feed: %s (%s)", res.Status, res.Header.Get("X-NuGet-Warning"))
 	}
+	must(t, func() error {
+		return w.reg.PublishAdvisory(ctx, "Secret.Lib", registry.AdvisoryInput{AdvisoryID: "SECRET-1", Severity: "high",
+			URL: "https://example.com/advisories/secret-1", Versions: "[1.0.0]"})
+	})
 	return w
 }
 
@@ -190,7 +199,7 @@ func TestReadAuthorizationMatrix(t *testing.T) {
 						if cc := p.res.Header.Get("Cache-Control"); c.access == "yes" && got == http.StatusOK && strings.Contains(cc, "public") {
 							t.Errorf("Cache-Control %q: shared caches would keep a private package", cc)
 						}
-						if r.listing && !strings.Contains(p.body, "Secret.Lib") && !strings.Contains(p.body, "1.0.0") {
+						if r.listing && !r.bulk && !strings.Contains(p.body, "Secret.Lib") && !strings.Contains(p.body, "1.0.0") {
 							t.Errorf("the answer does not list the private package: %s", p.body)
 						}
 						if r.pattern == "/v3/package/:id/:version/readme" && !strings.Contains(p.body, secretMarker) {

@@ -90,6 +90,10 @@ func apiRoutes() []authzRoute {
 			want: packageChange(done, alicesOrgKey, bobsOrgKey)},
 		{name: "relist contoso's version over the API", request: listing(http.MethodPost, "Contoso.Lib", "1.1.0"),
 			want: packageChange(done, alicesOrgKey, bobsOrgKey)},
+		{name: "deprecate contoso's version over the API", request: deprecating("", "Contoso.Lib"),
+			want: packageChange(http.StatusOK, alicesOrgKey, bobsOrgKey)},
+		{name: "deprecate alice's version over the API", request: deprecating("", "Alice.Lib"),
+			want: packageChange(http.StatusOK, alicesKey, alicesTPKey)},
 		{name: "exchange a CI token for alice", request: exchange, bearer: true, want: exchanged},
 		{name: "revoke the bearer's trusted-publishing key", request: revoke, bearer: true, want: revoked},
 
@@ -112,6 +116,19 @@ func apiRoutes() []authzRoute {
 			want: packageChange(created, alicesKey, alicesTPKey)},
 		{name: "push symbols for contoso's version through its feed's URL", request: pushSymbols("/feeds/default/api/v2/symbolpackage", "Contoso.Lib"),
 			want: packageChange(created, alicesOrgKey, bobsOrgKey)},
+		{name: "deprecate contoso's version through its feed's URL", request: deprecating("/feeds/default", "Contoso.Lib"),
+			want: packageChange(http.StatusOK, alicesOrgKey, bobsOrgKey)},
+	}
+}
+
+// deprecating is a deprecation of version 1.0.0 of id through the
+// deprecation API under prefix.
+func deprecating(prefix, id string) func(*world) *http.Request {
+	return func(w *world) *http.Request {
+		body := `{"versions":["1.0.0"],"isLegacy":true,"message":"Use 2.x.","alternatePackageId":"Other.Lib"}`
+		req, _ := http.NewRequest(http.MethodPut, w.srv.URL+prefix+"/api/v2/package/"+id+"/deprecations", bytes.NewReader([]byte(body)))
+		req.Header.Set("Content-Type", "application/json")
+		return req
 	}
 }
 

@@ -245,6 +245,17 @@ func uiRoutes() []authzRoute {
 			want: aliceOnly(allowed(back), refused(forbidden))},
 		{name: "remove carol as owner of contoso's package", method: "POST", path: manage(true, "/owners/carol/remove"),
 			want: aliceOnly(allowed(back), refused(forbidden))},
+		// Deprecation and advisories: as unlisting, for owners and members
+		// of owning organisations; registry admins publish advisories too.
+		{name: "deprecate contoso's version", method: "POST", path: manage(true, "/deprecation"), form: url.Values{"version": {"1.0.0"}, "reason": {"Legacy"}},
+			want: map[string]outcome{alice: allowed(back), bob: allowed(back), mallory: refused(forbidden), root: refused(forbidden)}},
+		{name: "deprecate alice's version", method: "POST", path: manage(false, "/deprecation"), form: url.Values{"version": {"1.0.0"}, "reason": {"CriticalBugs"}, "message": {"Broken."}},
+			want: aliceOnly(allowed(back), refused(forbidden))},
+		{name: "publish an advisory for contoso's package", method: "POST", path: manage(true, "/advisories"),
+			form: url.Values{"advisory": {"GHSA-aaaa-bbbb-cccc"}, "severity": {"critical"}, "url": {"https://example.com/advisories/new"}, "versions": {"(, 2.0.0)"}},
+			want: map[string]outcome{alice: allowed(back), bob: allowed(back), mallory: refused(forbidden), root: allowed(back)}},
+		{name: "remove contoso's advisory", method: "POST", path: manage(true, "/advisories/WORLD-1/remove"),
+			want: map[string]outcome{alice: allowed(back), bob: allowed(back), mallory: refused(forbidden), root: allowed(back)}},
 		// Ownership invitations: only the invitee answers; managers withdraw.
 		{name: "accept the invitation to own contoso's package", method: "POST", path: fixed("/account/invitations/Contoso.Lib/accept"),
 			want: aliceOnly(allowed(back), refused(notFound))},

@@ -98,6 +98,10 @@ func newWorldWith(t testing.TB, iss *trusttest.Issuer) *world {
 		t.Fatalf("unlist %s %s: %s", w.orgPackage, w.orgVersions[1], res.Status)
 	}
 	must(t, func() error { return w.reg.AddOwner(ctx, w.orgPackage, "carol") })
+	must(t, func() error {
+		return w.reg.PublishAdvisory(ctx, w.orgPackage, registry.AdvisoryInput{AdvisoryID: "WORLD-1", Severity: "high",
+			URL: "https://example.com/advisories/world-1", Versions: "(, 1.1.0)"})
+	})
 	must(t, func() error { _, err := w.reg.ReservePrefix(ctx, "Reserved.*", "contoso"); return err })
 	// alice, its admin, invites mallory to join contoso.
 	must(t, func() error {

@@ -35,13 +35,28 @@ func serviceIndex(u URLs, cdn string) nuget.ServiceIndex {
 	add(u.Publish(), "PackagePublish/2.0.0")
 	add(regBase, "RegistrationsBaseUrl/3.6.0", "RegistrationsBaseUrl/3.4.0", "RegistrationsBaseUrl/Versioned",
 		"RegistrationsBaseUrl/3.0.0-rc", "RegistrationsBaseUrl/3.0.0-beta", "RegistrationsBaseUrl")
-	add(u.Search(), "SearchQueryService/3.5.0", "SearchQueryService/3.0.0-rc", "SearchQueryService/3.0.0-beta",
+	// https://learn.microsoft.com/nuget/api/search-query-service-resource#versioning
+	// documents 3.4.0 too (NuGet.Client's ServiceTypes.SearchQueryService
+	// asks for Versioned, 3.4.0, 3.0.0-beta; 3.5.0 for packageType).
+	add(u.Search(), "SearchQueryService/3.5.0", "SearchQueryService/3.4.0", "SearchQueryService/3.0.0-rc", "SearchQueryService/3.0.0-beta",
 		"SearchQueryService/Versioned", "SearchQueryService")
 	add(u.Autocomplete(), "SearchAutocompleteService/3.5.0", "SearchAutocompleteService/3.0.0-rc",
 		"SearchAutocompleteService/3.0.0-beta", "SearchAutocompleteService")
 	add(u.PackageBase()+"{lower_id}/{lower_version}/readme", "ReadmeUriTemplate/6.13.0")
 	add(u.PackageDetailsTemplate(), "PackageDetailsUriTemplate/5.1.0")
 	add(u.SymbolPublish(), "SymbolPackagePublish/4.9.0") // docs/symbols.md
+	// https://learn.microsoft.com/nuget/api/vulnerability-info: served
+	// from this host, with what the caller may read (see
+	// registry.Service.Vulnerabilities).
+	add(u.VulnerabilityIndex(), "VulnerabilityInfo/6.7.0")
+	// https://learn.microsoft.com/nuget/api/report-abuse-resource lists
+	// 3.0.0-beta and 3.0.0-rc; NuGet.Client (ServiceTypes.ReportAbuse)
+	// looks up "ReportAbuseUriTemplate/Versioned" and "/3.0.0" and falls
+	// back to nuget.org without them: the client wins, all three go out.
+	add(u.ReportAbuseTemplate(), "ReportAbuseUriTemplate/3.0.0", "ReportAbuseUriTemplate/3.0.0-rc", "ReportAbuseUriTemplate/3.0.0-beta")
+	// NuGet.Client's OwnerDetailsUriTemplateResourceV3 ignores a template
+	// that is not https (Visual Studio then links no owner).
+	add(u.OwnerTemplate(), "OwnerDetailsUriTemplate/6.11.0")
 	return nuget.ServiceIndex{Version: "3.0.0", Resources: res}
 }
 

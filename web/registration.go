@@ -243,11 +243,13 @@ func catalogEntry(u URLs, p *registry.Package, v *registry.PackageVersion) nuget
 		PackageHash: v.SHA512, PackageHashAlgorithm: "SHA512", PackageSize: v.Size,
 		DependencyGroups: []nuget.DependencyGroupJSON{}, Vulnerabilities: []nuget.Vulnerability{},
 	}
-	// Mirrored versions carry their source's deprecation and advisories.
+	// The owners' deprecation, else a mirrored version's source's; the
+	// advisories whose ranges contain the version, then the source's.
 	// https://learn.microsoft.com/nuget/api/registration-base-url-resource#package-deprecation
-	e.Deprecation = m.Deprecation
-	if len(m.Vulnerabilities) > 0 {
-		e.Vulnerabilities = m.Vulnerabilities
+	// https://learn.microsoft.com/nuget/api/registration-base-url-resource#vulnerabilities
+	e.Deprecation = registry.DeprecationOf(v)
+	if vs := p.Vulnerabilities(v); len(vs) > 0 {
+		e.Vulnerabilities = vs
 	}
 	if m.IconType != "" {
 		e.IconURL = u.Icon(lower, lv)

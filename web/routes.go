@@ -56,6 +56,8 @@ func (s *Server) routes(e *echo.Echo) {
 		// Symbols (docs/symbols.md): PDBs by SSQP key, and .snupkg files.
 		feedGet("/v3/symbols/:file/:key/:name", s.getSymbolFile)
 		feedGet("/v3/symbolpackage/:id/:version/:file", s.getSymbolPackage)
+		feedGet("/v3/vulnerabilities/index.json", s.getVulnerabilityIndex)
+		feedGet("/v3/vulnerabilities/base.json", s.getVulnerabilityPage)
 
 		// API key holders: push, unlist, relist, push symbols (authorised per package;
 		// a new ID pushed through /api/v2/package goes to "default").
@@ -65,6 +67,8 @@ func (s *Server) routes(e *echo.Echo) {
 		e.POST(prefix+"/api/v2/package/:id/:version", s.relist, s.feedWrite)
 		e.PUT(prefix+"/api/v2/symbolpackage", s.pushSymbols, s.feedWrite)
 		e.PUT(prefix+"/api/v2/symbolpackage/", s.pushSymbols, s.feedWrite)
+		// Deprecate or undeprecate versions (nuget.org's deprecation API).
+		e.PUT(prefix+"/api/v2/package/:id/deprecations", s.deprecate, s.feedWrite)
 	}
 
 	// CI jobs: trade an OIDC token for a short-lived key; revoke it early.
@@ -92,6 +96,9 @@ func (s *Server) routes(e *echo.Echo) {
 	page("/packages/:id", s.packagePage, anyone)
 	page("/packages/:id/:version", s.packagePage, anyone)
 	page("/feeds", s.feedsPage, anyone)
+	// The pages the service index's templates point Visual Studio at.
+	page("/packages/:id/:version/report-abuse", s.reportAbusePage, anyone)
+	page("/profiles/:owner", s.ownerPage, anyone)
 	page("/sign-in", s.signInPage, open)
 	e.GET("/sign-in/:provider", s.beginSignIn, open...)
 	e.GET("/sign-in/:provider/callback", s.finishSignIn, open...)
@@ -121,6 +128,9 @@ func (s *Server) routes(e *echo.Echo) {
 	form("/account/organizations/:org/decline", s.declineOrgInvitation, signedIn)
 	page("/packages/:id/manage", s.managePackagePage, signedIn)
 	form("/packages/:id/manage/versions/:version/listed", s.setListedForm, signedIn)
+	form("/packages/:id/manage/deprecation", s.deprecateForm, signedIn)
+	form("/packages/:id/manage/advisories", s.publishAdvisoryForm, signedIn)
+	form("/packages/:id/manage/advisories/:advisory/remove", s.removeAdvisoryForm, signedIn)
 	form("/packages/:id/manage/owners", s.addOwner, signedIn)
 	form("/packages/:id/manage/owners/:account/remove", s.removeOwner, signedIn)
 	form("/packages/:id/manage/invitations/:account/cancel", s.cancelInvitation, signedIn)

@@ -17,7 +17,14 @@ import (
 // parseSearch reads the query parameters shared by search and autocomplete.
 // Bad numbers fall back to defaults, as nuget.org does.
 func parseSearch(c echo.Context) registry.SearchQuery {
+	// packageType is the documented parameter (SearchQueryService/3.5.0,
+	// https://learn.microsoft.com/nuget/api/search-query-service-resource#request-parameters);
+	// NuGet.Client's PackageSearchResourceV3 sends packageTypeFilter
+	// instead. Where clients and docs disagree, the client wins: both work.
 	q := registry.SearchQuery{Q: c.QueryParam("q"), Take: -1, PackageType: c.QueryParam("packageType")}
+	if q.PackageType == "" {
+		q.PackageType = c.QueryParam("packageTypeFilter")
+	}
 	if n, err := strconv.Atoi(c.QueryParam("skip")); err == nil {
 		q.Skip = n
 	}
@@ -84,6 +91,12 @@ func (s *Server) searchResult(u URLs, h registry.SearchHit) nuget.SearchResult {
 	}
 	if m.IconType != "" {
 		r.IconURL = u.Icon(lower, v.Version.Lower())
+	}
+	// The latest version's, as nuget.org's search shows them.
+	// https://learn.microsoft.com/nuget/api/search-query-service-resource#search-result
+	r.Deprecation = registry.DeprecationOf(v)
+	if vs := p.Vulnerabilities(v); len(vs) > 0 {
+		r.Vulnerabilities = vs
 	}
 	for _, o := range p.Owners {
 		r.Owners = append(r.Owners, o.Name)

@@ -63,6 +63,7 @@ func TestSearch(t *testing.T) {
 		{"owner: field", url.Values{"q": {"owner:bob"}}, "Bobs.Lib@1.0.0", 1},
 		{"tags: field", url.Values{"q": {"tags:core"}}, "Contoso.Core@1.0.0", 1},
 		{"packageType filter", url.Values{"packageType": {"DotnetTool"}}, "Some.Tool@3.0.0", 1},
+		{"packageTypeFilter, as NuGet.Client sends it", url.Values{"packageTypeFilter": {"DotnetTool"}}, "Some.Tool@3.0.0", 1},
 		{"take and skip", url.Values{"q": {"contoso"}, "take": {"1"}, "skip": {"1"}}, "Contoso.Widget@1.1.0", 2},
 	}
 	for _, tc := range tests {

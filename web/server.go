@@ -38,6 +38,9 @@ type ServerConfig struct {
 	// MetricsOnMain serves the Prometheus metrics at /metrics of Handler;
 	// otherwise only MetricsHandler serves them (metrics_listen).
 	MetricsOnMain bool
+	// Contact is the operator's contact (an e-mail address or URL) for
+	// the report-abuse page; config.Config validates it.
+	Contact string
 	// Private puts the whole registry behind sign-in: every feed needs
 	// credentials and every page but sign-in a session (see privateGate).
 	Private bool
@@ -65,6 +68,7 @@ type Server struct {
 	indexCDN    *doc        // the union's service index pointing at the CDN
 	cdn         string      // ServerConfig.CDNBaseURL
 	static      *StaticCopy // nil without ServerConfig.StaticCopy
+	contact     string
 	echo        *echo.Echo
 
 	secure    bool // the base URL is https: cookies are Secure and __Host-
@@ -85,7 +89,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	}
 	s := &Server{
 		reg: cfg.Registry, urls: NewURLs(cfg.BaseURL), log: cfg.Logger, tempDir: cfg.TempDir,
-		reqTO: cfg.RequestTimeout, uploadTO: cfg.UploadTimeout, headerTO: cfg.HeaderTimeout,
+		reqTO: cfg.RequestTimeout, uploadTO: cfg.UploadTimeout, headerTO: cfg.HeaderTimeout, contact: cfg.Contact,
 		docs: newDocCache(20000, gzip.BestCompression), searches: newDocCache(2000, gzip.BestSpeed),
 		readmes: newReadmes(32 << 20),
 	}

@@ -137,6 +137,23 @@ func TestStaticCopyFollowsChanges(t *testing.T) {
 	if leaf, _ := f.staticFile(f.urls.RegistrationLeaf("static.lib", "2.0.0-beta.1")); !strings.Contains(leaf, `"listed":true`) {
 		t.Errorf("the static leaf of a relisted version: %s", leaf)
 	}
+
+	ctx := context.Background()
+	must(t, func() error {
+		return f.reg.DeprecateByOperator(ctx, "Static.Lib", []string{"1.0.0"}, registry.Deprecation{Legacy: true, Message: "Use 2.x."})
+	})
+	check("after the deprecation")
+	if index, _ := f.staticFile(f.urls.RegistrationIndex("static.lib")); !strings.Contains(index, `"deprecation"`) || !strings.Contains(index, "Use 2.x.") {
+		t.Errorf("the static registration of a deprecated version does not carry its deprecation: %s", index)
+	}
+	must(t, func() error {
+		return f.reg.PublishAdvisory(ctx, "Static.Lib", registry.AdvisoryInput{AdvisoryID: "STATIC-1", Severity: "high",
+			URL: "https://example.com/advisories/static-1", Versions: "[1.0.0]"})
+	})
+	check("after the advisory")
+	if index, _ := f.staticFile(f.urls.RegistrationIndex("static.lib")); !strings.Contains(index, "https://example.com/advisories/static-1") {
+		t.Errorf("the static registration of a vulnerable version does not list the advisory: %s", index)
+	}
 }
 
 // TestStaticCopyNeverHoldsPrivatePackages: a package of a private feed is

@@ -73,12 +73,23 @@ func (s *Server) renderManage(c echo.Context, status int, msg string) error {
 	v := templates.ManagePackagePage{
 		Page: s.page(c, "Manage "+p.Name, "mypackages"), ID: p.Name, PageURL: "/packages/" + url.PathEscape(p.Name),
 		CanOwners: canOwners, OwnersAction: base + "/owners", Error: msg,
+		DeprecateURL: base + "/deprecation", AdvisoryURL: base + "/advisories",
+	}
+	for _, a := range p.Advisories {
+		if a.Source != registry.SourceLocal {
+			continue
+		}
+		for _, f := range a.Affected {
+			v.Advisories = append(v.Advisories, templates.ManageAdvisoryRow{ID: a.AdvisoryID, Severity: a.Severity.String(), URL: a.URL,
+				Versions: f.Versions, RemoveURL: base + "/advisories/" + url.PathEscape(a.AdvisoryID) + "/remove"})
+		}
 	}
 	for i := len(p.Versions) - 1; i >= 0; i-- {
 		pv := &p.Versions[i]
 		v.Versions = append(v.Versions, templates.ManageVersionRow{
 			Version: pv.Version.String(), Listed: pv.Listed, Published: day(pv.Published), Downloads: pv.Downloads,
-			ActionURL: base + "/versions/" + url.PathEscape(pv.Version.Lower()) + "/listed",
+			ActionURL:  base + "/versions/" + url.PathEscape(pv.Version.Lower()) + "/listed",
+			Deprecated: deprecationReasons(pv.Deprecation), UndeprecateURL: base + "/deprecation",
 		})
 	}
 	for _, o := range p.Owners {

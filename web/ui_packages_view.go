@@ -81,6 +81,8 @@ func (s *Server) packageView(page templates.Page, p *registry.Package, v *regist
 	if v.Provenance != nil {
 		pv.Provenance = provenanceView(v.Provenance, s.urls.Provenance(lower, lv))
 	}
+	pv.Deprecation, pv.Vulnerabilities = s.deprecationView(v), vulnerabilityViews(p, v)
+	pv.ReportURL = s.urls.ReportAbuse(p.Name, v.Version.String())
 	return pv
 }
 

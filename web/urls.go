@@ -148,3 +148,29 @@ func (u URLs) SignInCallback(provider string) string {
 
 // LoginLink is an operator's single-use sign-in link.
 func (u URLs) LoginLink(secret string) string { return u.base + "/sign-in/link/" + esc(secret) }
+
+// VulnerabilityIndex is VulnerabilityInfo/6.7.0, the vulnerability index.
+func (u URLs) VulnerabilityIndex() string { return u.feed + "/v3/vulnerabilities/index.json" }
+
+// VulnerabilityPage is the one vulnerability data file the index lists.
+func (u URLs) VulnerabilityPage() string { return u.feed + "/v3/vulnerabilities/base.json" }
+
+// ReportAbuseTemplate is ReportAbuseUriTemplate: the client replaces
+// {id} and {version} (normalized).
+func (u URLs) ReportAbuseTemplate() string { return u.base + "/packages/{id}/{version}/report-abuse" }
+
+// ReportAbuse is the report page of a version.
+func (u URLs) ReportAbuse(id, version string) string {
+	return u.base + "/packages/" + esc(id) + "/" + esc(version) + "/report-abuse"
+}
+
+// OwnerTemplate is OwnerDetailsUriTemplate/6.11.0: the client replaces
+// {owner} with an owner's name.
+func (u URLs) OwnerTemplate() string { return u.base + "/profiles/{owner}" }
+
+// Owner is the page of a user or organisation's packages.
+func (u URLs) Owner(name string) string { return u.base + "/profiles/" + esc(name) }
+
+// Deprecations is the deprecation API of a package (PUT), as nuget.org's
+// {PackagePublish}/{id}/deprecations.
+func (u URLs) Deprecations(id string) string { return u.Publish() + "/" + esc(id) + "/deprecations" }

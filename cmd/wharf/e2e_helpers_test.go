@@ -599,9 +599,21 @@ func (e *e2e) wantVersions(t *testing.T, id string, want ...string) {
 
 // catalogEntry is the part of a registration leaf the tests look at.
 type catalogEntry struct {
-	ID      string `json:"id"`
-	Version string `json:"version"`
-	Listed  *bool  `json:"listed"` // missing means listed
+	ID          string `json:"id"`
+	Version     string `json:"version"`
+	Listed      *bool  `json:"listed"` // missing means listed
+	Deprecation *struct {
+		Reasons          []string `json:"reasons"`
+		Message          string   `json:"message"`
+		AlternatePackage *struct {
+			ID    string `json:"id"`
+			Range string `json:"range"`
+		} `json:"alternatePackage"`
+	} `json:"deprecation"`
+	Vulnerabilities []struct {
+		AdvisoryURL string `json:"advisoryUrl"`
+		Severity    string `json:"severity"`
+	} `json:"vulnerabilities"`
 }
 
 // registration returns every catalog entry of id's registration index,

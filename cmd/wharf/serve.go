@@ -85,7 +85,7 @@ func (a *app) serve(ctx context.Context) error {
 		return err
 	}
 	srv, err := web.NewServer(web.ServerConfig{
-		Registry: a.reg, BaseURL: cfg.BaseURL, TempDir: cfg.TempDir(), Logger: a.log,
+		Registry: a.reg, BaseURL: cfg.BaseURL, Contact: cfg.Contact, TempDir: cfg.TempDir(), Logger: a.log,
 		RequestTimeout: cfg.RequestTimeout.D(), UploadTimeout: cfg.UploadTimeout.D(), TrustedProxies: proxies,
 		SignIn: signInConfig(cfg.SignIn), Audience: cfg.Audience, MetricsOnMain: cfg.MetricsListen == "",
 		Private: cfg.Private, StaticCopy: cfg.StaticCopy, CDNBaseURL: cfg.CDNBaseURL,

@@ -29,6 +29,11 @@ type Config struct {
 	// BaseURL is the public URL every absolute link is built from
 	// (WHARF_BASE_URL); default http://<listen>.
 	BaseURL string `toml:"base_url"`
+	// Contact is how to reach the operator (WHARF_CONTACT): an e-mail
+	// address or an http(s) URL, shown on the report-abuse page that the
+	// service index points Visual Studio at. Empty: the page says no
+	// contact is configured.
+	Contact string `toml:"contact"`
 	// MaxPackageSize is the largest .nupkg accepted (WHARF_MAX_PACKAGE_SIZE),
 	// e.g. "250MB".
 	MaxPackageSize Size `toml:"max_package_size"`
@@ -148,7 +153,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 // applyEnv overlays WHARF_* variables.
 func (c *Config) applyEnv(getenv func(string) string) error {
 	str := map[string]*string{
-		"WHARF_LISTEN": &c.Listen, "WHARF_DATA": &c.DataDir, "WHARF_BASE_URL": &c.BaseURL,
+		"WHARF_LISTEN": &c.Listen, "WHARF_DATA": &c.DataDir, "WHARF_BASE_URL": &c.BaseURL, "WHARF_CONTACT": &c.Contact,
 		"WHARF_LOG_FORMAT": &c.LogFormat, "WHARF_LOG_LEVEL": &c.LogLevel,
 		"WHARF_TRUSTED_ISSUERS": &c.TrustedIssuers, "WHARF_OIDC_AUDIENCE": &c.Audience, "WHARF_BANNED_EVENTS": &c.BannedEvents,
 		"WHARF_TRUSTED_PROXIES": &c.TrustedProxies,
@@ -233,6 +238,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, errors.New("cdn_base_url: the CDN serves the static copy, so static_copy must stay true"))
 		}
 		c.CDNBaseURL = strings.TrimRight(c.CDNBaseURL, "/")
+	}
+	if err := validContact(c.Contact); err != nil {
+		errs = append(errs, err)
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		errs = append(errs, fmt.Errorf("base_url: %q must be an absolute http(s) URL such as https://nuget.example.com", c.BaseURL))
@@ -404,4 +412,25 @@ func derivedBaseURL(listen string) (string, error) {
 				"or https://nuget.example.com behind a proxy", listen, port)
 	}
 	return "http://" + net.JoinHostPort(host, port), nil
+}
+
+// validContact accepts an empty contact, an e-mail address or an
+// absolute http(s) URL, on one line.
+func validContact(v string) error {
+	if v == "" {
+		return nil
+	}
+	if len(v) > 500 || strings.ContainsAny(v, "\r\n\t<>\"") {
+		return fmt.Errorf("contact: %q must be one e-mail address or http(s) URL of at most 500 characters", v)
+	}
+	if strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://") {
+		if u, err := url.Parse(v); err != nil || u.Host == "" {
+			return fmt.Errorf("contact: %q is not a valid URL", v)
+		}
+		return nil
+	}
+	if at := strings.LastIndex(v, "@"); at <= 0 || at == len(v)-1 || strings.ContainsAny(v, " /:") {
+		return fmt.Errorf("contact: %q must be an e-mail address (abuse@example.com) or an http(s) URL", v)
+	}
+	return nil
 }

@@ -95,6 +95,8 @@ func TestInvalid(t *testing.T) {
 		{"admin by empty ID", map[string]string{"WHARF_ADMINS": "oidc:#"}, "", `admins: "oidc:#"`},
 		{"admin by ID with a space", map[string]string{"WHARF_ADMINS": "oidc:# Zq7"}, "", `admins: "oidc:# Zq7"`},
 		{"bad metrics listen", map[string]string{"WHARF_METRICS_LISTEN": "9090"}, "", "metrics_listen:"},
+		{"contact that is neither e-mail nor URL", map[string]string{"WHARF_CONTACT": "call Bob"}, "", "contact:"},
+		{"contact with markup", map[string]string{"WHARF_CONTACT": "<a>@x"}, "", "contact:"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

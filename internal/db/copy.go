@@ -33,6 +33,8 @@ var copyTables = []struct {
 	{"symbol_packages", []string{"id"}},
 	{"symbol_files", []string{"id"}},
 	{"reserved_prefixes", []string{"id"}},
+	{"advisories", []string{"id"}},
+	{"advisory_packages", []string{"id"}},
 	{"used_tokens", []string{"issuer", "jti"}},
 	{"audit_events", []string{"id"}},
 	{"feed_state", []string{"id"}},

@@ -91,6 +91,8 @@ type packageVersionRow struct {
 	// Where a mirrored version is upstream; empty for local versions.
 	UpstreamContentURL string
 	UpstreamCatalogURL string
+	// Deprecation is the owners' deprecation as JSON, "" for none.
+	Deprecation string
 }
 
 // TableName names the table gorm uses.

@@ -126,6 +126,9 @@ func (d *DB) assemble(g *gorm.DB, rows []packageRow, where string, args ...any) 
 	for _, p := range out {
 		sortVersions(p.Versions)
 	}
+	if err := attachAdvisories(g, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -156,6 +159,12 @@ func (r *packageVersionRow) version(shared metadataCache) (registry.PackageVersi
 		}
 		internMetadata(pv.Metadata)
 		shared[r.Metadata] = pv.Metadata
+	}
+	if r.Deprecation != "" {
+		pv.Deprecation = &nuget.Deprecation{}
+		if err := json.Unmarshal([]byte(r.Deprecation), pv.Deprecation); err != nil {
+			return registry.PackageVersion{}, fmt.Errorf("stored deprecation of version %d: %w", r.ID, err)
+		}
 	}
 	if r.Provenance != "" {
 		pv.Provenance = &registry.Provenance{}

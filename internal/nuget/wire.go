@@ -189,3 +189,28 @@ type AutocompleteResponse struct {
 	TotalHits *int     `json:"totalHits,omitempty"`
 	Data      []string `json:"data"`
 }
+
+// VulnerabilityIndexEntry is one page of the vulnerability index, a JSON
+// array of 1 to 16 of these; @name is the client's cache key (1–32 of
+// A–Z, a–z, 0–9, '-', '_') and @id an absolute URL.
+// https://learn.microsoft.com/nuget/api/vulnerability-info#vulnerability-index
+type VulnerabilityIndexEntry struct {
+	Name    string `json:"@name"`
+	ID      string `json:"@id"`
+	Updated string `json:"@updated"`
+	Comment string `json:"comment,omitempty"`
+}
+
+// VulnerabilityPage is a vulnerability data file: lowercased package IDs
+// to the advisories that affect them.
+// https://learn.microsoft.com/nuget/api/vulnerability-info#vulnerability-data
+type VulnerabilityPage map[string][]VulnerabilityRecord
+
+// VulnerabilityRecord is one advisory of one package in a vulnerability
+// data file. Severity is a number here (0 low … 3 critical), unlike the
+// registration's string.
+type VulnerabilityRecord struct {
+	Severity int    `json:"severity"`
+	URL      string `json:"url"`
+	Versions string `json:"versions"`
+}

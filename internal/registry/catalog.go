@@ -272,3 +272,10 @@ func (c *catalog) countAbsent() int {
 	}
 	return n
 }
+
+// revision is the feed revision the cache reflects.
+func (c *catalog) revision() int64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.rev
+}

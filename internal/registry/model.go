@@ -72,6 +72,9 @@ type Package struct {
 	// UpstreamCheckedAt is when a package mirrored from an upstream feed
 	// was last read from its source; nil for local packages.
 	UpstreamCheckedAt *time.Time
+	// Advisories are the security advisories that name this package ID,
+	// each with only its ranges for this package (see Vulnerabilities).
+	Advisories []Advisory
 }
 
 // PackageVersion is one pushed version of a package.
@@ -94,6 +97,9 @@ type PackageVersion struct {
 	// until its first download stores it.
 	UpstreamContentURL string
 	UpstreamCatalogURL string
+	// Deprecation is what the package's owners say (nil: not
+	// deprecated); see DeprecationOf for what clients are shown.
+	Deprecation *nuget.Deprecation
 }
 
 // Metadata is what Wharf keeps from a version's nuspec and package content.

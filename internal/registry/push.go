@@ -60,6 +60,9 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 		return nil, fmt.Errorf("open package: %w", err)
 	}
 	m := pkg.Manifest
+	if err := pushRules(m); err != nil {
+		return nil, err
+	}
 	lowerID, lowerVer := strings.ToLower(m.ID), m.Version.Lower()
 	if err := requirePush(key); err != nil { // before anything about the ID is looked up
 		return nil, err

@@ -111,6 +111,8 @@ type Service struct {
 	signIn     SignInRules
 	sessionTTL time.Duration
 
+	advisories advisoryCache
+
 	mirror   *mirror                                   // nil: upstream feeds are never read
 	reserved func(ctx context.Context, id string) bool // IDs under a reserved prefix; nil: none
 

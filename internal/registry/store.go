@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/wharf-registry/wharf/internal/feeds"
+	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/trust"
 )
 
@@ -89,6 +90,13 @@ type Store interface {
 	// unknown version.
 	SetMirroredFiles(ctx context.Context, lowerID, lowerVersion, prefix, sha512 string, size int64, at time.Time) error
 
+	// SetDeprecation stores the deprecation of versions of a package (nil
+	// undeprecates) on behalf of ownerID, which must own it (ErrForbidden;
+	// 0 is the operator), in one transaction that moves the package's
+	// revision (ErrNotFound for the package or a version).
+	SetDeprecation(ctx context.Context, lowerID string, lowerVersions []string, ownerID int64, d *nuget.Deprecation, at time.Time) error
+
+	AdvisoryStore
 	TrustStore
 	SessionStore
 	feeds.Store
@@ -186,6 +194,24 @@ type TrustStore interface {
 	Audit(ctx context.Context, e *AuditEvent) error
 	// AuditEvents lists the newest events first.
 	AuditEvents(ctx context.Context, limit int) ([]AuditEvent, error)
+}
+
+// AdvisoryStore keeps security advisories. Every change moves the feed
+// revision and the revision of every stored package the advisory names
+// (before and after the change), in its transaction, so registration
+// documents and caches follow. Package and AllPackages attach to each
+// package the advisories that name it.
+type AdvisoryStore interface {
+	// SaveAdvisory inserts a or replaces the advisory with its source,
+	// scope and ID (any case). For SourceImport it replaces only an older
+	// one (by Modified) and reports changed=false otherwise.
+	SaveAdvisory(ctx context.Context, a *Advisory, at time.Time) (changed bool, err error)
+	// DeleteAdvisory removes an advisory by source, scope and lowercased
+	// ID (ErrNotFound).
+	DeleteAdvisory(ctx context.Context, source AdvisorySource, scope, lowerAdvisoryID string, at time.Time) error
+	// Advisories lists the advisories naming a lowercased package ID, or
+	// every advisory for "", by ID.
+	Advisories(ctx context.Context, lowerID string) ([]Advisory, error)
 }
 
 // PrefixStore keeps reserved package ID prefixes. Every change moves the
