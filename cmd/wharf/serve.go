@@ -65,6 +65,13 @@ func (a *app) serve(ctx context.Context) error {
 		}
 	}
 	sweepSpool(cfg.TempDir(), a.log)
+	// Users who no longer satisfy changed sign-in rules are suspended
+	// before the first request is served.
+	if suspended, lifted, err := a.reg.CheckSignInRules(ctx); err != nil {
+		return fmt.Errorf("checking users against the sign-in rules: %w", err)
+	} else if suspended+lifted > 0 {
+		a.log.Info("the sign-in rules changed", "suspended", suspended, "restored", lifted)
+	}
 	go func() {
 		n, err := a.reg.SweepOrphans(ctx, time.Hour)
 		if err != nil {
