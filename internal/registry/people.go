@@ -14,7 +14,7 @@ type Removal struct {
 	UserID      int64
 	TransferTo  int64 // the heir of what only the user holds; 0 for none
 	HeirName    string
-	BlockSignUp bool  // record the user's external identities so they cannot sign up again
+	BlockSignUp bool // record the user's external identities so they cannot sign up again
 	At          time.Time
 	Audit       *AuditEvent
 
