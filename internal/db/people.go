@@ -13,6 +13,9 @@ import (
 	"github.com/wharf-registry/wharf/internal/registry"
 )
 
+// errDryRun rolls back a removal that only lists what the user holds.
+var errDryRun = errors.New("dry run")
+
 // RemoveAccount removes a user in one transaction (see
 // registry.Store.RemoveAccount): it lists what only the user holds,
 // refuses with ErrConflict (changing nothing) when that is not empty and
@@ -28,6 +31,9 @@ func (d *DB) RemoveAccount(ctx context.Context, r *registry.Removal) error {
 		}
 		if err := soleHoldings(tx, r); err != nil {
 			return err
+		}
+		if r.DryRun {
+			return errDryRun
 		}
 		if r.TransferTo == 0 && r.Blocked() {
 			return registry.ErrConflict
@@ -77,6 +83,9 @@ func (d *DB) RemoveAccount(ctx context.Context, r *registry.Removal) error {
 		}
 		return nil
 	})
+	if errors.Is(err, errDryRun) {
+		return nil
+	}
 	if err != nil && !errors.Is(err, registry.ErrConflict) {
 		return fmt.Errorf("remove account %d: %w", r.UserID, mapErr(err))
 	}

@@ -15,6 +15,7 @@ type Removal struct {
 	TransferTo  int64 // the heir of what only the user holds; 0 for none
 	HeirName    string
 	BlockSignUp bool // record the user's external identities so they cannot sign up again
+	DryRun      bool // only fill the lists; the store changes nothing and returns nil
 	At          time.Time
 	Audit       *AuditEvent
 
@@ -131,4 +132,70 @@ func (s *Service) UnblockUser(ctx context.Context, actorID int64, name string) (
 	}
 	s.audit(ctx, &AuditEvent{Kind: "user.unblock", Outcome: "done", ActorID: actorID, Subject: name, Message: fmt.Sprintf("%d external accounts may sign up again", n)})
 	return n, nil
+}
+
+// PreviewRemoval says what removing a user would do, changing nothing:
+// what only they hold and their trust policies. Errors: ErrNotFound,
+// ErrInvalid.
+func (s *Service) PreviewRemoval(ctx context.Context, name string) (*Account, *Removal, error) {
+	u, err := s.user(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := &Removal{UserID: u.ID, DryRun: true, At: s.now()}
+	if err := s.store.RemoveAccount(ctx, r); err != nil {
+		return nil, nil, fmt.Errorf("preview removal of %s: %w", name, err)
+	}
+	return u, r, nil
+}
+
+// The administrators' versions of the lifecycle use cases, for the web
+// UI: each refuses anyone but an administrator. Errors: ErrForbidden and
+// those of the use case.
+
+func adminOnly(actor *Account) error {
+	if actor == nil || !actor.IsAdmin {
+		return errorf(ErrForbidden, "Only administrators can manage users.")
+	}
+	return nil
+}
+
+// DisableUserAs is DisableUser for an administrator.
+func (s *Service) DisableUserAs(ctx context.Context, actor *Account, name string) (*Account, error) {
+	if err := adminOnly(actor); err != nil {
+		return nil, err
+	}
+	return s.DisableUser(ctx, actor.ID, name)
+}
+
+// EnableUserAs is EnableUser for an administrator.
+func (s *Service) EnableUserAs(ctx context.Context, actor *Account, name string) (*Account, error) {
+	if err := adminOnly(actor); err != nil {
+		return nil, err
+	}
+	return s.EnableUser(ctx, actor.ID, name)
+}
+
+// SetAdminAs is SetAdmin for an administrator.
+func (s *Service) SetAdminAs(ctx context.Context, actor *Account, name string, admin bool) (*Account, error) {
+	if err := adminOnly(actor); err != nil {
+		return nil, err
+	}
+	return s.SetAdmin(ctx, actor.ID, name, admin)
+}
+
+// RemoveUserAs is RemoveUser for an administrator.
+func (s *Service) RemoveUserAs(ctx context.Context, actor *Account, name, transferTo string, blockSignUp bool) (*Removal, error) {
+	if err := adminOnly(actor); err != nil {
+		return nil, err
+	}
+	return s.RemoveUser(ctx, actor.ID, name, transferTo, blockSignUp)
+}
+
+// PreviewRemovalAs is PreviewRemoval for an administrator.
+func (s *Service) PreviewRemovalAs(ctx context.Context, actor *Account, name string) (*Account, *Removal, error) {
+	if err := adminOnly(actor); err != nil {
+		return nil, nil, err
+	}
+	return s.PreviewRemoval(ctx, name)
 }
