@@ -117,3 +117,36 @@ func userRow(t *testing.T, admin *browser, name string) string {
 	t.Fatalf("the Users page has no row for %s", name)
 	return ""
 }
+
+// TestRemovedUserCannotSignUpAgain: the external account of a removed
+// user is refused a fresh sign-up with a sentence, until the operator
+// unblocks it; then it signs up as a new user with nothing of the old
+// one's.
+func TestRemovedUserCannotSignUpAgain(t *testing.T) {
+	t.Parallel()
+	gmail := map[string][2]bool{"m@gmail.example": {true, true}}
+	forge := newStandIn(t, "github", standInUser{ID: 2, Login: "member", Emails: gmail})
+	f := forgeFeed(t, registry.SignInRules{}, forge)
+	ctx := context.Background()
+	if name, why := forgeSignIn(t, f.anonymous(t), forge, "member"); name != "member" {
+		t.Fatalf("first sign-in: %q %q", name, why)
+	}
+	if _, _, err := f.reg.CreateKey(ctx, registry.NewKey{User: "member"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.reg.RemoveUser(ctx, 0, "member", "", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, why := forgeSignIn(t, f.anonymous(t), forge, "member"); !strings.Contains(why, "removed") {
+		t.Errorf("sign-in of a removed user's account: %q, want a refusal saying it was removed", why)
+	}
+	if _, err := f.reg.UnblockUser(ctx, 0, "member"); err != nil {
+		t.Fatal(err)
+	}
+	if name, why := forgeSignIn(t, f.anonymous(t), forge, "member"); name != "member" {
+		t.Fatalf("sign-in after unblocking: %q %q", name, why)
+	}
+	if keys, err := f.reg.ListKeys(ctx, "member"); err != nil || len(keys) != 0 {
+		t.Errorf("the new member has keys %v (%v), want none of the removed one's", keys, err)
+	}
+}
