@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// MaxAuditPage bounds one page of the audit log.
-const MaxAuditPage = 500
+// MaxAuditPage bounds one page of the audit log (the web UI shows 100).
+const MaxAuditPage = 10000
 
 // AuditQuery is an audit log search as people type it: every field is
 // optional text.
