@@ -30,6 +30,10 @@ func TestRemoveUserTrustPolicies(t *testing.T) {
 			f.policy(registry.NewPolicy{User: "alice", Owner: "contoso", Repository: "contoso/sdk", Workflow: "release.yml"})
 			f.mustExchange(f.claims(), "alice")
 			f.mustExchange(f.claims(), "contoso")
+			es, _, err := f.reg.AuditSearch(ctx, registry.AuditQuery{Policy: "#2", Outcome: "accepted"})
+			if err != nil || len(es) != 1 || es[0].PolicyID != 2 || es[0].Kind != "token.exchange" || es[0].ActorName != "alice" {
+				t.Errorf("the audit log's accepted events of policy #2: %+v (%v), want contoso's exchange, by alice", es, err)
+			}
 			if _, err := f.reg.RemoveUser(ctx, 0, "alice", heir, true); err != nil {
 				t.Fatal(err)
 			}

@@ -119,6 +119,16 @@ func TestAdminAuditFilters(t *testing.T) {
 	if _, err := f.reg.DisableUser(ctx, root.ID, "root"); err == nil {
 		t.Fatal("root disabled themself")
 	}
+	key, _, err := f.reg.CreateKey(ctx, registry.NewKey{User: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := f.push(key, nugettest.Spec{ID: "Alice.Lib", Version: "1.0.0"}.Build()); res.StatusCode != http.StatusCreated {
+		t.Fatalf("push: %s", res.Status)
+	}
+	if err := f.reg.AddOwner(ctx, "Alice.Lib", "root"); err != nil { // an owner.add event about Alice.Lib
+		t.Fatal(err)
+	}
 	anon := f.anonymous(t) // a refused sign-in
 	anon.post("/sign-in/link/not-a-link", url.Values{"_csrf": {anon.get("/sign-in/link/not-a-link").csrf()}})
 	b := f.signedIn(t, "root")
@@ -148,7 +158,7 @@ func TestAdminAuditFilters(t *testing.T) {
 		}
 	}
 	if pages != 3 {
-		t.Errorf("actor=root paged in %d pages, want 3 (261 events by 100)", pages)
+		t.Errorf("actor=root paged in %d pages, want 3 (about 265 events by 100)", pages)
 	}
 
 	p := b.get("/admin/audit?outcome=rejected")
@@ -166,6 +176,12 @@ func TestAdminAuditFilters(t *testing.T) {
 	}
 	if p := b.get("/admin/audit?event=user&to=2000-01-01"); len(p.byTestID("audit-row")) != 0 || p.testIDText("audit-empty") == "" {
 		t.Errorf("events before 2000 shown: %d", len(p.byTestID("audit-row")))
+	}
+	if p := b.get("/admin/audit?package=alice.lib"); len(p.byTestID("audit-row")) != 1 || !strings.Contains(p.testIDText("audit-row"), "owner.add") {
+		t.Errorf("package=alice.lib: %d rows: %q, want the owner.add of Alice.Lib", len(p.byTestID("audit-row")), p.testIDText("audit-row"))
+	}
+	if p := b.get("/admin/audit?policy=7"); len(p.byTestID("audit-row")) != 0 {
+		t.Errorf("policy=7 (none) shows %d rows", len(p.byTestID("audit-row")))
 	}
 	if p := b.get("/admin/audit?from=yesterday"); p.res.StatusCode != http.StatusBadRequest || !strings.Contains(p.testIDText("audit-error"), "not a time") {
 		t.Errorf("from=yesterday: %s %q, want 400 with a sentence", p.res.Status, p.testIDText("audit-error"))
