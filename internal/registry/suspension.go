@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-
 	"fmt"
 	"strings"
 	"time"
@@ -138,7 +137,7 @@ func (s *Service) signInKnown(ctx context.Context, a *Account, id ExternalIdenti
 	return a, nil
 }
 
-// errSignUpBlocked refuses a removed user's external account.
+// checkNotBlocked refuses a removed user's external account a fresh sign-up.
 func (s *Service) checkNotBlocked(ctx context.Context, id ExternalIdentity) error {
 	blocked, err := s.store.IdentityBlocked(ctx, id.Provider, id.Subject)
 	if err != nil {
