@@ -787,7 +787,7 @@ func Audit(v AuditPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 61, "<form method=\"get\" action=\"/admin/audit\" class=\"filters\" data-testid=\"audit-filters\"><fieldset><legend>Filter</legend> <label for=\"f-event\">Event (kind or family, e.g. user)</label> <input id=\"f-event\" type=\"text\" name=\"event\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 61, "<form method=\"get\" action=\"/admin/audit\" class=\"stacked\" data-testid=\"audit-filters\"><fieldset><legend>Filter</legend> <label for=\"f-event\">Event (kind or family, e.g. user)</label> <input id=\"f-event\" type=\"text\" name=\"event\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

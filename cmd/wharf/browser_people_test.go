@@ -48,6 +48,7 @@ func TestBrowserUsersAndAudit(t *testing.T) {
 		t.Fatalf("enabling grace: status %d%s", status, admin.where())
 	}
 	admin.wantText(grace+` [data-testid="user-status"]`, "active")
+	admin.screenshot("users")
 
 	if status := admin.click(grace + ` [data-testid="remove-user"]`); status != http.StatusOK {
 		t.Fatalf("opening grace's removal: status %d%s", status, admin.where())
