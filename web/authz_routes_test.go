@@ -292,6 +292,16 @@ func uiRoutes() []authzRoute {
 			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: allowed(back)}},
 		{name: "release a prefix", method: "POST", path: fixed("/admin/prefixes/release"), form: url.Values{"pattern": {"Reserved.*"}},
 			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: allowed(back)}},
+		{name: "disable mallory", method: "POST", path: fixed("/admin/users/mallory/disable"),
+			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: allowed(back)}},
+		{name: "enable dora", method: "POST", path: fixed("/admin/users/dora/enable"),
+			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: allowed(back)}},
+		{name: "make mallory an admin", method: "POST", path: fixed("/admin/users/mallory/admin"), form: url.Values{"admin": {"true"}},
+			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: allowed(back)}},
+		{name: "confirm removing mallory", method: "GET", path: fixed("/admin/users/mallory/remove"), secret: `data-testid="confirm-remove"`,
+			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: shows(ok)}},
+		{name: "remove mallory", method: "POST", path: fixed("/admin/users/mallory/remove"), form: url.Values{"transfer_to": {root}},
+			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: allowed(back)}},
 	}
 }
 

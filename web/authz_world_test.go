@@ -8,6 +8,7 @@ package web_test
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -84,6 +85,9 @@ func newWorldWith(t testing.TB, iss *trusttest.Issuer) *world {
 	for _, n := range []string{alice, bob, mallory, root, "carol"} {
 		w.users[n] = w.addUser(n)
 	}
+	// dora left: an administrator disabled her (the matrix enables her).
+	must(t, func() error { _, err := w.reg.AddUser(ctx, registry.NewUser{Name: "dora"}); return err })
+	must(t, func() error { _, err := w.reg.DisableUser(ctx, 0, "dora"); return err })
 	must(t, func() error { _, err := w.reg.AddOrganization(ctx, "contoso", alice); return err })
 	must(t, func() error { return w.reg.SetMember(ctx, "contoso", bob, registry.RoleAdmin) })
 
@@ -277,6 +281,10 @@ func (w *world) rows(t testing.TB) string {
 	}
 	for _, n := range slices.Sorted(maps.Keys(w.users)) {
 		keys, err := w.reg.ListKeys(ctx, n)
+		if errors.Is(err, registry.ErrNotFound) {
+			fmt.Fprintf(&b, "user %s removed\n", n)
+			continue
+		}
 		fail(err)
 		for _, k := range keys {
 			fmt.Fprintf(&b, "key %d of %s for %d %q globs %v revoked %v\n", k.ID, n, k.OwnerID, k.Description, k.Globs, k.RevokedAt != nil)

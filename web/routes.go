@@ -148,6 +148,11 @@ func (s *Server) routes(e *echo.Echo) {
 
 	// Administrators of the registry.
 	page("/admin/users", s.usersPage, admin)
+	form("/admin/users/:name/disable", s.disableUser, admin)
+	form("/admin/users/:name/enable", s.enableUser, admin)
+	form("/admin/users/:name/admin", s.setUserAdmin, admin)
+	page("/admin/users/:name/remove", s.removeUserPage, admin)
+	form("/admin/users/:name/remove", s.removeUser, admin)
 	page("/admin/audit", s.auditPage, admin)
 	page("/admin/prefixes", s.prefixesPage, admin)
 	form("/admin/prefixes", s.reservePrefix, admin)

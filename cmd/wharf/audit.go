@@ -6,17 +6,34 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/wharf-registry/wharf/internal/registry"
 )
 
+// actorName is who acted, as the log shows it: a name, "#ID" for a
+// removed user, or "" when nobody is known.
+func actorName(e registry.AuditEvent) string {
+	if e.ActorName != "" {
+		return e.ActorName
+	}
+	if e.ActorID != 0 {
+		return fmt.Sprintf("#%d", e.ActorID)
+	}
+	return ""
+}
+
 func (a *app) auditCmd() *cobra.Command {
-	var limit int
+	var q registry.AuditQuery
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "audit [--limit N] [--json]",
-		Short: "Show the audit log: token exchanges, replays, policy changes",
-		Args:  cobra.NoArgs,
+		Use:   "audit [--limit N] [--json] [--event E] [--outcome O] [--actor USER] [--package ID] [--policy N] [--from T] [--to T] [--before ID]",
+		Short: "Show the audit log: token exchanges, replays, policy changes, user changes",
+		Long: "Show the audit log, newest first. Filters combine: --event takes a kind (user.disable)\n" +
+			"or a family (user); --from and --to take a day (2026-12-05, --to includes it) or a time\n" +
+			"(RFC 3339). --before ID shows the page older than event ID (the last ID --json printed).",
+		Args: cobra.NoArgs,
 		RunE: a.withService(func(cmd *cobra.Command, _ []string) error {
-			events, err := a.reg.AuditLog(cmd.Context(), limit)
+			events, _, err := a.reg.AuditSearch(cmd.Context(), q)
 			if err != nil {
 				return err
 			}
@@ -37,18 +54,27 @@ func (a *app) auditCmd() *cobra.Command {
 			// Every text is escaped (cell): a newline from a claim or a
 			// message would otherwise forge a row.
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "TIME\tEVENT\tOUTCOME\tSUBJECT\tPOLICY\tFROM\tMESSAGE")
+			fmt.Fprintln(w, "ID\tTIME\tEVENT\tOUTCOME\tACTOR\tSUBJECT\tPOLICY\tFROM\tMESSAGE")
 			for _, e := range events {
 				policy := "-"
 				if e.PolicyID != 0 {
 					policy = fmt.Sprint(e.PolicyID)
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format("2006-01-02 15:04:05"), cell(e.Kind), cell(e.Outcome), dash(e.Subject), policy, dash(e.RemoteAddr), cell(e.Message))
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.At.UTC().Format("2006-01-02 15:04:05"), cell(e.Kind), cell(e.Outcome), dash(actorName(e)), dash(e.Subject), policy, dash(e.RemoteAddr), cell(e.Message))
 			}
 			return w.Flush()
 		}),
 	}
-	cmd.Flags().IntVar(&limit, "limit", 100, "number of newest events")
+	f := cmd.Flags()
+	f.IntVar(&q.Limit, "limit", 100, fmt.Sprintf("number of events (at most %d)", registry.MaxAuditPage))
+	f.StringVar(&q.Event, "event", "", "event kind or family, e.g. token.exchange or user")
+	f.StringVar(&q.Outcome, "outcome", "", "accepted, rejected or done")
+	f.StringVar(&q.Actor, "actor", "", "the user who acted (#ID for a removed user)")
+	f.StringVar(&q.Package, "package", "", "a package ID")
+	f.StringVar(&q.Policy, "policy", "", "a trust policy number")
+	f.StringVar(&q.From, "from", "", "from this day or time")
+	f.StringVar(&q.To, "to", "", "up to this day (included) or time")
+	f.Int64Var(&q.Before, "before", 0, "only events older than this event ID (the next page)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per line, with the token claims")
 	return cmd
 }

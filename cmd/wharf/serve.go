@@ -72,6 +72,20 @@ func (a *app) serve(ctx context.Context) error {
 		}
 	}
 	sweepSpool(cfg.TempDir(), a.log)
+	// Users who no longer satisfy changed sign-in rules are suspended
+	// before the first request is served; if the database does not answer
+	// now, the check is retried in the background until it does.
+	if !a.checkSignInRules(ctx) {
+		go func() {
+			for !a.checkSignInRules(ctx) {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(30 * time.Second):
+				}
+			}
+		}()
+	}
 	go func() {
 		n, err := a.reg.SweepOrphans(ctx, time.Hour)
 		if err != nil {
@@ -201,4 +215,18 @@ func signInConfig(c config.SignIn) web.SignInConfig {
 		out.OIDC = &web.OIDCApp{Issuer: c.OIDCIssuer, ClientID: c.OIDCClientID, ClientSecret: c.OIDCClientSecret, Label: c.OIDCLabel}
 	}
 	return out
+}
+
+// checkSignInRules applies changed sign-in rules to the users (see
+// registry.CheckSignInRules) and reports whether it could.
+func (a *app) checkSignInRules(ctx context.Context) bool {
+	suspended, lifted, err := a.reg.CheckSignInRules(ctx)
+	if err != nil {
+		a.log.Warn("checking users against the sign-in rules failed; retrying", "err", err)
+		return false
+	}
+	if suspended+lifted > 0 {
+		a.log.Info("the sign-in rules changed", "suspended", suspended, "restored", lifted)
+	}
+	return true
 }

@@ -55,7 +55,7 @@ func (a *app) userCmd() *cobra.Command {
 	}
 	link.Flags().DurationVar(&ttl, "expires", 15*time.Minute, "how long the link works (at most 1h)")
 	cmd.AddCommand(link)
-	cmd.AddCommand(a.userListCmd(), a.userDisableCmd(true), a.userDisableCmd(false), a.userSetAdminCmd())
+	cmd.AddCommand(a.userListCmd(), a.userDisableCmd(true), a.userDisableCmd(false), a.userSetAdminCmd(), a.userRemoveCmd(), a.userUnblockCmd())
 	return cmd
 }
 
@@ -63,7 +63,7 @@ func (a *app) userCmd() *cobra.Command {
 func (a *app) userListCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
-		Short: "List users: name, kind, administrator, disabled, created",
+		Short: "List users: name, kind, administrator, disabled or suspended, created",
 		Args:  cobra.NoArgs,
 		RunE: a.withService(func(cmd *cobra.Command, _ []string) error {
 			users, err := a.reg.ListUsers(cmd.Context())
@@ -71,7 +71,7 @@ func (a *app) userListCmd() *cobra.Command {
 				return err
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NAME\tKIND\tADMIN\tDISABLED\tCREATED")
+			fmt.Fprintln(w, "NAME\tKIND\tADMIN\tDISABLED\tCREATED\tWHY")
 			for _, u := range users {
 				disabled := "-"
 				if u.DisabledAt != nil {
@@ -81,7 +81,13 @@ func (a *app) userListCmd() *cobra.Command {
 				if u.IsAdmin {
 					admin = "yes"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.Kind, admin, disabled, u.CreatedAt.UTC().Format(time.RFC3339))
+				why := "-"
+				if u.SuspendedReason != "" {
+					why = cell(u.SuspendedReason)
+				} else if u.DisabledAt != nil {
+					why = "disabled by an administrator"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, u.Kind, admin, disabled, u.CreatedAt.UTC().Format(time.RFC3339), why)
 			}
 			return w.Flush()
 		}),

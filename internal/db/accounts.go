@@ -42,11 +42,12 @@ func (d *DB) AccountByID(ctx context.Context, id int64) (*registry.Account, erro
 }
 
 func (r *accountRow) account() *registry.Account {
-	return &registry.Account{ID: r.ID, Name: r.Name, Kind: registry.AccountKind(r.Kind), Email: r.Email, IsAdmin: r.IsAdmin, CreatedAt: r.CreatedAt, DisabledAt: timePtr(r.DisabledAt)}
+	return &registry.Account{ID: r.ID, Name: r.Name, Kind: registry.AccountKind(r.Kind), Email: r.Email, IsAdmin: r.IsAdmin, CreatedAt: r.CreatedAt, DisabledAt: timePtr(r.DisabledAt), SuspendedReason: r.SuspendedReason}
 }
 
-// SetAccountDisabled suspends an account (at set) or restores it (nil).
-// Suspending deletes its sessions; both move the feed revision in the same
+// SetAccountDisabled suspends an account (at set) or restores it (nil),
+// and forgets why the sign-in rules suspended it, if they did: an
+// administrator's decision replaces theirs. Suspending deletes its sessions; both move the feed revision in the same
 // transaction, so that every replica reloads its key facts, which leave
 // out a disabled user's keys.
 func (d *DB) SetAccountDisabled(ctx context.Context, id int64, at *time.Time) error {
@@ -54,7 +55,7 @@ func (d *DB) SetAccountDisabled(ctx context.Context, id int64, at *time.Time) er
 		if _, err := bumpRevision(tx); err != nil {
 			return err
 		}
-		if err := tx.Model(&accountRow{}).Where("id = ?", id).Update("disabled_at", nullTime(at)).Error; err != nil {
+		if err := tx.Model(&accountRow{}).Where("id = ?", id).Updates(map[string]any{"disabled_at": nullTime(at), "suspended_reason": ""}).Error; err != nil {
 			return err
 		}
 		if at == nil {

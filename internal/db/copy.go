@@ -22,6 +22,7 @@ var copyTables = []struct {
 	{"memberships", []string{"org_id", "user_id"}},
 	{"org_invitations", []string{"org_id", "user_id"}},
 	{"identities", []string{"provider", "subject"}},
+	{"blocked_identities", []string{"provider", "subject"}},
 	{"sessions", []string{"token_hash"}},
 	{"login_links", []string{"token_hash"}},
 	{"trust_policies", []string{"id"}},

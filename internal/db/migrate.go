@@ -37,6 +37,7 @@ var migrations = []migration{
 	{version: 10, name: "disabled users", sql: `ALTER TABLE accounts ADD COLUMN disabled_at {{time}}`},
 	{version: 11, name: "reserved package ID prefixes", sql: schemaV11},
 	{version: 12, name: "upstream feeds", sql: schemaV12},
+	{version: 13, name: "user removal, suspension, audit filters", sql: schemaV13},
 	{version: 14, name: "deprecation and advisories", sql: schemaV14},
 	{version: 15, name: "symbol packages", sql: schemaV15},
 }

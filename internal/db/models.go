@@ -19,6 +19,9 @@ type accountRow struct {
 	// DisabledAt is when an administrator suspended the user; NULL while
 	// the account is in use.
 	DisabledAt sql.NullTime
+	// SuspendedReason says why the sign-in rules suspended the account
+	// (DisabledAt is then set too); empty otherwise.
+	SuspendedReason string
 }
 
 // TableName names the table gorm uses.

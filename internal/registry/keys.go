@@ -108,6 +108,8 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*APIKey, err
 	}
 	if owner, err := s.store.AccountByID(ctx, k.UserID); err != nil {
 		return nil, fmt.Errorf("authenticate key: %w", err)
+	} else if owner.SuspendedReason != "" {
+		return nil, errorf(ErrUnauthenticated, "The API key %s… belongs to an account suspended (disabled) because it no longer satisfies this registry's sign-in rules; sign in to the web UI once you do, or ask an administrator.", k.Hint)
 	} else if owner.DisabledAt != nil {
 		return nil, errorf(ErrUnauthenticated, "The API key %s… belongs to a disabled account; ask an administrator.", k.Hint)
 	}

@@ -23,14 +23,16 @@ func (s *Service) DisableUser(ctx context.Context, actorID int64, name string) (
 	if actorID != 0 && actorID == u.ID {
 		return nil, errorf(ErrInvalid, "You cannot disable your own account; ask another administrator.")
 	}
-	if u.DisabledAt != nil {
+	// A suspension by the sign-in rules becomes the administrator's
+	// decision, which signing in again does not lift.
+	if u.DisabledAt != nil && u.SuspendedReason == "" {
 		return u, nil
 	}
 	now := s.now()
 	if err := s.store.SetAccountDisabled(ctx, u.ID, &now); err != nil {
 		return nil, fmt.Errorf("disable user %s: %w", name, err)
 	}
-	u.DisabledAt = &now
+	u.DisabledAt, u.SuspendedReason = &now, ""
 	s.audit(ctx, &AuditEvent{Kind: "user.disable", Outcome: "done", ActorID: actorID, Subject: u.Name, Message: "sessions ended, keys refused"})
 	return u, nil
 }

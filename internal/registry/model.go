@@ -28,6 +28,10 @@ type Account struct {
 	// DisabledAt is when an administrator suspended the user, nil while
 	// the account is in use.
 	DisabledAt *time.Time
+	// SuspendedReason says why the sign-in rules suspended the user
+	// (DisabledAt is then set too): they no longer satisfy the allowed
+	// domains or groups. Empty when an administrator disabled them.
+	SuspendedReason string
 	// AdminAs is the admins entry (see SignInRules) that made this
 	// sign-in an administrator, when it did; it is kept with the session
 	// and checked against the rules at every request.

@@ -133,17 +133,28 @@ func (s *Service) SignInExternal(ctx context.Context, id ExternalIdentity) (*Acc
 	if id.Provider == "" || id.Subject == "" {
 		return nil, errorf(ErrUnauthenticated, "The sign-in provider did not say who you are. Try again.")
 	}
-	if err := s.signIn.check(id); err != nil {
-		s.audit(ctx, &AuditEvent{Kind: "signin", Outcome: "rejected", Subject: id.Provider + ":" + id.Login, Message: Message(err)})
-		return nil, err
+	refused := s.signIn.check(id)
+	if refused != nil {
+		s.audit(ctx, &AuditEvent{Kind: "signin", Outcome: "rejected", Subject: id.Provider + ":" + id.Login, Message: Message(refused)})
 	}
 	a, err := s.store.IdentityAccount(ctx, id.Provider, id.Subject)
 	if err == nil {
+		// A known person the rules now refuse is suspended, not only
+		// turned away; one they let in again gets the suspension lifted.
+		if a, err = s.signInKnown(ctx, a, id, refused); err != nil {
+			return nil, err
+		}
 		s.audit(ctx, &AuditEvent{Kind: "signin", Outcome: "accepted", ActorID: a.ID, Subject: a.Name, Message: "via " + id.Provider})
 		return s.signIn.withAdmin(a, id), nil
 	}
 	if !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("sign in: %w", err)
+	}
+	if refused != nil {
+		return nil, refused
+	}
+	if err := s.checkNotBlocked(ctx, id); err != nil {
+		return nil, err
 	}
 	base := strings.Trim(invalidNameChars.ReplaceAllString(id.Login, "-"), "._-")
 	if len(base) > 40 {
@@ -171,6 +182,9 @@ func (s *Service) SignInExternal(ctx context.Context, id ExternalIdentity) (*Acc
 			return nil, fmt.Errorf("sign in: %w", err)
 		}
 		s.audit(ctx, &AuditEvent{Kind: "user.create", Outcome: "done", ActorID: a.ID, Subject: a.Name, Message: "first sign-in via " + id.Provider + " as " + id.Login})
+		if err := s.store.RecordIdentityFacts(ctx, IdentityFacts{Provider: id.Provider, Subject: id.Subject, Email: id.Email, EmailVerified: id.EmailVerified, Groups: id.Groups, At: s.now()}); err != nil {
+			return nil, fmt.Errorf("sign in: %w", err)
+		}
 		return s.signIn.withAdmin(a, id), nil
 	}
 	return nil, errorf(ErrConflict, "The names '%s', '%s-%s' and '%s' are all taken on this registry. Ask an operator for a sign-in link to your account.", base, base, id.Provider, unique)

@@ -25,6 +25,19 @@ type Store interface {
 	SetAccountDisabled(ctx context.Context, id int64, at *time.Time) error
 	// SetAccountAdmin stores the administrator flag; it moves the feed revision.
 	SetAccountAdmin(ctx context.Context, id int64, admin bool) error
+	// RemoveAccount fills r's lists and, in one transaction, either
+	// refuses with ErrConflict, changing nothing, when the user solely
+	// holds something (r.Blocked) and r.TransferTo is 0, or hands that to
+	// r.TransferTo and deletes the account with everything that is only
+	// theirs, recording r.Audit. It moves the feed revision.
+	RemoveAccount(ctx context.Context, r *Removal) error
+	// SuspendAccount disables an account in use because of the sign-in
+	// rules, with a reason, ending its sessions; it reports whether it did
+	// (an account already disabled is left alone).
+	SuspendAccount(ctx context.Context, id int64, at time.Time, reason string) (bool, error)
+	// LiftSuspension restores an account that the sign-in rules (not an
+	// administrator) suspended, and reports whether it did.
+	LiftSuspension(ctx context.Context, id int64) (bool, error)
 
 	// CreateKey inserts k with the hash of its secret, setting k.ID.
 	CreateKey(ctx context.Context, k *APIKey, hash string) error
@@ -127,6 +140,20 @@ type SessionStore interface {
 	// ConsumeLoginLink deletes a link alive at now and returns its account,
 	// atomically (ErrNotFound when unknown, used or expired).
 	ConsumeLoginLink(ctx context.Context, hash string, now time.Time) (*Account, error)
+	// RecordIdentityFacts stores what an identity last signed in with.
+	RecordIdentityFacts(ctx context.Context, f IdentityFacts) error
+	// IdentityFactsAll lists every identity's recorded facts.
+	IdentityFactsAll(ctx context.Context) ([]IdentityFacts, error)
+	// IdentityBlocked reports whether a removed user's identity may not
+	// sign up again.
+	IdentityBlocked(ctx context.Context, provider, subject string) (bool, error)
+	// UnblockIdentities lets a removed user's identities (by the user's
+	// name) sign up again; it returns how many there were.
+	UnblockIdentities(ctx context.Context, name string) (int64, error)
+	// SignInRulesSeen and SetSignInRulesSeen keep the fingerprint of the
+	// sign-in rules the recorded facts were last checked against.
+	SignInRulesSeen(ctx context.Context) (string, error)
+	SetSignInRulesSeen(ctx context.Context, fingerprint string) error
 	// PurgeSessions deletes sessions and links that expired before a time.
 	PurgeSessions(ctx context.Context, before time.Time) error
 }
@@ -194,6 +221,9 @@ type TrustStore interface {
 	Audit(ctx context.Context, e *AuditEvent) error
 	// AuditEvents lists the newest events first.
 	AuditEvents(ctx context.Context, limit int) ([]AuditEvent, error)
+	// AuditPage lists the events matching f, newest first, with their
+	// actors' names, using indexes only (keyset paging on ID).
+	AuditPage(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
 }
 
 // AdvisoryStore keeps security advisories. Every change moves the feed

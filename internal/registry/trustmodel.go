@@ -78,6 +78,7 @@ type AuditEvent struct {
 	Kind       string // e.g. "token.exchange", "policy.create", "policy.bind", "token.replay"
 	Outcome    string // "accepted", "rejected" or "done"
 	ActorID    int64  // the user acting, 0 when unknown
+	ActorName  string // the actor's name when listed; empty when unknown or removed
 	PolicyID   int64
 	Subject    string // what the event is about, e.g. the username or policy name
 	Message    string
