@@ -27,6 +27,9 @@ func (s *Server) renderOrgs(c echo.Context, status int, name, msg string) error 
 		return err
 	}
 	v := templates.OrgsPage{Page: s.page(c, "Organisations", "orgs"), Name: name, Error: msg}
+	if msg != "" {
+		v.Problem = problem(msg, "org-name")
+	}
 	for _, inv := range invs {
 		base := "/account/organizations/" + url.PathEscape(inv.Org)
 		v.Invitations = append(v.Invitations, templates.OrgInvitationRow{

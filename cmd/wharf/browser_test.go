@@ -33,17 +33,19 @@ type browserWorld struct {
 	browser   *browser
 }
 
-func newBrowserWorld(t *testing.T) *browserWorld {
+// newBrowserWorld starts the world; extra environment, such as
+// WHARF_ADMINS, is passed to the server.
+func newBrowserWorld(t *testing.T, env ...string) *browserWorld {
 	t.Helper()
 	chromiumPath(t) // skip (or fail in CI) before starting anything
 	w := &browserWorld{login: trusttest.NewIssuer(t), ci: trusttest.NewIssuer(t)}
 	secret := trusttest.JTI()
 	w.login.AddClient("wharf-ui", secret)
-	w.e2e = startWharf(t, []string{
+	w.e2e = startWharf(t, append([]string{
 		"WHARF_SIGNIN_OIDC_ISSUER=" + w.login.URL, "WHARF_SIGNIN_OIDC_CLIENT_ID=wharf-ui",
 		"WHARF_SIGNIN_OIDC_CLIENT_SECRET=" + secret, "WHARF_SIGNIN_OIDC_LABEL=Test SSO",
 		"WHARF_TRUSTED_ISSUERS=github=" + w.ci.URL,
-	})
+	}, env...))
 	w.browser = newBrowser(t, w.base)
 	return w
 }
