@@ -27,7 +27,7 @@ type uiPage struct {
 
 // pagesOfTheUI is every page of the web UI, in the states people see
 // most: empty and filled, and forms refused with errors beside fields.
-func pagesOfTheUI(w *browserWorld, loginLink string) []uiPage {
+func pagesOfTheUI(loginLink string) []uiPage {
 	refused := func(form string, fields ...string) func(t *testing.T, p *tab) int {
 		return func(t *testing.T, p *tab) int {
 			status := p.submit(form, fields...)
@@ -46,14 +46,14 @@ func pagesOfTheUI(w *browserWorld, loginLink string) []uiPage {
 		{name: "package-old-version", path: "/packages/Contoso.Widget/1.0.0", status: 200},
 		{name: "package-long-id", path: "/packages/" + longID, status: 200, anon: true},
 		{name: "sign-in", path: "/sign-in", status: 200, anon: true},
-		{name: "sign-in-link", path: strings.TrimPrefix(loginLink, w.base), status: 200, anon: true},
+		{name: "sign-in-link", path: loginLink, status: 200, anon: true},
 		{name: "not-found", path: "/no/such/page", status: 404, anon: true},
 		{name: "package-not-found", path: "/packages/No.Such.Package", status: 404, anon: true},
 		{name: "forbidden", path: "/packages/Other.Lib/manage", status: 403},
 		{name: "my-packages", path: "/account/packages", status: 200},
 		{name: "manage-package", path: "/packages/Contoso.Widget/manage", status: 200},
 		{name: "keys", path: "/account/keys", status: 200},
-		{name: "keys-refused", path: "/account/keys", status: 200, then: func(t *testing.T, p *tab) int {
+		{name: "keys-refused", path: "/account/keys", status: 400, then: func(t *testing.T, p *tab) int {
 			evaluate[bool](p, "unticking every scope",
 				`(document.querySelectorAll('[data-testid="key-scope-choice"] input[type=checkbox]').forEach(b => b.checked = false), true)`)
 			return refused(`[data-testid="create-key"]`, "#key-description", "nightly")(t, p)
@@ -116,9 +116,11 @@ func TestBrowserPages(t *testing.T) {
 	w.mustPushHTTP(t, key, nugettest.Spec{ID: longID, Version: "10.0.0-preview.1.24080.9", Tags: "configuration binder"})
 	w.mustPushHTTP(t, w.apiKey(t, "builder"), nugettest.Spec{ID: "Other.Lib", Version: "1.0.0"})
 	w.wharfOK(t, "prefix", "reserve", "Contoso.*", "--owner", "contoso")
+	// The link names the configured base URL; the test's server is elsewhere.
 	link, _ := w.wharfOK(t, "user", "login-link", "builder")
+	_, linkPath, _ := strings.Cut(strings.TrimSpace(link), "/sign-in/link/")
 
-	for _, pg := range pagesOfTheUI(w, strings.TrimSpace(link)) {
+	for _, pg := range pagesOfTheUI("/sign-in/link/"+linkPath) {
 		t.Run(pg.name, func(t *testing.T) {
 			who := p
 			if pg.anon {
@@ -126,7 +128,7 @@ func TestBrowserPages(t *testing.T) {
 			}
 			who.t = t
 			for _, phone := range []bool{false, true} {
-				who.phone(phone)
+				who.viewport(phone)
 				status := who.open(pg.path)
 				if pg.then != nil {
 					status = pg.then(t, who)
@@ -151,7 +153,7 @@ func TestBrowserPages(t *testing.T) {
 					t.Errorf("%s on a %s: axe-core: %s", pg.path, screen, v)
 				}
 			}
-			who.phone(false)
+			who.viewport(false)
 		})
 	}
 
@@ -195,4 +197,15 @@ func TestBrowserPages(t *testing.T) {
 		}
 		q.screenshot("install-tabs-no-script")
 	})
+}
+
+// viewport lays the tab's pages out on a 390-pixel phone or a 1280-pixel
+// desktop screen.
+func (p *tab) viewport(phone bool) {
+	p.t.Helper()
+	if phone {
+		p.phone(true)
+		return
+	}
+	p.step("emulating a desktop screen", chromedp.EmulateViewport(1280, 900))
 }
