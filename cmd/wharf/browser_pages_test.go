@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -21,7 +21,7 @@ type uiPage struct {
 	name   string // the screenshot's name: page-NAME-desktop.png, page-NAME-phone.png
 	path   string
 	status int
-	anon   bool                          // opened signed out; else signed in as ada, an administrator
+	anon   bool                           // opened signed out; else signed in as ada, an administrator
 	then   func(t *testing.T, p *tab) int // after opening: reach the state to check; returns the status
 }
 
@@ -120,7 +120,7 @@ func TestBrowserPages(t *testing.T) {
 	link, _ := w.wharfOK(t, "user", "login-link", "builder")
 	_, linkPath, _ := strings.Cut(strings.TrimSpace(link), "/sign-in/link/")
 
-	for _, pg := range pagesOfTheUI("/sign-in/link/"+linkPath) {
+	for _, pg := range pagesOfTheUI("/sign-in/link/" + linkPath) {
 		t.Run(pg.name, func(t *testing.T) {
 			who := p
 			if pg.anon {
