@@ -74,6 +74,9 @@ func (s *Server) renderManage(c echo.Context, status int, msg string) error {
 		Page: s.page(c, "Manage "+p.Name, "mypackages"), ID: p.Name, PageURL: "/packages/" + url.PathEscape(p.Name),
 		CanOwners: canOwners, OwnersAction: base + "/owners", Error: msg,
 	}
+	if msg != "" && canOwners {
+		v.Problem = problem(msg, "owner-name")
+	}
 	for i := len(p.Versions) - 1; i >= 0; i-- {
 		pv := &p.Versions[i]
 		v.Versions = append(v.Versions, templates.ManageVersionRow{

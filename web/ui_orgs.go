@@ -70,6 +70,9 @@ func (s *Server) renderOrg(c echo.Context, status int, user, role, msg string) e
 		Page: s.page(c, org.Name, "orgs"), Name: org.Name, IsAdmin: myRole == registry.RoleAdmin,
 		Action: base + "/members", Error: msg, FormUser: user, FormRole: role,
 	}
+	if msg != "" && v.IsAdmin {
+		v.Problem = problem(msg, "member-user")
+	}
 	admins := 0
 	for _, m := range members {
 		if m.Role == registry.RoleAdmin {
