@@ -23,6 +23,20 @@ type uiPage struct {
 	status int
 	anon   bool                           // opened signed out; else signed in as ada, an administrator
 	then   func(t *testing.T, p *tab) int // after opening: reach the state to check; returns the status
+	check  func(t *testing.T, p *tab)     // what else this page must show
+}
+
+// tagsHaveNoLine: a tag is a pill, with no line drawn under it (the list
+// items of search results once drew their separator under every tag).
+func tagsHaveNoLine(t *testing.T, p *tab) {
+	lines := evaluate[[]string](p, "reading the tags' borders", `Array.from(document.querySelectorAll(".tags li, .tags a"),
+		e => { const s = getComputedStyle(e); return s.borderBottomStyle !== "none" && parseFloat(s.borderBottomWidth) > 0 || s.textDecorationLine.includes("underline") ? e.textContent : "" }).filter(Boolean)`)
+	if len(lines) > 0 {
+		t.Errorf("tags drawn with a line under them: %q", lines)
+	}
+	if p.count(".tags a") == 0 {
+		t.Error("the page shows no tags to check")
+	}
 }
 
 // pagesOfTheUI is every page of the web UI, in the states people see
@@ -40,9 +54,9 @@ func pagesOfTheUI(loginLink string) []uiPage {
 	return []uiPage{
 		{name: "home", path: "/", status: 200, anon: true},
 		{name: "home-signed-in", path: "/", status: 200},
-		{name: "search", path: "/packages?q=contoso", status: 200, anon: true},
+		{name: "search", path: "/packages?q=contoso", status: 200, anon: true, check: tagsHaveNoLine},
 		{name: "search-empty", path: "/packages?q=nothing-matches-this", status: 200, anon: true},
-		{name: "package", path: "/packages/Contoso.Widget", status: 200, anon: true},
+		{name: "package", path: "/packages/Contoso.Widget", status: 200, anon: true, check: tagsHaveNoLine},
 		{name: "package-old-version", path: "/packages/Contoso.Widget/1.0.0", status: 200},
 		{name: "package-long-id", path: "/packages/" + longID, status: 200, anon: true},
 		{name: "sign-in", path: "/sign-in", status: 200, anon: true},
@@ -86,7 +100,7 @@ const longID = "Contoso.Extensions.DependencyInjection.Abstractions.Configuratio
 // Chromium on a desktop and on a 390-pixel phone, signed out and signed
 // in as an administrator, and checks each: the status, no sideways
 // scrolling on the phone (the document is no wider than the screen),
-// zero axe-core violations, and a screenshot of each in
+// zero axe-core violations, at most one search box, and a screenshot of each in
 // $WHARF_ARTIFACTS/browser. Then it uses the install tabs of a package
 // page with JavaScript off, by mouse and by keyboard.
 func TestBrowserPages(t *testing.T) {
@@ -135,6 +149,12 @@ func TestBrowserPages(t *testing.T) {
 				}
 				if status != pg.status {
 					t.Errorf("GET %s: status %d, want %d%s", pg.path, status, pg.status, who.where())
+				}
+				if n := who.count(`form[role="search"]`); n > 1 {
+					t.Errorf("%s has %d search boxes, want one at most", pg.path, n)
+				}
+				if pg.check != nil {
+					pg.check(t, who)
 				}
 				screen := "desktop"
 				if phone {
