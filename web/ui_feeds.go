@@ -33,6 +33,9 @@ func (s *Server) renderFeeds(c echo.Context, status int, v templates.FeedsPage) 
 		return err
 	}
 	v.Page, v.Action = s.page(c, "Feeds", "feeds"), s.urls.FeedsPage()
+	if v.Error != "" {
+		v.Problem = problem(v.Error, map[bool]string{true: "feed-description", false: "feed-name"}[v.ErrorField == "description"])
+	}
 	v.CanCreate = u != nil && u.IsAdmin
 	for _, f := range list {
 		row := templates.FeedRow{
@@ -84,6 +87,12 @@ func (s *Server) renderFeed(c echo.Context, status int, v templates.FeedPage) er
 	}
 	base := s.urls.ManageFeed(f.Name)
 	v.Page = s.page(c, "Feed "+f.Name, "feeds")
+	switch {
+	case v.SettingsError != "":
+		v.Problem = problem(v.SettingsError, "feed-description")
+	case v.GrantError != "":
+		v.Problem = problem(v.GrantError, map[bool]string{true: "grant-role", false: "grant-subject"}[v.GrantField == "role"])
+	}
 	v.Name, v.SourceURL, v.RegistryPrivate = f.Name, s.urls.FeedIndex(f.Name), s.private
 	if v.SettingsError == "" {
 		v.Private, v.Description = f.Private, f.Description

@@ -51,7 +51,8 @@ func TestFeedsPage(t *testing.T) {
 		t.Errorf("create 'Bad Name': %s %q, want 400 saying it is not a valid feed name, the value kept", p.res.Status, p.reason())
 	}
 	p = formPost(t, rootB, "/feeds", "/feeds", url.Values{"name": {"long"}, "description": {strings.Repeat("x", 501)}})
-	field, sentence := strings.Index(p.body, `id="feed-description"`), strings.Index(p.body, "longer than 500 characters")
+	// Beside the field (and, linked to it, at the top of the page too).
+	field, sentence := strings.Index(p.body, `id="feed-description"`), strings.LastIndex(p.body, "longer than 500 characters")
 	if p.res.StatusCode != http.StatusBadRequest || len(p.byTestID("form-error")) != 1 || sentence < field || field < 0 {
 		t.Errorf("create with a 501-character description: %s %q, want 400 saying it is too long, beside the description", p.res.Status, p.reason())
 	}

@@ -170,6 +170,7 @@ func (s *Server) refuseKeyForm(c echo.Context, form templates.KeyForm, field str
 		return err
 	}
 	v.Error, v.ErrorField = why, field
+	v.Problem = problem(why, map[string]string{"description": "key-description", "expires": "key-expires", "scopes": "key-scope-read"}[field])
 	return s.render(c, status, templates.Keys(v))
 }
 

@@ -101,7 +101,9 @@ func TestKeysPageScopes(t *testing.T) {
 
 	before, _ := w.reg.ListKeys(context.Background(), bob)
 	p, none := createKeyFromPage(t, bobB, "nothing at all")
-	field, sentence := strings.Index(p.body, `data-testid="key-scope-choice"`), strings.Index(p.body, "Choose what the key may do")
+	// The sentence is beside the choice (and, linked to it, at the top of
+	// the page too).
+	field, sentence := strings.Index(p.body, `data-testid="key-scope-choice"`), strings.LastIndex(p.body, "Choose what the key may do")
 	if p.res.StatusCode != http.StatusBadRequest || none != "" || len(p.byTestID("form-error")) != 1 || field < 0 || sentence < field || !strings.Contains(p.body, `value="nothing at all"`) {
 		t.Errorf("create with neither scope: %s %q, want 400 saying to choose, beside the choice, the description kept", p.res.Status, p.reason())
 	}

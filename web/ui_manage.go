@@ -84,6 +84,9 @@ func (s *Server) renderManage(c echo.Context, status int, msg string) error {
 				Versions: f.Versions, RemoveURL: base + "/advisories/" + url.PathEscape(a.AdvisoryID) + "/remove"})
 		}
 	}
+	if msg != "" && canOwners {
+		v.Problem = problem(msg, "owner-name")
+	}
 	for i := len(p.Versions) - 1; i >= 0; i-- {
 		pv := &p.Versions[i]
 		v.Versions = append(v.Versions, templates.ManageVersionRow{

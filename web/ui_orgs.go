@@ -27,6 +27,9 @@ func (s *Server) renderOrgs(c echo.Context, status int, name, msg string) error 
 		return err
 	}
 	v := templates.OrgsPage{Page: s.page(c, "Organisations", "orgs"), Name: name, Error: msg}
+	if msg != "" {
+		v.Problem = problem(msg, "org-name")
+	}
 	for _, inv := range invs {
 		base := "/account/organizations/" + url.PathEscape(inv.Org)
 		v.Invitations = append(v.Invitations, templates.OrgInvitationRow{
@@ -66,6 +69,9 @@ func (s *Server) renderOrg(c echo.Context, status int, user, role, msg string) e
 	v := templates.OrgPage{
 		Page: s.page(c, org.Name, "orgs"), Name: org.Name, IsAdmin: myRole == registry.RoleAdmin,
 		Action: base + "/members", Error: msg, FormUser: user, FormRole: role,
+	}
+	if msg != "" && v.IsAdmin {
+		v.Problem = problem(msg, "member-user")
 	}
 	admins := 0
 	for _, m := range members {

@@ -43,6 +43,7 @@ func (s *Server) homePage(c echo.Context) error {
 		SourceCommand: "dotnet nuget add source " + s.urls.ServiceIndex() + " -n wharf",
 		SearchURL:     s.urls.SearchPage("", 1, false),
 	}
+	v.NoSiteSearch = true // the page's own search box is the one
 	if u := currentUser(c); s.private && u != nil {
 		// Every read of a private registry needs credentials: an API key
 		// with the read scope as the password.
@@ -120,6 +121,7 @@ func (s *Server) searchView(c echo.Context, r searchRequest, res *registry.Searc
 		PageNum: r.page, Pages: min(pages, maxSearchPage), Capped: pages > maxSearchPage,
 		FirstPageURL: s.urls.SearchPage(r.q, 1, r.prerelease), AllURL: s.urls.SearchPage("", 1, true),
 	}
+	v.NoSiteSearch = true // the page's own search box is the one
 	v.Page.Query = r.q
 	if len(res.Hits) > 0 {
 		v.From = (r.page-1)*searchPageSize + 1

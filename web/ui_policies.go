@@ -191,7 +191,12 @@ func (s *Server) createPolicy(c echo.Context) error {
 		if verr != nil {
 			return verr
 		}
-		v.Error = msg
+		issuerInput := "policy-provider"
+		if len(v.Issuers) > 0 {
+			issuerInput = "policy-issuer"
+		}
+		v.Error, v.ErrorInput = msg, policyInput(err, issuerInput)
+		v.Problem = problem(msg, v.ErrorInput)
 		return s.render(c, statusFor(err), templates.Policies(v))
 	}
 	if err != nil {
@@ -223,10 +228,12 @@ func (s *Server) policyPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderPolicyEdit(c, http.StatusOK, p, formOfPolicy(p), "")
+	return s.renderPolicyEdit(c, http.StatusOK, p, formOfPolicy(p), nil)
 }
 
-func (s *Server) renderPolicyEdit(c echo.Context, status int, p *registry.PolicyView, f templates.PolicyForm, msg string) error {
+// renderPolicyEdit shows the edit page, with the error that refused the
+// form (nil for none) beside its field.
+func (s *Server) renderPolicyEdit(c echo.Context, status int, p *registry.PolicyView, f templates.PolicyForm, refused error) error {
 	owners, err := s.creatableOwners(c)
 	if err != nil {
 		return err
@@ -237,8 +244,16 @@ func (s *Server) renderPolicyEdit(c echo.Context, status int, p *registry.Policy
 		// the form keeps it rather than moving the policy.
 		issuers = append([]templates.IssuerOption{{URL: p.Issuer, Name: s.issuerName(p.Issuer)}}, issuers...)
 	}
-	v := templates.PolicyEditPage{Page: s.page(c, "Edit "+p.Name, "policies"), Policy: s.policyRow(p), Owners: owners, Form: f, Error: msg,
+	v := templates.PolicyEditPage{Page: s.page(c, "Edit "+p.Name, "policies"), Policy: s.policyRow(p), Owners: owners, Form: f,
 		Issuers: issuers}
+	if msg := registry.Message(refused); msg != "" {
+		issuerInput := ""
+		if len(issuers) > 1 {
+			issuerInput = "policy-issuer"
+		}
+		v.Error, v.ErrorInput = msg, policyInput(refused, issuerInput)
+		v.Problem = problem(msg, v.ErrorInput)
+	}
 	return s.render(c, status, templates.PolicyEdit(v))
 }
 
@@ -258,8 +273,8 @@ func (s *Server) updatePolicy(c echo.Context) error {
 	f := policyFormOf(c)
 	f.Provider = string(p.Provider)
 	_, err = s.reg.UpdatePolicy(c.Request().Context(), currentUser(c).Name, id, s.newPolicyRequest(c, f))
-	if msg := registry.Message(err); msg != "" {
-		return s.renderPolicyEdit(c, statusFor(err), p, f, msg)
+	if registry.Message(err) != "" {
+		return s.renderPolicyEdit(c, statusFor(err), p, f, err)
 	}
 	if err != nil {
 		return err

@@ -22,6 +22,9 @@ func (s *Server) renderPrefixes(c echo.Context, status int, v templates.Prefixes
 		return err
 	}
 	v.Page = s.page(c, "Reserved prefixes", "admin")
+	if v.Error != "" {
+		v.Problem = problem(v.Error, map[bool]string{true: "prefix-owner", false: "prefix-pattern"}[v.ErrorField == "owner"])
+	}
 	for _, p := range list {
 		v.Prefixes = append(v.Prefixes, templates.PrefixRow{Pattern: p.Pattern, Owner: p.OwnerName, Created: day(p.CreatedAt)})
 	}

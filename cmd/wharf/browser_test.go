@@ -33,6 +33,8 @@ type browserWorld struct {
 	browser   *browser
 }
 
+// newBrowserWorld starts the world; extra environment, such as
+// WHARF_ADMINS, is passed to the server.
 func newBrowserWorld(t *testing.T, env ...string) *browserWorld {
 	t.Helper()
 	chromiumPath(t) // skip (or fail in CI) before starting anything

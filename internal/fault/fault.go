@@ -33,6 +33,10 @@ var (
 type Error struct {
 	Kind    error
 	Message string
+	// Field names the input the error is about, in the words of the
+	// message ("repository", "environment"), so that a form can show the
+	// sentence beside that input; "" when it is about no single input.
+	Field string
 }
 
 // Error returns the user-facing message.
@@ -44,6 +48,20 @@ func (e *Error) Unwrap() error { return e.Kind }
 // Errorf builds an *Error of the given kind.
 func Errorf(kind error, format string, args ...any) error {
 	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldErrorf builds an *Error of the given kind about one input.
+func FieldErrorf(kind error, field, format string, args ...any) error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...), Field: field}
+}
+
+// Field returns the input err is about ("" for none or an internal error).
+func Field(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
 }
 
 // Message returns the user-facing sentence carried by err, or "" when err

@@ -50,7 +50,7 @@ func (s *Service) AddUser(ctx context.Context, req NewUser) (*Account, error) {
 func (s *Service) user(ctx context.Context, name string) (*Account, error) {
 	a, err := s.store.AccountByName(ctx, name)
 	if err != nil {
-		return nil, notFound(err, "There is no user named '%s'. Create one with 'wharf user add %s'.", name, name)
+		return nil, notFound(err, "There is no user named '%s'. Check the spelling: a person has an account once they have signed in to Wharf.", name)
 	}
 	if a.Kind != KindUser {
 		return nil, errorf(ErrInvalid, "'%s' is an organisation, not a user.", name)

@@ -40,6 +40,16 @@ type Error = fault.Error
 // errorf builds an *Error of the given kind.
 func errorf(kind error, format string, args ...any) error { return fault.Errorf(kind, format, args...) }
 
+// fieldErrorf builds an *Error of the given kind about one input, named
+// as the message names it.
+func fieldErrorf(kind error, field, format string, args ...any) error {
+	return fault.FieldErrorf(kind, field, format, args...)
+}
+
+// Field returns the input a user-facing error is about, in the words of
+// its message ("repository", "environment"), or "".
+func Field(err error) string { return fault.Field(err) }
+
 // Message returns the user-facing sentence carried by err, or "" when err
 // carries none (an internal error, which must not be shown).
 func Message(err error) string { return fault.Message(err) }

@@ -16,11 +16,11 @@ func normalizeGlobs(globs []string) ([]string, error) {
 			continue
 		}
 		if len(g) > nuget.MaxIDLength {
-			return nil, errorf(ErrInvalid, "The package glob '%s' is longer than %d characters.", g, nuget.MaxIDLength)
+			return nil, fieldErrorf(ErrInvalid, "package glob", "The package glob '%s' is longer than %d characters.", g, nuget.MaxIDLength)
 		}
 		for _, r := range g {
 			if !(r == '*' || r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-				return nil, errorf(ErrInvalid, "The package glob '%s' is invalid: use package-ID characters and '*', as in 'Contoso.*'.", g)
+				return nil, fieldErrorf(ErrInvalid, "package glob", "The package glob '%s' is invalid: use package-ID characters and '*', as in 'Contoso.*'.", g)
 			}
 		}
 		out = append(out, g)

@@ -31,7 +31,7 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 	provider, issuer := req.Provider, strings.TrimRight(strings.TrimSpace(req.Issuer), "/")
 	if issuer != "" && issuer == stored.URL {
 		if provider != "" && provider != stored.Provider {
-			return nil, errorf(ErrInvalid, "'%s' is a %s issuer, not a %s one: choose an issuer of the policy's provider.", issuer, stored.Provider, provider)
+			return nil, fieldErrorf(ErrInvalid, "issuer", "'%s' is a %s issuer, not a %s one: choose an issuer of the policy's provider.", issuer, stored.Provider, provider)
 		}
 		provider = stored.Provider
 	} else {
@@ -47,10 +47,10 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 	repo := strings.Trim(strings.TrimSpace(req.Repository), "/")
 	i := strings.LastIndex(repo, "/")
 	if i <= 0 || i == len(repo)-1 || strings.ContainsAny(repo, " \t@:") {
-		return nil, errorf(ErrInvalid, "'%s' is not a repository: write it as owner/repository (GitLab: namespace/project).", req.Repository)
+		return nil, fieldErrorf(ErrInvalid, "repository", "'%s' is not a repository: write it as owner/repository (GitLab: namespace/project).", req.Repository)
 	}
 	if req.Provider == trust.GitHub && strings.Count(repo, "/") != 1 {
-		return nil, errorf(ErrInvalid, "'%s' is not a GitHub repository: write it as owner/repository.", req.Repository)
+		return nil, fieldErrorf(ErrInvalid, "repository", "'%s' is not a GitHub repository: write it as owner/repository.", req.Repository)
 	}
 	p.RepoOwner, p.Repository = repo[:i], repo[i+1:]
 	if p.AnyRepo() {
@@ -59,13 +59,13 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 		}
 	} else {
 		if strings.Contains(p.Repository, "*") {
-			return nil, errorf(ErrInvalid, "'%s' is not a repository: a policy names one repository, or every repository of an owner as owner/* (read-only policies only).", req.Repository)
+			return nil, fieldErrorf(ErrInvalid, "repository", "'%s' is not a repository: a policy names one repository, or every repository of an owner as owner/* (read-only policies only).", req.Repository)
 		}
 		if (req.RepoOwnerID == "") != (req.RepositoryID == "") {
 			return nil, errorf(ErrInvalid, "Give both the owner ID and the repository ID, or neither (they are then bound on first use).")
 		}
 		if strings.TrimSpace(req.RepositoryID) == trust.AnyRepository {
-			return nil, errorf(ErrInvalid, "'%s' is not a repository ID: '%s' would bind the policy to the owner only, which only a read-only owner/* policy may; give the repository's numeric ID, or leave both IDs out to bind them on first use.",
+			return nil, fieldErrorf(ErrInvalid, "repository", "'%s' is not a repository ID: '%s' would bind the policy to the owner only, which only a read-only owner/* policy may; give the repository's numeric ID, or leave both IDs out to bind them on first use.",
 				req.RepositoryID, trust.AnyRepository)
 		}
 		p.RepoOwnerID, p.RepositoryID = strings.TrimSpace(req.RepoOwnerID), strings.TrimSpace(req.RepositoryID)
@@ -75,29 +75,29 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 		if !req.ReadOnly || strings.TrimSpace(req.Workflow) != "" {
 			wf, err := trust.NormalizeWorkflow(req.Workflow)
 			if err != nil {
-				return nil, errorf(ErrInvalid, "%s", err.Error())
+				return nil, fieldErrorf(ErrInvalid, "workflow", "%s", err.Error())
 			}
 			p.Workflow = wf
 		}
 		if strings.TrimSpace(req.ReusableWorkflow) != "" {
 			if p.ReusableWorkflow, err = trust.NormalizeReusableWorkflow(req.ReusableWorkflow); err != nil {
-				return nil, errorf(ErrInvalid, "%s", err.Error())
+				return nil, fieldErrorf(ErrInvalid, "reusable workflow", "%s", err.Error())
 			}
 		}
 		if req.Ref != "" || req.CIConfigPath != "" {
-			return nil, errorf(ErrInvalid, "Ref and CI config path apply to GitLab policies only.")
+			return nil, fieldErrorf(ErrInvalid, "ref", "Ref and CI config path apply to GitLab policies only.")
 		}
 	case trust.GitLab:
 		p.Ref, p.CIConfigPath = strings.TrimSpace(req.Ref), strings.TrimSpace(req.CIConfigPath)
 		if req.Workflow != "" || req.ReusableWorkflow != "" {
-			return nil, errorf(ErrInvalid, "Workflows apply to GitHub policies only; GitLab policies may name a CI config path.")
+			return nil, fieldErrorf(ErrInvalid, "workflow", "Workflows apply to GitHub policies only; GitLab policies may name a CI config path.")
 		}
 	}
 	if p.Globs, err = normalizeGlobs(req.Globs); err != nil {
 		return nil, err
 	}
 	if p.ReadOnly && len(p.Globs) > 0 {
-		return nil, errorf(ErrInvalid, "Package globs narrow what a policy may push; a read-only policy restores from every feed its owner may read, so leave the packages out.")
+		return nil, fieldErrorf(ErrInvalid, "package glob", "Package globs narrow what a policy may push; a read-only policy restores from every feed its owner may read, so leave the packages out.")
 	}
 	p.Name = strings.TrimSpace(req.Name)
 	derived := p.Name == ""
@@ -114,7 +114,7 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 		}
 	}
 	if derived && len(p.Name) > maxPolicyText {
-		return nil, errorf(ErrInvalid, "The name Wharf derives from the repository, workflow and environment is longer than %d characters: give the policy a shorter name.", maxPolicyText)
+		return nil, fieldErrorf(ErrInvalid, "policy name", "The name Wharf derives from the repository, workflow and environment is longer than %d characters: give the policy a shorter name.", maxPolicyText)
 	}
 	return p, nil
 }
@@ -129,7 +129,7 @@ const maxPolicyText = 200
 func checkLengths(max int, pairs ...string) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if len(strings.TrimSpace(pairs[i+1])) > max {
-			return errorf(ErrInvalid, "The %s is longer than %d characters: shorten it.", pairs[i], max)
+			return fieldErrorf(ErrInvalid, pairs[i], "The %s is longer than %d characters: shorten it.", pairs[i], max)
 		}
 	}
 	return nil
@@ -142,9 +142,9 @@ func checkLengths(max int, pairs ...string) error {
 func anyRepoPolicy(req NewPolicy, p *trust.Policy) error {
 	switch {
 	case !req.ReadOnly:
-		return errorf(ErrInvalid, "'%s' names every repository of '%s': only a read-only policy may (add --read-only, or name one repository to publish from).", req.Repository, p.RepoOwner)
+		return fieldErrorf(ErrInvalid, "repository", "'%s' names every repository of '%s': only a read-only policy may (add --read-only, or name one repository to publish from).", req.Repository, p.RepoOwner)
 	case strings.TrimSpace(req.Workflow) != "" || strings.TrimSpace(req.ReusableWorkflow) != "" || strings.TrimSpace(req.CIConfigPath) != "":
-		return errorf(ErrInvalid, "A policy for every repository of '%s' matches any workflow: leave the workflow and CI config path out.", p.RepoOwner)
+		return fieldErrorf(ErrInvalid, "workflow", "A policy for every repository of '%s' matches any workflow: leave the workflow and CI config path out.", p.RepoOwner)
 	case strings.TrimSpace(req.RepositoryID) != "" && strings.TrimSpace(req.RepositoryID) != trust.AnyRepository:
 		return errorf(ErrInvalid, "A policy for every repository of '%s' binds only the owner ID: leave the repository ID out.", p.RepoOwner)
 	}
@@ -164,14 +164,14 @@ func (s *Service) issuerFor(provider trust.Provider, want string) (trust.Issuer,
 				continue
 			}
 			if provider != "" && iss.Provider != provider {
-				return trust.Issuer{}, errorf(ErrInvalid, "'%s' is a %s issuer, not a %s one: choose an issuer of the policy's provider.", want, iss.Provider, provider)
+				return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "'%s' is a %s issuer, not a %s one: choose an issuer of the policy's provider.", want, iss.Provider, provider)
 			}
 			return iss, nil
 		}
-		return trust.Issuer{}, errorf(ErrInvalid, "'%s' is not a trusted issuer of this server; the operator lists them in WHARF_TRUSTED_ISSUERS.", want)
+		return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "'%s' is not a trusted issuer of this server; the operator lists them in WHARF_TRUSTED_ISSUERS.", want)
 	}
 	if provider != trust.GitHub && provider != trust.GitLab {
-		return trust.Issuer{}, errorf(ErrInvalid, "'%s' is not a provider: use github or gitlab.", provider)
+		return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "'%s' is not a provider: use github or gitlab.", provider)
 	}
 	var found []trust.Issuer
 	for _, iss := range s.issuers {
@@ -181,7 +181,7 @@ func (s *Service) issuerFor(provider trust.Provider, want string) (trust.Issuer,
 	}
 	switch len(found) {
 	case 0:
-		return trust.Issuer{}, errorf(ErrInvalid, "This server trusts no %s issuer; the operator adds one to WHARF_TRUSTED_ISSUERS.", provider)
+		return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "This server trusts no %s issuer; the operator adds one to WHARF_TRUSTED_ISSUERS.", provider)
 	case 1:
 		return found[0], nil
 	}
@@ -189,7 +189,7 @@ func (s *Service) issuerFor(provider trust.Provider, want string) (trust.Issuer,
 	for i, iss := range found {
 		urls[i] = iss.URL
 	}
-	return trust.Issuer{}, errorf(ErrInvalid, "This server trusts several %s issuers (%s): choose the one the repository is on.", provider, strings.Join(urls, ", "))
+	return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "This server trusts several %s issuers (%s): choose the one the repository is on.", provider, strings.Join(urls, ", "))
 }
 
 // IssuersOf lists the trusted issuers of a provider, or all when provider

@@ -79,11 +79,11 @@ func needsEscape(s string) bool {
 // unsafe rune, with a sentence naming the field and the character.
 func checkText(field, v string) error {
 	if !utf8.ValidString(v) {
-		return errorf(ErrInvalid, "The %s is not valid UTF-8 text. Type it again.", field)
+		return fieldErrorf(ErrInvalid, field, "The %s is not valid UTF-8 text. Type it again.", field)
 	}
 	for _, r := range v {
 		if UnsafeRune(r) {
-			return errorf(ErrInvalid, "The %s contains the invisible character %U (a line break, tab, terminal control or text-direction mark), which could disguise it in logs and pages. Remove it and try again.", field, r)
+			return fieldErrorf(ErrInvalid, field, "The %s contains the invisible character %U (a line break, tab, terminal control or text-direction mark), which could disguise it in logs and pages. Remove it and try again.", field, r)
 		}
 	}
 	return nil

@@ -1,5 +1,6 @@
-// Wharf's only script. Every form works without it; it adds copy buttons
-// and a confirmation before destructive actions.
+// Wharf's only script. Every form works without it; it adds copy buttons,
+// a confirmation before destructive actions, remembers the chosen install
+// tab and focuses a refused form's wrong field.
 "use strict";
 
 document.addEventListener("click", function (ev) {
@@ -44,6 +45,29 @@ document.addEventListener("submit", function (ev) {
   var msg = ev.target.getAttribute("data-confirm");
   if (msg && !window.confirm(msg)) ev.preventDefault();
 });
+
+// Install tabs: the page works without this (the tabs are radios styled
+// by CSS); with it, the tool chosen on one package page is chosen on the
+// next.
+var toolKey = "wharf-install-tool";
+document.addEventListener("change", function (ev) {
+  if (ev.target.name !== "install-tool") return;
+  try { localStorage.setItem(toolKey, ev.target.value); } catch (e) { /* storage off */ }
+});
+(function () {
+  var tool = null;
+  try { tool = localStorage.getItem(toolKey); } catch (e) { return; }
+  if (!tool) return;
+  var radio = document.querySelector('input[name="install-tool"][value="' + tool.replace(/[^a-z0-9-]/g, "") + '"]');
+  if (radio) radio.checked = true;
+})();
+
+// A refused form: bring its first wrong field into view and focus it, so
+// the error beside it is read at once.
+(function () {
+  var bad = document.querySelector('main [aria-invalid="true"]');
+  if (bad) bad.focus();
+})();
 
 // Copy buttons are hidden until the script runs, since they need it.
 document.documentElement.classList.add("js");
