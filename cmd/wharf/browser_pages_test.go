@@ -89,6 +89,15 @@ func pagesOfTheUI(loginLink string) []uiPage {
 		{name: "admin-users", path: "/admin/users", status: 200},
 		{name: "admin-audit", path: "/admin/audit", status: 200},
 		{name: "admin-prefixes", path: "/admin/prefixes", status: 200},
+		{name: "admin-audit-filtered", path: "/admin/audit?event=user&outcome=done", status: 200},
+		{name: "admin-audit-refused", path: "/admin/audit?from=yesterday", status: 400},
+		{name: "admin-remove-user", path: "/admin/users/builder/remove", status: 200},
+		{name: "package-deprecated-vulnerable", path: "/packages/Contoso.Widget/1.0.0", status: 200, anon: true, check: func(t *testing.T, p *tab) {
+			if p.count(`[data-testid="deprecation"]`)+p.count(`[data-testid="vulnerabilities"]`) < 2 {
+				t.Errorf("the deprecated, vulnerable version's page shows no deprecation and advisory notice%s", p.where())
+			}
+		}},
+		{name: "report-abuse", path: "/packages/Contoso.Widget/1.0.0/report-abuse", status: 200, anon: true},
 	}
 }
 
@@ -130,6 +139,9 @@ func TestBrowserPages(t *testing.T) {
 	w.mustPushHTTP(t, key, nugettest.Spec{ID: longID, Version: "10.0.0-preview.1.24080.9", Tags: "configuration binder"})
 	w.mustPushHTTP(t, w.apiKey(t, "builder"), nugettest.Spec{ID: "Other.Lib", Version: "1.0.0"})
 	w.wharfOK(t, "prefix", "reserve", "Contoso.*", "--owner", "contoso")
+	w.wharfOK(t, "deprecate", "Contoso.Widget", "1.0.0", "--legacy", "--message", "Use 1.1.0 or later.", "--alternate", "Contoso.Widget", "--alternate-version", "1.1.0")
+	w.wharfOK(t, "advisory", "add", "Contoso.Widget", "WHARF-2026-1", "--severity", "high",
+		"--url", "https://example.com/advisories/wharf-2026-1", "--versions", "[1.0.0, 1.1.0)")
 	// The link names the configured base URL; the test's server is elsewhere.
 	link, _ := w.wharfOK(t, "user", "login-link", "builder")
 	_, linkPath, _ := strings.Cut(strings.TrimSpace(link), "/sign-in/link/")

@@ -59,7 +59,7 @@ func TestBrowserUsersAndAudit(t *testing.T) {
 		t.Errorf("removing grace without an heir: status %d, want 409%s", status, admin.where())
 	}
 	admin.wantText(`[data-testid="remove-error"]`, "grace is the only holder of the packages Grace.Lib")
-	if status := admin.submit(`form.stacked`, `[data-testid="transfer-to"]`, "ada"); status != http.StatusOK {
+	if status := admin.submit(`[data-testid="remove-form"]`, `[data-testid="transfer-to"]`, "ada"); status != http.StatusOK {
 		t.Fatalf("removing grace with ada as heir: status %d%s", status, admin.where())
 	}
 	admin.wantText(`[data-testid="flash"]`, "Removed grace")
