@@ -239,14 +239,38 @@ func (d *DB) AccessData(ctx context.Context) (*feeds.Data, error) {
 		return nil, err
 	}
 	var krows []apiKeyRow
-	if err := g.Select("id", "user_id", "owner_id", "hash", "expires_at", "policy_id", "scopes").Where("revoked_at IS NULL AND user_id NOT IN (SELECT id FROM accounts WHERE disabled_at IS NOT NULL)").Find(&krows).Error; err != nil {
+	if err := liveKeys(g).Find(&krows).Error; err != nil {
 		return nil, fmt.Errorf("keys: %w", err)
 	}
 	for _, k := range krows {
-		sc, _ := feeds.ParseScopes([]string{k.Scopes})
-		out.Keys[k.Hash] = feeds.KeyFacts{ID: k.ID, UserID: k.UserID, OwnerID: k.OwnerID, Scopes: sc, ExpiresAt: timePtr(k.ExpiresAt), Trusted: k.PolicyID.Valid}
+		out.Keys[k.Hash] = k.facts()
 	}
 	return out, nil
+}
+
+// liveKeys selects the facts of the keys that authenticate: not revoked,
+// their user not disabled.
+func liveKeys(g *gorm.DB) *gorm.DB {
+	return g.Model(&apiKeyRow{}).Select("id", "user_id", "owner_id", "hash", "expires_at", "policy_id", "scopes").
+		Where("revoked_at IS NULL AND user_id NOT IN (SELECT id FROM accounts WHERE disabled_at IS NOT NULL)")
+}
+
+// facts is what read authorisation needs of a key.
+func (k apiKeyRow) facts() feeds.KeyFacts {
+	sc, _ := feeds.ParseScopes([]string{k.Scopes})
+	return feeds.KeyFacts{ID: k.ID, UserID: k.UserID, OwnerID: k.OwnerID, Scopes: sc, ExpiresAt: timePtr(k.ExpiresAt), Trusted: k.PolicyID.Valid}
+}
+
+// KeyFacts finds one live key by the hash of its secret (see liveKeys).
+func (d *DB) KeyFacts(ctx context.Context, hash string) (feeds.KeyFacts, error) {
+	var rows []apiKeyRow
+	if err := liveKeys(d.gorm.WithContext(ctx)).Where("hash = ?", hash).Limit(1).Find(&rows).Error; err != nil {
+		return feeds.KeyFacts{}, fmt.Errorf("key facts: %w", err)
+	}
+	if len(rows) == 0 {
+		return feeds.KeyFacts{}, feeds.ErrNotFound
+	}
+	return rows[0].facts(), nil
 }
 
 // scopesOf spells a key's scopes as stored; 0 is the default scope.

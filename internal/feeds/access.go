@@ -34,6 +34,11 @@ type Snapshot struct {
 	// snapshot never changes, so each caller's set is worked out once per
 	// snapshot instead of on every authenticated read.
 	readable sync.Map
+	// later holds keys created after the snapshot was loaded, found in
+	// the store by LookupKey: minting a key does not reload the snapshot
+	// (a CI job mints one per run), and they die with the snapshot, which
+	// a revocation replaces.
+	later sync.Map // hash -> KeyFacts
 }
 
 // NewSnapshot indexes d.
@@ -99,8 +104,13 @@ func (s *Snapshot) AnyPrivate() bool { return s.anyPrivate }
 
 // Key finds the facts of a key by the hash of its secret.
 func (s *Snapshot) Key(hash string) (KeyFacts, bool) {
-	k, ok := s.keys[hash]
-	return k, ok
+	if k, ok := s.keys[hash]; ok {
+		return k, true
+	}
+	if v, ok := s.later.Load(hash); ok {
+		return v.(KeyFacts), true
+	}
+	return KeyFacts{}, false
 }
 
 // Viewer is who reads: nobody (the zero Viewer), a signed-in user, or a

@@ -31,6 +31,9 @@ type Store interface {
 	MovePackage(ctx context.Context, lowerID string, feedID int64) error
 	// AccessData loads what read authorisation needs.
 	AccessData(ctx context.Context) (*Data, error)
+	// KeyFacts finds one live key (not revoked, its user not disabled)
+	// by the hash of its secret; ErrNotFound when there is none.
+	KeyFacts(ctx context.Context, hash string) (KeyFacts, error)
 }
 
 // Auditor records a change in the registry's audit log.
@@ -111,6 +114,24 @@ func (s *Service) Snapshot(ctx context.Context) (*Snapshot, error) {
 		return nil, err
 	}
 	return v.(*Snapshot), nil
+}
+
+// LookupKey finds a key the snapshot does not hold (created after it was
+// loaded, possibly by another replica) in the store, and remembers it in
+// the snapshot. ok is false when no live key has that hash.
+func (s *Service) LookupKey(ctx context.Context, snap *Snapshot, hash string) (k KeyFacts, ok bool, err error) {
+	if k, ok := snap.Key(hash); ok {
+		return k, true, nil
+	}
+	k, err = s.store.KeyFacts(ctx, hash)
+	if errors.Is(err, ErrNotFound) {
+		return KeyFacts{}, false, nil
+	}
+	if err != nil {
+		return KeyFacts{}, false, fmt.Errorf("look up key: %w", err)
+	}
+	snap.later.Store(hash, k)
+	return k, true, nil
 }
 
 // Add creates a feed. Errors: ErrInvalid, ErrConflict.
