@@ -75,11 +75,13 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 	if err != nil {
 		return nil, err
 	}
-	if existing != nil && existing.Find(m.Version) != nil {
-		return nil, s.duplicate(existing.Name, m.Version)
-	}
+	// From the database, not this process's cache, which may still hold
+	// a version another replica deleted a moment ago.
 	if err := s.refuseTombstoned(ctx, key.OwnerID, m.ID, lowerVer, existing); err != nil {
 		return nil, err
+	}
+	if existing != nil && existing.Find(m.Version) != nil {
+		return nil, s.duplicate(existing.Name, m.Version)
 	}
 
 	hash, err := sha512Of(up)
