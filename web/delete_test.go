@@ -26,16 +26,11 @@ func (f *feed) storedKeys(prefix string) []string {
 	return keys
 }
 
-// deleteForm posts the delete form of a version from its confirmation
-// page, with the page's form token.
+// deleteForm posts the delete form of a version with a valid form token.
 func (b *browser) deleteForm(id, version, reason string) *page {
 	b.t.Helper()
 	path := "/packages/" + id + "/manage/versions/" + version + "/delete"
-	token := b.get("/packages/" + id + "/manage").csrf()
-	if token == "" {
-		token = b.token()
-	}
-	return b.postWith(path, url.Values{"_csrf": {token}, "reason": {reason}}.Encode(), nil)
+	return b.postWith(path, url.Values{"_csrf": {b.token()}, "reason": {reason}}.Encode(), nil)
 }
 
 // TestDeleteIsFinal: an administrator deletes a version for good from the

@@ -34,7 +34,7 @@ func (tombstoneRow) TableName() string { return "version_tombstones" }
 
 func (r *tombstoneRow) tombstone() *registry.Tombstone {
 	t := &registry.Tombstone{LowerID: r.LowerID, LowerVersion: r.LowerVersion, Name: r.Name, Version: r.Version, SHA512: r.SHA512,
-		DeletedAt: r.DeletedAt, DeletedBy: r.DeletedBy, ActorName: r.DeletedByName, Reason: r.Reason}
+		DeletedAt: r.DeletedAt, DeletedBy: r.DeletedBy, ActorName: r.DeletedByName, Reason: r.Reason, Revision: r.Revision}
 	for _, f := range strings.Split(r.OwnerIDs, ",") {
 		if id, err := strconv.ParseInt(f, 10, 64); err == nil {
 			t.OwnerIDs = append(t.OwnerIDs, id)
@@ -103,7 +103,7 @@ func (d *DB) DeleteVersion(ctx context.Context, t *registry.Tombstone) ([]string
 		if err := tx.Create(&row).Error; err != nil {
 			return mapErr(err)
 		}
-		t.Name, t.SHA512, t.OwnerIDs = pkg.Name, v.SHA512, owners
+		t.Name, t.SHA512, t.OwnerIDs, t.Revision = pkg.Name, v.SHA512, owners, rev
 		return nil
 	})
 	if err != nil {

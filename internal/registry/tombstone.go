@@ -19,6 +19,7 @@ type Tombstone struct {
 	ActorName    string // who deleted it, as recorded ("operator" for the command line)
 	Reason       string
 	OwnerIDs     []int64 // the package's owners at the delete
+	Revision     int64   // the feed revision of the delete
 }
 
 // TombstonedError is what Store.InsertVersion returns (wrapping
