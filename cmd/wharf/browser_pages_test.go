@@ -66,6 +66,9 @@ func pagesOfTheUI(loginLink string) []uiPage {
 		{name: "forbidden", path: "/packages/Other.Lib/manage", status: 403},
 		{name: "my-packages", path: "/account/packages", status: 200},
 		{name: "manage-package", path: "/packages/Contoso.Widget/manage", status: 200},
+		{name: "delete-version", path: "/packages/Contoso.Widget/manage/versions/1.0.0/delete", status: 200},
+		{name: "delete-version-refused", path: "/packages/Contoso.Widget/manage/versions/1.0.0/delete", status: 400,
+			then: refused(`[data-testid="delete-form"]`, "#delete-reason", "   ")},
 		{name: "keys", path: "/account/keys", status: 200},
 		{name: "keys-refused", path: "/account/keys", status: 400, then: func(t *testing.T, p *tab) int {
 			evaluate[bool](p, "unticking every scope",
