@@ -53,10 +53,9 @@ type entry struct {
 	doc          *searchDoc
 	missingUntil time.Time
 	// goneAfter, for a package seen deleted (its last version deleted
-	// for good), is the revision of the last snapshot it had: a load
-	// that started before the delete and finishes after it carries no
-	// newer revision and must not bring the package back. It is the
-	// revision of the delete (its tombstone's).
+	// for good), is the feed revision of the delete (its tombstone's): a
+	// load that started before the delete and finishes after it carries
+	// an older revision and must not bring the package back.
 	goneAfter int64
 }
 
