@@ -2,12 +2,14 @@ package web_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/storage"
@@ -224,5 +226,39 @@ func TestDeleteRefusedOnEveryReplica(t *testing.T) {
 	}
 	if res, _ := other.get(other.urls.Nupkg("rep.lib", "1.0.0")); res.StatusCode != http.StatusNotFound {
 		t.Errorf("replica serves the deleted .nupkg: %s", res.Status)
+	}
+}
+
+// TestMirroredVersionsAreNotDeletedForGood: a version mirrored from an
+// upstream source is a cache of it; the operator is told so, nothing
+// changes, and an upstream feed cannot let owners delete.
+func TestMirroredVersionsAreNotDeletedForGood(t *testing.T) {
+	m := newMirrorPair(t, feeds.Upstream{})
+	ctx := context.Background()
+	m.up.mustPush(nugettest.Spec{ID: "Up.Cached", Version: "1.0.0"})
+	m.down.getJSON(m.down.urls.RegistrationIndex("up.cached"), http.StatusOK, &struct{}{}) // mirrors it
+	_, err := m.down.reg.DeleteVersion(ctx, "Up.Cached", "1.0.0", "test")
+	if !errors.Is(err, registry.ErrInvalid) || !strings.Contains(registry.Message(err), "mirrored from an upstream source") {
+		t.Errorf("deleting a mirrored version: %v, want a refusal that says it is a cache", err)
+	}
+	if v := m.down.versions("up.cached"); !strings.Contains(v, "1.0.0") {
+		t.Errorf("the mirrored version after the refused delete: %s", v)
+	}
+	list, err := m.down.reg.Feeds().List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range list {
+		if f.Upstream == nil {
+			continue
+		}
+		n++
+		if _, err := m.down.reg.Feeds().SetOwnersMayDelete(ctx, f.Name, true); !errors.Is(err, registry.ErrInvalid) {
+			t.Errorf("letting owners delete in upstream feed %s: %v, want refused", f.Name, err)
+		}
+	}
+	if n == 0 {
+		t.Error("the mirror pair has no upstream feed")
 	}
 }
