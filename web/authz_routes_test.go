@@ -121,6 +121,9 @@ func uiRoutes() []authzRoute {
 			return manage(org, "/versions/"+v+"/listed")(w)
 		}
 	}
+	listedDelete := func(i int) func(*world) string {
+		return func(w *world) string { return manage(true, "/versions/"+w.orgVersions[i]+"/delete")(w) }
+	}
 	revoke := func(org bool) func(*world) string {
 		return func(w *world) string {
 			id := w.personalKey
@@ -229,10 +232,19 @@ func uiRoutes() []authzRoute {
 			want: aliceOnly(shows(ok), refused(ok))},
 		{name: "my packages page (organisation's)", method: "GET", path: fixed("/account/packages"), secret: `data-package="Contoso.Lib"`,
 			want: map[string]outcome{alice: shows(ok), bob: shows(ok), mallory: refused(ok), root: refused(ok)}},
+		// Registry admins open the manage page too, to delete for good.
 		{name: "manage contoso's package", method: "GET", path: manage(true, ""), secret: `data-testid="manage-versions"`,
-			want: map[string]outcome{alice: shows(ok), bob: shows(ok), mallory: refused(forbidden), root: refused(forbidden)}},
+			want: map[string]outcome{alice: shows(ok), bob: shows(ok), mallory: refused(forbidden), root: shows(ok)}},
 		{name: "manage alice's package", method: "GET", path: manage(false, ""), secret: `data-testid="manage-versions"`,
-			want: aliceOnly(shows(ok), refused(forbidden))},
+			want: map[string]outcome{alice: shows(ok), bob: refused(forbidden), mallory: refused(forbidden), root: shows(ok)}},
+		// Deletes for good: registry admins; owners only where the feed
+		// allows it, which the world's feed does not.
+		{name: "confirm deleting alice's version", method: "GET", path: manage(false, "/versions/1.0.0/delete"), secret: `data-testid="confirm-delete"`,
+			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: shows(ok)}},
+		{name: "delete alice's version for good", method: "POST", path: manage(false, "/versions/1.0.0/delete"), form: url.Values{"reason": {"Pushed by mistake."}},
+			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: allowed(back)}},
+		{name: "delete contoso's version for good", method: "POST", path: listedDelete(0), form: url.Values{"reason": {"Pushed by mistake."}},
+			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: allowed(back)}},
 		{name: "unlist contoso's version", method: "POST", path: listed(true, 0), form: url.Values{"listed": {"false"}},
 			want: map[string]outcome{alice: allowed(back), bob: allowed(back), mallory: refused(forbidden), root: refused(forbidden)}},
 		{name: "relist contoso's version", method: "POST", path: listed(true, 1), form: url.Values{"listed": {"true"}},

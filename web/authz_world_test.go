@@ -313,6 +313,10 @@ func (w *world) rows(t testing.TB) string {
 	}
 	for _, id := range []string{w.personalPackage, w.orgPackage} {
 		p, err := w.reg.Package(ctx, id)
+		if errors.Is(err, registry.ErrNotFound) { // its last version deleted for good
+			fmt.Fprintf(&b, "package %s gone\n", id)
+			continue
+		}
 		fail(err)
 		for _, o := range p.Owners {
 			fmt.Fprintf(&b, "%s owned by %s\n", id, o.Name)

@@ -128,6 +128,8 @@ func (s *Server) routes(e *echo.Echo) {
 	form("/account/organizations/:org/decline", s.declineOrgInvitation, signedIn)
 	page("/packages/:id/manage", s.managePackagePage, signedIn)
 	form("/packages/:id/manage/versions/:version/listed", s.setListedForm, signedIn)
+	page("/packages/:id/manage/versions/:version/delete", s.deleteVersionPage, signedIn)
+	form("/packages/:id/manage/versions/:version/delete", s.deleteVersionForm, signedIn)
 	form("/packages/:id/manage/deprecation", s.deprecateForm, signedIn)
 	form("/packages/:id/manage/advisories", s.publishAdvisoryForm, signedIn)
 	form("/packages/:id/manage/advisories/:advisory/remove", s.removeAdvisoryForm, signedIn)

@@ -48,6 +48,8 @@ type uiConfig struct {
 	private bool
 	// provider is the issuer's kind: GitHub ("", the default) or GitLab.
 	provider trust.Provider
+	// staticCopy keeps the static copy of the public restore documents.
+	staticCopy bool
 }
 
 // uiFeed is a feed for UI tests: the registry runs on clock, and server and
@@ -100,7 +102,7 @@ func newUIFeed(t testing.TB, cfg uiConfig) *uiFeed {
 	if err := os.MkdirAll(tmp, 0o750); err != nil {
 		t.Fatal(err)
 	}
-	s, err := web.NewServer(web.ServerConfig{Registry: reg, BaseURL: base, TempDir: tmp, Logger: o.Logger, SignIn: cfg.signIn, Private: cfg.private})
+	s, err := web.NewServer(web.ServerConfig{Registry: reg, BaseURL: base, TempDir: tmp, Logger: o.Logger, SignIn: cfg.signIn, Private: cfg.private, StaticCopy: cfg.staticCopy})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +111,7 @@ func newUIFeed(t testing.TB, cfg uiConfig) *uiFeed {
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(srv.Close)
-	f.feed = &feed{t: t, srv: srv, reg: reg, urls: s.URLs(), data: dir, db: d}
+	f.feed = &feed{t: t, srv: srv, reg: reg, urls: s.URLs(), data: dir, db: d, blobs: blobs}
 	f.db = d
 	return f
 }

@@ -66,13 +66,17 @@ func (s *Server) renderManage(c echo.Context, status int, msg string) error {
 	if err != nil {
 		return err
 	}
-	if !can {
+	canDelete, err := s.reg.CanDelete(ctx, u, p)
+	if err != nil {
+		return err
+	}
+	if !can && !canDelete {
 		return &registry.Error{Kind: registry.ErrForbidden, Message: "You do not own " + p.Name + " and do not belong to an organisation that does."}
 	}
 	base := "/packages/" + url.PathEscape(p.Name) + "/manage"
 	v := templates.ManagePackagePage{
 		Page: s.page(c, "Manage "+p.Name, "mypackages"), ID: p.Name, PageURL: "/packages/" + url.PathEscape(p.Name),
-		CanOwners: canOwners, OwnersAction: base + "/owners", Error: msg,
+		CanOwners: canOwners, CanVersions: can, OwnersAction: base + "/owners", Error: msg,
 		DeprecateURL: base + "/deprecation", AdvisoryURL: base + "/advisories",
 	}
 	for _, a := range p.Advisories {
@@ -89,11 +93,15 @@ func (s *Server) renderManage(c echo.Context, status int, msg string) error {
 	}
 	for i := len(p.Versions) - 1; i >= 0; i-- {
 		pv := &p.Versions[i]
-		v.Versions = append(v.Versions, templates.ManageVersionRow{
+		row := templates.ManageVersionRow{
 			Version: pv.Version.String(), Listed: pv.Listed, Published: day(pv.Published), Downloads: pv.Downloads,
 			ActionURL:  base + "/versions/" + url.PathEscape(pv.Version.Lower()) + "/listed",
 			Deprecated: deprecationReasons(pv.Deprecation), UndeprecateURL: base + "/deprecation",
-		})
+		}
+		if canDelete {
+			row.DeleteURL = deleteVersionURL(p.Name, pv.Version.Lower())
+		}
+		v.Versions = append(v.Versions, row)
 	}
 	for _, o := range p.Owners {
 		v.Owners = append(v.Owners, templates.ManageOwnerRow{Name: o.Name, Kind: string(o.Kind), RemoveURL: base + "/owners/" + url.PathEscape(o.Name) + "/remove"})

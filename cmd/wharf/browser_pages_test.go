@@ -63,9 +63,17 @@ func pagesOfTheUI(loginLink string) []uiPage {
 		{name: "sign-in-link", path: loginLink, status: 200, anon: true},
 		{name: "not-found", path: "/no/such/page", status: 404, anon: true},
 		{name: "package-not-found", path: "/packages/No.Such.Package", status: 404, anon: true},
-		{name: "forbidden", path: "/packages/Other.Lib/manage", status: 403},
+		// An administrator opens every page, so the refusal shown is a
+		// form sent with a token that does not match the session.
+		{name: "forbidden", path: "/packages/Other.Lib/manage/versions/1.0.0/delete", status: 403, then: func(t *testing.T, p *tab) int {
+			evaluate[bool](p, "spoiling the form token", `(document.querySelector('[data-testid="delete-form"] input[name="_csrf"]').value = "spoilt", true)`)
+			return p.submit(`[data-testid="delete-form"]`, "#delete-reason", "a reason")
+		}},
 		{name: "my-packages", path: "/account/packages", status: 200},
 		{name: "manage-package", path: "/packages/Contoso.Widget/manage", status: 200},
+		{name: "delete-version", path: "/packages/Contoso.Widget/manage/versions/1.0.0/delete", status: 200},
+		{name: "delete-version-refused", path: "/packages/Contoso.Widget/manage/versions/1.0.0/delete", status: 400,
+			then: refused(`[data-testid="delete-form"]`, "#delete-reason", "   ")},
 		{name: "keys", path: "/account/keys", status: 200},
 		{name: "keys-refused", path: "/account/keys", status: 400, then: func(t *testing.T, p *tab) int {
 			evaluate[bool](p, "unticking every scope",

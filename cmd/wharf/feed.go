@@ -104,11 +104,11 @@ func (a *app) feedListCmd() *cobra.Command {
 }
 
 func (a *app) feedSetCmd() *cobra.Command {
-	var private, public bool
+	var private, public, ownersMayDelete bool
 	var description string
 	cmd := &cobra.Command{
-		Use:   "set NAME --private|--public [--description TEXT]",
-		Short: "Change a feed's visibility or description",
+		Use:   "set NAME [--private|--public] [--description TEXT] [--owners-may-delete=true|false]",
+		Short: "Change a feed's visibility, description, or whether package owners may delete versions for good",
 		Args:  cobra.ExactArgs(1),
 		RunE: a.withService(func(cmd *cobra.Command, args []string) error {
 			if private && public {
@@ -122,20 +122,35 @@ func (a *app) feedSetCmd() *cobra.Command {
 			if cmd.Flags().Changed("description") {
 				desc = &description
 			}
-			if vis == nil && desc == nil {
-				return errors.New("nothing to change: pass --private, --public or --description")
+			del := cmd.Flags().Changed("owners-may-delete")
+			if vis == nil && desc == nil && !del {
+				return errors.New("nothing to change: pass --private, --public, --description or --owners-may-delete")
 			}
-			f, err := a.reg.Feeds().Set(cmd.Context(), args[0], vis, desc)
-			if err != nil {
-				return err
+			if vis != nil || desc != nil {
+				f, err := a.reg.Feeds().Set(cmd.Context(), args[0], vis, desc)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "Feed %s is %s.\n", f.Name, visibilityOf(f.Private))
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "Feed %s is %s.\n", f.Name, visibilityOf(f.Private))
+			if del {
+				f, err := a.reg.Feeds().SetOwnersMayDelete(cmd.Context(), args[0], ownersMayDelete)
+				if err != nil {
+					return err
+				}
+				if f.OwnersMayDelete {
+					fmt.Fprintf(cmd.ErrOrStderr(), "In feed %s, package owners may delete versions for good.\n", f.Name)
+				} else {
+					fmt.Fprintf(cmd.ErrOrStderr(), "In feed %s, only administrators may delete versions for good.\n", f.Name)
+				}
+			}
 			return nil
 		}),
 	}
 	cmd.Flags().BoolVar(&private, "private", false, "only grantees may read the feed")
 	cmd.Flags().BoolVar(&public, "public", false, "anyone may read the feed")
 	cmd.Flags().StringVar(&description, "description", "", "what the feed holds")
+	cmd.Flags().BoolVar(&ownersMayDelete, "owners-may-delete", false, "let package owners delete versions for good (administrators always may)")
 	return cmd
 }
 
@@ -211,7 +226,32 @@ func (a *app) packageCmd() *cobra.Command {
 			fmt.Fprintf(cmd.ErrOrStderr(), "Moved %s to feed %s.\n", args[0], args[1])
 			return nil
 		}),
-	})
+	}, a.packageDeleteCmd())
+	return cmd
+}
+
+func (a *app) packageDeleteCmd() *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "delete ID VERSION --reason TEXT",
+		Short: "Delete a version for good: its files go, and the ID and version can never be pushed again",
+		Long: "Delete a version for good: its row and files (package, symbols, readme, icon,\n" +
+			"license) are removed, and a tombstone keeps the ID and version from ever being\n" +
+			"pushed again, so the same coordinates never name different bytes. A package\n" +
+			"whose last version is deleted disappears; its ID stays its former owners'.\n" +
+			"To hide a version but keep it restorable, unlist it instead.",
+		Args: cobra.ExactArgs(2),
+		RunE: a.withService(func(cmd *cobra.Command, args []string) error {
+			t, err := a.reg.DeleteVersion(cmd.Context(), args[0], args[1], reason)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "Deleted %s %s for good; it can never be pushed again.\n", t.Name, t.Version)
+			return nil
+		}),
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why, kept with the tombstone and in the audit log (required)")
+	_ = cmd.MarkFlagRequired("reason")
 	return cmd
 }
 

@@ -29,6 +29,9 @@ func TestFeedCommands(t *testing.T) {
 		{[]string{"feed", "revoke", "secret", "--user", "alice"}, "has no grant"},
 		{[]string{"feed", "set", "secret"}, "nothing to change"},
 		{[]string{"package", "move", "No.Such", "secret"}, "no package 'no.such'"},
+		{[]string{"package", "delete", "No.Such", "1.0.0", "--reason", "gone"}, "No.Such"},
+		{[]string{"package", "delete", "No.Such", "1.0.0"}, `"reason" not set`},
+		{[]string{"feed", "set", "nosuch", "--owners-may-delete"}, "no feed named 'nosuch'"},
 		{[]string{"key", "add", "--user", "alice", "--scope", "write"}, "not a key scope"},
 	} {
 		if _, stderr, code := e.wharf(t, tc.args...); code == 0 || !strings.Contains(stderr, tc.want) {
@@ -46,6 +49,12 @@ func TestFeedCommands(t *testing.T) {
 	}
 	e.wharfOK(t, "feed", "revoke", "secret", "--org", "contoso")
 	e.wharfOK(t, "feed", "set", "secret", "--public")
+	if _, stderr := e.wharfOK(t, "feed", "set", "secret", "--owners-may-delete"); !strings.Contains(stderr, "package owners may delete versions for good") {
+		t.Errorf("feed set --owners-may-delete: %q", stderr)
+	}
+	if _, stderr := e.wharfOK(t, "feed", "set", "secret", "--owners-may-delete=false"); !strings.Contains(stderr, "only administrators may delete") {
+		t.Errorf("feed set --owners-may-delete=false: %q", stderr)
+	}
 	out, _ = e.wharfOK(t, "feed", "list")
 	if strings.Contains(out, "contoso") || strings.Contains(out, "private") {
 		t.Errorf("after revoke and set --public, feed list still shows them:\n%s", out)

@@ -40,6 +40,11 @@ func TestMigrateToPostgres(t *testing.T) {
 	}
 	src.stopServer(t)
 	src.exited = true
+	// A version deleted for good: its tombstone moves too.
+	if _, stderr := src.wharfOK(t, "package", "delete", "Moved.Pkg3", "1.0.0", "--reason", "Pushed by mistake."); !strings.Contains(stderr, "can never be pushed again") {
+		t.Errorf("wharf package delete: %q", stderr)
+	}
+	delete(pushed, "Moved.Pkg3/1.0.0")
 
 	pg := pgtest.Start(t)
 	bucket := s3test.Start(t)
@@ -47,8 +52,8 @@ func TestMigrateToPostgres(t *testing.T) {
 	store := strings.TrimPrefix(s3env[0], "WHARF_STORAGE_URL=")
 	src.extraEnv = s3env[1:] // the target bucket's credentials
 	stdout, _ := src.wharfOK(t, "migrate", "--to-database", pg, "--to-storage", store)
-	if !strings.Contains(stdout, "package_versions 12") || !strings.Contains(stdout, "verified byte for byte") {
-		t.Errorf("the summary does not report 12 versions and verified blobs:\n%s", stdout)
+	if !strings.Contains(stdout, "package_versions 11") || !strings.Contains(stdout, "version_tombstones 1") || !strings.Contains(stdout, "verified byte for byte") {
+		t.Errorf("the summary does not report 11 versions, 1 tombstone and verified blobs:\n%s", stdout)
 	}
 	sameBlobs(t, filepath.Join(src.data, "packages"), bucket)
 
@@ -68,6 +73,9 @@ func TestMigrateToPostgres(t *testing.T) {
 		t.Error("an unlisted version was listed again by the move")
 	}
 	moved.mustPushHTTP(t, key, nugettest.Spec{ID: "Moved.Pkg0", Version: "3.0.0"})
+	if status, text := moved.pushHTTP(t, key, nugettest.Spec{ID: "moved.pkg3", Version: "1.0"}); status != 409 || !strings.Contains(text, "Moved.Pkg3 1.0.0 was deleted on") {
+		t.Errorf("pushing a version deleted before the move: %d %q, want 409 saying it was deleted", status, text)
+	}
 
 	// Once a replica has served from the target, a rerun would overwrite
 	// what changed there with the source's older rows (relisting, and
@@ -127,7 +135,9 @@ func sameBlobs(t *testing.T, dir string, bucket s3.Config) {
 	}
 	keys := func(s storage.Blobs) []string {
 		var out []string
-		s.List(ctx, "", func(i storage.Info) error { out = append(out, i.Key); return nil })
+		// Package files only: the static copy (static/) is not moved,
+		// the target's server rebuilds it.
+		s.List(ctx, "packages/", func(i storage.Info) error { out = append(out, i.Key); return nil })
 		return out
 	}
 	fk, tk := keys(from), keys(to)

@@ -33,6 +33,7 @@ var copyTables = []struct {
 	{"package_versions", []string{"id"}},
 	{"symbol_packages", []string{"id"}},
 	{"symbol_files", []string{"id"}},
+	{"version_tombstones", []string{"id"}},
 	{"reserved_prefixes", []string{"id"}},
 	{"advisories", []string{"id"}},
 	{"advisory_packages", []string{"id"}},

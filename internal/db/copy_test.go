@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/wharf-registry/wharf/internal/db/pgtest"
 	"github.com/wharf-registry/wharf/internal/feeds"
+	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/trust"
 )
@@ -60,6 +62,19 @@ func TestCopyRowsToPostgres(t *testing.T) {
 	if err := src.SetGrant(ctx, feeds.Grant{FeedID: secret.ID, Kind: feeds.SubjectUser, SubjectID: alice.ID, Role: feeds.RoleReader, CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
+	secret.OwnersMayDelete = true
+	if err := src.UpdateFeed(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	// A version deleted for good: its tombstone moves with the registry,
+	// so the target refuses the same coordinates too.
+	v1, _ := nuget.ParseVersion("1.0.0")
+	if err := src.InsertVersion(ctx, "Gone.Lib", alice.ID, 1, &registry.PackageVersion{Version: v1, OriginalVersion: "1.0.0", Listed: true, Published: time.Now(), BlobPrefix: "packages/gone.lib/1.0.0/x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.DeleteVersion(ctx, &registry.Tombstone{LowerID: "gone.lib", LowerVersion: "1.0.0", Version: "1.0.0", DeletedAt: time.Now(), ActorName: "operator", Reason: "test"}); err != nil {
+		t.Fatal(err)
+	}
 	dst, err := OpenPostgres(ctx, pgtest.Start(t))
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +104,16 @@ func TestCopyRowsToPostgres(t *testing.T) {
 	}
 	if gs, err := dst.FeedGrants(ctx, secret.ID); err != nil || len(gs) != 1 || gs[0].SubjectID != alice.ID {
 		t.Errorf("the copied grants of secret: %+v (%v), want alice's", gs, err)
+	}
+	if fs, err := dst.ListFeeds(ctx); err != nil || len(fs) != 2 || !fs[1].OwnersMayDelete {
+		t.Errorf("the copied feeds lost owners_may_delete: %+v (%v)", fs, err)
+	}
+	if tb, err := dst.Tombstone(ctx, "gone.lib", "1.0.0"); err != nil || tb.Name != "Gone.Lib" || tb.Reason != "test" || len(tb.OwnerIDs) != 1 || tb.OwnerIDs[0] != alice.ID {
+		t.Errorf("the copied tombstone: %+v (%v)", tb, err)
+	}
+	var gone *registry.TombstonedError
+	if err := dst.InsertVersion(ctx, "GONE.LIB", alice.ID, 1, &registry.PackageVersion{Version: v1, OriginalVersion: "1.0", Listed: true, Published: time.Now()}); !errors.As(err, &gone) {
+		t.Errorf("pushing deleted coordinates after the move: %v, want a TombstonedError", err)
 	}
 	bob := &registry.Account{Name: "bob", Kind: registry.KindUser, CreatedAt: time.Now()}
 	if err := dst.CreateAccount(ctx, bob); err != nil || bob.ID <= alice.ID {

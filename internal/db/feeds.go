@@ -31,13 +31,15 @@ type feedRow struct {
 	UpstreamDeny     string
 	UpstreamMinAge   int64
 	UpstreamRefresh  int64
+
+	OwnersMayDelete bool
 }
 
 // TableName names the table gorm uses.
 func (feedRow) TableName() string { return "feeds" }
 
 func (r *feedRow) feed() feeds.Feed {
-	f := feeds.Feed{ID: r.ID, Name: r.Name, Description: r.Description, Private: r.Private, CreatedAt: r.CreatedAt}
+	f := feeds.Feed{ID: r.ID, Name: r.Name, Description: r.Description, Private: r.Private, CreatedAt: r.CreatedAt, OwnersMayDelete: r.OwnersMayDelete}
 	if r.UpstreamURL != "" {
 		f.Upstream = &feeds.Upstream{
 			IndexURL: r.UpstreamURL, Username: r.UpstreamUsername, Password: r.UpstreamPassword,
@@ -99,7 +101,7 @@ func feedErr(err error) error {
 
 // CreateFeed inserts a feed, setting its ID.
 func (d *DB) CreateFeed(ctx context.Context, f *feeds.Feed) error {
-	row := feedRow{Name: f.Name, LowerName: strings.ToLower(f.Name), Description: f.Description, Private: f.Private, CreatedAt: f.CreatedAt.UTC()}
+	row := feedRow{Name: f.Name, LowerName: strings.ToLower(f.Name), Description: f.Description, Private: f.Private, CreatedAt: f.CreatedAt.UTC(), OwnersMayDelete: f.OwnersMayDelete}
 	row.setUpstream(f.Upstream)
 	err := d.tx(ctx, func(tx *gorm.DB) error {
 		if _, err := bumpRevision(tx); err != nil {
@@ -122,7 +124,7 @@ func (d *DB) UpdateFeed(ctx context.Context, f *feeds.Feed) error {
 		}
 		var up feedRow
 		up.setUpstream(f.Upstream)
-		res := tx.Model(&feedRow{}).Where("id = ?", f.ID).Updates(map[string]any{"description": f.Description, "private": f.Private,
+		res := tx.Model(&feedRow{}).Where("id = ?", f.ID).Updates(map[string]any{"description": f.Description, "private": f.Private, "owners_may_delete": f.OwnersMayDelete,
 			"upstream_url": up.UpstreamURL, "upstream_username": up.UpstreamUsername, "upstream_password": up.UpstreamPassword,
 			"upstream_allow": up.UpstreamAllow, "upstream_deny": up.UpstreamDeny, "upstream_min_age": up.UpstreamMinAge, "upstream_refresh": up.UpstreamRefresh})
 		if res.Error == nil && res.RowsAffected == 0 {

@@ -40,6 +40,7 @@ var migrations = []migration{
 	{version: 13, name: "user removal, suspension, audit filters", sql: schemaV13},
 	{version: 14, name: "deprecation and advisories", sql: schemaV14},
 	{version: 15, name: "symbol packages", sql: schemaV15},
+	{version: 16, name: "version tombstones, owners may delete", sql: schemaV16},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises

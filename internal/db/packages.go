@@ -198,6 +198,11 @@ func (d *DB) InsertVersion(ctx context.Context, name string, ownerID, feedID int
 		if err != nil {
 			return err
 		}
+		// After the revision's row lock, so a delete committed a moment
+		// ago is seen: a tombstone is final on every replica.
+		if err := checkTombstone(tx, strings.ToLower(name), v.Version.Lower()); err != nil {
+			return err
+		}
 		var pkg packageRow
 		err = tx.Where("lower_name = ?", strings.ToLower(name)).Take(&pkg).Error
 		switch {
@@ -338,6 +343,17 @@ func (d *DB) Changes(ctx context.Context, rev int64) ([]string, int64, error) {
 	var ids []string
 	if err := g.Model(&packageRow{}).Where("revision > ? AND revision <= ?", rev, cur).Pluck("lower_name", &ids).Error; err != nil {
 		return nil, 0, fmt.Errorf("changed packages: %w", err)
+	}
+	// A package whose last version was deleted has no row left: its
+	// tombstone carries the revision instead.
+	var gone []string
+	if err := g.Model(&tombstoneRow{}).Where("revision > ? AND revision <= ?", rev, cur).Pluck("lower_id", &gone).Error; err != nil {
+		return nil, 0, fmt.Errorf("deleted versions: %w", err)
+	}
+	for _, id := range gone {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
 	}
 	return ids, cur, nil
 }

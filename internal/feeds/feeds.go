@@ -56,6 +56,9 @@ type Feed struct {
 	Private     bool // only its grantees (and registry admins) read it
 	CreatedAt   time.Time
 	Upstream    *Upstream // set for a mirror of another source; nil for a local feed
+	// OwnersMayDelete lets the owners of the feed's packages delete
+	// versions for good; registry administrators always may.
+	OwnersMayDelete bool
 }
 
 // Role is what a grant allows on a feed; each role includes the ones

@@ -17,7 +17,8 @@ import (
 type Store interface {
 	// CreateFeed inserts f, setting its ID; a taken name is ErrConflict.
 	CreateFeed(ctx context.Context, f *Feed) error
-	// UpdateFeed saves f's description and visibility (ErrNotFound).
+	// UpdateFeed saves f's description, visibility, upstream and
+	// OwnersMayDelete (ErrNotFound).
 	UpdateFeed(ctx context.Context, f *Feed) error
 	// ListFeeds lists every feed by name.
 	ListFeeds(ctx context.Context) ([]Feed, error)
@@ -192,6 +193,34 @@ func (s *Service) Set(ctx context.Context, name string, private *bool, descripti
 	}
 	s.invalidate()
 	s.audit(ctx, "feed.update", name, fmt.Sprintf("feed %s is %s", name, visibility(f.Private)))
+	return f, nil
+}
+
+// SetOwnersMayDelete lets the owners of a feed's packages delete versions
+// for good (allow), or leaves that to registry administrators. Errors:
+// ErrNotFound, ErrInvalid (a mirror of an upstream source, whose versions
+// are a cache and never deleted for good).
+func (s *Service) SetOwnersMayDelete(ctx context.Context, name string, allow bool) (*Feed, error) {
+	f, err := s.Find(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if f.Upstream != nil && allow {
+		return nil, errorf(ErrInvalid, "Feed %s mirrors an upstream source: its versions are a cache, not packages anyone here pushed, and are never deleted for good.", f.Name)
+	}
+	if f.OwnersMayDelete == allow {
+		return f, nil
+	}
+	f.OwnersMayDelete = allow
+	if err := s.store.UpdateFeed(ctx, f); err != nil {
+		return nil, fmt.Errorf("update feed %s: %w", name, err)
+	}
+	s.invalidate()
+	who := "only administrators"
+	if allow {
+		who = "package owners and administrators"
+	}
+	s.audit(ctx, "feed.update", name, fmt.Sprintf("in feed %s %s may delete versions for good", name, who))
 	return f, nil
 }
 

@@ -52,6 +52,11 @@ type entry struct {
 	pkg          *Package // nil: no such package
 	doc          *searchDoc
 	missingUntil time.Time
+	// goneAfter, for a package seen deleted (its last version deleted
+	// for good), is the feed revision of the delete (its tombstone's): a
+	// load that started before the delete and finishes after it carries
+	// an older revision and must not bring the package back.
+	goneAfter int64
 }
 
 func newCatalog(store Store, now func() time.Time, negTTL time.Duration) *catalog {
@@ -89,9 +94,22 @@ func (c *catalog) refresh(ctx context.Context, lowerID string) (*entry, error) {
 	v, err, _ := c.group.Do(lowerID, func() (any, error) {
 		p, err := c.store.Package(ctx, lowerID)
 		e := &entry{}
+		var deletedAt int64 // the feed revision of the package's last delete for good
 		switch {
 		case errors.Is(err, ErrNotFound):
 			e.missingUntil = c.now().Add(c.negTTL)
+			c.mu.RLock()
+			cur := c.pkgs[lowerID]
+			c.mu.RUnlock()
+			if cur != nil && cur.pkg != nil { // cached, now absent: deleted?
+				ts, err := c.store.Tombstones(ctx, lowerID)
+				if err != nil {
+					return nil, err
+				}
+				for _, t := range ts {
+					deletedAt = max(deletedAt, t.Revision)
+				}
+			}
 		case err != nil:
 			return nil, err
 		default:
@@ -101,9 +119,21 @@ func (c *catalog) refresh(ctx context.Context, lowerID string) (*entry, error) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		// A load that started earlier may finish later: never replace a
-		// newer snapshot with an older one (packages are never deleted).
+		// newer snapshot with an older one. A package disappears only
+		// when its last version was deleted for good after the snapshot.
 		cur, ok := c.pkgs[lowerID]
+		if ok && cur.pkg != nil && e.pkg == nil && deletedAt > cur.pkg.Revision {
+			e.goneAfter = deletedAt
+			c.pkgs[lowerID] = e
+			c.absent++
+			c.sorted = nil
+			c.gen.Add(1)
+			return e, nil
+		}
 		if ok && cur.pkg != nil && (e.pkg == nil || cur.pkg.Revision > e.pkg.Revision) {
+			return cur, nil
+		}
+		if ok && cur.pkg == nil && e.pkg != nil && e.pkg.Revision <= cur.goneAfter {
 			return cur, nil
 		}
 		if e.pkg == nil { // search shows present packages only: generation and order stay

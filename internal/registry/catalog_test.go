@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,6 +56,62 @@ func TestChangesByAnotherProcessBecomeVisible(t *testing.T) {
 	res, err := a.Search(ctx, registry.SearchQuery{Take: -1})
 	if err != nil || res.TotalHits != 0 {
 		t.Errorf("search after the other process unlisted: %d hits (%v), want 0", res.TotalHits, err)
+	}
+}
+
+// TestDeletesByAnotherProcessBecomeVisible: a version deleted for good by
+// another process, and then its package's last version, leave this
+// process's cache (reads, search) through the revision log; and a push of
+// the deleted coordinates through this process is refused although its
+// cache held the version.
+func TestDeletesByAnotherProcessBecomeVisible(t *testing.T) {
+	ctx := context.Background()
+	d, blobs := openStores(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := registry.New(d, blobs, registry.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := registry.New(d, blobs, registry.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go a.Run(runCtx, 20*time.Millisecond)
+
+	a.AddUser(ctx, registry.NewUser{Name: "alice"})
+	secret, _, _ := a.CreateKey(ctx, registry.NewKey{User: "alice"})
+	key, _ := a.Authenticate(ctx, secret)
+	for _, v := range []string{"1.0.0", "2.0.0"} {
+		if _, err := a.Push(ctx, key, upload(nugettest.Spec{ID: "Gone.Pkg", Version: v}.Build())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p, err := a.Package(ctx, "gone.pkg"); err != nil || len(p.Versions) != 2 {
+		t.Fatalf("before the deletes: %v", err)
+	}
+	if _, err := b.DeleteVersion(ctx, "Gone.Pkg", "1.0.0", "test"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.Push(ctx, key, upload(nugettest.Spec{ID: "Gone.Pkg", Version: "1.0"}.Build()))
+	if !errors.Is(err, registry.ErrConflict) || !strings.Contains(registry.Message(err), "was deleted on") {
+		t.Errorf("push of the deleted version through the other process: %v", err)
+	}
+	eventually(t, "the delete made by the other process", func() bool {
+		p, err := a.Package(ctx, "gone.pkg")
+		return err == nil && len(p.Versions) == 1
+	})
+	if _, err := b.DeleteVersion(ctx, "Gone.Pkg", "2.0.0", "test"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the package whose last version the other process deleted", func() bool {
+		_, err := a.Package(ctx, "gone.pkg")
+		return errors.Is(err, registry.ErrNotFound)
+	})
+	res, err := a.Search(ctx, registry.SearchQuery{Take: -1})
+	if err != nil || res.TotalHits != 0 {
+		t.Errorf("search after the other process deleted the package: %d hits (%v), want 0", res.TotalHits, err)
 	}
 }
 

@@ -75,6 +75,11 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 	if err != nil {
 		return nil, err
 	}
+	// From the database, not this process's cache, which may still hold
+	// a version another replica deleted a moment ago.
+	if err := s.refuseTombstoned(ctx, key.OwnerID, m.ID, lowerVer, existing); err != nil {
+		return nil, err
+	}
 	if existing != nil && existing.Find(m.Version) != nil {
 		return nil, s.duplicate(existing.Name, m.Version)
 	}
@@ -108,7 +113,11 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 		return nil, err
 	}
 	if err := s.commitVersion(ctx, m.ID, key.OwnerID, feedID, v); err != nil {
+		var gone *TombstonedError
 		switch {
+		case errors.As(err, &gone):
+			s.deleteFiles(prefix, files)
+			return nil, deletedRefusal(gone.Tombstone)
 		case errors.Is(err, ErrConflict):
 			s.deleteFiles(prefix, files)
 			return nil, s.duplicate(m.ID, m.Version)

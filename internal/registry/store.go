@@ -60,7 +60,9 @@ type Store interface {
 	// InsertVersion adds a version in one transaction. When the package ID
 	// is new it creates the package named name owned by ownerID in feed feedID. When it
 	// exists and ownerID is not one of its owners it returns ErrForbidden;
-	// when the version exists it returns ErrConflict; when the database
+	// when the version exists it returns ErrConflict; when its coordinates
+	// carry a tombstone, a *TombstonedError (an ErrConflict), checked in
+	// the same transaction; when the database
 	// stopped answering during the commit, ErrOutcomeUnknown too.
 	InsertVersion(ctx context.Context, name string, ownerID, feedID int64, v *PackageVersion) error
 	// SetOwner adds (owner=true) or removes an owner of a package
@@ -83,6 +85,19 @@ type Store interface {
 	// ownerID, which must own the package (ErrForbidden), checked in the
 	// same transaction.
 	SetListed(ctx context.Context, lowerID, lowerVersion string, ownerID int64, listed bool, at time.Time) error
+	// DeleteVersion deletes the version t names for good, in one
+	// transaction with recording t (its OwnerIDs and SHA512 filled in
+	// from the rows): the version's row and its symbol rows go, and the
+	// package with its owners and invitations when it was the last
+	// version. It returns the blob prefixes of the deleted files, which
+	// the caller removes after the commit (ErrNotFound when there is no
+	// such version; ErrConflict when t's coordinates already carry a
+	// tombstone). It moves the feed revision.
+	DeleteVersion(ctx context.Context, t *Tombstone) (prefixes []string, err error)
+	// Tombstone finds the tombstone of a version (ErrNotFound).
+	Tombstone(ctx context.Context, lowerID, lowerVersion string) (*Tombstone, error)
+	// Tombstones lists the tombstones of a package ID, newest first.
+	Tombstones(ctx context.Context, lowerID string) ([]Tombstone, error)
 	// AddDownloads adds download counts per version ID.
 	AddDownloads(ctx context.Context, counts map[int64]int64) error
 	// BlobPrefixes calls fn with the blob prefix of every stored version.
