@@ -13,6 +13,7 @@ import (
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/storage"
+	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 )
 
 // deletedSentence is what a push of deleted coordinates is told.
@@ -154,7 +155,7 @@ func TestDeleteIsFinal(t *testing.T) {
 	// The same coordinates never come back, in any spelling.
 	for _, s := range []nugettest.Spec{{ID: "Del.Lib", Version: "1.0.0"}, {ID: "DEL.LIB", Version: "1.0"}, {ID: "del.lib", Version: "1.0.0.0"}} {
 		res := f.push(aliceKey, s.Build())
-		if res.StatusCode != http.StatusConflict || !strings.Contains(res.Header.Get("X-NuGet-Warning"), "Del.Lib 1.0.0 was deleted on 2026-") ||
+		if res.StatusCode != http.StatusConflict || !strings.Contains(res.Header.Get("X-NuGet-Warning"), "Del.Lib 1.0.0 was deleted on "+trusttest.Epoch().Format("2006-01-02")) ||
 			!strings.Contains(res.Header.Get("X-NuGet-Warning"), deletedSentence) {
 			t.Errorf("push %s %s after the delete: %s (%s), want 409 with the sentence", s.ID, s.Version, res.Status, res.Header.Get("X-NuGet-Warning"))
 		}
