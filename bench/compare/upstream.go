@@ -38,7 +38,12 @@ func upstreamRows(ctx context.Context, o options, rep *report, wh *server, logf 
 	if len(docs) == 0 {
 		return nil
 	}
+	// The mirror is rebuilt on every run: -work is kept between runs, and
+	// a cache left by the last one would be measured instead of filled.
 	data := filepath.Join(o.work, "mirror-data")
+	if err := os.RemoveAll(data); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(data, 0o755); err != nil {
 		return err
 	}
