@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -50,6 +51,9 @@ func (s *Service) WebhookScope(ctx context.Context, actor *Account, t WebhookTar
 		return events.Scope{OwnerID: a.ID, Name: a.Name}, nil
 	}
 	a, err := s.administeredOwner(ctx, actor, t.Owner, "webhooks")
+	if errors.Is(err, ErrNotFound) {
+		return events.Scope{}, errorf(ErrNotFound, "There is no organisation named '%s' whose webhooks you manage.", t.Owner)
+	}
 	if err != nil {
 		return events.Scope{}, err
 	}
