@@ -54,26 +54,48 @@ func (s *Service) Run(ctx context.Context, poll time.Duration) {
 // attempt, and returns how many it leased.
 func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 	now := s.opts.Now()
-	lease := now.Add(2*s.opts.Timeout + 5*time.Second)
+	leaseFor := 2*s.opts.Timeout + 5*time.Second
+	lease := now.Add(leaseFor)
+	started := time.Now()
 	ds, err := s.store.ClaimDeliveries(ctx, s.worker, now, lease, claimBatch)
 	if err != nil {
 		return 0, err
+	}
+	// One goroutine per webhook (at most parallel at once), each sending
+	// its webhook's deliveries in the order they were written, so events
+	// normally arrive in order; a failed one is retried later, after the
+	// ones behind it.
+	var order []int64
+	byHook := map[int64][]*Delivery{}
+	for i := range ds {
+		h := ds[i].WebhookID
+		if byHook[h] == nil {
+			order = append(order, h)
+		}
+		byHook[h] = append(byHook[h], &ds[i])
 	}
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var firstErr error
-	for i := range ds {
+	for _, h := range order {
 		wg.Add(1)
 		sem <- struct{}{}
-		go func(d *Delivery) {
+		go func(list []*Delivery) {
 			defer func() { <-sem; wg.Done() }()
-			if err := s.deliver(ctx, d); err != nil {
-				mu.Lock()
-				firstErr = errors.Join(firstErr, err)
-				mu.Unlock()
+			for _, d := range list {
+				// Only while the lease outlasts one more attempt; the rest
+				// are claimed again when it runs out.
+				if time.Since(started)+s.opts.Timeout+time.Second > leaseFor {
+					return
+				}
+				if err := s.deliver(ctx, d); err != nil {
+					mu.Lock()
+					firstErr = errors.Join(firstErr, err)
+					mu.Unlock()
+				}
 			}
-		}(&ds[i])
+		}(byHook[h])
 	}
 	wg.Wait()
 	return len(ds), firstErr
