@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -252,3 +253,15 @@ func (s *Service) Wake() {
 	default:
 	}
 }
+
+// Find finds any webhook by ID, for the operator (ErrNotFound).
+func (s *Service) Find(ctx context.Context, id int64) (*Webhook, error) {
+	w, err := s.store.Webhook(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, fault.Errorf(ErrNotFound, "There is no webhook %d.", id)
+	}
+	return w, err
+}
+
+// ScopeOf is the scope a webhook belongs to.
+func ScopeOf(w *Webhook) Scope { return Scope{OwnerID: w.OwnerID, FeedID: w.FeedID, Name: "webhook " + strconv.FormatInt(w.ID, 10)} }

@@ -151,3 +151,18 @@ func actorID(a *Account) int64 {
 	}
 	return a.ID
 }
+
+// RemoveWebhook removes any webhook by ID, for the operator's command
+// line (ErrNotFound).
+func (s *Service) RemoveWebhook(ctx context.Context, id int64) error {
+	w, err := s.hooks.Find(ctx, id)
+	if err != nil {
+		return err
+	}
+	scope := events.ScopeOf(w)
+	if err := s.hooks.Remove(ctx, scope, id); err != nil {
+		return err
+	}
+	s.auditWebhook(ctx, nil, "webhook.remove", scope, w)
+	return nil
+}
