@@ -264,4 +264,6 @@ func (s *Service) Find(ctx context.Context, id int64) (*Webhook, error) {
 }
 
 // ScopeOf is the scope a webhook belongs to.
-func ScopeOf(w *Webhook) Scope { return Scope{OwnerID: w.OwnerID, FeedID: w.FeedID, Name: "webhook " + strconv.FormatInt(w.ID, 10)} }
+func ScopeOf(w *Webhook) Scope {
+	return Scope{OwnerID: w.OwnerID, FeedID: w.FeedID, Name: "webhook " + strconv.FormatInt(w.ID, 10)}
+}
