@@ -104,6 +104,11 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 // deliver makes one attempt and records it.
 func (s *Service) deliver(ctx context.Context, d *Delivery) error {
 	a := s.attempt(ctx, d)
+	if ctx.Err() != nil {
+		// Shutting down mid-attempt: not the receiver's failure. The
+		// lease runs out and this or another process sends it again.
+		return nil
+	}
 	d.Attempts++
 	status, next := StatusPending, time.Time{}
 	switch {
@@ -118,8 +123,7 @@ func (s *Service) deliver(ctx context.Context, d *Delivery) error {
 		s.opts.Logger.Info("webhook delivery failed", "delivery", d.ID, "webhook", d.WebhookID, "event", d.EventID,
 			"attempt", d.Attempts, "code", a.Code, "err", a.Error, "status", status)
 	}
-	// Recorded even when ctx ends (shutdown): the attempt happened.
-	return s.store.FinishDelivery(context.WithoutCancel(ctx), d.ID, s.worker, a, status, next)
+	return s.store.FinishDelivery(ctx, d.ID, s.worker, a, status, next)
 }
 
 // Backoff is the wait after the given number of failed attempts: base,
