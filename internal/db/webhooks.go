@@ -157,7 +157,8 @@ func (d *DB) Enqueue(ctx context.Context, e events.Event, webhookID int64, at ti
 // and re-reads the row; SQLite runs writers one at a time) only one
 // gets it; the rows returned are those this UPDATE leased.
 func (d *DB) ClaimDeliveries(ctx context.Context, worker string, now, until time.Time, limit int) ([]events.Delivery, error) {
-	now, until = now.UTC(), until.UTC()
+	// Microseconds: what both databases keep, so the lease reads back equal.
+	now, until = now.UTC().Truncate(time.Microsecond), until.UTC().Truncate(time.Microsecond)
 	var rows []deliveryRow
 	err := d.tx(ctx, func(tx *gorm.DB) error {
 		rows = nil
