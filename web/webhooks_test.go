@@ -407,3 +407,25 @@ func TestWebhookEmitIsOneCall(t *testing.T) {
 		t.Fatalf("receiver got %d: %v", len(got), got)
 	}
 }
+
+// TestWebhookGoesWithItsUser: removing a user removes their webhooks and
+// outbox rows; nothing is sent on their behalf afterwards.
+func TestWebhookGoesWithItsUser(t *testing.T) {
+	f := hookFeed(t, true)
+	rcv := newReceiver(t)
+	bob := f.signedIn(t, "bob")
+	id, _ := addHook(t, bob, "/account/webhooks", rcv.srv.URL, "pushed")
+	tok := bob.get("/account/webhooks/" + strconv.FormatInt(id, 10)).csrf()
+	if res := bob.post("/account/webhooks/"+strconv.FormatInt(id, 10)+"/test", url.Values{"_csrf": {tok}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("test: %s", res.Status)
+	}
+	if _, err := f.reg.RemoveUser(context.Background(), 0, "bob", "", false); err != nil {
+		t.Fatal(err)
+	}
+	if hooks, _ := f.feed.db.Webhooks(context.Background(), events.Scope{}); len(hooks) != 0 {
+		t.Errorf("%d webhooks left after removing their user", len(hooks))
+	}
+	if n := deliverDue(t, f); n != 0 || len(rcv.requests()) != 0 {
+		t.Errorf("sent %d deliveries of a removed user's webhook", n)
+	}
+}

@@ -218,6 +218,17 @@ func (d *DB) FinishDelivery(ctx context.Context, id int64, worker string, a even
 	})
 }
 
+// PruneDeliveries deletes finished deliveries created before a time.
+func (d *DB) PruneDeliveries(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := d.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Where("status <> ? AND created_at < ?", string(events.StatusPending), before.UTC()).Delete(&deliveryRow{})
+		n = res.RowsAffected
+		return res.Error
+	})
+	return n, err
+}
+
 // emitPackage writes, inside a change's transaction, the event of a
 // change to versions of pkg, for the webhooks of its owners and feed.
 func emitPackage(tx *gorm.DB, kind events.Kind, pkg *packageRow, versions []string, actorID int64, at time.Time, reason string) error {

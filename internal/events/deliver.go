@@ -16,6 +16,10 @@ import (
 	"github.com/wharf-registry/wharf/internal/egress"
 )
 
+// Retention is how long finished (delivered or failed) deliveries are
+// kept for the pages and the command line; Run prunes older ones hourly.
+const Retention = 30 * 24 * time.Hour
+
 // claimBatch is how many deliveries one pass of DeliverDue leases.
 const claimBatch = 16
 
@@ -31,7 +35,14 @@ func (s *Service) Run(ctx context.Context, poll time.Duration) {
 	}
 	t := time.NewTicker(poll)
 	defer t.Stop()
+	var pruned time.Time
 	for {
+		if now := s.opts.Now(); now.Sub(pruned) >= time.Hour {
+			pruned = now
+			if _, err := s.store.PruneDeliveries(ctx, now.Add(-Retention)); err != nil && ctx.Err() == nil {
+				s.opts.Logger.Warn("pruning webhook deliveries", "err", err)
+			}
+		}
 		for {
 			n, err := s.DeliverDue(ctx)
 			if err != nil && ctx.Err() == nil {

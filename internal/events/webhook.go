@@ -102,4 +102,7 @@ type Store interface {
 	// its new status and (pending) next attempt, and ends the lease; it
 	// does nothing when the lease passed to another worker meanwhile.
 	FinishDelivery(ctx context.Context, id int64, worker string, a Attempt, status Status, next time.Time) error
+	// PruneDeliveries deletes delivered and failed deliveries created
+	// before the given time, and returns how many.
+	PruneDeliveries(ctx context.Context, before time.Time) (int64, error)
 }
