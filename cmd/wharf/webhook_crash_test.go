@@ -137,3 +137,46 @@ func kill9(t *testing.T, e *e2e) {
 	<-e.srvDone
 	e.exited = true
 }
+
+// TestWebhookCommands: the operator's commands refuse a private address
+// with the sentence, add one (the secret on stdout alone), list it without
+// the secret, show its deliveries and remove it.
+func TestWebhookCommands(t *testing.T) {
+	e := startWharfIn(t, "")
+	e.wharfOK(t, "user", "add", "alice")
+	_, stderr, code := e.wharf(t, "webhook", "add", "--owner", "alice", "--url", "http://10.1.2.3:9/x", "--event", "pushed")
+	if code == 0 || !strings.Contains(stderr, "Wharf does not send webhooks to 10.1.2.3: the address 10.1.2.3 is loopback or private; the operator setting webhook_allow_private allows it.") {
+		t.Errorf("a private URL: exit %d, stderr %q", code, stderr)
+	}
+	// The server's own base URL (127.0.0.1 here).
+	_, stderr, code = e.wharf(t, "webhook", "add", "--owner", "alice", "--url", e.base+"/x", "--event", "pushed")
+	if code == 0 || !strings.Contains(stderr, "Wharf does not send webhooks to itself (127.0.0.1)") {
+		t.Errorf("the server's own URL: exit %d, stderr %q", code, stderr)
+	}
+	if _, stderr, code := e.wharf(t, "webhook", "add", "--url", "https://93.184.216.34/x", "--event", "pushed"); code == 0 || !strings.Contains(stderr, "--owner ACCOUNT or --feed FEED") {
+		t.Errorf("no owner or feed: exit %d, stderr %q", code, stderr)
+	}
+	secret, stderr := e.wharfOK(t, "webhook", "add", "--owner", "alice", "--url", "https://93.184.216.34/x?token=t", "--event", "pushed,policy")
+	m := addedWebhookRE.FindStringSubmatch(stderr)
+	if m == nil || strings.Count(secret, "\n") != 1 || !strings.HasPrefix(secret, "whsec_") || strings.Contains(stderr, strings.TrimSpace(secret)) {
+		t.Fatalf("add: stdout %q, stderr %q", secret, stderr)
+	}
+	list, _ := e.wharfOK(t, "webhook", "list", "--owner", "alice")
+	if !strings.Contains(list, "https://93.184.216.34/x?token=t") || !strings.Contains(list, "pushed,policy.created,policy.changed,policy.removed") ||
+		strings.Contains(list, strings.TrimSpace(secret)) {
+		t.Errorf("list:\n%s", list)
+	}
+	if out, _ := e.wharfOK(t, "webhook", "deliveries", m[1]); strings.Count(out, "\n") != 1 {
+		t.Errorf("deliveries of a new webhook:\n%s", out)
+	}
+	e.wharfOK(t, "webhook", "remove", m[1])
+	if list, _ := e.wharfOK(t, "webhook", "list"); strings.Contains(list, "93.184.216.34") {
+		t.Errorf("after remove:\n%s", list)
+	}
+	if _, stderr, code := e.wharf(t, "webhook", "remove", m[1]); code == 0 || !strings.Contains(stderr, "There is no webhook "+m[1]) {
+		t.Errorf("removing it again: exit %d, %q", code, stderr)
+	}
+	if strings.Contains(e.srvOut.String(), strings.TrimSpace(secret)) {
+		t.Error("the secret is in the server's log")
+	}
+}
