@@ -20,6 +20,7 @@ import (
 	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/trust"
 )
 
 // receiver is a webhook receiver on 127.0.0.1: it records every request
@@ -427,5 +428,83 @@ func TestWebhookGoesWithItsUser(t *testing.T) {
 	}
 	if n := deliverDue(t, f); n != 0 || len(rcv.requests()) != 0 {
 		t.Errorf("sent %d deliveries of a removed user's webhook", n)
+	}
+}
+
+// TestWebhookEveryEventKind: each change the registry makes today sends
+// its event, through the use cases the UI, the API and the command line
+// call: push, unlist, relist, deprecate, undeprecate, delete, and a trust
+// policy's creation, change and removal.
+func TestWebhookEveryEventKind(t *testing.T) {
+	f := newUIFeed(t, uiConfig{reg: registry.Options{
+		Issuers:  []trust.Issuer{{URL: trust.GitHubActionsIssuer, Provider: trust.GitHub, Name: "GitHub Actions"}},
+		Webhooks: events.Options{AllowPrivate: true, Timeout: 2 * time.Second}}})
+	ctx := context.Background()
+	rcv := newReceiver(t)
+	alice := f.signedIn(t, "alice")
+	kinds := make([]string, len(events.Kinds))
+	for i, k := range events.Kinds {
+		kinds[i] = string(k)
+	}
+	addHook(t, alice, "/account/webhooks", rcv.srv.URL, kinds...)
+	a := f.account("alice")
+	root, err := f.reg.AddUser(ctx, registry.NewUser{Name: "root", IsAdmin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pushAs(t, f, "alice", nugettest.Spec{ID: "Alice.Every", Version: "1.0.0"})
+	pushAs(t, f, "alice", nugettest.Spec{ID: "Alice.Every", Version: "2.0.0"})
+	steps := []func() error{
+		func() error { return f.reg.SetListedAs(ctx, a, "Alice.Every", "1.0.0", false) },
+		func() error { return f.reg.SetListedAs(ctx, a, "Alice.Every", "1.0.0", true) },
+		func() error {
+			return f.reg.DeprecateAs(ctx, a, "Alice.Every", []string{"1.0.0"}, registry.Deprecation{Legacy: true, Message: "old"})
+		},
+		func() error { return f.reg.DeprecateAs(ctx, a, "Alice.Every", []string{"1.0.0"}, registry.Deprecation{}) },
+		func() error { _, err := f.reg.DeleteVersionAs(ctx, root, "Alice.Every", "1.0.0", "shipped a secret"); return err },
+	}
+	var policyID int64
+	steps = append(steps,
+		func() error {
+			p, err := f.reg.CreatePolicy(ctx, registry.NewPolicy{User: "alice", Name: "release", Provider: trust.GitHub, Repository: "alice/tools", Workflow: "release.yml"})
+			if err == nil {
+				policyID = p.ID
+			}
+			return err
+		},
+		func() error {
+			_, err := f.reg.UpdatePolicy(ctx, "alice", policyID, registry.NewPolicy{Name: "release", Provider: trust.GitHub, Repository: "alice/tools", Workflow: "publish.yml"})
+			return err
+		},
+		func() error { return f.reg.RemovePolicy(ctx, "alice", policyID) },
+	)
+	for i, step := range steps {
+		if err := step(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	deliverDue(t, f)
+	var got []string
+	for _, r := range rcv.requests() {
+		var e struct {
+			Reason string `json:"reason"`
+			Policy *struct {
+				Name, Owner string
+			} `json:"policy"`
+		}
+		_ = json.Unmarshal(r.body, &e)
+		k := r.header.Get(events.HeaderEvent)
+		if e.Reason != "" {
+			k += "(" + e.Reason + ")"
+		}
+		if e.Policy != nil {
+			k += "(" + e.Policy.Name + " of " + e.Policy.Owner + ")"
+		}
+		got = append(got, k)
+	}
+	want := []string{"pushed", "pushed", "unlisted", "relisted", "deprecated", "deprecated(undeprecated)", "deleted(shipped a secret)",
+		"policy.created(release of alice)", "policy.changed(release of alice)", "policy.removed(release of alice)"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("events received:\n got %q\nwant %q", got, want)
 	}
 }
