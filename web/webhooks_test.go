@@ -460,8 +460,13 @@ func TestWebhookEveryEventKind(t *testing.T) {
 		func() error {
 			return f.reg.DeprecateAs(ctx, a, "Alice.Every", []string{"1.0.0"}, registry.Deprecation{Legacy: true, Message: "old"})
 		},
-		func() error { return f.reg.DeprecateAs(ctx, a, "Alice.Every", []string{"1.0.0"}, registry.Deprecation{}) },
-		func() error { _, err := f.reg.DeleteVersionAs(ctx, root, "Alice.Every", "1.0.0", "shipped a secret"); return err },
+		func() error {
+			return f.reg.DeprecateAs(ctx, a, "Alice.Every", []string{"1.0.0"}, registry.Deprecation{})
+		},
+		func() error {
+			_, err := f.reg.DeleteVersionAs(ctx, root, "Alice.Every", "1.0.0", "shipped a secret")
+			return err
+		},
 	}
 	var policyID int64
 	steps = append(steps,
