@@ -150,6 +150,19 @@ func uiRoutes() []authzRoute {
 		v.Set("owner", owner)
 		return v
 	}
+	webhookForm := url.Values{"url": {"https://93.184.216.34/new-hook"}, "event": {"pushed"}}
+	// hook is the path of alice's, contoso's or the team feed's webhook.
+	hook := func(whose, suffix string) func(*world) string {
+		return func(w *world) string {
+			switch whose {
+			case "contoso":
+				return "/organizations/contoso/webhooks/" + strconv.FormatInt(w.orgHook, 10) + suffix
+			case "team":
+				return "/account/feeds/team/webhooks/" + strconv.FormatInt(w.teamHook, 10) + suffix
+			}
+			return "/account/webhooks/" + strconv.FormatInt(w.aliceHook, 10) + suffix
+		}
+	}
 	return []authzRoute{
 		// API keys: each user sees and revokes only their own.
 		{name: "keys page", method: "GET", path: fixed("/account/keys"), secret: "alice laptop",
@@ -291,6 +304,39 @@ func uiRoutes() []authzRoute {
 		{name: "grant mallory the team feed", method: "POST", path: fixed("/account/feeds/team/grants"), form: url.Values{"kind": {"user"}, "subject": {mallory}, "role": {"reader"}},
 			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
 		{name: "revoke bob's grant on the team feed", method: "POST", path: fixed("/account/feeds/team/grants/revoke"), form: url.Values{"kind": {"user"}, "subject": {bob}},
+			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
+
+		// Webhooks: a user's own, contoso's (its admins: alice), the team
+		// feed's (its admins: alice, and root as a registry admin).
+		{name: "webhooks page", method: "GET", path: fixed("/account/webhooks"), secret: "alice-hook",
+			want: aliceOnly(shows(ok), refused(ok))},
+		{name: "add a webhook", method: "POST", path: fixed("/account/webhooks"), form: webhookForm,
+			want: everyone(allowed(created))},
+		{name: "alice's webhook page", method: "GET", path: hook(alice, ""), secret: "alice-hook",
+			want: aliceOnly(shows(ok), refused(notFound))},
+		{name: "test alice's webhook", method: "POST", path: hook(alice, "/test"),
+			want: aliceOnly(allowed(back), refused(notFound))},
+		{name: "remove alice's webhook", method: "POST", path: hook(alice, "/remove"),
+			want: aliceOnly(allowed(back), refused(notFound))},
+		{name: "contoso's webhooks page", method: "GET", path: fixed("/organizations/contoso/webhooks"), secret: "contoso-hook",
+			want: aliceOnly(shows(ok), refused(notFound))},
+		{name: "add a webhook for contoso", method: "POST", path: fixed("/organizations/contoso/webhooks"), form: webhookForm,
+			want: aliceOnly(allowed(created), refused(notFound))},
+		{name: "contoso's webhook page", method: "GET", path: hook("contoso", ""), secret: "contoso-hook",
+			want: aliceOnly(shows(ok), refused(notFound))},
+		{name: "test contoso's webhook", method: "POST", path: hook("contoso", "/test"),
+			want: aliceOnly(allowed(back), refused(notFound))},
+		{name: "remove contoso's webhook", method: "POST", path: hook("contoso", "/remove"),
+			want: aliceOnly(allowed(back), refused(notFound))},
+		{name: "team feed's webhooks page", method: "GET", path: fixed("/account/feeds/team/webhooks"), secret: "team-hook",
+			want: map[string]outcome{alice: shows(ok), bob: refused(notFound), mallory: refused(notFound), root: shows(ok)}},
+		{name: "add a webhook for the team feed", method: "POST", path: fixed("/account/feeds/team/webhooks"), form: webhookForm,
+			want: map[string]outcome{alice: allowed(created), bob: refused(notFound), mallory: refused(notFound), root: allowed(created)}},
+		{name: "team feed's webhook page", method: "GET", path: hook("team", ""), secret: "team-hook",
+			want: map[string]outcome{alice: shows(ok), bob: refused(notFound), mallory: refused(notFound), root: shows(ok)}},
+		{name: "test the team feed's webhook", method: "POST", path: hook("team", "/test"),
+			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
+		{name: "remove the team feed's webhook", method: "POST", path: hook("team", "/remove"),
 			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
 
 		// The registry's administrators.

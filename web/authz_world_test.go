@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wharf-registry/wharf/internal/events"
 	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
@@ -49,6 +50,7 @@ type world struct {
 	demotedPolicy                int64 // bob's policy for contoso, made while he was its admin
 	personalPackage, orgPackage  string
 	personalVersion, orgVersions []string // orgVersions[1] is unlisted
+	aliceHook, orgHook, teamHook int64    // webhooks of alice, contoso and the team feed
 
 	// Only in a matrix world (newMatrixWorld):
 	iss      *trusttest.Issuer
@@ -134,6 +136,27 @@ func newWorldWith(t testing.TB, iss *trusttest.Issuer) *world {
 	must(t, func() error { _, err := w.reg.Feeds().Add(ctx, "team", "team-feed-description", true); return err })
 	must(t, func() error { return w.reg.GrantFeed(ctx, "team", feeds.SubjectUser, alice, feeds.RoleAdmin) })
 	must(t, func() error { return w.reg.GrantFeed(ctx, "team", feeds.SubjectUser, bob, feeds.RoleReader) })
+	// Webhooks of alice, of contoso and of the team feed (to a public
+	// address, never called: no worker runs).
+	for _, h := range []struct {
+		id     *int64
+		target registry.WebhookTarget
+		url    string
+	}{
+		{&w.aliceHook, registry.WebhookTarget{Owner: alice}, "https://93.184.216.34/alice-hook"},
+		{&w.orgHook, registry.WebhookTarget{Owner: "contoso"}, "https://93.184.216.34/contoso-hook"},
+		{&w.teamHook, registry.WebhookTarget{Feed: "team"}, "https://93.184.216.34/team-hook"},
+	} {
+		scope, err := w.reg.WebhookScope(ctx, nil, h.target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hook, err := w.reg.Webhooks().Add(ctx, scope, h.url, []string{"pushed", "unlisted", "policy"}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*h.id = hook.ID
+	}
 	// bob was an admin of contoso while he made his policy and his key for
 	// it; now he is a member.
 	if iss != nil {
@@ -305,6 +328,13 @@ func (w *world) rows(t testing.TB) string {
 		for _, m := range orgs {
 			fmt.Fprintf(&b, "%s is %s of %s\n", n, m.Role, m.User.Name)
 		}
+	}
+	hooks, err := w.feed.db.Webhooks(ctx, events.Scope{})
+	fail(err)
+	for _, h := range hooks {
+		ds, err := w.feed.db.Deliveries(ctx, h.ID, 10000)
+		fail(err)
+		fmt.Fprintf(&b, "webhook %d of owner %d feed %d to %s for %v: %d deliveries\n", h.ID, h.OwnerID, h.FeedID, h.URL, h.Events, len(ds))
 	}
 	ms, err := w.reg.Members(ctx, "contoso")
 	fail(err)

@@ -139,6 +139,17 @@ func (s *Server) routes(e *echo.Echo) {
 	form("/account/invitations/:id/accept", s.acceptInvitation, signedIn)
 	form("/account/invitations/:id/decline", s.declineInvitation, signedIn)
 
+	// Webhooks (docs/webhooks.md): a user's own, an organisation's (its
+	// admins) and a feed's (its admins). The use cases resolve whose they
+	// are for the signed-in user; anyone else's are absent (404).
+	for _, base := range []string{"/account/webhooks", "/organizations/:org/webhooks", "/account/feeds/:feed/webhooks"} {
+		page(base, s.webhooksPage, signedIn)
+		form(base, s.addWebhook, signedIn)
+		page(base+"/:hook", s.webhookPage, signedIn)
+		form(base+"/:hook/test", s.testWebhook, signedIn)
+		form(base+"/:hook/remove", s.removeWebhook, signedIn)
+	}
+
 	// Feeds: registry admins create them; a feed's admins (and the
 	// registry's) change its visibility and grants. The use cases check
 	// the role; a feed the user does not administer is absent (404).

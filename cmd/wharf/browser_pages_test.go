@@ -94,6 +94,15 @@ func pagesOfTheUI(loginLink string) []uiPage {
 		{name: "feeds", path: "/feeds", status: 200},
 		{name: "feeds-anon", path: "/feeds", status: 200, anon: true},
 		{name: "feed", path: "/account/feeds/team", status: 200},
+		{name: "webhooks", path: "/account/webhooks", status: 200},
+		{name: "webhooks-refused", path: "/account/webhooks", status: 400,
+			then: refused(`[data-testid="webhook-add"]`, "#webhook-url", "http://127.0.0.1:9/hook")},
+		{name: "webhooks-created", path: "/account/webhooks", status: 201, then: func(t *testing.T, p *tab) int {
+			return p.submit(`[data-testid="webhook-add"]`, "#webhook-url", "https://93.184.216.34/hook")
+		}},
+		{name: "webhook", path: "/account/webhooks/1", status: 200},
+		{name: "organisation-webhooks", path: "/organizations/contoso/webhooks", status: 200},
+		{name: "feed-webhooks", path: "/account/feeds/team/webhooks", status: 200},
 		{name: "admin-users", path: "/admin/users", status: 200},
 		{name: "admin-audit", path: "/admin/audit", status: 200},
 		{name: "admin-prefixes", path: "/admin/prefixes", status: 200},

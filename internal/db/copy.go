@@ -39,6 +39,8 @@ var copyTables = []struct {
 	{"advisory_packages", []string{"id"}},
 	{"used_tokens", []string{"issuer", "jti"}},
 	{"audit_events", []string{"id"}},
+	{"webhooks", []string{"id"}},
+	{"webhook_deliveries", []string{"id"}},
 	{"feed_state", []string{"id"}},
 }
 

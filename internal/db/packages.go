@@ -13,6 +13,8 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/wharf-registry/wharf/internal/events"
+
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/registry"
 )
@@ -238,7 +240,11 @@ func (d *DB) InsertVersion(ctx context.Context, name string, ownerID, feedID int
 			return mapErr(err)
 		}
 		v.ID, v.PackageID = row.ID, pkg.ID
-		return nil
+		actor := v.PushedBy
+		if actor == 0 {
+			actor = ownerID
+		}
+		return emitPackage(tx, events.Pushed, &pkg, []string{v.Version.String()}, actor, now, "")
 	})
 }
 
@@ -267,7 +273,18 @@ func (d *DB) SetListed(ctx context.Context, lowerID, lowerVersion string, ownerI
 		if res.RowsAffected == 0 {
 			return registry.ErrNotFound
 		}
-		return tx.Model(&packageRow{}).Where("id = ?", pkg.ID).Updates(map[string]any{"revision": rev, "updated_at": at.UTC()}).Error
+		if err := tx.Model(&packageRow{}).Where("id = ?", pkg.ID).Updates(map[string]any{"revision": rev, "updated_at": at.UTC()}).Error; err != nil {
+			return err
+		}
+		var shown []string
+		if err := tx.Model(&packageVersionRow{}).Where("package_id = ? AND lower_version = ?", pkg.ID, lowerVersion).Pluck("version", &shown).Error; err != nil {
+			return err
+		}
+		kind := events.Unlisted
+		if listed {
+			kind = events.Relisted
+		}
+		return emitPackage(tx, kind, &pkg, shown, ownerID, at, "")
 	})
 }
 

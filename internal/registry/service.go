@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wharf-registry/wharf/internal/events"
 	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/storage"
@@ -75,6 +76,10 @@ type Options struct {
 	// TempDir holds mirrored packages while they download and are
 	// checked (default os.TempDir()).
 	TempDir string
+
+	// Webhooks configures webhook deliveries (package events); its Now
+	// and Logger default to the registry's.
+	Webhooks events.Options
 }
 
 // DefaultMaxPackageSize is nuget.org's limit, 250 MB.
@@ -115,6 +120,8 @@ type Service struct {
 
 	mirror   *mirror                                   // nil: upstream feeds are never read
 	reserved func(ctx context.Context, id string) bool // IDs under a reserved prefix; nil: none
+
+	hooks *events.Service // webhooks and their outbox
 
 	changeMu   sync.RWMutex
 	changeHook func(ctx context.Context, lowerID string) // see PackageChanged; nil: none
@@ -174,6 +181,14 @@ func New(store Store, blobs storage.Blobs, o Options) (*Service, error) {
 	s.cat.onRevision = s.feeds.Changed
 	s.downloads = newCounter()
 	s.keyUse = map[int64]time.Time{}
+	wo := o.Webhooks
+	if wo.Now == nil {
+		wo.Now = s.now
+	}
+	if wo.Logger == nil {
+		wo.Logger = s.log
+	}
+	s.hooks = events.New(store, wo)
 	return s, nil
 }
 

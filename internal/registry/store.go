@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/wharf-registry/wharf/internal/events"
 	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/trust"
@@ -130,6 +131,7 @@ type Store interface {
 	feeds.Store
 	PrefixStore
 	SymbolStore
+	events.Store
 }
 
 // SessionStore is the part of the store that browser sign-in needs.
