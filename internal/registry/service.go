@@ -75,6 +75,11 @@ type Options struct {
 	// TempDir holds mirrored packages while they download and are
 	// checked (default os.TempDir()).
 	TempDir string
+
+	// RetentionEvery is how often Run applies the feeds' retention rules
+	// (default DefaultRetentionEvery; negative: never on a schedule).
+	// One replica at a time runs it (a lease in the database).
+	RetentionEvery time.Duration
 }
 
 // DefaultMaxPackageSize is nuget.org's limit, 250 MB.
@@ -115,6 +120,9 @@ type Service struct {
 
 	mirror   *mirror                                   // nil: upstream feeds are never read
 	reserved func(ctx context.Context, id string) bool // IDs under a reserved prefix; nil: none
+
+	retentionEvery     time.Duration
+	nextRetentionCheck time.Time // when Run next tries the schedule lease
 
 	changeMu   sync.RWMutex
 	changeHook func(ctx context.Context, lowerID string) // see PackageChanged; nil: none
@@ -164,6 +172,10 @@ func New(store Store, blobs storage.Blobs, o Options) (*Service, error) {
 	}
 	s.readLimiter = newLimiter(store, readRate, time.Minute)
 	s.maxAge = o.FeedMaxAge
+	s.retentionEvery = o.RetentionEvery
+	if s.retentionEvery == 0 {
+		s.retentionEvery = DefaultRetentionEvery
+	}
 	s.signIn, s.sessionTTL = o.SignIn.normalized(), o.SessionTTL
 	if s.sessionTTL <= 0 {
 		s.sessionTTL = DefaultSessionTTL
@@ -184,7 +196,8 @@ func (s *Service) MaxPackageSize() int64 { return s.maxSize }
 func (s *Service) Now() time.Time { return s.now() }
 
 // Run does the background work until ctx ends: it flushes download counts
-// and key use, and picks up changes other processes made to the feed. It
+// and key use, picks up changes other processes made to the feed, and
+// applies retention rules when the schedule is due. It
 // flushes once more before returning.
 func (s *Service) Run(ctx context.Context, every time.Duration) {
 	if every <= 0 {
@@ -201,6 +214,7 @@ func (s *Service) Run(ctx context.Context, every time.Duration) {
 			s.bgFailed.Store(false)
 			s.Flush(ctx)
 			s.purge(ctx)
+			s.retentionTick(ctx)
 			if err := s.cat.sync(ctx); err != nil {
 				s.warnBackground("feed sync failed", err)
 			}
@@ -244,7 +258,7 @@ func (s *Service) purge(ctx context.Context) {
 // Flush writes buffered download counts and key last-use times.
 func (s *Service) Flush(ctx context.Context) {
 	if counts := s.downloads.take(); len(counts) > 0 {
-		if err := s.store.AddDownloads(ctx, counts); err != nil {
+		if err := s.store.AddDownloads(ctx, counts, s.now().UTC().Truncate(24*time.Hour)); err != nil {
 			s.warnBackground("saving download counts failed", err)
 			s.downloads.restore(counts)
 		}
