@@ -20,6 +20,7 @@ import (
 	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/retention"
 	"github.com/wharf-registry/wharf/internal/trust"
 	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 )
@@ -47,6 +48,7 @@ type world struct {
 	personalKey, orgKey          int64 // alice's keys: for alice, and for contoso
 	personalPolicy, orgPolicy    int64 // alice's trust policies: for alice, and for contoso
 	demotedPolicy                int64 // bob's policy for contoso, made while he was its admin
+	teamRule                     int64 // a retention rule of the team feed
 	personalPackage, orgPackage  string
 	personalVersion, orgVersions []string // orgVersions[1] is unlisted
 
@@ -134,6 +136,13 @@ func newWorldWith(t testing.TB, iss *trusttest.Issuer) *world {
 	must(t, func() error { _, err := w.reg.Feeds().Add(ctx, "team", "team-feed-description", true); return err })
 	must(t, func() error { return w.reg.GrantFeed(ctx, "team", feeds.SubjectUser, alice, feeds.RoleAdmin) })
 	must(t, func() error { return w.reg.GrantFeed(ctx, "team", feeds.SubjectUser, bob, feeds.RoleReader) })
+	must(t, func() error {
+		r, err := w.reg.AddRetentionRule(ctx, "team", retention.Rule{Kind: retention.KindPrereleases, Keep: 3, Action: retention.ActionUnlist})
+		if err == nil {
+			w.teamRule = r.ID
+		}
+		return err
+	})
 	// bob was an admin of contoso while he made his policy and his key for
 	// it; now he is a member.
 	if iss != nil {
@@ -322,7 +331,7 @@ func (w *world) rows(t testing.TB) string {
 			fmt.Fprintf(&b, "%s owned by %s\n", id, o.Name)
 		}
 		for _, v := range p.Versions {
-			fmt.Fprintf(&b, "%s %s listed %v\n", id, v.Version, v.Listed)
+			fmt.Fprintf(&b, "%s %s listed %v pinned by %q\n", id, v.Version, v.Listed, v.PinnedBy)
 		}
 	}
 	return b.String()
