@@ -306,7 +306,9 @@ func uiRoutes() []authzRoute {
 			form: url.Values{"kind": {"prereleases"}, "keep": {"1"}, "action": {"delete"}},
 			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
 		{name: "remove the team feed's retention rule", method: "POST",
-			path: func(w *world) string { return "/account/feeds/team/retention/rules/" + strconv.FormatInt(w.teamRule, 10) + "/remove" },
+			path: func(w *world) string {
+				return "/account/feeds/team/retention/rules/" + strconv.FormatInt(w.teamRule, 10) + "/remove"
+			},
 			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
 		{name: "run retention of the team feed", method: "POST", path: fixed("/account/feeds/team/retention/run"),
 			form: url.Values{"plan": {retention.Digest(nil)}}, // the team feed's plan is empty
