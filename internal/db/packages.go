@@ -279,13 +279,14 @@ func (d *DB) SetListed(ctx context.Context, lowerID, lowerVersion string, ownerI
 }
 
 // AddDownloads adds download counts to versions and their packages, and
-// records day as the versions' last download day in the same statement
-// (retention reads it). Counts
+// records day as the last download day of the versions in fresh, in the
+// same statement (retention reads it; the registry passes each version
+// at most once a day). Counts
 // do not bump the feed revision: caches may show them a little late.
 // Versions are updated in version-ID order and then packages in
 // package-ID order, so replicas flushing at once take their locks in the
 // same order and cannot deadlock.
-func (d *DB) AddDownloads(ctx context.Context, counts map[int64]int64, day time.Time) error {
+func (d *DB) AddDownloads(ctx context.Context, counts map[int64]int64, day time.Time, fresh map[int64]bool) error {
 	ids := make([]int64, 0, len(counts))
 	for id := range counts {
 		ids = append(ids, id)
@@ -301,7 +302,11 @@ func (d *DB) AddDownloads(ctx context.Context, counts map[int64]int64, day time.
 			perPackage[o.PackageID] += counts[o.ID]
 		}
 		for _, id := range ids {
-			if err := tx.Exec(`UPDATE package_versions SET downloads = downloads + ?, last_download_at = ? WHERE id = ?`, counts[id], day.UTC(), id).Error; err != nil {
+			q, args := `UPDATE package_versions SET downloads = downloads + ? WHERE id = ?`, []any{counts[id], id}
+			if fresh[id] {
+				q, args = `UPDATE package_versions SET downloads = downloads + ?, last_download_at = ? WHERE id = ?`, []any{counts[id], day.UTC(), id}
+			}
+			if err := tx.Exec(q, args...).Error; err != nil {
 				return err
 			}
 		}

@@ -99,6 +99,9 @@ type Service struct {
 	downloads *counter
 	keyMu     sync.Mutex
 	keyUse    map[int64]time.Time
+	dayMu     sync.Mutex
+	markedDay time.Time      // the day dayMarked is about
+	dayMarked map[int64]bool // versions whose last download day is recorded for markedDay
 
 	verifier     TokenVerifier
 	issuers      []trust.Issuer
@@ -258,9 +261,12 @@ func (s *Service) purge(ctx context.Context) {
 // Flush writes buffered download counts and key last-use times.
 func (s *Service) Flush(ctx context.Context) {
 	if counts := s.downloads.take(); len(counts) > 0 {
-		if err := s.store.AddDownloads(ctx, counts, s.now().UTC().Truncate(24*time.Hour)); err != nil {
+		day, fresh := s.unmarkedDays(counts)
+		if err := s.store.AddDownloads(ctx, counts, day, fresh); err != nil {
 			s.warnBackground("saving download counts failed", err)
 			s.downloads.restore(counts)
+		} else {
+			s.markDays(day, fresh)
 		}
 	}
 	s.keyMu.Lock()
@@ -270,6 +276,37 @@ func (s *Service) Flush(ctx context.Context) {
 	if len(used) > 0 {
 		if err := s.store.TouchKeys(ctx, used); err != nil {
 			s.warnBackground("saving key use failed", err)
+		}
+	}
+}
+
+// unmarkedDays returns today (UTC) and the versions among counts whose
+// last download day this process has not recorded today: only those get
+// the day written, so a version's day is written at most once a day per
+// replica, however often it is downloaded.
+func (s *Service) unmarkedDays(counts map[int64]int64) (time.Time, map[int64]bool) {
+	day := s.now().UTC().Truncate(24 * time.Hour)
+	s.dayMu.Lock()
+	defer s.dayMu.Unlock()
+	if !day.Equal(s.markedDay) {
+		s.markedDay, s.dayMarked = day, map[int64]bool{}
+	}
+	fresh := map[int64]bool{}
+	for id := range counts {
+		if !s.dayMarked[id] {
+			fresh[id] = true
+		}
+	}
+	return day, fresh
+}
+
+// markDays remembers that the day of the fresh versions is recorded.
+func (s *Service) markDays(day time.Time, fresh map[int64]bool) {
+	s.dayMu.Lock()
+	defer s.dayMu.Unlock()
+	if day.Equal(s.markedDay) {
+		for id := range fresh {
+			s.dayMarked[id] = true
 		}
 	}
 }

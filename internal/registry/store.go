@@ -99,9 +99,9 @@ type Store interface {
 	Tombstone(ctx context.Context, lowerID, lowerVersion string) (*Tombstone, error)
 	// Tombstones lists the tombstones of a package ID, newest first.
 	Tombstones(ctx context.Context, lowerID string) ([]Tombstone, error)
-	// AddDownloads adds download counts per version ID and records day
-	// as their last download day.
-	AddDownloads(ctx context.Context, counts map[int64]int64, day time.Time) error
+	// AddDownloads adds download counts per version ID, and records day
+	// as the last download day of the versions in fresh.
+	AddDownloads(ctx context.Context, counts map[int64]int64, day time.Time, fresh map[int64]bool) error
 	// BlobPrefixes calls fn with the blob prefix of every stored version.
 	BlobPrefixes(ctx context.Context, fn func(prefix string) error) error
 	// Changes returns the IDs of packages changed since revision rev and the
