@@ -171,9 +171,11 @@ func TestRetentionNeverEmptiesOrTouchesLatestStable(t *testing.T) {
 	}
 }
 
-// TestRetentionRunsOneAtATime: two services on one database (two
-// replicas) run retention at once; the lease lets one apply the plan and
-// the other is refused or finds nothing left: each version is deleted once.
+// TestRetentionRunsOneAtATime: while another replica holds the run lease
+// a run is refused and changes nothing; then two services on one database
+// (two replicas) run retention at once: the lease lets one apply the plan
+// and the other is refused or finds nothing left, so each version is
+// deleted once.
 func TestRetentionRunsOneAtATime(t *testing.T) {
 	ctx := context.Background()
 	d, blobs := openStores(t)
@@ -188,6 +190,19 @@ func TestRetentionRunsOneAtATime(t *testing.T) {
 	}
 	retentionSetup(t, svc[0], nil)
 	if _, err := svc[0].AddRetentionRule(ctx, "default", retention.Rule{Kind: retention.KindPrereleases, Keep: 0, Action: retention.ActionDelete}); err != nil {
+		t.Fatal(err)
+	}
+	// A run under way elsewhere (its lease held): refused, nothing changes.
+	if ok, err := d.AcquireLease(ctx, "retention-run", "another replica", time.Now(), time.Now().Add(time.Minute)); err != nil || !ok {
+		t.Fatalf("taking the lease: %v %v", ok, err)
+	}
+	if _, err := svc[1].RunRetention(ctx, "", ""); !errors.Is(err, registry.ErrConflict) || !strings.Contains(registry.Message(err), "already under way") {
+		t.Errorf("run while another holds the lease: %v, want ErrConflict", err)
+	}
+	if got := versionsOf(t, svc[1], "Contoso.Lib"); strings.Count(got, " ") != 7 {
+		t.Fatalf("a refused run changed versions: %s", got)
+	}
+	if err := d.ReleaseLease(ctx, "retention-run", "another replica"); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
