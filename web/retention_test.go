@@ -111,6 +111,13 @@ func TestRetentionUI(t *testing.T) {
 	if strings.Join(planned, " ") != "1.1.0-beta.2 1.1.0-beta.3" || !strings.Contains(plan.testIDText("retention-plan"), "rule 1: prerelease number 3 of release line 1.1.0") {
 		t.Fatalf("plan: %v\n%s", planned, plan.testIDText("retention-plan"))
 	}
+	var kept []string
+	for _, n := range plan.byTestID("kept-version") {
+		kept = append(kept, attr(n, "data-version"))
+	}
+	if strings.Join(kept, " ") != "1.1.0-beta.1" || !strings.Contains(plan.testIDText("plan-kept"), "kept: pinned by alice") {
+		t.Errorf("kept: %v\n%s", kept, plan.testIDText("plan-kept"))
+	}
 	run := plan.formValues("run-retention")
 	if p := carol.postWith(retentionPath+"/run", url.Values{"plan": {run.Get("plan")}}.Encode(), nil); p.res.StatusCode != http.StatusForbidden {
 		t.Errorf("run without the form token: %s, want 403", p.res.Status)

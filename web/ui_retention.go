@@ -41,9 +41,15 @@ func (s *Server) renderRetention(c echo.Context, status int, v templates.Retenti
 		v.Rules = append(v.Rules, templates.RetentionRuleRow{ID: r.ID, Glob: r.Glob, What: ruleWhat(r), AddedBy: r.CreatedBy,
 			RemoveURL: base + "/rules/" + strconv.FormatInt(r.ID, 10) + "/remove"})
 	}
+	row := func(st retention.Step) templates.RetentionStepRow {
+		return templates.RetentionStepRow{Action: string(st.Action), Package: st.Package, Version: st.Version, Why: st.Why,
+			PackageURL: "/packages/" + url.PathEscape(st.Package) + "/" + url.PathEscape(st.Version)}
+	}
 	for _, st := range plan.Steps {
-		v.Steps = append(v.Steps, templates.RetentionStepRow{Action: string(st.Action), Package: st.Package, Version: st.Version, Why: st.Why,
-			PackageURL: "/packages/" + url.PathEscape(st.Package) + "/" + url.PathEscape(st.Version)})
+		v.Steps = append(v.Steps, row(st))
+	}
+	for _, st := range plan.Kept {
+		v.Kept = append(v.Kept, row(st))
 	}
 	v.PlanAt, v.Digest = plan.At.Format("2006-01-02 15:04 UTC"), plan.Digest
 	return s.render(c, status, templates.Retention(v))

@@ -135,6 +135,9 @@ func (a *app) retentionPlanCmd() *cobra.Command {
 			if err := printSteps(cmd.OutOrStdout(), plan.Steps); err != nil {
 				return err
 			}
+			for _, k := range plan.Kept {
+				fmt.Fprintf(cmd.ErrOrStderr(), "Kept %s %s: %s\n", k.Package, k.Version, registry.EscapeText(k.Why))
+			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "%d version(s) by %d rule(s). Apply exactly this plan with 'wharf retention run --plan %s'.\n",
 				len(plan.Steps), len(plan.Rules), plan.Digest)
 			return nil

@@ -33,6 +33,9 @@ type RetentionPlan struct {
 	Rules  []retention.Rule
 	Steps  []retention.Step
 	Digest string // identifies Steps; a run given it refuses another plan
+	// Kept are the versions a rule selects but that are protected (the
+	// latest stable version, pinned...): never steps, listed to explain.
+	Kept []retention.Step
 
 	pkgs map[string]*Package // by lowercased ID, as planned
 }
@@ -126,7 +129,8 @@ func (s *Service) retentionPlan(ctx context.Context, f *feeds.Feed) (*RetentionP
 			if len(fr) == 0 || p.UpstreamCheckedAt != nil {
 				continue
 			}
-			steps := retention.PlanPackage(fr[0].Feed, p.Name, fr, retentionVersions(p), plan.At)
+			steps, kept := retention.PlanPackage(fr[0].Feed, p.Name, fr, retentionVersions(p), plan.At)
+			plan.Kept = append(plan.Kept, kept...)
 			if len(steps) > 0 {
 				plan.Steps = append(plan.Steps, steps...)
 				plan.pkgs[strings.ToLower(p.Name)] = p

@@ -109,6 +109,10 @@ func TestRetentionPlanAndRunAgree(t *testing.T) {
 	if got := steps(plan.Steps); got != want {
 		t.Fatalf("plan:\n got %s\nwant %s", got, want)
 	}
+	if got := steps(plan.Kept); got != "delete 1.1.0-beta.1, unlist 1.1.0" ||
+		!strings.HasSuffix(plan.Kept[0].Why, "kept: pinned by operator") || !strings.HasSuffix(plan.Kept[1].Why, "kept: the latest stable version") {
+		t.Errorf("kept: %s (%v)", got, plan.Kept)
+	}
 	for _, st := range plan.Steps {
 		if !strings.HasPrefix(st.Why, "rule ") {
 			t.Errorf("step %s gives no rule: %q", st, st.Why)

@@ -51,18 +51,26 @@ func ReleaseLine(v nuget.Version) string {
 // those whose glob does not match the package are skipped. A version
 // that several rules select is listed once: deleting beats unlisting, and
 // the rule with the lowest ID gives the reason. An unlist of a version
-// already unlisted is no step. Protected versions are never listed.
-func PlanPackage(feed, pkg string, rules []Rule, versions []Version, now time.Time) []Step {
+// already unlisted is no step. Protected versions are never steps: kept
+// lists those a rule selects, with the rule and the protection as Why.
+func PlanPackage(feed, pkg string, rules []Rule, versions []Version, now time.Time) (steps, kept []Step) {
 	vs := slices.Clone(versions)
 	slices.SortFunc(vs, func(a, b Version) int { return a.Version.Compare(b.Version) })
-	chosen := map[int]Step{}
+	chosen, protected := map[int]Step{}, map[int]Step{}
 	for _, r := range rules {
 		if !r.Matches(pkg) {
 			continue
 		}
 		for i, why := range selectVersions(r, vs, now) {
 			v := vs[i]
-			if v.Protected != "" || r.Action == ActionUnlist && !v.Listed {
+			if v.Protected != "" {
+				if _, ok := protected[i]; !ok {
+					protected[i] = Step{Feed: feed, Package: pkg, Version: v.Version.String(), Action: r.Action, RuleID: r.ID,
+						Why: fmt.Sprintf("rule %d: %s; kept: %s", r.ID, why, v.Protected)}
+				}
+				continue
+			}
+			if r.Action == ActionUnlist && !v.Listed {
 				continue
 			}
 			prev, ok := chosen[i]
@@ -73,13 +81,15 @@ func PlanPackage(feed, pkg string, rules []Rule, versions []Version, now time.Ti
 				Why: fmt.Sprintf("rule %d: %s", r.ID, why)}
 		}
 	}
-	var out []Step
 	for i := range vs {
 		if s, ok := chosen[i]; ok {
-			out = append(out, s)
+			steps = append(steps, s)
+		}
+		if s, ok := protected[i]; ok {
+			kept = append(kept, s)
 		}
 	}
-	return out
+	return steps, kept
 }
 
 // selectVersions maps the index (in vs, ascending) of each version the

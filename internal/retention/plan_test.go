@@ -35,16 +35,21 @@ func TestPlanPrereleasesPerReleaseLine(t *testing.T) {
 	now := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
 	vs := versions(t, now, "1.0.0-alpha", "1.0.0-beta", "1.0.0-rc.1", "1.0.0", "1.1.0-beta.1", "1.1.0-beta.2", "1.1.0-beta.10", "2.0.0.1-x", "2.0.0-x")
 	r := Rule{ID: 3, Glob: "Contoso.*", Kind: KindPrereleases, Keep: 2, Action: ActionDelete}
-	got := stepVersions(PlanPackage("default", "Contoso.Lib", []Rule{r}, vs, now))
+	steps, _ := PlanPackage("default", "Contoso.Lib", []Rule{r}, vs, now)
+	got := stepVersions(steps)
 	if want := "delete 1.0.0-alpha, delete 1.1.0-beta.1"; got != want {
 		t.Errorf("steps = %q, want %q", got, want)
 	}
-	if got := PlanPackage("default", "Other.Lib", []Rule{r}, vs, now); len(got) != 0 {
+	if got, _ := PlanPackage("default", "Other.Lib", []Rule{r}, vs, now); len(got) != 0 {
 		t.Errorf("a package the glob does not match got steps: %v", got)
 	}
 	vs[0].Protected = "pinned"
-	if got := stepVersions(PlanPackage("default", "contoso.lib", []Rule{r}, vs, now)); got != "delete 1.1.0-beta.1" {
+	steps, kept := PlanPackage("default", "contoso.lib", []Rule{r}, vs, now)
+	if got := stepVersions(steps); got != "delete 1.1.0-beta.1" {
 		t.Errorf("with 1.0.0-alpha pinned: %q", got)
+	}
+	if len(kept) != 1 || kept[0].Version != "1.0.0-alpha" || !strings.HasSuffix(kept[0].Why, "; kept: pinned") {
+		t.Errorf("kept = %v, want 1.0.0-alpha, pinned", kept)
 	}
 }
 
@@ -57,16 +62,17 @@ func TestPlanIdleAndPrecedence(t *testing.T) {
 	vs[3].Published = now.AddDate(0, 0, -5)
 	vs[0].Listed = false
 	unlist := Rule{ID: 1, Glob: "*", Kind: KindIdle, OlderThanDays: 30, IdleDays: 60, Action: ActionUnlist}
-	if got := stepVersions(PlanPackage("f", "P", []Rule{unlist}, vs, now)); got != "unlist 1.2.0" {
+	if got, _ := PlanPackage("f", "P", []Rule{unlist}, vs, now); stepVersions(got) != "unlist 1.2.0" {
 		t.Errorf("unlist steps = %q (1.0.0 is already unlisted, 1.1.0 was downloaded, 1.3.0 is new)", got)
 	}
 	del := unlist
 	del.ID, del.Action = 2, ActionDelete
-	steps := PlanPackage("f", "P", []Rule{unlist, del}, vs, now)
+	steps, _ := PlanPackage("f", "P", []Rule{unlist, del}, vs, now)
 	if got := stepVersions(steps); got != "delete 1.0.0, delete 1.2.0" {
 		t.Errorf("steps = %q: delete beats unlist", got)
 	}
-	if Digest(steps) == Digest(steps[:1]) || Digest(steps) != Digest(PlanPackage("f", "P", []Rule{unlist, del}, vs, now)) {
+	again, _ := PlanPackage("f", "P", []Rule{unlist, del}, vs, now)
+	if Digest(steps) == Digest(steps[:1]) || Digest(steps) != Digest(again) {
 		t.Error("the digest does not identify the steps")
 	}
 }
