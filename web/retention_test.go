@@ -22,7 +22,8 @@ const retentionPath = "/account/feeds/default/retention"
 // audited with the rule as the reason); the version the owner pinned with
 // the manage page's Pin button and the latest stable version stay. A run
 // without the form token, or for a plan that is no longer the one shown,
-// changes nothing; the owner and a stranger find no retention page.
+// changes nothing; an unlist rule unlists, in reads and in the static
+// copy, audited; the owner and a stranger find no retention page.
 func TestRetentionUI(t *testing.T) {
 	t.Parallel()
 	f := newUIFeed(t, uiConfig{staticCopy: true})
@@ -148,12 +149,33 @@ func TestRetentionUI(t *testing.T) {
 	if p := carol.get(retentionPath); len(p.byTestID("empty-plan")) != 1 {
 		t.Error("the plan after the run is not empty")
 	}
+	// An unlist rule: beta.4 (beta.1 stays pinned) is unlisted, in reads
+	// and in the static copy.
+	add = url.Values{"_csrf": {carol.token()}, "kind": {"prereleases"}, "glob": {"*"}, "keep": {"0"}, "action": {"unlist"}}
+	if p := carol.postWith(retentionPath+"/rules", add.Encode(), nil); p.res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add the unlist rule: %s %s", p.res.Status, p.reason())
+	}
+	plan = carol.get(retentionPath)
+	if steps := plan.byTestID("plan-step"); len(steps) != 1 || attr(steps[0], "data-version") != "1.1.0-beta.4" || !strings.Contains(plan.testIDText("retention-plan"), "unlist") {
+		t.Fatalf("plan of the unlist rule:\n%s", plan.testIDText("retention-plan"))
+	}
+	if p := carol.postWith(retentionPath+"/run", plan.formValues("run-retention").Encode(), nil); p.res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("run the unlist rule: %s %s", p.res.Status, p.reason())
+	}
+	if _, pv, err := f.reg.Version(ctx, "Ret.Lib", "1.1.0-beta.4"); err != nil || pv.Listed {
+		t.Errorf("1.1.0-beta.4 after the unlist run: %v (%v), want unlisted", pv, err)
+	}
+	if leaf, _ := f.staticFile(f.urls.RegistrationLeaf("ret.lib", "1.1.0-beta.4")); !strings.Contains(leaf, `"listed":false`) {
+		t.Errorf("the static leaf of the unlisted version does not say so: %s", leaf)
+	}
+
 	f.addUser("root")
 	if _, err := f.reg.SetAdmin(ctx, 0, "root", true); err != nil {
 		t.Fatal(err)
 	}
 	audit := f.signedIn(t, "root").get("/admin/audit")
-	for _, want := range []string{"version.pin", "retention.rule.add", "version.delete", "retention rule 1: prerelease number 2", "retention.run"} {
+	for _, want := range []string{"version.pin", "retention.rule.add", "version.delete", "retention rule 1: prerelease number 2", "retention.run",
+		"version.unlist", "unlisted by carol: retention rule 2: prerelease number 1"} {
 		if !strings.Contains(audit.body, want) {
 			t.Errorf("the audit log does not show %q", want)
 		}
@@ -167,7 +189,7 @@ func TestRetentionUI(t *testing.T) {
 	if p := carol.postWith(retentionPath+"/rules/1/remove", rm.Encode(), nil); p.res.StatusCode != http.StatusSeeOther {
 		t.Errorf("remove rule: %s", p.res.Status)
 	}
-	if p := carol.get(retentionPath); len(p.byTestID("no-retention-rules")) != 1 {
-		t.Error("the rule is still listed")
+	if p := carol.get(retentionPath); len(p.byTestID("retention-rule")) != 1 {
+		t.Error("the removed rule is still listed")
 	}
 }
