@@ -127,7 +127,7 @@ func Retention(v RetentionPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "</h1><p>Rules remove old prereleases and versions nobody downloads. They never touch a package's latest stable version (nor its last version), a version its owners pinned, or a held or staged one. A release line is the prereleases of one version number: 1.2.0-beta.1 and 1.2.0-rc.1 are both in line 1.2.0. The schedule applies the rules every hour; the plan below shows exactly what a run would do now.</p></div><h2>Rules</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "</h1><p>Rules remove old prereleases and versions nobody downloads. They never touch a package's latest stable version (nor its last version), a version its owners pinned, or a held or staged one. A release line is the prereleases of one version number: 1.2.0-beta.1 and 1.2.0-rc.1 are both in line 1.2.0. The schedule applies the rules (every hour unless the operator set another period); the plan below shows exactly what a run would do now.</p></div><h2>Rules</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -130,6 +130,11 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 		d.Close()
 		return err
 	}
+	retentionEvery, err := a.cfg.RetentionEveryFor()
+	if err != nil {
+		d.Close()
+		return err
+	}
 	maxAge, err := a.cfg.FeedMaxAgeFor(d.Dialect() == "sqlite")
 	if err != nil {
 		d.Close()
@@ -162,7 +167,7 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	reg, err := registry.New(d, blobs, registry.Options{
 		MaxPackageSize: int64(a.cfg.MaxPackageSize), Logger: a.log,
 		Verifier: verifier, Issuers: issuers, TrustedKeyTTL: a.cfg.TrustedKeyTTL.D(), BannedEvents: banned, ExchangesPerMinute: rate,
-		FeedMaxAge: maxAge,
+		FeedMaxAge: maxAge, RetentionEvery: retentionEvery,
 		SignIn: registry.SignInRules{
 			AllowedDomains: config.List(a.cfg.AllowedDomains), AllowedGroups: config.List(a.cfg.AllowedGroups), Admins: config.List(a.cfg.Admins),
 		},
