@@ -266,3 +266,47 @@ func TestRetentionRuleInput(t *testing.T) {
 		t.Errorf("removing it again: %v", err)
 	}
 }
+
+// TestRetentionSchedule: two replicas run their background work; the
+// schedule applies the rules once, on the replica that takes the
+// schedule lease, and the other waits for the next period.
+func TestRetentionSchedule(t *testing.T) {
+	ctx := context.Background()
+	d, blobs := openStores(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var svc [2]*registry.Service
+	for i := range svc {
+		s, err := registry.New(d, blobs, registry.Options{Logger: quiet, RetentionEvery: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc[i] = s
+	}
+	retentionSetup(t, svc[0], nil)
+	if _, err := svc[0].AddRetentionRule(ctx, "default", retention.Rule{Kind: retention.KindPrereleases, Keep: 0, Action: retention.ActionDelete}); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	for _, s := range svc {
+		go s.Run(runCtx, 20*time.Millisecond)
+	}
+	eventually(t, "the scheduled run", func() bool {
+		p, err := svc[1].Package(ctx, "Contoso.Lib")
+		return err == nil && len(p.Versions) == 2
+	})
+	time.Sleep(200 * time.Millisecond) // ten more ticks of each replica
+	events, err := svc[0].AuditLog(ctx, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := 0
+	for _, e := range events {
+		if e.Kind == "retention.run" {
+			runs++
+		}
+	}
+	if runs != 1 {
+		t.Errorf("%d scheduled runs, want 1", runs)
+	}
+}
