@@ -82,7 +82,7 @@ func (s *Service) RunRetention(ctx context.Context, feed, digest string) (*Reten
 	if err != nil {
 		return nil, err
 	}
-	return s.runRetention(ctx, nil, f, digest)
+	return s.runRetention(ctx, nil, f, digest, false)
 }
 
 // RunRetentionAs applies retention to a feed for its admins. Errors:
@@ -92,7 +92,7 @@ func (s *Service) RunRetentionAs(ctx context.Context, actor *Account, feed, dige
 	if err != nil {
 		return nil, err
 	}
-	return s.runRetention(ctx, actor, f, digest)
+	return s.runRetention(ctx, actor, f, digest, false)
 }
 
 func (s *Service) optionalFeed(ctx context.Context, name string) (*feeds.Feed, error) {
@@ -158,7 +158,9 @@ func retentionVersions(p *Package) []retention.Version {
 // Otherwise it applies the plan's steps in order, each through the final
 // delete or the unlist with its rule as the reason, renewing the lease
 // before each; a version pinned or changed since the plan is skipped.
-func (s *Service) runRetention(ctx context.Context, actor *Account, f *feeds.Feed, digest string) (*RetentionReport, error) {
+// The run is audited, except a scheduled one (scheduled) that found
+// nothing to do, which would fill the log every hour.
+func (s *Service) runRetention(ctx context.Context, actor *Account, f *feeds.Feed, digest string, scheduled bool) (*RetentionReport, error) {
 	holder := newHolder()
 	now := s.now()
 	ok, err := s.store.AcquireLease(ctx, leaseRun, holder, now, now.Add(leaseRunTTL))
@@ -192,6 +194,9 @@ func (s *Service) runRetention(ctx context.Context, actor *Account, f *feeds.Fee
 			continue
 		}
 		rep.Applied = append(rep.Applied, st)
+	}
+	if scheduled && len(plan.Steps) == 0 {
+		return rep, nil
 	}
 	s.audit(ctx, &AuditEvent{Kind: "retention.run", Outcome: "done", ActorID: actorID(actor), Subject: map[bool]string{true: "every feed", false: plan.Feed}[plan.Feed == ""],
 		Message: planSummary(rep)})
@@ -274,7 +279,7 @@ func (s *Service) retentionTick(ctx context.Context) {
 	}
 	// In the background: Run goes on flushing and syncing meanwhile.
 	go func() {
-		rep, err := s.runRetention(ctx, nil, nil, "")
+		rep, err := s.runRetention(ctx, nil, nil, "", true)
 		if err != nil {
 			s.log.Warn("scheduled retention run", "err", err)
 			return

@@ -13,6 +13,7 @@ import (
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/retention"
+	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 )
 
 // retentionSetup pushes Contoso.Lib as alice: a stable 1.0.0 and 1.1.0,
@@ -268,15 +269,17 @@ func TestRetentionRuleInput(t *testing.T) {
 }
 
 // TestRetentionSchedule: two replicas run their background work; the
-// schedule applies the rules once, on the replica that takes the
-// schedule lease, and the other waits for the next period.
+// schedule applies the rules once per period, on the replica that takes
+// the schedule lease: minutes later both try again and find it taken; a
+// period later one of them runs again.
 func TestRetentionSchedule(t *testing.T) {
 	ctx := context.Background()
 	d, blobs := openStores(t)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	clock := trusttest.NewClock(trusttest.Epoch())
 	var svc [2]*registry.Service
 	for i := range svc {
-		s, err := registry.New(d, blobs, registry.Options{Logger: quiet, RetentionEvery: time.Hour})
+		s, err := registry.New(d, blobs, registry.Options{Logger: quiet, Now: clock.Now, RetentionEvery: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -295,7 +298,25 @@ func TestRetentionSchedule(t *testing.T) {
 		p, err := svc[1].Package(ctx, "Contoso.Lib")
 		return err == nil && len(p.Versions) == 2
 	})
-	time.Sleep(200 * time.Millisecond) // ten more ticks of each replica
+	secret, _, err := svc[0].CreateKey(ctx, registry.NewKey{User: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := svc[0].Authenticate(ctx, secret)
+	if _, err := svc[0].Push(ctx, key, upload(nugettest.Spec{ID: "Contoso.Lib", Version: "3.0.0-beta.1"}.Build())); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(2 * time.Minute) // both replicas try the schedule again
+	time.Sleep(300 * time.Millisecond)
+	if got := versionsOf(t, svc[1], "Contoso.Lib"); got != "1.0.0 1.1.0 3.0.0-beta.1" {
+		t.Errorf("versions minutes after the period's run: %s, want the new prerelease kept until the next period", got)
+	}
+	clock.Advance(time.Hour)
+	eventually(t, "the next period's run", func() bool {
+		p, err := svc[0].Package(ctx, "Contoso.Lib")
+		return err == nil && len(p.Versions) == 2
+	})
+	time.Sleep(100 * time.Millisecond)
 	events, err := svc[0].AuditLog(ctx, 1000)
 	if err != nil {
 		t.Fatal(err)
@@ -306,7 +327,7 @@ func TestRetentionSchedule(t *testing.T) {
 			runs++
 		}
 	}
-	if runs != 1 {
-		t.Errorf("%d scheduled runs, want 1", runs)
+	if runs != 2 {
+		t.Errorf("%d scheduled runs, want 2: one per period", runs)
 	}
 }
