@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
+	"github.com/wharf-registry/wharf/internal/retention"
 )
 
 const retentionPath = "/account/feeds/default/retention"
@@ -181,7 +183,22 @@ func TestRetentionUI(t *testing.T) {
 		}
 	}
 
-	// Remove the rule.
+	// Remove the rule. A feed's admin cannot reach another feed's rule
+	// through their own feed's page.
+	if _, err := f.reg.Feeds().Add(ctx, "other", "", false); err != nil {
+		t.Fatal(err)
+	}
+	other, err := f.reg.AddRetentionRule(ctx, "other", retention.Rule{Kind: retention.KindPrereleases, Keep: 1, Action: retention.ActionDelete})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherPath := fmt.Sprintf("%s/rules/%d/remove", retentionPath, other.ID)
+	if p := carol.postWith(otherPath, url.Values{"_csrf": {carol.token()}}.Encode(), nil); p.res.StatusCode != http.StatusNotFound {
+		t.Errorf("removing another feed's rule through this feed: %s, want 404", p.res.Status)
+	}
+	if rules, _ := f.reg.RetentionRules(ctx, "other"); len(rules) != 1 {
+		t.Error("another feed's rule was removed")
+	}
 	rm := url.Values{"_csrf": {carol.token()}}
 	if p := mallory.postWith(retentionPath+"/rules/1/remove", url.Values{"_csrf": {mallory.token()}}.Encode(), nil); p.res.StatusCode != http.StatusNotFound {
 		t.Errorf("a stranger removes the rule: %s, want 404", p.res.Status)
