@@ -38,7 +38,7 @@ func (s *Server) renderRetention(c echo.Context, status int, v templates.Retenti
 		v.Problem = problem(v.Error, retentionInputID(v.ErrorField))
 	}
 	for _, r := range plan.Rules {
-		v.Rules = append(v.Rules, templates.RetentionRuleRow{ID: r.ID, Glob: r.Glob, What: ruleWhat(r), AddedBy: r.CreatedBy,
+		v.Rules = append(v.Rules, templates.RetentionRuleRow{ID: r.ID, Glob: r.Glob, What: r.Describe(), AddedBy: r.CreatedBy,
 			RemoveURL: base + "/rules/" + strconv.FormatInt(r.ID, 10) + "/remove"})
 	}
 	row := func(st retention.Step) templates.RetentionStepRow {
@@ -62,14 +62,6 @@ func retentionInputID(field string) string {
 		return "retention-" + field
 	}
 	return "retention-kind"
-}
-
-// ruleWhat says what a rule does, in a few words.
-func ruleWhat(r retention.Rule) string {
-	if r.Kind == retention.KindPrereleases {
-		return fmt.Sprintf("keep the newest %d prereleases per release line, %s the others", r.Keep, r.Action)
-	}
-	return fmt.Sprintf("%s versions published over %d days ago and not downloaded for %d days", r.Action, r.OlderThanDays, r.IdleDays)
 }
 
 func (s *Server) addRetentionRule(c echo.Context) error {

@@ -85,21 +85,13 @@ func (a *app) retentionRuleListCmd() *cobra.Command {
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "ID\tFEED\tPACKAGES\tRULE\tADDED BY")
 			for _, r := range rules {
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", r.ID, r.Feed, r.Glob, ruleText(r), registry.EscapeText(r.CreatedBy))
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", r.ID, r.Feed, r.Glob, r.Describe(), registry.EscapeText(r.CreatedBy))
 			}
 			return w.Flush()
 		}),
 	}
 	cmd.Flags().StringVar(&feed, "feed", "", "only this feed's rules")
 	return cmd
-}
-
-// ruleText is what a rule does, in a few words.
-func ruleText(r retention.Rule) string {
-	if r.Kind == retention.KindPrereleases {
-		return fmt.Sprintf("keep %d prereleases per release line, %s the others", r.Keep, r.Action)
-	}
-	return fmt.Sprintf("%s versions older than %d days not downloaded for %d days", r.Action, r.OlderThanDays, r.IdleDays)
 }
 
 func (a *app) retentionRuleRemoveCmd() *cobra.Command {

@@ -45,7 +45,7 @@ func TestRetentionCommands(t *testing.T) {
 	e.wharfOK(t, "retention", "rule", "add", "--glob", "Ret.*", "--keep-prereleases", "1", "--action", "delete")
 	e.wharfOK(t, "package", "pin", "Ret.Pkg", "1.1.0-beta.1")
 	out, _ := e.wharfOK(t, "retention", "rule", "list")
-	if !strings.Contains(out, "keep 1 prereleases per release line, delete the others") || !strings.Contains(out, "Ret.*") {
+	if !strings.Contains(out, "keep the newest 1 prereleases per release line, delete the others") || !strings.Contains(out, "Ret.*") {
 		t.Errorf("rule list:\n%s", out)
 	}
 	out, stderr := e.wharfOK(t, "retention", "plan")

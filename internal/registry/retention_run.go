@@ -36,8 +36,6 @@ type RetentionPlan struct {
 	// Kept are the versions a rule selects but that are protected (the
 	// latest stable version, pinned...): never steps, listed to explain.
 	Kept []retention.Step
-
-	pkgs map[string]*Package // by lowercased ID, as planned
 }
 
 // RetentionReport is what a run did: the plan it applied, the steps it
@@ -105,7 +103,7 @@ func (s *Service) optionalFeed(ctx context.Context, name string) (*feeds.Feed, e
 // retentionPlan plans one feed (nil: every feed) from the database, not
 // from this replica's cache.
 func (s *Service) retentionPlan(ctx context.Context, f *feeds.Feed) (*RetentionPlan, error) {
-	plan := &RetentionPlan{At: s.now().UTC(), pkgs: map[string]*Package{}}
+	plan := &RetentionPlan{At: s.now().UTC()}
 	var feedID int64
 	if f != nil {
 		plan.Feed, feedID = f.Name, f.ID
@@ -130,11 +128,7 @@ func (s *Service) retentionPlan(ctx context.Context, f *feeds.Feed) (*RetentionP
 				continue
 			}
 			steps, kept := retention.PlanPackage(fr[0].Feed, p.Name, fr, retentionVersions(p), plan.At)
-			plan.Kept = append(plan.Kept, kept...)
-			if len(steps) > 0 {
-				plan.Steps = append(plan.Steps, steps...)
-				plan.pkgs[strings.ToLower(p.Name)] = p
-			}
+			plan.Steps, plan.Kept = append(plan.Steps, steps...), append(plan.Kept, kept...)
 		}
 	}
 	plan.Digest = retention.Digest(plan.Steps)
@@ -189,7 +183,7 @@ func (s *Service) runRetention(ctx context.Context, actor *Account, f *feeds.Fee
 			rep.Skipped = append(rep.Skipped, SkippedStep{st, "the run lost its lease; the next run continues"})
 			continue
 		}
-		if why := s.applyRetentionStep(ctx, actor, plan, st); why != "" {
+		if why := s.applyRetentionStep(ctx, actor, st); why != "" {
 			rep.Skipped = append(rep.Skipped, SkippedStep{st, why})
 			continue
 		}
@@ -204,7 +198,7 @@ func (s *Service) runRetention(ctx context.Context, actor *Account, f *feeds.Fee
 }
 
 // applyRetentionStep applies one step and returns "" or why it did not.
-func (s *Service) applyRetentionStep(ctx context.Context, actor *Account, plan *RetentionPlan, st retention.Step) string {
+func (s *Service) applyRetentionStep(ctx context.Context, actor *Account, st retention.Step) string {
 	p, pv, err := s.freshVersion(ctx, st.Package, st.Version)
 	if err != nil {
 		return "gone since the plan was made"

@@ -59,19 +59,18 @@ type Rule struct {
 	CreatedAt     time.Time
 }
 
-// String describes the rule in one line, as plans and the audit log show it.
-func (r Rule) String() string {
-	var what string
-	switch r.Kind {
-	case KindPrereleases:
-		what = fmt.Sprintf("keep the newest %d prereleases per release line", r.Keep)
-	case KindIdle:
-		what = fmt.Sprintf("%s versions older than %d days not downloaded for %d days", r.Action, r.OlderThanDays, r.IdleDays)
-	}
+// Describe says what the rule does, in a few words, as the rule lists
+// show it.
+func (r Rule) Describe() string {
 	if r.Kind == KindPrereleases {
-		what += ", " + string(r.Action) + " the others"
+		return fmt.Sprintf("keep the newest %d prereleases per release line, %s the others", r.Keep, r.Action)
 	}
-	return fmt.Sprintf("rule %d (%s, packages %s): %s", r.ID, r.Feed, r.Glob, what)
+	return fmt.Sprintf("%s versions published over %d days ago and not downloaded for %d days", r.Action, r.OlderThanDays, r.IdleDays)
+}
+
+// String describes the rule in one line, as the audit log shows it.
+func (r Rule) String() string {
+	return fmt.Sprintf("rule %d (%s, packages %s): %s", r.ID, r.Feed, r.Glob, r.Describe())
 }
 
 // Validate checks a rule before it is stored and fills the defaults (Glob
