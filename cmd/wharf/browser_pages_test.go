@@ -130,7 +130,8 @@ const longID = "Contoso.Extensions.DependencyInjection.Abstractions.Configuratio
 // page with JavaScript off, by mouse and by keyboard.
 func TestBrowserPages(t *testing.T) {
 	axe := needAxe(t)
-	w := newBrowserWorld(t, "WHARF_ADMINS=oidc:ada")
+	// No scheduled retention: the retention page shows the plan unapplied.
+	w := newBrowserWorld(t, "WHARF_ADMINS=oidc:ada", "WHARF_RETENTION_EVERY=off")
 	p := w.browser.firstTab(t)
 	w.signIn(p, ada, "/account/keys")
 	anon := w.browser.otherTab(t, false)
