@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+
+	"github.com/wharf-registry/wharf/internal/retention"
 )
 
 // outcome is what one credential gets from one route.
@@ -258,6 +260,11 @@ func uiRoutes() []authzRoute {
 			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: allowed(back)}},
 		{name: "delete contoso's version for good", method: "POST", path: listedDelete(0), form: url.Values{"reason": {"Pushed by mistake."}},
 			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: allowed(back)}},
+		// Pins against retention: as unlisting.
+		{name: "pin contoso's version", method: "POST", path: manage(true, "/versions/1.0.0/pin"), form: url.Values{"pinned": {"true"}},
+			want: map[string]outcome{alice: allowed(back), bob: allowed(back), mallory: refused(forbidden), root: refused(forbidden)}},
+		{name: "pin alice's version", method: "POST", path: manage(false, "/versions/1.0.0/pin"), form: url.Values{"pinned": {"true"}},
+			want: aliceOnly(allowed(back), refused(forbidden))},
 		{name: "unlist contoso's version", method: "POST", path: listed(true, 0), form: url.Values{"listed": {"false"}},
 			want: map[string]outcome{alice: allowed(back), bob: allowed(back), mallory: refused(forbidden), root: refused(forbidden)}},
 		{name: "relist contoso's version", method: "POST", path: listed(true, 1), form: url.Values{"listed": {"true"}},
@@ -304,6 +311,20 @@ func uiRoutes() []authzRoute {
 		{name: "grant mallory the team feed", method: "POST", path: fixed("/account/feeds/team/grants"), form: url.Values{"kind": {"user"}, "subject": {mallory}, "role": {"reader"}},
 			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
 		{name: "revoke bob's grant on the team feed", method: "POST", path: fixed("/account/feeds/team/grants/revoke"), form: url.Values{"kind": {"user"}, "subject": {bob}},
+			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
+		// Retention: the feed's admins, as the feed's page.
+		{name: "team feed's retention page", method: "GET", path: fixed("/account/feeds/team/retention"), secret: `data-testid="retention-rule"`,
+			want: map[string]outcome{alice: shows(ok), bob: refused(notFound), mallory: refused(notFound), root: shows(ok)}},
+		{name: "add a retention rule to the team feed", method: "POST", path: fixed("/account/feeds/team/retention/rules"),
+			form: url.Values{"kind": {"prereleases"}, "keep": {"1"}, "action": {"delete"}},
+			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
+		{name: "remove the team feed's retention rule", method: "POST",
+			path: func(w *world) string {
+				return "/account/feeds/team/retention/rules/" + strconv.FormatInt(w.teamRule, 10) + "/remove"
+			},
+			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
+		{name: "run retention of the team feed", method: "POST", path: fixed("/account/feeds/team/retention/run"),
+			form: url.Values{"plan": {retention.Digest(nil)}}, // the team feed's plan is empty
 			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
 
 		// Webhooks: a user's own, contoso's (its admins: alice), the team

@@ -21,6 +21,7 @@ import (
 	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/retention"
 	"github.com/wharf-registry/wharf/internal/trust"
 	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 )
@@ -48,6 +49,7 @@ type world struct {
 	personalKey, orgKey          int64 // alice's keys: for alice, and for contoso
 	personalPolicy, orgPolicy    int64 // alice's trust policies: for alice, and for contoso
 	demotedPolicy                int64 // bob's policy for contoso, made while he was its admin
+	teamRule                     int64 // a retention rule of the team feed
 	personalPackage, orgPackage  string
 	personalVersion, orgVersions []string // orgVersions[1] is unlisted
 	aliceHook, orgHook, teamHook int64    // webhooks of alice, contoso and the team feed
@@ -157,6 +159,13 @@ func newWorldWith(t testing.TB, iss *trusttest.Issuer) *world {
 		}
 		*h.id = hook.ID
 	}
+	must(t, func() error {
+		r, err := w.reg.AddRetentionRule(ctx, "team", retention.Rule{Kind: retention.KindPrereleases, Keep: 3, Action: retention.ActionUnlist})
+		if err == nil {
+			w.teamRule = r.ID
+		}
+		return err
+	})
 	// bob was an admin of contoso while he made his policy and his key for
 	// it; now he is a member.
 	if iss != nil {
@@ -352,7 +361,7 @@ func (w *world) rows(t testing.TB) string {
 			fmt.Fprintf(&b, "%s owned by %s\n", id, o.Name)
 		}
 		for _, v := range p.Versions {
-			fmt.Fprintf(&b, "%s %s listed %v\n", id, v.Version, v.Listed)
+			fmt.Fprintf(&b, "%s %s listed %v pinned by %q\n", id, v.Version, v.Listed, v.PinnedBy)
 		}
 	}
 	return b.String()

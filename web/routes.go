@@ -130,6 +130,7 @@ func (s *Server) routes(e *echo.Echo) {
 	form("/packages/:id/manage/versions/:version/listed", s.setListedForm, signedIn)
 	page("/packages/:id/manage/versions/:version/delete", s.deleteVersionPage, signedIn)
 	form("/packages/:id/manage/versions/:version/delete", s.deleteVersionForm, signedIn)
+	form("/packages/:id/manage/versions/:version/pin", s.setPinnedForm, signedIn)
 	form("/packages/:id/manage/deprecation", s.deprecateForm, signedIn)
 	form("/packages/:id/manage/advisories", s.publishAdvisoryForm, signedIn)
 	form("/packages/:id/manage/advisories/:advisory/remove", s.removeAdvisoryForm, signedIn)
@@ -158,6 +159,11 @@ func (s *Server) routes(e *echo.Echo) {
 	form("/account/feeds/:feed", s.updateFeed, signedIn)
 	form("/account/feeds/:feed/grants", s.grantFeed, signedIn)
 	form("/account/feeds/:feed/grants/revoke", s.revokeFeedGrant, signedIn)
+	// Retention: a feed's rules, its plan and a run now, for its admins.
+	page("/account/feeds/:feed/retention", s.retentionPage, signedIn)
+	form("/account/feeds/:feed/retention/rules", s.addRetentionRule, signedIn)
+	form("/account/feeds/:feed/retention/rules/:rule/remove", s.removeRetentionRule, signedIn)
+	form("/account/feeds/:feed/retention/run", s.runRetention, signedIn)
 
 	// Administrators of the registry.
 	page("/admin/users", s.usersPage, admin)

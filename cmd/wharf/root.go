@@ -48,7 +48,7 @@ func newRootCmd(getenv func(string) string) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configPath, "config", "", "TOML file read over the data directory's wharf.toml (env WHARF_CONFIG)")
 	pf.StringVar(&a.flags.DataDir, "data", "", "data directory holding the database and packages (env WHARF_DATA, default ./wharf-data)")
-	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.userCmd(), a.keyCmd(), a.ownerCmd(), a.orgCmd(), a.policyCmd(), a.auditCmd(), a.checkCmd(), a.doctorCmd(), a.feedCmd(), a.packageCmd(), a.prefixCmd(), a.upstreamCmd(), a.deployCmd(), a.deprecateCmd(), a.advisoryCmd(), a.webhookCmd())
+	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.userCmd(), a.keyCmd(), a.ownerCmd(), a.orgCmd(), a.policyCmd(), a.auditCmd(), a.checkCmd(), a.doctorCmd(), a.feedCmd(), a.packageCmd(), a.prefixCmd(), a.upstreamCmd(), a.deployCmd(), a.deprecateCmd(), a.advisoryCmd(), a.webhookCmd(), a.retentionCmd())
 	return root
 }
 
@@ -131,6 +131,11 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 		d.Close()
 		return err
 	}
+	retentionEvery, err := a.cfg.RetentionEveryFor()
+	if err != nil {
+		d.Close()
+		return err
+	}
 	maxAge, err := a.cfg.FeedMaxAgeFor(d.Dialect() == "sqlite")
 	if err != nil {
 		d.Close()
@@ -163,7 +168,7 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	reg, err := registry.New(d, blobs, registry.Options{
 		MaxPackageSize: int64(a.cfg.MaxPackageSize), Logger: a.log,
 		Verifier: verifier, Issuers: issuers, TrustedKeyTTL: a.cfg.TrustedKeyTTL.D(), BannedEvents: banned, ExchangesPerMinute: rate,
-		FeedMaxAge: maxAge,
+		FeedMaxAge: maxAge, RetentionEvery: retentionEvery,
 		SignIn: registry.SignInRules{
 			AllowedDomains: config.List(a.cfg.AllowedDomains), AllowedGroups: config.List(a.cfg.AllowedGroups), Admins: config.List(a.cfg.Admins),
 		},

@@ -83,6 +83,10 @@ type Config struct {
 	// it (WHARF_FEED_MAX_AGE): a duration, "off", or empty for the
 	// database's default (see FeedMaxAgeFor).
 	FeedMaxAge string `toml:"feed_max_age"`
+	// RetentionEvery is how often the feeds' retention rules run on a
+	// schedule (WHARF_RETENTION_EVERY): a duration of at least 1m, "off",
+	// or empty for every hour (see RetentionEveryFor).
+	RetentionEvery string `toml:"retention_every"`
 	// MetricsListen serves /metrics on its own address
 	// (WHARF_METRICS_LISTEN); empty: on the main listener; "off": nowhere.
 	MetricsListen string `toml:"metrics_listen"`
@@ -167,7 +171,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"WHARF_TRUSTED_ISSUERS": &c.TrustedIssuers, "WHARF_OIDC_AUDIENCE": &c.Audience, "WHARF_BANNED_EVENTS": &c.BannedEvents,
 		"WHARF_TRUSTED_PROXIES": &c.TrustedProxies,
 		"WHARF_DATABASE_URL":    &c.DatabaseURL, "WHARF_STORAGE_URL": &c.StorageURL, "WHARF_FEED_MAX_AGE": &c.FeedMaxAge,
-		"WHARF_METRICS_LISTEN": &c.MetricsListen, "WHARF_PPROF_LISTEN": &c.PprofListen,
+		"WHARF_METRICS_LISTEN": &c.MetricsListen, "WHARF_PPROF_LISTEN": &c.PprofListen, "WHARF_RETENTION_EVERY": &c.RetentionEvery,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -282,6 +286,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.validateScale()...)
+	if _, err := c.RetentionEveryFor(); err != nil {
+		errs = append(errs, err)
+	}
 	if err := c.SignIn.validate(); err != nil {
 		errs = append(errs, err)
 	}

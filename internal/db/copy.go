@@ -34,6 +34,7 @@ var copyTables = []struct {
 	{"symbol_packages", []string{"id"}},
 	{"symbol_files", []string{"id"}},
 	{"version_tombstones", []string{"id"}},
+	{"retention_rules", []string{"id"}},
 	{"reserved_prefixes", []string{"id"}},
 	{"advisories", []string{"id"}},
 	{"advisory_packages", []string{"id"}},
@@ -46,7 +47,7 @@ var copyTables = []struct {
 
 // skipTables are not copied: the target's own migrations, short-lived rate
 // counters, and facts about the database itself.
-var skipTables = []string{"schema_migrations", "rate_limits", "meta"}
+var skipTables = []string{"schema_migrations", "rate_limits", "meta", "leases"}
 
 // copyBatch is how many rows go into one INSERT.
 const copyBatch = 200

@@ -151,6 +151,13 @@ func (r *packageVersionRow) version(shared metadataCache) (registry.PackageVersi
 		Published: r.Published, Size: r.Size, SHA512: r.SHA512, BlobPrefix: r.BlobPrefix,
 		Downloads: r.Downloads, PushedBy: r.PushedBy.Int64,
 		UpstreamContentURL: r.UpstreamContentURL, UpstreamCatalogURL: r.UpstreamCatalogURL,
+		PinnedBy: r.PinnedBy,
+	}
+	if r.PinnedAt.Valid {
+		pv.PinnedAt = &r.PinnedAt.Time
+	}
+	if r.LastDownloadAt.Valid {
+		pv.LastDownload = &r.LastDownloadAt.Time
 	}
 	if m, ok := shared[r.Metadata]; ok {
 		pv.Metadata = m
@@ -263,7 +270,7 @@ func (d *DB) SetListed(ctx context.Context, lowerID, lowerVersion string, ownerI
 		if err := tx.Model(&packageOwnerRow{}).Where("package_id = ? AND account_id = ?", pkg.ID, ownerID).Count(&owners).Error; err != nil {
 			return err
 		}
-		if owners == 0 {
+		if owners == 0 && ownerID != 0 { // 0: the operator (retention)
 			return registry.ErrForbidden
 		}
 		res := tx.Model(&packageVersionRow{}).Where("package_id = ? AND lower_version = ?", pkg.ID, lowerVersion).Update("listed", listed)
@@ -288,12 +295,15 @@ func (d *DB) SetListed(ctx context.Context, lowerID, lowerVersion string, ownerI
 	})
 }
 
-// AddDownloads adds download counts to versions and their packages. Counts
+// AddDownloads adds download counts to versions and their packages, and
+// records day as the last download day of the versions in fresh, in the
+// same statement (retention reads it; the registry passes each version
+// at most once a day). Counts
 // do not bump the feed revision: caches may show them a little late.
 // Versions are updated in version-ID order and then packages in
 // package-ID order, so replicas flushing at once take their locks in the
 // same order and cannot deadlock.
-func (d *DB) AddDownloads(ctx context.Context, counts map[int64]int64) error {
+func (d *DB) AddDownloads(ctx context.Context, counts map[int64]int64, day time.Time, fresh map[int64]bool) error {
 	ids := make([]int64, 0, len(counts))
 	for id := range counts {
 		ids = append(ids, id)
@@ -309,7 +319,11 @@ func (d *DB) AddDownloads(ctx context.Context, counts map[int64]int64) error {
 			perPackage[o.PackageID] += counts[o.ID]
 		}
 		for _, id := range ids {
-			if err := tx.Exec(`UPDATE package_versions SET downloads = downloads + ? WHERE id = ?`, counts[id], id).Error; err != nil {
+			q, args := `UPDATE package_versions SET downloads = downloads + ? WHERE id = ?`, []any{counts[id], id}
+			if fresh[id] {
+				q, args = `UPDATE package_versions SET downloads = downloads + ?, last_download_at = ? WHERE id = ?`, []any{counts[id], day.UTC(), id}
+			}
+			if err := tx.Exec(q, args...).Error; err != nil {
 				return err
 			}
 		}

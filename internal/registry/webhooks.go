@@ -145,13 +145,6 @@ func (s *Service) auditWebhook(ctx context.Context, actor *Account, kind string,
 		Message: EscapeText("webhook " + strconv.FormatInt(w.ID, 10) + " to " + u)})
 }
 
-func actorID(a *Account) int64 {
-	if a == nil {
-		return 0
-	}
-	return a.ID
-}
-
 // RemoveWebhook removes any webhook by ID, for the operator's command
 // line (ErrNotFound).
 func (s *Service) RemoveWebhook(ctx context.Context, id int64) error {
