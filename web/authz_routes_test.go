@@ -316,7 +316,7 @@ func uiRoutes() []authzRoute {
 		{name: "team feed's retention page", method: "GET", path: fixed("/account/feeds/team/retention"), secret: `data-testid="retention-rule"`,
 			want: map[string]outcome{alice: shows(ok), bob: refused(notFound), mallory: refused(notFound), root: shows(ok)}},
 		{name: "add a retention rule to the team feed", method: "POST", path: fixed("/account/feeds/team/retention/rules"),
-			form: url.Values{"kind": {"prereleases"}, "keep": {"1"}, "action": {"delete"}},
+			form: url.Values{"kind": {"prereleases"}, "keep": {"1"}, "action": {"unlist"}},
 			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
 		{name: "remove the team feed's retention rule", method: "POST",
 			path: func(w *world) string {

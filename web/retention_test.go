@@ -100,9 +100,25 @@ func TestRetentionUI(t *testing.T) {
 	if rules, err := f.reg.RetentionRules(ctx, "default"); err != nil || len(rules) != 0 {
 		t.Fatalf("refused rules were stored: %v (%v)", rules, err)
 	}
+	// Administering a feed is not owning its packages: a feed admin may
+	// not make a rule that deletes them; a registry administrator may.
 	add := url.Values{"_csrf": {carol.token()}, "kind": {"prereleases"}, "glob": {"Ret.*"}, "keep": {"1"}, "action": {"delete"}}
-	if p := carol.postWith(retentionPath+"/rules", add.Encode(), nil); p.res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("add rule: %s %s", p.res.Status, p.reason())
+	if p := carol.postWith(retentionPath+"/rules", add.Encode(), nil); p.res.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(p.testIDText("form-error"), "Only a registry administrator can add a rule that deletes versions") ||
+		len(findAll(p.doc, func(n *html.Node) bool { return attr(n, "id") == "retention-action-error" })) != 1 {
+		t.Errorf("a feed admin adds a delete rule: %s %q, want 400 beside the action", p.res.Status, p.testIDText("form-error"))
+	}
+	if rules, err := f.reg.RetentionRules(ctx, "default"); err != nil || len(rules) != 0 {
+		t.Fatalf("a refused delete rule was stored: %v (%v)", rules, err)
+	}
+	f.addUser("root")
+	if _, err := f.reg.SetAdmin(ctx, 0, "root", true); err != nil {
+		t.Fatal(err)
+	}
+	root := f.signedIn(t, "root")
+	add.Set("_csrf", root.token())
+	if p := root.postWith(retentionPath+"/rules", add.Encode(), nil); p.res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("an administrator adds a delete rule: %s %s", p.res.Status, p.reason())
 	}
 
 	// The plan: beta.2 and beta.3 (beta.4 is the newest, beta.1 pinned).
@@ -171,11 +187,7 @@ func TestRetentionUI(t *testing.T) {
 		t.Errorf("the static leaf of the unlisted version does not say so: %s", leaf)
 	}
 
-	f.addUser("root")
-	if _, err := f.reg.SetAdmin(ctx, 0, "root", true); err != nil {
-		t.Fatal(err)
-	}
-	audit := f.signedIn(t, "root").get("/admin/audit")
+	audit := root.get("/admin/audit")
 	for _, want := range []string{"version.pin", "retention.rule.add", "version.delete", "retention rule 1: prerelease number 2", "retention.run",
 		"version.unlist", "unlisted by carol: retention rule 2: prerelease number 1"} {
 		if !strings.Contains(audit.body, want) {

@@ -57,6 +57,15 @@ func (s *Service) AddRetentionRuleAs(ctx context.Context, actor *Account, feed s
 	if err != nil {
 		return nil, err
 	}
+	if err := r.Validate(); err != nil {
+		return nil, err // the rule's own mistakes first
+	}
+	if r.Action == retention.ActionDelete && (actor == nil || !actor.IsAdmin) {
+		// Administering a feed is not owning its packages: only those
+		// who may delete any version (administrators, see delete.go)
+		// may make a rule that does.
+		return nil, fieldErrorf(ErrInvalid, "action", "Only a registry administrator can add a rule that deletes versions: a delete is final, and the rule would delete other owners' packages. Choose unlist, or ask an administrator.")
+	}
 	return s.addRetentionRule(ctx, actor, f, r)
 }
 
