@@ -41,6 +41,7 @@ var migrations = []migration{
 	{version: 14, name: "deprecation and advisories", sql: schemaV14},
 	{version: 15, name: "symbol packages", sql: schemaV15},
 	{version: 16, name: "version tombstones, owners may delete", sql: schemaV16},
+	{version: 19, name: "staged releases", sql: schemaV19},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises

@@ -192,8 +192,15 @@ func (d *DB) InsertVersion(ctx context.Context, name string, ownerID, feedID int
 	// The push's moment on the registry's clock, as every other row the
 	// registry writes: never the wall clock here and the injected one
 	// beside it.
+	return d.tx(ctx, func(tx *gorm.DB) error { return insertVersionTx(tx, name, ownerID, feedID, v, meta, prov) })
+}
+
+// insertVersionTx is InsertVersion inside tx, with the version's metadata
+// and provenance already encoded; promotion of a staged package runs it
+// in the transaction that also removes the staged row.
+func insertVersionTx(tx *gorm.DB, name string, ownerID, feedID int64, v *registry.PackageVersion, meta, prov []byte) error {
 	now := v.Published.UTC()
-	return d.tx(ctx, func(tx *gorm.DB) error {
+	{
 		rev, err := bumpRevision(tx)
 		if err != nil {
 			return err
@@ -239,7 +246,7 @@ func (d *DB) InsertVersion(ctx context.Context, name string, ownerID, feedID int
 		}
 		v.ID, v.PackageID = row.ID, pkg.ID
 		return nil
-	})
+	}
 }
 
 // SetListed lists or unlists a version if ownerID owns the package.
@@ -310,9 +317,10 @@ func (d *DB) AddDownloads(ctx context.Context, counts map[int64]int64) error {
 	})
 }
 
-// BlobPrefixes calls fn with every version's and every symbol package's blob prefix.
+// BlobPrefixes calls fn with every version's, every symbol package's and
+// every staged package's blob prefix.
 func (d *DB) BlobPrefixes(ctx context.Context, fn func(string) error) error {
-	rows, err := d.gorm.WithContext(ctx).Raw("SELECT blob_prefix FROM package_versions UNION ALL SELECT blob_prefix FROM symbol_packages").Rows()
+	rows, err := d.gorm.WithContext(ctx).Raw("SELECT blob_prefix FROM package_versions UNION ALL SELECT blob_prefix FROM symbol_packages UNION ALL SELECT blob_prefix FROM staged_packages").Rows()
 	if err != nil {
 		return err
 	}
