@@ -286,7 +286,7 @@ func TestStagePromotionNeedsAFreshSignIn(t *testing.T) {
 	w.clock.Advance(11 * time.Minute)
 	p := b.postWith(page+"/promote", url.Values{"_csrf": {b.token()}}.Encode(), nil)
 	if p.res.StatusCode != http.StatusForbidden || len(p.byTestID("sign-in-again")) != 1 {
-		t.Fatalf("promotion 11 minutes after signing in: %s, want 403 with a sign-in link: %s", p.res.Status, p.testIDText("stage-error"))
+		t.Fatalf("promotion 11 minutes after signing in: %s, want 403 with a sign-in link: %s", p.res.Status, p.testIDText("form-error"))
 	}
 	w.invisible(t)
 	// Mallory, signed in a moment ago, finds nothing to promote.

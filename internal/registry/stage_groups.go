@@ -94,6 +94,9 @@ func (s *Service) RenameStageGroup(ctx context.Context, key *APIKey, slug, name 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.coversGroup(ctx, key, g); err != nil {
+		return nil, err
+	}
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return nil, fieldErrorf(ErrInvalid, "name", "A stage group needs a name.")
@@ -110,13 +113,35 @@ func (s *Service) RenameStageGroup(ctx context.Context, key *APIKey, slug, name 
 }
 
 // DeleteStageGroupWithKey drops the key owner's group with every
-// package in it, and their files.
+// package in it, and their files. A key limited by globs must cover
+// every package of the group (ErrForbidden).
 func (s *Service) DeleteStageGroupWithKey(ctx context.Context, key *APIKey, slug string) error {
 	g, err := s.keyGroup(ctx, key, slug)
 	if err != nil {
 		return err
 	}
+	if err := s.coversGroup(ctx, key, g); err != nil {
+		return err
+	}
 	return s.dropGroup(ctx, key.UserID, g, "key "+key.Hint+"…")
+}
+
+// coversGroup refuses a glob-limited key that does not match every
+// package of the group.
+func (s *Service) coversGroup(ctx context.Context, key *APIKey, g *StageGroup) error {
+	if len(key.Globs) == 0 {
+		return nil
+	}
+	ps, err := s.store.StagedPackages(ctx, g.ID, nil)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if !matchGlobs(key.Globs, p.Name) {
+			return errorf(ErrForbidden, "The API key %s… is limited to packages matching '%s'; stage group '%s' holds '%s'.", key.Hint, strings.Join(key.Globs, "', '"), g.Slug, p.Name)
+		}
+	}
+	return nil
 }
 
 // dropGroup deletes a group, its staged rows, then their files.
@@ -252,6 +277,9 @@ func (s *Service) MoveStagedWithKey(ctx context.Context, key *APIKey, slug, id, 
 func (s *Service) UngroupStagedWithKey(ctx context.Context, key *APIKey, slug, id, version string) error {
 	g, err := s.keyGroup(ctx, key, slug)
 	if err != nil {
+		return err
+	}
+	if err := s.coversGroup(ctx, key, g); err != nil {
 		return err
 	}
 	p, _, err := s.keyStaged(ctx, key, id, version)
