@@ -103,9 +103,9 @@ type artifact struct {
 type stagedWorld struct {
 	*uiFeed
 	stageKey, readKey, pushKey, mallorysRead string
-	staging                                 string
-	nupkg                                   []byte
-	groupID                                 int64
+	staging                                  string
+	nupkg                                    []byte
+	groupID                                  int64
 }
 
 func newStagedWorld(t *testing.T) *stagedWorld {
