@@ -146,7 +146,9 @@ func (w *stagedWorld) otherStageKey(t *testing.T) string {
 	return secret
 }
 
-func isNotFound(err error) bool { return err != nil && strings.Contains(err.Error(), storage.ErrNotFound.Error()) }
+func isNotFound(err error) bool {
+	return err != nil && strings.Contains(err.Error(), storage.ErrNotFound.Error())
+}
 
 // TestStagingTwoPeople: with contoso's rule on, the person who approved
 // and anyone who staged a package may not promote; someone else may.
