@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -147,7 +148,7 @@ func (w *stagedWorld) otherStageKey(t *testing.T) string {
 }
 
 func isNotFound(err error) bool {
-	return err != nil && strings.Contains(err.Error(), storage.ErrNotFound.Error())
+	return errors.Is(err, storage.ErrNotFound)
 }
 
 // TestStagingTwoPeople: with contoso's rule on, the person who approved

@@ -143,13 +143,15 @@ func (d *DB) countItems(ctx context.Context, gs []*registry.StageGroup) error {
 	return nil
 }
 
-// StageGroups lists the owners' groups with their item counts, oldest first.
+// StageGroups lists the owners' groups (nil: every owner's) with their
+// item counts, oldest first.
 func (d *DB) StageGroups(ctx context.Context, ownerIDs []int64) ([]registry.StageGroup, error) {
-	if len(ownerIDs) == 0 {
-		return nil, nil
+	q := d.gorm.WithContext(ctx).Order("id")
+	if ownerIDs != nil {
+		q = q.Where("owner_id IN ?", ownerIDs)
 	}
 	var rows []stageGroupRow
-	if err := d.gorm.WithContext(ctx).Where("owner_id IN ?", ownerIDs).Order("id").Find(&rows).Error; err != nil {
+	if err := q.Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("stage groups: %w", err)
 	}
 	out := make([]registry.StageGroup, len(rows))

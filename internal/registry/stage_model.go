@@ -81,7 +81,8 @@ type StageStore interface {
 	// StageGroupBySlug finds an owner's group by slug, case-insensitively
 	// (ErrNotFound).
 	StageGroupBySlug(ctx context.Context, ownerID int64, slug string) (*StageGroup, error)
-	// StageGroups lists the groups of the owners, with Items, oldest first.
+	// StageGroups lists the groups of the owners (nil: every owner's),
+	// with Items, oldest first.
 	StageGroups(ctx context.Context, ownerIDs []int64) ([]StageGroup, error)
 	// RenameStageGroup sets a group's display name (ErrNotFound).
 	RenameStageGroup(ctx context.Context, id int64, name string) error
