@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+
+	"github.com/wharf-registry/wharf/internal/retention"
 )
 
 // outcome is what one credential gets from one route.
@@ -150,6 +152,19 @@ func uiRoutes() []authzRoute {
 		v.Set("owner", owner)
 		return v
 	}
+	webhookForm := url.Values{"url": {"https://93.184.216.34/new-hook"}, "event": {"pushed"}}
+	// hook is the path of alice's, contoso's or the team feed's webhook.
+	hook := func(whose, suffix string) func(*world) string {
+		return func(w *world) string {
+			switch whose {
+			case "contoso":
+				return "/organizations/contoso/webhooks/" + strconv.FormatInt(w.orgHook, 10) + suffix
+			case "team":
+				return "/account/feeds/team/webhooks/" + strconv.FormatInt(w.teamHook, 10) + suffix
+			}
+			return "/account/webhooks/" + strconv.FormatInt(w.aliceHook, 10) + suffix
+		}
+	}
 	return []authzRoute{
 		// API keys: each user sees and revokes only their own.
 		{name: "keys page", method: "GET", path: fixed("/account/keys"), secret: "alice laptop",
@@ -245,6 +260,11 @@ func uiRoutes() []authzRoute {
 			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: allowed(back)}},
 		{name: "delete contoso's version for good", method: "POST", path: listedDelete(0), form: url.Values{"reason": {"Pushed by mistake."}},
 			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: allowed(back)}},
+		// Pins against retention: as unlisting.
+		{name: "pin contoso's version", method: "POST", path: manage(true, "/versions/1.0.0/pin"), form: url.Values{"pinned": {"true"}},
+			want: map[string]outcome{alice: allowed(back), bob: allowed(back), mallory: refused(forbidden), root: refused(forbidden)}},
+		{name: "pin alice's version", method: "POST", path: manage(false, "/versions/1.0.0/pin"), form: url.Values{"pinned": {"true"}},
+			want: aliceOnly(allowed(back), refused(forbidden))},
 		{name: "unlist contoso's version", method: "POST", path: listed(true, 0), form: url.Values{"listed": {"false"}},
 			want: map[string]outcome{alice: allowed(back), bob: allowed(back), mallory: refused(forbidden), root: refused(forbidden)}},
 		{name: "relist contoso's version", method: "POST", path: listed(true, 1), form: url.Values{"listed": {"true"}},
@@ -291,6 +311,53 @@ func uiRoutes() []authzRoute {
 		{name: "grant mallory the team feed", method: "POST", path: fixed("/account/feeds/team/grants"), form: url.Values{"kind": {"user"}, "subject": {mallory}, "role": {"reader"}},
 			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
 		{name: "revoke bob's grant on the team feed", method: "POST", path: fixed("/account/feeds/team/grants/revoke"), form: url.Values{"kind": {"user"}, "subject": {bob}},
+			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
+		// Retention: the feed's admins, as the feed's page.
+		{name: "team feed's retention page", method: "GET", path: fixed("/account/feeds/team/retention"), secret: `data-testid="retention-rule"`,
+			want: map[string]outcome{alice: shows(ok), bob: refused(notFound), mallory: refused(notFound), root: shows(ok)}},
+		{name: "add a retention rule to the team feed", method: "POST", path: fixed("/account/feeds/team/retention/rules"),
+			form: url.Values{"kind": {"prereleases"}, "keep": {"1"}, "action": {"delete"}},
+			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
+		{name: "remove the team feed's retention rule", method: "POST",
+			path: func(w *world) string {
+				return "/account/feeds/team/retention/rules/" + strconv.FormatInt(w.teamRule, 10) + "/remove"
+			},
+			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
+		{name: "run retention of the team feed", method: "POST", path: fixed("/account/feeds/team/retention/run"),
+			form: url.Values{"plan": {retention.Digest(nil)}}, // the team feed's plan is empty
+			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
+
+		// Webhooks: a user's own, contoso's (its admins: alice), the team
+		// feed's (its admins: alice, and root as a registry admin).
+		{name: "webhooks page", method: "GET", path: fixed("/account/webhooks"), secret: "alice-hook",
+			want: aliceOnly(shows(ok), refused(ok))},
+		{name: "add a webhook", method: "POST", path: fixed("/account/webhooks"), form: webhookForm,
+			want: everyone(allowed(created))},
+		{name: "alice's webhook page", method: "GET", path: hook(alice, ""), secret: "alice-hook",
+			want: aliceOnly(shows(ok), refused(notFound))},
+		{name: "test alice's webhook", method: "POST", path: hook(alice, "/test"),
+			want: aliceOnly(allowed(back), refused(notFound))},
+		{name: "remove alice's webhook", method: "POST", path: hook(alice, "/remove"),
+			want: aliceOnly(allowed(back), refused(notFound))},
+		{name: "contoso's webhooks page", method: "GET", path: fixed("/organizations/contoso/webhooks"), secret: "contoso-hook",
+			want: aliceOnly(shows(ok), refused(notFound))},
+		{name: "add a webhook for contoso", method: "POST", path: fixed("/organizations/contoso/webhooks"), form: webhookForm,
+			want: aliceOnly(allowed(created), refused(notFound))},
+		{name: "contoso's webhook page", method: "GET", path: hook("contoso", ""), secret: "contoso-hook",
+			want: aliceOnly(shows(ok), refused(notFound))},
+		{name: "test contoso's webhook", method: "POST", path: hook("contoso", "/test"),
+			want: aliceOnly(allowed(back), refused(notFound))},
+		{name: "remove contoso's webhook", method: "POST", path: hook("contoso", "/remove"),
+			want: aliceOnly(allowed(back), refused(notFound))},
+		{name: "team feed's webhooks page", method: "GET", path: fixed("/account/feeds/team/webhooks"), secret: "team-hook",
+			want: map[string]outcome{alice: shows(ok), bob: refused(notFound), mallory: refused(notFound), root: shows(ok)}},
+		{name: "add a webhook for the team feed", method: "POST", path: fixed("/account/feeds/team/webhooks"), form: webhookForm,
+			want: map[string]outcome{alice: allowed(created), bob: refused(notFound), mallory: refused(notFound), root: allowed(created)}},
+		{name: "team feed's webhook page", method: "GET", path: hook("team", ""), secret: "team-hook",
+			want: map[string]outcome{alice: shows(ok), bob: refused(notFound), mallory: refused(notFound), root: shows(ok)}},
+		{name: "test the team feed's webhook", method: "POST", path: hook("team", "/test"),
+			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
+		{name: "remove the team feed's webhook", method: "POST", path: hook("team", "/remove"),
 			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
 
 		// The registry's administrators.

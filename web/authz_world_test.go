@@ -18,9 +18,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wharf-registry/wharf/internal/events"
 	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/retention"
 	"github.com/wharf-registry/wharf/internal/trust"
 	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 )
@@ -48,8 +50,10 @@ type world struct {
 	personalKey, orgKey          int64 // alice's keys: for alice, and for contoso
 	personalPolicy, orgPolicy    int64 // alice's trust policies: for alice, and for contoso
 	demotedPolicy                int64 // bob's policy for contoso, made while he was its admin
+	teamRule                     int64 // a retention rule of the team feed
 	personalPackage, orgPackage  string
 	personalVersion, orgVersions []string // orgVersions[1] is unlisted
+	aliceHook, orgHook, teamHook int64    // webhooks of alice, contoso and the team feed
 	personalStage, orgStage      int64    // stage groups: alice's "rel" (Alice.Lib 3.0.0), contoso's "org-rel" (Contoso.Lib 3.0.0)
 
 	// Only in a matrix world (newMatrixWorld):
@@ -145,6 +149,34 @@ func newWorldWith(t testing.TB, iss *trusttest.Issuer) *world {
 	must(t, func() error { _, err := w.reg.Feeds().Add(ctx, "team", "team-feed-description", true); return err })
 	must(t, func() error { return w.reg.GrantFeed(ctx, "team", feeds.SubjectUser, alice, feeds.RoleAdmin) })
 	must(t, func() error { return w.reg.GrantFeed(ctx, "team", feeds.SubjectUser, bob, feeds.RoleReader) })
+	// Webhooks of alice, of contoso and of the team feed (to a public
+	// address, never called: no worker runs).
+	for _, h := range []struct {
+		id     *int64
+		target registry.WebhookTarget
+		url    string
+	}{
+		{&w.aliceHook, registry.WebhookTarget{Owner: alice}, "https://93.184.216.34/alice-hook"},
+		{&w.orgHook, registry.WebhookTarget{Owner: "contoso"}, "https://93.184.216.34/contoso-hook"},
+		{&w.teamHook, registry.WebhookTarget{Feed: "team"}, "https://93.184.216.34/team-hook"},
+	} {
+		scope, err := w.reg.WebhookScope(ctx, nil, h.target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hook, err := w.reg.Webhooks().Add(ctx, scope, h.url, []string{"pushed", "unlisted", "policy"}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*h.id = hook.ID
+	}
+	must(t, func() error {
+		r, err := w.reg.AddRetentionRule(ctx, "team", retention.Rule{Kind: retention.KindPrereleases, Keep: 3, Action: retention.ActionUnlist})
+		if err == nil {
+			w.teamRule = r.ID
+		}
+		return err
+	})
 	// bob was an admin of contoso while he made his policy and his key for
 	// it; now he is a member.
 	if iss != nil {
@@ -317,6 +349,13 @@ func (w *world) rows(t testing.TB) string {
 			fmt.Fprintf(&b, "%s is %s of %s\n", n, m.Role, m.User.Name)
 		}
 	}
+	hooks, err := w.feed.db.Webhooks(ctx, events.Scope{})
+	fail(err)
+	for _, h := range hooks {
+		ds, err := w.feed.db.Deliveries(ctx, h.ID, 10000)
+		fail(err)
+		fmt.Fprintf(&b, "webhook %d of owner %d feed %d to %s for %v: %d deliveries\n", h.ID, h.OwnerID, h.FeedID, h.URL, h.Events, len(ds))
+	}
 	ms, err := w.reg.Members(ctx, "contoso")
 	fail(err)
 	for _, m := range ms {
@@ -333,7 +372,7 @@ func (w *world) rows(t testing.TB) string {
 			fmt.Fprintf(&b, "%s owned by %s\n", id, o.Name)
 		}
 		for _, v := range p.Versions {
-			fmt.Fprintf(&b, "%s %s listed %v\n", id, v.Version, v.Listed)
+			fmt.Fprintf(&b, "%s %s listed %v pinned by %q\n", id, v.Version, v.Listed, v.PinnedBy)
 		}
 	}
 	return b.String()

@@ -156,6 +156,7 @@ func (s *Server) routes(e *echo.Echo) {
 	form("/packages/:id/manage/versions/:version/listed", s.setListedForm, signedIn)
 	page("/packages/:id/manage/versions/:version/delete", s.deleteVersionPage, signedIn)
 	form("/packages/:id/manage/versions/:version/delete", s.deleteVersionForm, signedIn)
+	form("/packages/:id/manage/versions/:version/pin", s.setPinnedForm, signedIn)
 	form("/packages/:id/manage/deprecation", s.deprecateForm, signedIn)
 	form("/packages/:id/manage/advisories", s.publishAdvisoryForm, signedIn)
 	form("/packages/:id/manage/advisories/:advisory/remove", s.removeAdvisoryForm, signedIn)
@@ -173,6 +174,17 @@ func (s *Server) routes(e *echo.Echo) {
 	form("/account/invitations/:id/accept", s.acceptInvitation, signedIn)
 	form("/account/invitations/:id/decline", s.declineInvitation, signedIn)
 
+	// Webhooks (docs/webhooks.md): a user's own, an organisation's (its
+	// admins) and a feed's (its admins). The use cases resolve whose they
+	// are for the signed-in user; anyone else's are absent (404).
+	for _, base := range []string{"/account/webhooks", "/organizations/:org/webhooks", "/account/feeds/:feed/webhooks"} {
+		page(base, s.webhooksPage, signedIn)
+		form(base, s.addWebhook, signedIn)
+		page(base+"/:hook", s.webhookPage, signedIn)
+		form(base+"/:hook/test", s.testWebhook, signedIn)
+		form(base+"/:hook/remove", s.removeWebhook, signedIn)
+	}
+
 	// Feeds: registry admins create them; a feed's admins (and the
 	// registry's) change its visibility and grants. The use cases check
 	// the role; a feed the user does not administer is absent (404).
@@ -181,6 +193,11 @@ func (s *Server) routes(e *echo.Echo) {
 	form("/account/feeds/:feed", s.updateFeed, signedIn)
 	form("/account/feeds/:feed/grants", s.grantFeed, signedIn)
 	form("/account/feeds/:feed/grants/revoke", s.revokeFeedGrant, signedIn)
+	// Retention: a feed's rules, its plan and a run now, for its admins.
+	page("/account/feeds/:feed/retention", s.retentionPage, signedIn)
+	form("/account/feeds/:feed/retention/rules", s.addRetentionRule, signedIn)
+	form("/account/feeds/:feed/retention/rules/:rule/remove", s.removeRetentionRule, signedIn)
+	form("/account/feeds/:feed/retention/run", s.runRetention, signedIn)
 
 	// Administrators of the registry.
 	page("/admin/users", s.usersPage, admin)

@@ -98,6 +98,9 @@ func (s *Server) renderFeed(c echo.Context, status int, v templates.FeedPage) er
 		v.Private, v.Description = f.Private, f.Description
 	}
 	v.SettingsAction, v.GrantAction, v.RevokeAction = base, base+"/grants", base+"/grants/revoke"
+	if f.Upstream == nil {
+		v.RetentionURL = s.urls.FeedRetention(f.Name)
+	}
 	for _, g := range grants {
 		name := g.SubjectName
 		if g.Kind == feeds.SubjectSignedIn {

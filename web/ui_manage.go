@@ -97,6 +97,7 @@ func (s *Server) renderManage(c echo.Context, status int, msg string) error {
 			Version: pv.Version.String(), Listed: pv.Listed, Published: day(pv.Published), Downloads: pv.Downloads,
 			ActionURL:  base + "/versions/" + url.PathEscape(pv.Version.Lower()) + "/listed",
 			Deprecated: deprecationReasons(pv.Deprecation), UndeprecateURL: base + "/deprecation",
+			PinnedBy: pv.PinnedBy, PinURL: base + "/versions/" + url.PathEscape(pv.Version.Lower()) + "/pin",
 		}
 		if canDelete {
 			row.DeleteURL = deleteVersionURL(p.Name, pv.Version.Lower())

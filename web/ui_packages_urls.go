@@ -44,3 +44,6 @@ func (u URLs) FeedsPage() string { return u.base + "/feeds" }
 
 // ManageFeed is a feed's management page in the web UI.
 func (u URLs) ManageFeed(name string) string { return u.base + "/account/feeds/" + esc(name) }
+
+// FeedRetention is a feed's retention page (rules, plan, run) in the web UI.
+func (u URLs) FeedRetention(name string) string { return u.ManageFeed(name) + "/retention" }

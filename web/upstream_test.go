@@ -270,3 +270,27 @@ func metricValue(text, series string) float64 {
 	}
 	return -1
 }
+
+// A replica whose cached feed is older than another process's download
+// (SQLite's default: the cache is synced once a second, and `wharf
+// upstream pull` runs beside the server) must find the stored files
+// before it asks the upstream again: an air-gapped registry filled by a
+// pull would otherwise fail the first restore after the cut.
+func TestUpstreamFilesStoredByAnotherProcessServeAnOutage(t *testing.T) {
+	m := newMirrorPair(t, feeds.Upstream{Refresh: time.Minute})
+	m.up.mustPush(nugettest.Spec{ID: "Up.Lib", Version: "1.0.0"})
+	stale := newFeedOn(t, t.TempDir(), m.down.db, m.down.blobs, registry.Options{Now: m.clock.Now, FeedMaxAge: -1,
+		Upstream: upstream.New(upstream.Options{AllowPrivate: true, Timeout: 3 * time.Second}), TempDir: t.TempDir()}, nil)
+	// The stale replica caches the package while its files are not stored.
+	if res, _ := stale.get(stale.urls.PackageBase() + "up.lib/index.json"); res.StatusCode != http.StatusOK {
+		t.Fatalf("versions through the stale replica: %s", res.Status)
+	}
+	if res, _ := m.down.get(m.down.urls.Nupkg("up.lib", "1.0.0")); res.StatusCode != http.StatusOK {
+		t.Fatalf("download through the other replica: %s", res.Status)
+	}
+	m.up.srv.Close()
+	res, body := stale.get(stale.urls.Nupkg("up.lib", "1.0.0"))
+	if res.StatusCode != http.StatusOK || len(body) == 0 {
+		t.Errorf("a download stored by another process, with the upstream gone: %s %q, want 200", res.Status, res.Header.Get("X-NuGet-Warning"))
+	}
+}

@@ -94,6 +94,23 @@ func pagesOfTheUI(loginLink string) []uiPage {
 		{name: "feeds", path: "/feeds", status: 200},
 		{name: "feeds-anon", path: "/feeds", status: 200, anon: true},
 		{name: "feed", path: "/account/feeds/team", status: 200},
+		{name: "webhooks", path: "/account/webhooks", status: 200},
+		{name: "webhooks-refused", path: "/account/webhooks", status: 400,
+			then: refused(`[data-testid="webhook-add"]`, "#webhook-url", "http://127.0.0.1:9/hook")},
+		{name: "webhooks-created", path: "/account/webhooks", status: 201, then: func(t *testing.T, p *tab) int {
+			return p.submit(`[data-testid="webhook-add"]`, "#webhook-url", "https://93.184.216.34/hook")
+		}},
+		{name: "webhook", path: "/account/webhooks/1", status: 200},
+		{name: "organisation-webhooks", path: "/organizations/contoso/webhooks", status: 200},
+		{name: "feed-webhooks", path: "/account/feeds/team/webhooks", status: 200},
+		{name: "retention", path: "/account/feeds/default/retention", status: 200, check: func(t *testing.T, p *tab) {
+			if p.count(`[data-testid="retention-rule"]`) != 1 || p.count(`[data-testid="plan-step"]`) != 1 {
+				t.Errorf("the retention page shows no rule or no plan%s", p.where())
+			}
+		}},
+		{name: "retention-empty", path: "/account/feeds/team/retention", status: 200},
+		{name: "retention-refused", path: "/account/feeds/default/retention", status: 400,
+			then: refused(`[data-testid="add-rule"]`, "#retention-keep", "two")},
 		{name: "admin-users", path: "/admin/users", status: 200},
 		{name: "admin-audit", path: "/admin/audit", status: 200},
 		{name: "admin-prefixes", path: "/admin/prefixes", status: 200},
@@ -122,7 +139,8 @@ const longID = "Contoso.Extensions.DependencyInjection.Abstractions.Configuratio
 // page with JavaScript off, by mouse and by keyboard.
 func TestBrowserPages(t *testing.T) {
 	axe := needAxe(t)
-	w := newBrowserWorld(t, "WHARF_ADMINS=oidc:ada")
+	// No scheduled retention: the retention page shows the plan unapplied.
+	w := newBrowserWorld(t, "WHARF_ADMINS=oidc:ada", "WHARF_RETENTION_EVERY=off")
 	p := w.browser.firstTab(t)
 	w.signIn(p, ada, "/account/keys")
 	anon := w.browser.otherTab(t, false)
@@ -147,6 +165,7 @@ func TestBrowserPages(t *testing.T) {
 	w.mustPushHTTP(t, key, nugettest.Spec{ID: longID, Version: "10.0.0-preview.1.24080.9", Tags: "configuration binder"})
 	w.mustPushHTTP(t, w.apiKey(t, "builder"), nugettest.Spec{ID: "Other.Lib", Version: "1.0.0"})
 	w.wharfOK(t, "prefix", "reserve", "Contoso.*", "--owner", "contoso")
+	w.wharfOK(t, "retention", "rule", "add", "--glob", "Contoso.*", "--keep-prereleases", "0", "--action", "unlist")
 	w.wharfOK(t, "deprecate", "Contoso.Widget", "1.0.0", "--legacy", "--message", "Use 1.1.0 or later.", "--alternate", "Contoso.Widget", "--alternate-version", "1.1.0")
 	w.wharfOK(t, "advisory", "add", "Contoso.Widget", "WHARF-2026-1", "--severity", "high",
 		"--url", "https://example.com/advisories/wharf-2026-1", "--versions", "[1.0.0, 1.1.0)")

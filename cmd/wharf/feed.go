@@ -226,7 +226,7 @@ func (a *app) packageCmd() *cobra.Command {
 			fmt.Fprintf(cmd.ErrOrStderr(), "Moved %s to feed %s.\n", args[0], args[1])
 			return nil
 		}),
-	}, a.packageDeleteCmd())
+	}, a.packageDeleteCmd(), a.packagePinCmd(true), a.packagePinCmd(false))
 	return cmd
 }
 

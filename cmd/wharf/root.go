@@ -14,6 +14,7 @@ import (
 
 	"github.com/wharf-registry/wharf/internal/config"
 	"github.com/wharf-registry/wharf/internal/db"
+	"github.com/wharf-registry/wharf/internal/events"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/storage"
 	"github.com/wharf-registry/wharf/internal/storage/fs"
@@ -47,7 +48,7 @@ func newRootCmd(getenv func(string) string) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configPath, "config", "", "TOML file read over the data directory's wharf.toml (env WHARF_CONFIG)")
 	pf.StringVar(&a.flags.DataDir, "data", "", "data directory holding the database and packages (env WHARF_DATA, default ./wharf-data)")
-	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.userCmd(), a.keyCmd(), a.ownerCmd(), a.orgCmd(), a.policyCmd(), a.auditCmd(), a.checkCmd(), a.doctorCmd(), a.feedCmd(), a.packageCmd(), a.prefixCmd(), a.upstreamCmd(), a.deployCmd(), a.deprecateCmd(), a.advisoryCmd(), a.stageCmd())
+	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.userCmd(), a.keyCmd(), a.ownerCmd(), a.orgCmd(), a.policyCmd(), a.auditCmd(), a.checkCmd(), a.doctorCmd(), a.feedCmd(), a.packageCmd(), a.prefixCmd(), a.upstreamCmd(), a.deployCmd(), a.deprecateCmd(), a.advisoryCmd(), a.webhookCmd(), a.retentionCmd(), a.stageCmd())
 	return root
 }
 
@@ -130,6 +131,11 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 		d.Close()
 		return err
 	}
+	retentionEvery, err := a.cfg.RetentionEveryFor()
+	if err != nil {
+		d.Close()
+		return err
+	}
 	maxAge, err := a.cfg.FeedMaxAgeFor(d.Dialect() == "sqlite")
 	if err != nil {
 		d.Close()
@@ -162,7 +168,7 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	reg, err := registry.New(d, blobs, registry.Options{
 		MaxPackageSize: int64(a.cfg.MaxPackageSize), Logger: a.log,
 		Verifier: verifier, Issuers: issuers, TrustedKeyTTL: a.cfg.TrustedKeyTTL.D(), BannedEvents: banned, ExchangesPerMinute: rate,
-		FeedMaxAge: maxAge,
+		FeedMaxAge: maxAge, RetentionEvery: retentionEvery,
 		SignIn: registry.SignInRules{
 			AllowedDomains: config.List(a.cfg.AllowedDomains), AllowedGroups: config.List(a.cfg.AllowedGroups), Admins: config.List(a.cfg.Admins),
 		},
@@ -173,6 +179,9 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 		}),
 		UpstreamStats: upstreamStats,
 		TempDir:       a.cfg.TempDir(),
+		Webhooks: events.Options{
+			AllowPrivate: a.cfg.WebhookAllowPrivate, Timeout: a.cfg.WebhookTimeout.D(), OwnHosts: ownHosts(a.cfg.BaseURL),
+		},
 	})
 	if err != nil {
 		d.Close()
@@ -180,6 +189,15 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 	}
 	a.db, a.blobs, a.reg = d, blobs, reg
 	return nil
+}
+
+// ownHosts is the host of the base URL, where webhooks must not point.
+func ownHosts(baseURL string) []string {
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Hostname() == "" {
+		return nil
+	}
+	return []string{u.Hostname()}
 }
 
 // hasPassword reports whether a database URL carries a password.

@@ -128,9 +128,15 @@ func (a *app) serve(ctx context.Context) error {
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	staticDone := make(chan struct{})
+	hooksDone := make(chan struct{})
 	go func() {
 		a.reg.Run(bg, time.Second)
 		close(done)
+	}()
+	go func() {
+		// Webhook deliveries from the outbox, leased so replicas share them.
+		a.reg.Webhooks().Run(bg, time.Second)
+		close(hooksDone)
 	}()
 	go func() {
 		// The static copy catches up at start (after a crash, whatever
@@ -158,6 +164,7 @@ func (a *app) serve(ctx context.Context) error {
 		stopBG()
 		<-done
 		<-staticDone
+		<-hooksDone
 		return err
 	case <-ctx.Done():
 	}
@@ -168,6 +175,7 @@ func (a *app) serve(ctx context.Context) error {
 	stopBG()
 	<-done
 	<-staticDone
+	<-hooksDone
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}

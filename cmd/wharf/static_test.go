@@ -135,15 +135,15 @@ func waitStaticConverged(t *testing.T, e *e2e, what string) {
 		base = e.publicBase
 	}
 	e.extraEnv = append(env[:len(env):len(env)], "WHARF_BASE_URL="+base) // the server's, given as a flag
-	var out string
+	var out, stderr string
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
 		var code int
-		out, _, code = e.wharf(t, "check", "--static")
+		out, stderr, code = e.wharf(t, "check", "--static")
 		if code == 0 {
 			return
 		}
 	}
-	t.Fatalf("%s: the static copy did not converge to the database within 30s:\n%s\nserver output:\n%s", what, out, e.srvOut.String())
+	t.Fatalf("%s: the static copy did not converge to the database within 30s:\n%s%s\nserver output:\n%s", what, out, stderr, e.srvOut.String())
 }
 
 // TestKillStaticConverges: the static copy converges to the database
@@ -197,7 +197,9 @@ func TestKillStaticConverges(t *testing.T) {
 	}
 	e.stopServer(t)
 	e.exited = true
-	e = start()
+	// The data directory's wharf.toml recorded static_copy = false: the
+	// operator turns it back on as they turned it off.
+	e = start("WHARF_STATIC_COPY=true")
 	waitStaticConverged(t, e, "after changes made with static_copy off")
 	if strings.Contains(e.srvOut.String(), "rebuilt the static copy") {
 		t.Errorf("the server rebuilt the whole copy rather than catch up from the recorded revision:\n%s", e.srvOut.String())

@@ -83,6 +83,10 @@ type Config struct {
 	// it (WHARF_FEED_MAX_AGE): a duration, "off", or empty for the
 	// database's default (see FeedMaxAgeFor).
 	FeedMaxAge string `toml:"feed_max_age"`
+	// RetentionEvery is how often the feeds' retention rules run on a
+	// schedule (WHARF_RETENTION_EVERY): a duration of at least 1m, "off",
+	// or empty for every hour (see RetentionEveryFor).
+	RetentionEvery string `toml:"retention_every"`
 	// MetricsListen serves /metrics on its own address
 	// (WHARF_METRICS_LISTEN); empty: on the main listener; "off": nowhere.
 	MetricsListen string `toml:"metrics_listen"`
@@ -99,6 +103,14 @@ type Config struct {
 	// for a source inside the company network. Link-local addresses
 	// (cloud metadata endpoints) are refused whatever it says.
 	UpstreamAllowPrivate bool `toml:"upstream_allow_private"`
+	// WebhookAllowPrivate lets webhooks reach loopback and private network
+	// addresses and the server's own (WHARF_WEBHOOK_ALLOW_PRIVATE: true or
+	// false), for a receiver inside the company network. Link-local
+	// addresses are refused whatever it says. See docs/webhooks.md.
+	WebhookAllowPrivate bool `toml:"webhook_allow_private"`
+	// WebhookTimeout bounds one webhook delivery attempt
+	// (WHARF_WEBHOOK_TIMEOUT; default 10s).
+	WebhookTimeout Duration `toml:"webhook_timeout"`
 	// StaticCopy keeps a static copy of the public restore documents in
 	// the package store, for nginx or a CDN to serve (WHARF_STATIC_COPY:
 	// true or false; default true). See docs/deployment.md.
@@ -123,6 +135,7 @@ func Default() Config {
 		RequestTimeout:  Duration(60 * time.Second),
 		UploadTimeout:   Duration(30 * time.Minute),
 		ShutdownTimeout: Duration(30 * time.Second),
+		WebhookTimeout:  Duration(10 * time.Second),
 		LogFormat:       "text",
 		LogLevel:        "info",
 
@@ -158,7 +171,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"WHARF_TRUSTED_ISSUERS": &c.TrustedIssuers, "WHARF_OIDC_AUDIENCE": &c.Audience, "WHARF_BANNED_EVENTS": &c.BannedEvents,
 		"WHARF_TRUSTED_PROXIES": &c.TrustedProxies,
 		"WHARF_DATABASE_URL":    &c.DatabaseURL, "WHARF_STORAGE_URL": &c.StorageURL, "WHARF_FEED_MAX_AGE": &c.FeedMaxAge,
-		"WHARF_METRICS_LISTEN": &c.MetricsListen, "WHARF_PPROF_LISTEN": &c.PprofListen,
+		"WHARF_METRICS_LISTEN": &c.MetricsListen, "WHARF_PPROF_LISTEN": &c.PprofListen, "WHARF_RETENTION_EVERY": &c.RetentionEvery,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -168,7 +181,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	parsed := map[string]interface{ Set(string) error }{
 		"WHARF_MAX_PACKAGE_SIZE": &c.MaxPackageSize, "WHARF_REQUEST_TIMEOUT": &c.RequestTimeout,
 		"WHARF_UPLOAD_TIMEOUT": &c.UploadTimeout, "WHARF_SHUTDOWN_TIMEOUT": &c.ShutdownTimeout,
-		"WHARF_TRUSTED_KEY_TTL": &c.TrustedKeyTTL,
+		"WHARF_TRUSTED_KEY_TTL": &c.TrustedKeyTTL, "WHARF_WEBHOOK_TIMEOUT": &c.WebhookTimeout,
 	}
 	if v := getenv("WHARF_EXCHANGES_PER_MINUTE"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -183,6 +196,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			return fmt.Errorf("WHARF_UPSTREAM_ALLOW_PRIVATE: %q is not true or false", v)
 		}
 		c.UpstreamAllowPrivate = b
+	}
+	if v := getenv("WHARF_WEBHOOK_ALLOW_PRIVATE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("WHARF_WEBHOOK_ALLOW_PRIVATE: %q is not true or false", v)
+		}
+		c.WebhookAllowPrivate = b
 	}
 	if v := getenv("WHARF_STATIC_COPY"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -248,7 +268,7 @@ func (c *Config) Validate() error {
 	if c.MaxPackageSize < 1<<10 {
 		errs = append(errs, errors.New("max_package_size: must be at least 1KB"))
 	}
-	for name, d := range map[string]Duration{"request_timeout": c.RequestTimeout, "upload_timeout": c.UploadTimeout, "shutdown_timeout": c.ShutdownTimeout} {
+	for name, d := range map[string]Duration{"request_timeout": c.RequestTimeout, "upload_timeout": c.UploadTimeout, "shutdown_timeout": c.ShutdownTimeout, "webhook_timeout": c.WebhookTimeout} {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("%s: must be positive", name))
 		}
@@ -266,6 +286,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.validateScale()...)
+	if _, err := c.RetentionEveryFor(); err != nil {
+		errs = append(errs, err)
+	}
 	if err := c.SignIn.validate(); err != nil {
 		errs = append(errs, err)
 	}

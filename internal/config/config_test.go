@@ -92,6 +92,7 @@ func TestInvalid(t *testing.T) {
 		{"relative storage path", map[string]string{"WHARF_STORAGE_URL": "file://relative/dir"}, "", "storage_url:"},
 		{"unknown storage", map[string]string{"WHARF_STORAGE_URL": "ftp://u:hunter2@h/x"}, "", `"ftp" URLs are not supported`},
 		{"bad feed max age", map[string]string{"WHARF_FEED_MAX_AGE": "-1s"}, "", "feed_max_age:"},
+		{"retention too often", map[string]string{"WHARF_RETENTION_EVERY": "10s"}, "", "retention_every:"},
 		{"admin by empty ID", map[string]string{"WHARF_ADMINS": "oidc:#"}, "", `admins: "oidc:#"`},
 		{"admin by ID with a space", map[string]string{"WHARF_ADMINS": "oidc:# Zq7"}, "", `admins: "oidc:# Zq7"`},
 		{"bad metrics listen", map[string]string{"WHARF_METRICS_LISTEN": "9090"}, "", "metrics_listen:"},

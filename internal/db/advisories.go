@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/wharf-registry/wharf/internal/events"
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/registry"
 )
@@ -75,7 +76,18 @@ func (d *DB) SetDeprecation(ctx context.Context, lowerID string, lowerVersions [
 				return fmt.Errorf("version %s: %w", v, registry.ErrNotFound)
 			}
 		}
-		return tx.Model(&packageRow{}).Where("id = ?", pkg.ID).Updates(map[string]any{"revision": rev, "updated_at": at.UTC()}).Error
+		if err := tx.Model(&packageRow{}).Where("id = ?", pkg.ID).Updates(map[string]any{"revision": rev, "updated_at": at.UTC()}).Error; err != nil {
+			return err
+		}
+		var shown []string
+		if err := tx.Model(&packageVersionRow{}).Where("package_id = ? AND lower_version IN ?", pkg.ID, lowerVersions).Order("id").Pluck("version", &shown).Error; err != nil {
+			return err
+		}
+		reason := ""
+		if dep == nil {
+			reason = "undeprecated"
+		}
+		return emitPackage(tx, events.Deprecated, pkg, shown, ownerID, at, reason)
 	})
 }
 

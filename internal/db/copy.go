@@ -34,6 +34,7 @@ var copyTables = []struct {
 	{"symbol_packages", []string{"id"}},
 	{"symbol_files", []string{"id"}},
 	{"version_tombstones", []string{"id"}},
+	{"retention_rules", []string{"id"}},
 	{"stage_groups", []string{"id"}},
 	{"staged_packages", []string{"id"}},
 	{"reserved_prefixes", []string{"id"}},
@@ -41,12 +42,14 @@ var copyTables = []struct {
 	{"advisory_packages", []string{"id"}},
 	{"used_tokens", []string{"issuer", "jti"}},
 	{"audit_events", []string{"id"}},
+	{"webhooks", []string{"id"}},
+	{"webhook_deliveries", []string{"id"}},
 	{"feed_state", []string{"id"}},
 }
 
 // skipTables are not copied: the target's own migrations, short-lived rate
 // counters, and facts about the database itself.
-var skipTables = []string{"schema_migrations", "rate_limits", "meta"}
+var skipTables = []string{"schema_migrations", "rate_limits", "meta", "leases"}
 
 // copyBatch is how many rows go into one INSERT.
 const copyBatch = 200

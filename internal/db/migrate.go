@@ -41,6 +41,8 @@ var migrations = []migration{
 	{version: 14, name: "deprecation and advisories", sql: schemaV14},
 	{version: 15, name: "symbol packages", sql: schemaV15},
 	{version: 16, name: "version tombstones, owners may delete", sql: schemaV16},
+	{version: 17, name: "webhooks and their outbox", sql: schemaV17},
+	{version: 18, name: "retention rules, leases, pins, last download day", sql: schemaV18},
 	{version: 19, name: "staged releases", sql: schemaV19},
 }
 

@@ -96,6 +96,11 @@ type packageVersionRow struct {
 	UpstreamCatalogURL string
 	// Deprecation is the owners' deprecation as JSON, "" for none.
 	Deprecation string
+	// PinnedBy names who pinned the version against retention, "" when
+	// it is not pinned (schemaV18).
+	PinnedBy       string
+	PinnedAt       sql.NullTime
+	LastDownloadAt sql.NullTime // the day of the last download
 }
 
 // TableName names the table gorm uses.

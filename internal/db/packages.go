@@ -13,6 +13,8 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/wharf-registry/wharf/internal/events"
+
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/registry"
 )
@@ -149,6 +151,13 @@ func (r *packageVersionRow) version(shared metadataCache) (registry.PackageVersi
 		Published: r.Published, Size: r.Size, SHA512: r.SHA512, BlobPrefix: r.BlobPrefix,
 		Downloads: r.Downloads, PushedBy: r.PushedBy.Int64,
 		UpstreamContentURL: r.UpstreamContentURL, UpstreamCatalogURL: r.UpstreamCatalogURL,
+		PinnedBy: r.PinnedBy,
+	}
+	if r.PinnedAt.Valid {
+		pv.PinnedAt = &r.PinnedAt.Time
+	}
+	if r.LastDownloadAt.Valid {
+		pv.LastDownload = &r.LastDownloadAt.Time
 	}
 	if m, ok := shared[r.Metadata]; ok {
 		pv.Metadata = m
@@ -192,13 +201,16 @@ func (d *DB) InsertVersion(ctx context.Context, name string, ownerID, feedID int
 	// The push's moment on the registry's clock, as every other row the
 	// registry writes: never the wall clock here and the injected one
 	// beside it.
-	return d.tx(ctx, func(tx *gorm.DB) error { return insertVersionTx(tx, name, ownerID, feedID, v, meta, prov) })
+	return d.tx(ctx, func(tx *gorm.DB) error {
+		return insertVersionTx(tx, events.Pushed, name, ownerID, feedID, v, meta, prov)
+	})
 }
 
 // insertVersionTx is InsertVersion inside tx, with the version's metadata
-// and provenance already encoded; promotion of a staged package runs it
-// in the transaction that also removes the staged row.
-func insertVersionTx(tx *gorm.DB, name string, ownerID, feedID int64, v *registry.PackageVersion, meta, prov []byte) error {
+// and provenance already encoded, writing the event kind (pushed, or
+// promoted); promotion of a staged package runs it in the transaction
+// that also removes the staged row.
+func insertVersionTx(tx *gorm.DB, kind events.Kind, name string, ownerID, feedID int64, v *registry.PackageVersion, meta, prov []byte) error {
 	now := v.Published.UTC()
 	{
 		rev, err := bumpRevision(tx)
@@ -245,7 +257,11 @@ func insertVersionTx(tx *gorm.DB, name string, ownerID, feedID int64, v *registr
 			return mapErr(err)
 		}
 		v.ID, v.PackageID = row.ID, pkg.ID
-		return nil
+		actor := v.PushedBy
+		if actor == 0 {
+			actor = ownerID
+		}
+		return emitPackage(tx, kind, &pkg, []string{v.Version.String()}, actor, now, "")
 	}
 }
 
@@ -264,7 +280,7 @@ func (d *DB) SetListed(ctx context.Context, lowerID, lowerVersion string, ownerI
 		if err := tx.Model(&packageOwnerRow{}).Where("package_id = ? AND account_id = ?", pkg.ID, ownerID).Count(&owners).Error; err != nil {
 			return err
 		}
-		if owners == 0 {
+		if owners == 0 && ownerID != 0 { // 0: the operator (retention)
 			return registry.ErrForbidden
 		}
 		res := tx.Model(&packageVersionRow{}).Where("package_id = ? AND lower_version = ?", pkg.ID, lowerVersion).Update("listed", listed)
@@ -274,16 +290,30 @@ func (d *DB) SetListed(ctx context.Context, lowerID, lowerVersion string, ownerI
 		if res.RowsAffected == 0 {
 			return registry.ErrNotFound
 		}
-		return tx.Model(&packageRow{}).Where("id = ?", pkg.ID).Updates(map[string]any{"revision": rev, "updated_at": at.UTC()}).Error
+		if err := tx.Model(&packageRow{}).Where("id = ?", pkg.ID).Updates(map[string]any{"revision": rev, "updated_at": at.UTC()}).Error; err != nil {
+			return err
+		}
+		var shown []string
+		if err := tx.Model(&packageVersionRow{}).Where("package_id = ? AND lower_version = ?", pkg.ID, lowerVersion).Pluck("version", &shown).Error; err != nil {
+			return err
+		}
+		kind := events.Unlisted
+		if listed {
+			kind = events.Relisted
+		}
+		return emitPackage(tx, kind, &pkg, shown, ownerID, at, "")
 	})
 }
 
-// AddDownloads adds download counts to versions and their packages. Counts
+// AddDownloads adds download counts to versions and their packages, and
+// records day as the last download day of the versions in fresh, in the
+// same statement (retention reads it; the registry passes each version
+// at most once a day). Counts
 // do not bump the feed revision: caches may show them a little late.
 // Versions are updated in version-ID order and then packages in
 // package-ID order, so replicas flushing at once take their locks in the
 // same order and cannot deadlock.
-func (d *DB) AddDownloads(ctx context.Context, counts map[int64]int64) error {
+func (d *DB) AddDownloads(ctx context.Context, counts map[int64]int64, day time.Time, fresh map[int64]bool) error {
 	ids := make([]int64, 0, len(counts))
 	for id := range counts {
 		ids = append(ids, id)
@@ -299,7 +329,11 @@ func (d *DB) AddDownloads(ctx context.Context, counts map[int64]int64) error {
 			perPackage[o.PackageID] += counts[o.ID]
 		}
 		for _, id := range ids {
-			if err := tx.Exec(`UPDATE package_versions SET downloads = downloads + ? WHERE id = ?`, counts[id], id).Error; err != nil {
+			q, args := `UPDATE package_versions SET downloads = downloads + ? WHERE id = ?`, []any{counts[id], id}
+			if fresh[id] {
+				q, args = `UPDATE package_versions SET downloads = downloads + ?, last_download_at = ? WHERE id = ?`, []any{counts[id], day.UTC(), id}
+			}
+			if err := tx.Exec(q, args...).Error; err != nil {
 				return err
 			}
 		}

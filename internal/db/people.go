@@ -74,6 +74,13 @@ func (d *DB) RemoveAccount(ctx context.Context, r *registry.Removal) error {
 				return err
 			}
 		}
+		// The user's own webhooks go with them (and their outbox rows).
+		if err := tx.Exec(`DELETE FROM webhook_deliveries WHERE webhook_id IN (SELECT id FROM webhooks WHERE owner_id = ?)`, r.UserID).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("owner_id = ?", r.UserID).Delete(&webhookRow{}).Error; err != nil {
+			return err
+		}
 		if err := tx.Delete(&accountRow{}, r.UserID).Error; err != nil {
 			return err
 		}

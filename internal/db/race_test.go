@@ -271,9 +271,9 @@ func TestRaceDownloadCounts(t *testing.T) {
 		for range 20 {
 			errs := race(a, b, func(d *DB, n int) error {
 				if n == 0 {
-					return d.AddDownloads(ctx, map[int64]int64{vids[1]: 1, vids[2]: 1})
+					return d.AddDownloads(ctx, map[int64]int64{vids[1]: 1, vids[2]: 1}, time.Now(), map[int64]bool{vids[1]: true})
 				}
-				return d.AddDownloads(ctx, map[int64]int64{vids[0]: 1, vids[3]: 1})
+				return d.AddDownloads(ctx, map[int64]int64{vids[0]: 1, vids[3]: 1}, time.Now(), nil)
 			})
 			if errs[0] != nil || errs[1] != nil {
 				t.Fatalf("flushing at once: %v", errs)

@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/wharf-registry/wharf/internal/events"
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/registry"
 )
@@ -334,7 +335,7 @@ func (d *DB) DeleteStagedPackage(ctx context.Context, id int64) error {
 }
 
 // PromoteStaged inserts v as InsertVersion does and removes the staged
-// row in the same transaction.
+// row in the same transaction, whose outbox gets the promoted event.
 func (d *DB) PromoteStaged(ctx context.Context, p *registry.StagedPackage, ownerID int64, v *registry.PackageVersion) error {
 	meta, err := json.Marshal(v.Metadata)
 	if err != nil {
@@ -354,7 +355,7 @@ func (d *DB) PromoteStaged(ctx context.Context, p *registry.StagedPackage, owner
 		if res.RowsAffected == 0 {
 			return registry.ErrNotFound
 		}
-		return insertVersionTx(tx, p.Name, ownerID, p.FeedID, v, meta, prov)
+		return insertVersionTx(tx, events.Promoted, p.Name, ownerID, p.FeedID, v, meta, prov)
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/wharf-registry/wharf/internal/events"
 	"github.com/wharf-registry/wharf/internal/registry"
 )
 
@@ -72,6 +73,10 @@ func (d *DB) DeleteVersion(ctx context.Context, t *registry.Tombstone) ([]string
 		ids := make([]string, len(owners))
 		for i, o := range owners {
 			ids[i] = strconv.FormatInt(o, 10)
+		}
+		// The event first, while the package and its owners are there.
+		if err := emitPackage(tx, events.Deleted, pkg, []string{v.Version}, t.DeletedBy, t.DeletedAt, t.Reason); err != nil {
+			return err
 		}
 		// Children first: the rows go whether or not the database
 		// enforces the cascades.

@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/wharf-registry/wharf/internal/events"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/trust"
 )
@@ -192,8 +193,15 @@ func (r *policyRow) policy() trust.Policy {
 func (d *DB) CreatePolicy(ctx context.Context, p *trust.Policy) error {
 	row := policyRowOf(p)
 	row.ID = 0
-	if err := d.gorm.WithContext(ctx).Create(&row).Error; err != nil {
-		return fmt.Errorf("create policy: %w", mapErr(err))
+	err := d.tx(ctx, func(tx *gorm.DB) error {
+		row.ID = 0
+		if err := tx.Create(&row).Error; err != nil {
+			return mapErr(err)
+		}
+		return emitPolicy(tx, events.PolicyCreated, &row, p.CreatedBy, row.CreatedAt)
+	})
+	if err != nil {
+		return fmt.Errorf("create policy: %w", err)
 	}
 	p.ID = row.ID
 	return nil
@@ -221,7 +229,11 @@ func (d *DB) UpdatePolicy(ctx context.Context, p *trust.Policy, at time.Time) er
 		if res.RowsAffected == 0 {
 			return registry.ErrConflict
 		}
-		return revokePolicyKeys(tx, p.ID, at)
+		if err := revokePolicyKeys(tx, p.ID, at); err != nil {
+			return err
+		}
+		row.ID = p.ID
+		return emitPolicy(tx, events.PolicyChanged, &row, 0, at)
 	})
 	if err == nil {
 		p.Revision = row.Revision
@@ -248,8 +260,16 @@ func (d *DB) DeletePolicy(ctx context.Context, id int64, at time.Time) error {
 		if res.RowsAffected == 0 {
 			return registry.ErrNotFound
 		}
-		return nil
+		return emitPolicy(tx, events.PolicyRemoved, &cur, 0, at)
 	})
+}
+
+// emitPolicy writes, inside a change's transaction, the event of a
+// change to a trust policy, for the webhooks of its owner.
+func emitPolicy(tx *gorm.DB, kind events.Kind, p *policyRow, actorID int64, at time.Time) error {
+	e := events.Event{Type: kind, OccurredAt: at.UTC(), ActorID: actorID, OwnerIDs: []int64{p.OwnerID},
+		Policy: &events.Policy{ID: p.ID, Name: p.Name}}
+	return enqueue(tx, e, 0, at)
 }
 
 // forUpdate locks the rows the query reads until the transaction ends

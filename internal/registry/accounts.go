@@ -57,3 +57,12 @@ func (s *Service) user(ctx context.Context, name string) (*Account, error) {
 	}
 	return a, nil
 }
+
+// actorID is the account ID an audit entry or event records for actor
+// (0: the operator's command line).
+func actorID(a *Account) int64 {
+	if a == nil {
+		return 0
+	}
+	return a.ID
+}

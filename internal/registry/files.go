@@ -17,6 +17,14 @@ func (s *Service) fileKey(ctx context.Context, id, version string, f File) (*Pac
 		return nil, nil, "", err
 	}
 	if pv.UpstreamContentURL != "" && s.mirror != nil {
+		if pv.BlobPrefix == "" && s.recheck(ctx) {
+			// Another process (a replica, `wharf upstream pull`) may
+			// have stored the files since this snapshot: one revision
+			// query before asking the upstream, which may be gone.
+			if p, pv, err = s.Version(ctx, id, version); err != nil {
+				return nil, nil, "", err
+			}
+		}
 		if pv.BlobPrefix != "" {
 			s.mirror.hits.Add(1)
 		} else if p, pv, err = s.mirrorFiles(ctx, p, pv); err != nil {

@@ -108,6 +108,13 @@ type PackageVersion struct {
 	// Deprecation is what the package's owners say (nil: not
 	// deprecated); see DeprecationOf for what clients are shown.
 	Deprecation *nuget.Deprecation
+	// PinnedBy names the owner who pinned the version against retention
+	// rules ("" when it is not pinned), PinnedAt when.
+	PinnedBy string
+	PinnedAt *time.Time
+	// LastDownload is the day (UTC) of the version's last counted
+	// download; nil when none was recorded.
+	LastDownload *time.Time
 }
 
 // Metadata is what Wharf keeps from a version's nuspec and package content.

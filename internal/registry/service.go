@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wharf-registry/wharf/internal/events"
 	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget"
 	"github.com/wharf-registry/wharf/internal/storage"
@@ -75,6 +76,15 @@ type Options struct {
 	// TempDir holds mirrored packages while they download and are
 	// checked (default os.TempDir()).
 	TempDir string
+
+	// Webhooks configures webhook deliveries (package events); its Now
+	// and Logger default to the registry's.
+	Webhooks events.Options
+
+	// RetentionEvery is how often Run applies the feeds' retention rules
+	// (default DefaultRetentionEvery; negative: never on a schedule).
+	// One replica at a time runs it (a lease in the database).
+	RetentionEvery time.Duration
 }
 
 // DefaultMaxPackageSize is nuget.org's limit, 250 MB.
@@ -94,6 +104,9 @@ type Service struct {
 	downloads *counter
 	keyMu     sync.Mutex
 	keyUse    map[int64]time.Time
+	dayMu     sync.Mutex
+	markedDay time.Time      // the day dayMarked is about
+	dayMarked map[int64]bool // versions whose last download day is recorded for markedDay
 
 	verifier     TokenVerifier
 	issuers      []trust.Issuer
@@ -115,6 +128,10 @@ type Service struct {
 
 	mirror   *mirror                                   // nil: upstream feeds are never read
 	reserved func(ctx context.Context, id string) bool // IDs under a reserved prefix; nil: none
+
+	hooks              *events.Service // webhooks and their outbox
+	retentionEvery     time.Duration
+	nextRetentionCheck time.Time // when Run next tries the schedule lease
 
 	changeMu   sync.RWMutex
 	changeHook func(ctx context.Context, lowerID string) // see PackageChanged; nil: none
@@ -164,6 +181,10 @@ func New(store Store, blobs storage.Blobs, o Options) (*Service, error) {
 	}
 	s.readLimiter = newLimiter(store, readRate, time.Minute)
 	s.maxAge = o.FeedMaxAge
+	s.retentionEvery = o.RetentionEvery
+	if s.retentionEvery == 0 {
+		s.retentionEvery = DefaultRetentionEvery
+	}
 	s.signIn, s.sessionTTL = o.SignIn.normalized(), o.SessionTTL
 	if s.sessionTTL <= 0 {
 		s.sessionTTL = DefaultSessionTTL
@@ -174,6 +195,14 @@ func New(store Store, blobs storage.Blobs, o Options) (*Service, error) {
 	s.cat.onRevision = s.feeds.Changed
 	s.downloads = newCounter()
 	s.keyUse = map[int64]time.Time{}
+	wo := o.Webhooks
+	if wo.Now == nil {
+		wo.Now = s.now
+	}
+	if wo.Logger == nil {
+		wo.Logger = s.log
+	}
+	s.hooks = events.New(store, wo)
 	return s, nil
 }
 
@@ -184,7 +213,8 @@ func (s *Service) MaxPackageSize() int64 { return s.maxSize }
 func (s *Service) Now() time.Time { return s.now() }
 
 // Run does the background work until ctx ends: it flushes download counts
-// and key use, and picks up changes other processes made to the feed. It
+// and key use, picks up changes other processes made to the feed, and
+// applies retention rules when the schedule is due. It
 // flushes once more before returning.
 func (s *Service) Run(ctx context.Context, every time.Duration) {
 	if every <= 0 {
@@ -201,6 +231,7 @@ func (s *Service) Run(ctx context.Context, every time.Duration) {
 			s.bgFailed.Store(false)
 			s.Flush(ctx)
 			s.purge(ctx)
+			s.retentionTick(ctx)
 			if err := s.cat.sync(ctx); err != nil {
 				s.warnBackground("feed sync failed", err)
 			}
@@ -244,9 +275,12 @@ func (s *Service) purge(ctx context.Context) {
 // Flush writes buffered download counts and key last-use times.
 func (s *Service) Flush(ctx context.Context) {
 	if counts := s.downloads.take(); len(counts) > 0 {
-		if err := s.store.AddDownloads(ctx, counts); err != nil {
+		day, fresh := s.unmarkedDays(counts)
+		if err := s.store.AddDownloads(ctx, counts, day, fresh); err != nil {
 			s.warnBackground("saving download counts failed", err)
 			s.downloads.restore(counts)
+		} else {
+			s.markDays(day, fresh)
 		}
 	}
 	s.keyMu.Lock()
@@ -256,6 +290,37 @@ func (s *Service) Flush(ctx context.Context) {
 	if len(used) > 0 {
 		if err := s.store.TouchKeys(ctx, used); err != nil {
 			s.warnBackground("saving key use failed", err)
+		}
+	}
+}
+
+// unmarkedDays returns today (UTC) and the versions among counts whose
+// last download day this process has not recorded today: only those get
+// the day written, so a version's day is written at most once a day per
+// replica, however often it is downloaded.
+func (s *Service) unmarkedDays(counts map[int64]int64) (time.Time, map[int64]bool) {
+	day := s.now().UTC().Truncate(24 * time.Hour)
+	s.dayMu.Lock()
+	defer s.dayMu.Unlock()
+	if !day.Equal(s.markedDay) {
+		s.markedDay, s.dayMarked = day, map[int64]bool{}
+	}
+	fresh := map[int64]bool{}
+	for id := range counts {
+		if !s.dayMarked[id] {
+			fresh[id] = true
+		}
+	}
+	return day, fresh
+}
+
+// markDays remembers that the day of the fresh versions is recorded.
+func (s *Service) markDays(day time.Time, fresh map[int64]bool) {
+	s.dayMu.Lock()
+	defer s.dayMu.Unlock()
+	if day.Equal(s.markedDay) {
+		for id := range fresh {
+			s.dayMarked[id] = true
 		}
 	}
 }

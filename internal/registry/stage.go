@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/wharf-registry/wharf/internal/events"
 	"github.com/wharf-registry/wharf/internal/nuget"
 )
 
@@ -206,6 +207,9 @@ func (s *Service) staged(ctx context.Context, key *APIKey, g *StageGroup, p *Sta
 	}
 	s.audit(ctx, &AuditEvent{Kind: "version.stage", Outcome: "done", ActorID: key.UserID, Subject: p.Name + " " + p.Version.String(),
 		Message: fmt.Sprintf("%s %s %s in stage group %s with key %s…", p.Name, p.Version, what, g.Slug, key.Hint)})
+	if err := s.hooks.Emit(ctx, events.StagedEvent(p.Name, p.Version.String(), key.UserID, s.now())); err != nil {
+		s.log.Warn("writing the staged event failed", "id", p.Name, "version", p.Version.String(), "err", err)
+	}
 }
 
 // removeStagedFiles removes a staged package's files; a file left behind

@@ -4,8 +4,10 @@ import (
 	"context"
 	"time"
 
+	"github.com/wharf-registry/wharf/internal/events"
 	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget"
+	"github.com/wharf-registry/wharf/internal/retention"
 	"github.com/wharf-registry/wharf/internal/trust"
 )
 
@@ -84,7 +86,7 @@ type Store interface {
 	AnswerOwnerRequest(ctx context.Context, lowerID string, accountID int64, accept bool, at time.Time) error
 	// SetListed lists or unlists a version (ErrNotFound) on behalf of
 	// ownerID, which must own the package (ErrForbidden), checked in the
-	// same transaction.
+	// same transaction; 0 is the operator (retention), who may.
 	SetListed(ctx context.Context, lowerID, lowerVersion string, ownerID int64, listed bool, at time.Time) error
 	// DeleteVersion deletes the version t names for good, in one
 	// transaction with recording t (its OwnerIDs and SHA512 filled in
@@ -99,8 +101,9 @@ type Store interface {
 	Tombstone(ctx context.Context, lowerID, lowerVersion string) (*Tombstone, error)
 	// Tombstones lists the tombstones of a package ID, newest first.
 	Tombstones(ctx context.Context, lowerID string) ([]Tombstone, error)
-	// AddDownloads adds download counts per version ID.
-	AddDownloads(ctx context.Context, counts map[int64]int64) error
+	// AddDownloads adds download counts per version ID, and records day
+	// as the last download day of the versions in fresh.
+	AddDownloads(ctx context.Context, counts map[int64]int64, day time.Time, fresh map[int64]bool) error
 	// BlobPrefixes calls fn with the blob prefix of every stored version.
 	BlobPrefixes(ctx context.Context, fn func(prefix string) error) error
 	// Changes returns the IDs of packages changed since revision rev and the
@@ -131,6 +134,30 @@ type Store interface {
 	feeds.Store
 	PrefixStore
 	SymbolStore
+	events.Store
+	RetentionStore
+}
+
+// RetentionStore is the part of the store retention needs (see
+// retention.go).
+type RetentionStore interface {
+	// RetentionRules lists the rules of a feed (feedID 0: of every feed)
+	// by ID, with their feed's name.
+	RetentionRules(ctx context.Context, feedID int64) ([]retention.Rule, error)
+	// AddRetentionRule stores r, setting r.ID.
+	AddRetentionRule(ctx context.Context, r *retention.Rule) error
+	// RemoveRetentionRule removes a rule of a feed (feedID 0: of any
+	// feed); ErrNotFound when there is none.
+	RemoveRetentionRule(ctx context.Context, feedID, id int64) error
+	// AcquireLease takes the named lease for holder until until, when it
+	// is free (its expiry is before now) or holder holds it already, and
+	// reports whether it did. One statement: two replicas never both get it.
+	AcquireLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
+	// ReleaseLease frees the named lease if holder holds it.
+	ReleaseLease(ctx context.Context, name, holder string) error
+	// SetPinned pins (by != "") or unpins a version against retention,
+	// moving the package's revision (ErrNotFound).
+	SetPinned(ctx context.Context, lowerID, lowerVersion, by string, at time.Time) error
 }
 
 // SessionStore is the part of the store that browser sign-in needs.

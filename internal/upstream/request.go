@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/wharf-registry/wharf/internal/egress"
 )
 
 // request is one GET to a source.
@@ -68,7 +70,7 @@ func (c *Client) open(ctx context.Context, r request) (*http.Response, error) {
 
 // transportError turns a failed round trip into a sentence.
 func (c *Client) transportError(ctx context.Context, host, what string, err error) error {
-	var refused *refusedAddress
+	var refused *egress.RefusedError
 	if errors.As(err, &refused) {
 		return failf(ErrRefused, "Wharf did not contact %s for %s: %v.", host, what, refused)
 	}

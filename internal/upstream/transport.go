@@ -9,8 +9,9 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/wharf-registry/wharf/internal/egress"
 )
 
 // Defaults for the zero Options.
@@ -21,56 +22,19 @@ const (
 	maxRedirects            = 5
 )
 
-// sharedAddressSpace is 100.64.0.0/10 (carrier-grade NAT), which
-// netip.Addr.IsPrivate does not count as private.
-var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")
-
-// refusedAddress is the dial-time error for an address the operator did
-// not allow; errors.As finds it through url.Error and net.OpError.
-type refusedAddress struct {
-	ip     netip.Addr
-	always bool
-}
-
-func (e *refusedAddress) Error() string {
-	if e.always {
-		return fmt.Sprintf("the address %s is link-local, multicast or unspecified, which Wharf never contacts", e.ip)
-	}
-	return fmt.Sprintf("the address %s is loopback or private; the operator setting upstream_allow_private allows it", e.ip)
+// guard is the SSRF guard of a Client (package egress).
+func guard(allowPrivate bool) egress.Guard {
+	return egress.Guard{AllowPrivate: allowPrivate, Setting: "upstream_allow_private"}
 }
 
 // checkAddress refuses the addresses Options.AllowPrivate documents.
-func checkAddress(ip netip.Addr, allowPrivate bool) error {
-	ip = ip.Unmap()
-	if !ip.IsValid() || ip.IsUnspecified() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() {
-		return &refusedAddress{ip: ip, always: true}
-	}
-	if !allowPrivate && (ip.IsLoopback() || ip.IsPrivate() || sharedAddressSpace.Contains(ip)) {
-		return &refusedAddress{ip: ip}
-	}
-	return nil
-}
+func checkAddress(ip netip.Addr, allowPrivate bool) error { return guard(allowPrivate).Check(ip) }
 
 // newHTTPClient builds the one tuned transport of a Client. The dialer
 // checks each resolved address just before connecting, so a name that
 // resolves to a forbidden address is refused whatever the URL said.
 func newHTTPClient(opts Options) *http.Client {
-	dialer := &net.Dialer{
-		Timeout:   min(opts.Timeout, 10*time.Second),
-		KeepAlive: 30 * time.Second,
-		Control: func(network, address string, _ syscall.RawConn) error {
-			host, _, err := net.SplitHostPort(address)
-			if err != nil {
-				return err
-			}
-			ip, err := netip.ParseAddr(host)
-			if err != nil {
-				return err
-			}
-			return checkAddress(ip, opts.AllowPrivate)
-		},
-	}
+	dialer := guard(opts.AllowPrivate).Dialer(min(opts.Timeout, 10*time.Second))
 	transport := &http.Transport{
 		Proxy:                 nil, // a proxy would make the address check meaningless
 		DialContext:           dialer.DialContext,
