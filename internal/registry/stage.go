@@ -166,7 +166,7 @@ func (s *Service) Stage(ctx context.Context, key *APIKey, up Upload, slug string
 		s.removeStagedFiles(ctx, replaced)
 	}
 	g.Items++
-	s.staged(ctx, key, g, sp, replaced != nil)
+	s.staged(ctx, key, g, sp, replaced != nil, existing)
 	return &Staged{Package: sp, Group: g, Created: replaced == nil}, nil
 }
 
@@ -200,14 +200,24 @@ func (s *Service) stageGroupFor(ctx context.Context, key *APIKey, slug string, c
 
 // staged is the one place a package becomes staged: the audit line, and
 // where events (webhooks) hook in.
-func (s *Service) staged(ctx context.Context, key *APIKey, g *StageGroup, p *StagedPackage, replaced bool) {
+func (s *Service) staged(ctx context.Context, key *APIKey, g *StageGroup, p *StagedPackage, replaced bool, existing *Package) {
 	what := "staged"
 	if replaced {
 		what = "staged again (replacing the staged package)"
 	}
 	s.audit(ctx, &AuditEvent{Kind: "version.stage", Outcome: "done", ActorID: key.UserID, Subject: p.Name + " " + p.Version.String(),
 		Message: fmt.Sprintf("%s %s %s in stage group %s with key %s…", p.Name, p.Version, what, g.Slug, key.Hint)})
-	if err := s.hooks.Emit(ctx, events.StagedEvent(p.Name, p.Version.String(), key.UserID, s.now())); err != nil {
+	// Routed to the webhooks of the package's feed and owners, which a
+	// new ID does not have yet: the staging owner's.
+	e := events.StagedEvent(p.Name, p.Version.String(), key.UserID, s.now())
+	e.FeedID, e.OwnerIDs = p.FeedID, []int64{g.OwnerID}
+	if existing != nil {
+		e.OwnerIDs = nil
+		for _, o := range existing.Owners {
+			e.OwnerIDs = append(e.OwnerIDs, o.ID)
+		}
+	}
+	if err := s.hooks.Emit(ctx, e); err != nil {
 		s.log.Warn("writing the staged event failed", "id", p.Name, "version", p.Version.String(), "err", err)
 	}
 }
