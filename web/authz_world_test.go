@@ -6,6 +6,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -53,6 +54,7 @@ type world struct {
 	personalPackage, orgPackage  string
 	personalVersion, orgVersions []string // orgVersions[1] is unlisted
 	aliceHook, orgHook, teamHook int64    // webhooks of alice, contoso and the team feed
+	personalStage, orgStage      int64    // stage groups: alice's "rel" (Alice.Lib 3.0.0), contoso's "org-rel" (Contoso.Lib 3.0.0)
 
 	// Only in a matrix world (newMatrixWorld):
 	iss      *trusttest.Issuer
@@ -105,6 +107,15 @@ func newWorldWith(t testing.TB, iss *trusttest.Issuer) *world {
 	if res := w.unlistReq(w.secrets[alicesOrgKey], w.orgPackage, w.orgVersions[1], http.MethodDelete); res.StatusCode != http.StatusNoContent {
 		t.Fatalf("unlist %s %s: %s", w.orgPackage, w.orgVersions[1], res.Status)
 	}
+	w.personalStage = w.stage(alicesKey, w.personalPackage, "rel")
+	w.orgStage = w.stage(alicesOrgKey, w.orgPackage, "org-rel")
+	must(t, func() error {
+		k, err := w.reg.Authenticate(ctx, w.secrets[alicesKey])
+		if err == nil {
+			_, err = w.reg.CreateStageGroup(ctx, k, "rel-2", "Second release")
+		}
+		return err
+	})
 	must(t, func() error { return w.reg.AddOwner(ctx, w.orgPackage, "carol") })
 	must(t, func() error {
 		return w.reg.PublishAdvisory(ctx, w.orgPackage, registry.AdvisoryInput{AdvisoryID: "WORLD-1", Severity: "high",
@@ -403,4 +414,21 @@ func changes(before, after string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// stage stages version 3.0.0 of id with the key of credential cred in
+// the key owner's group slug, and returns the group's ID.
+func (w *world) stage(cred, id, slug string) int64 {
+	w.t.Helper()
+	ctx := context.Background()
+	k, err := w.reg.Authenticate(ctx, w.secrets[cred])
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	b := nugettest.Spec{ID: id, Version: "3.0.0"}.Build()
+	st, err := w.reg.Stage(ctx, k, registry.Upload{R: bytes.NewReader(b), Size: int64(len(b))}, slug)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return st.Group.ID
 }

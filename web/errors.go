@@ -64,6 +64,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed || s.challengeMiss(c, err) {
 		return
 	}
+	var se *stagingError
+	if errors.As(err, &se) {
+		if werr := s.writeStagingError(c, se.err); werr != nil {
+			s.log.Debug("writing error response failed", "err", werr)
+		}
+		return
+	}
 	status, msg := statusOf(err)
 	if status >= 500 {
 		s.log.Error("request failed", append(logAttrs(c), "status", status, "err", err)...)

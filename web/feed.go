@@ -45,6 +45,10 @@ func serviceIndex(u URLs, cdn string) nuget.ServiceIndex {
 	add(u.PackageBase()+"{lower_id}/{lower_version}/readme", "ReadmeUriTemplate/6.13.0")
 	add(u.PackageDetailsTemplate(), "PackageDetailsUriTemplate/5.1.0")
 	add(u.SymbolPublish(), "SymbolPackagePublish/4.9.0") // docs/symbols.md
+	// NuGet/Home accepted/2026/package-staging.md: dotnet nuget stage.
+	// One staging API for the registry; a new ID staged goes to the
+	// default feed, as through /api/v2/package.
+	add(u.Staging(), "PackageStaging/1.0.0")
 	// https://learn.microsoft.com/nuget/api/vulnerability-info: served
 	// from this host, with what the caller may read (see
 	// registry.Service.Vulnerabilities).

@@ -40,6 +40,7 @@ func TestServiceIndex(t *testing.T) {
 		"RegistrationsBaseUrl/3.0.0-beta", "RegistrationsBaseUrl/3.4.0", "RegistrationsBaseUrl/3.6.0", "RegistrationsBaseUrl/Versioned",
 		"SearchQueryService/3.0.0-beta", "SearchQueryService/3.5.0", "SearchQueryService/Versioned",
 		"SearchAutocompleteService/3.0.0-beta", "ReadmeUriTemplate/6.13.0", "SymbolPackagePublish/4.9.0",
+		"PackageStaging/1.0.0",
 	} {
 		found := false
 		for _, r := range idx.Resources {

@@ -71,6 +71,32 @@ func (s *Server) routes(e *echo.Echo) {
 		e.PUT(prefix+"/api/v2/package/:id/deprecations", s.deprecate, s.feedWrite)
 	}
 
+	// The staging API (PackageStaging/1.0.0, web/staging.go): API key
+	// holders stage packages and manage their owner's stage groups; the
+	// use cases check the key. No route promotes: a person does, below.
+	stg := "/api/v2/staging"
+	e.PUT(stg+"/package", s.stagePackage)
+	e.GET(stg+"/package", s.listStaged)
+	e.GET(stg+"/package/:id/:version", s.viewStaged)
+	e.DELETE(stg+"/package/:id/:version", s.unstage)
+	e.POST(stg+"/groups", s.createGroup)
+	e.GET(stg+"/groups", s.listGroups)
+	e.GET(stg+"/groups/:group", s.getGroup)
+	e.PATCH(stg+"/groups/:group", s.renameGroup)
+	e.DELETE(stg+"/groups/:group", s.deleteGroup)
+	e.PUT(stg+"/groups/:group/items/:id/:version", s.addToGroup)
+	e.DELETE(stg+"/groups/:group/items/:id/:version", s.removeFromGroup)
+	// A stage group's own restore source: its owner's sessions and read
+	// keys only (stageRead).
+	stageGet := func(path string, h echo.HandlerFunc) {
+		e.GET("/stages/:stage"+path, h, s.stageRead)
+		e.HEAD("/stages/:stage"+path, h, s.stageRead)
+	}
+	stageGet("/v3/index.json", s.stageIndex)
+	stageGet("/v3/package/:id/index.json", s.stageVersions)
+	stageGet("/v3/package/:id/:version/:file", s.stageFile)
+	stageGet("/v3/registration/:id/index.json", s.stageRegistration)
+
 	// CI jobs: trade an OIDC token for a short-lived key; revoke it early.
 	e.POST("/api/v2/token", s.exchangeToken)
 	e.DELETE("/api/v2/token", s.revokeToken)
@@ -137,6 +163,14 @@ func (s *Server) routes(e *echo.Echo) {
 	form("/packages/:id/manage/owners", s.addOwner, signedIn)
 	form("/packages/:id/manage/owners/:account/remove", s.removeOwner, signedIn)
 	form("/packages/:id/manage/invitations/:account/cancel", s.cancelInvitation, signedIn)
+	// Staged releases: people who act for the owner see them; the owner
+	// (an organisation's admins) approve, promote (fresh sign-in) and drop.
+	page("/account/stages", s.stagesPage, signedIn)
+	form("/account/stages/two-people", s.setTwoPeople, signedIn)
+	page("/account/stages/:stage", s.stagePage, signedIn)
+	form("/account/stages/:stage/approve", s.approveStage, signedIn)
+	form("/account/stages/:stage/promote", s.promoteStage, signedIn)
+	form("/account/stages/:stage/drop", s.dropStage, signedIn)
 	form("/account/invitations/:id/accept", s.acceptInvitation, signedIn)
 	form("/account/invitations/:id/decline", s.declineInvitation, signedIn)
 
@@ -185,7 +219,10 @@ func (s *Server) routes(e *echo.Echo) {
 // are programs, a page elsewhere.
 func (s *Server) notFound(c echo.Context) error {
 	p := c.Request().URL.Path
-	if strings.HasPrefix(p, "/v3/") || strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/feeds/") {
+	if p == "/api/v2/staging/symbols" && c.Request().Method == "PUT" { // answered here: it never changes anything
+		return s.stageSymbols(c)
+	}
+	if strings.HasPrefix(p, "/v3/") || strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/feeds/") || strings.HasPrefix(p, "/stages/") {
 		return echo.ErrNotFound
 	}
 	return s.uiContext(func(echo.Context) error { return echo.ErrNotFound })(c)

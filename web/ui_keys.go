@@ -96,12 +96,12 @@ func (s *Server) createKey(c echo.Context) error {
 		Globs: params.Get("globs"), ExpiresDays: params.Get("expires_days"),
 	}
 	scopes, scopeErr := feeds.ParseScopes(params["scope"])
-	form.ScopeRead, form.ScopePush = scopes.Has(feeds.ScopeRead), scopes.Has(feeds.ScopePush)
+	form.ScopeRead, form.ScopePush, form.ScopeStage = scopes.Has(feeds.ScopeRead), scopes.Has(feeds.ScopePush), scopes.Has(feeds.ScopeStage)
 	if len(params["scope"]) == 0 && params.Get("scope_choice") != "" {
 		// The page's form says the scopes were offered and none was ticked:
 		// refuse rather than guess. A form without the choice (a script
 		// written before scopes) gets the default, as the command line does.
-		form.ScopeRead, form.ScopePush = false, false
+		form.ScopeRead, form.ScopePush, form.ScopeStage = false, false, false
 		return s.refuseKeyForm(c, form, "scopes", http.StatusBadRequest, "Choose what the key may do: tick Read, Push or both.")
 	}
 	if scopeErr != nil {
@@ -141,6 +141,10 @@ func nextSteps(index, user, secret string, sc feeds.Scope) []templates.KeyComman
 	if sc.Has(feeds.ScopePush) {
 		out = append(out, templates.KeyCommand{ID: "push",
 			Label: "Push with it:", Command: "dotnet nuget push MyPackage.1.0.0.nupkg --source " + index + " --api-key " + secret})
+	}
+	if sc.StagingOnly() {
+		out = append(out, templates.KeyCommand{ID: "stage",
+			Label: "Stage with it (a person then promotes under Staged releases):", Command: "dotnet nuget stage push MyPackage.1.0.0.nupkg --source " + index + " --api-key " + secret})
 	}
 	if sc.Has(feeds.ScopeRead) {
 		out = append(out,

@@ -116,6 +116,7 @@ func (s *Server) policyRow(p *registry.PolicyView) templates.PolicyRow {
 		r.Workflow += " → " + p.ReusableWorkflow
 	}
 	r.Snippet = s.policySnippet(p)
+	r.StagingOnly = p.StagingOnly
 	if p.ReadOnly {
 		r.ReadOnly, r.Snippet = true, s.readOnlySnippet(p)
 		switch {
@@ -169,7 +170,7 @@ func policyFormOf(c echo.Context) templates.PolicyForm {
 		Repository: c.FormValue("repository"), Workflow: c.FormValue("workflow"), ReusableWorkflow: c.FormValue("reusable_workflow"),
 		Environment: c.FormValue("environment"), Ref: c.FormValue("ref"), CIConfigPath: c.FormValue("ci_config_path"),
 		Globs: c.FormValue("globs"), Issuer: c.FormValue("issuer"), ConfirmRebind: c.FormValue("confirm_rebind") == "yes",
-		ReadOnly: c.FormValue("read_only") != "",
+		ReadOnly: c.FormValue("read_only") != "", StagingOnly: c.FormValue("staging_only") != "",
 	}
 }
 
@@ -179,7 +180,7 @@ func (s *Server) newPolicyRequest(c echo.Context, f templates.PolicyForm) regist
 		Repository: f.Repository, Workflow: f.Workflow, ReusableWorkflow: f.ReusableWorkflow,
 		Environment: f.Environment, Ref: f.Ref, CIConfigPath: f.CIConfigPath, Globs: splitList(f.Globs),
 		Issuer: f.Issuer, ConfirmRebind: f.ConfirmRebind,
-		ReadOnly: f.ReadOnly,
+		ReadOnly: f.ReadOnly, StagingOnly: f.StagingOnly,
 	}
 }
 
@@ -261,7 +262,7 @@ func formOfPolicy(p *registry.PolicyView) templates.PolicyForm {
 	return templates.PolicyForm{
 		Provider: string(p.Provider), Owner: p.OwnerName, Name: p.Name, Repository: p.RepoOwner + "/" + p.Repository,
 		Workflow: p.Workflow, ReusableWorkflow: p.ReusableWorkflow, Environment: p.Environment, Ref: p.Ref,
-		CIConfigPath: p.CIConfigPath, Globs: strings.Join(p.Globs, ", "), Issuer: p.Issuer, ReadOnly: p.ReadOnly,
+		CIConfigPath: p.CIConfigPath, Globs: strings.Join(p.Globs, ", "), Issuer: p.Issuer, ReadOnly: p.ReadOnly, StagingOnly: p.StagingOnly,
 	}
 }
 

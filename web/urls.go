@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -29,6 +30,17 @@ func (u URLs) Feed(name string) URLs {
 	}
 	return u
 }
+
+// Stage returns the builder of a stage group's own restore source, under
+// /stages/ID: the feed as its reader sees it plus the group's staged
+// versions.
+func (u URLs) Stage(id int64) URLs {
+	u.feed = u.base + "/stages/" + strconv.FormatInt(id, 10)
+	return u
+}
+
+// Staging is the PackageStaging/1.0.0 resource (the staging API's base).
+func (u URLs) Staging() string { return u.base + "/api/v2/staging/" }
 
 // FeedIndex is a feed's service index, the source URL of one feed.
 func (u URLs) FeedIndex(name string) string { return u.Feed(name).ServiceIndex() }

@@ -72,6 +72,7 @@ func (a *app) policyCmd() *cobra.Command {
 			// Without --read-only the policy keeps what it is: a default of
 			// false would silently turn a read-only policy into a push one.
 			ureq.KeepReadOnly = !cmd.Flags().Changed("read-only")
+			ureq.KeepStagingOnly = !cmd.Flags().Changed("staging-only")
 			v, err := a.reg.UpdatePolicy(cmd.Context(), ureq.User, id, ureq)
 			if err != nil {
 				return err
@@ -173,6 +174,7 @@ func policyFlags(cmd *cobra.Command, req *registry.NewPolicy, provider *string, 
 	f.StringVar(&req.CIConfigPath, "ci-config", "", "GitLab CI config path, e.g. .gitlab-ci.yml")
 	f.StringArrayVar(&req.Globs, "package", nil, "package-ID glob the policy is limited to (repeatable)")
 	f.BoolVar(&req.ReadOnly, "read-only", false, "keys only restore (read every feed the owner may read), never push; --workflow becomes optional")
+	f.BoolVar(&req.StagingOnly, "staging-only", false, "keys only stage packages (dotnet nuget stage push); a person promotes them in the web UI")
 }
 
 func statusText(s registry.PolicyStatus) string {

@@ -48,7 +48,7 @@ func newRootCmd(getenv func(string) string) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configPath, "config", "", "TOML file read over the data directory's wharf.toml (env WHARF_CONFIG)")
 	pf.StringVar(&a.flags.DataDir, "data", "", "data directory holding the database and packages (env WHARF_DATA, default ./wharf-data)")
-	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.userCmd(), a.keyCmd(), a.ownerCmd(), a.orgCmd(), a.policyCmd(), a.auditCmd(), a.checkCmd(), a.doctorCmd(), a.feedCmd(), a.packageCmd(), a.prefixCmd(), a.upstreamCmd(), a.deployCmd(), a.deprecateCmd(), a.advisoryCmd(), a.webhookCmd(), a.retentionCmd())
+	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.userCmd(), a.keyCmd(), a.ownerCmd(), a.orgCmd(), a.policyCmd(), a.auditCmd(), a.checkCmd(), a.doctorCmd(), a.feedCmd(), a.packageCmd(), a.prefixCmd(), a.upstreamCmd(), a.deployCmd(), a.deprecateCmd(), a.advisoryCmd(), a.webhookCmd(), a.retentionCmd(), a.stageCmd())
 	return root
 }
 

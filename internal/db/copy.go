@@ -35,6 +35,8 @@ var copyTables = []struct {
 	{"symbol_files", []string{"id"}},
 	{"version_tombstones", []string{"id"}},
 	{"retention_rules", []string{"id"}},
+	{"stage_groups", []string{"id"}},
+	{"staged_packages", []string{"id"}},
 	{"reserved_prefixes", []string{"id"}},
 	{"advisories", []string{"id"}},
 	{"advisory_packages", []string{"id"}},

@@ -43,6 +43,7 @@ var migrations = []migration{
 	{version: 16, name: "version tombstones, owners may delete", sql: schemaV16},
 	{version: 17, name: "webhooks and their outbox", sql: schemaV17},
 	{version: 18, name: "retention rules, leases, pins, last download day", sql: schemaV18},
+	{version: 19, name: "staged releases", sql: schemaV19},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises

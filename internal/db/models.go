@@ -149,6 +149,7 @@ type policyRow struct {
 	CIConfigPath     string `gorm:"column:ci_config_path"`
 	Globs            string
 	ReadOnly         bool
+	StagingOnly      bool
 	CreatedAt        time.Time
 	PendingSince     time.Time
 	BoundAt          sql.NullTime

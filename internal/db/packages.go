@@ -201,8 +201,18 @@ func (d *DB) InsertVersion(ctx context.Context, name string, ownerID, feedID int
 	// The push's moment on the registry's clock, as every other row the
 	// registry writes: never the wall clock here and the injected one
 	// beside it.
-	now := v.Published.UTC()
 	return d.tx(ctx, func(tx *gorm.DB) error {
+		return insertVersionTx(tx, events.Pushed, name, ownerID, feedID, v, meta, prov)
+	})
+}
+
+// insertVersionTx is InsertVersion inside tx, with the version's metadata
+// and provenance already encoded, writing the event kind (pushed, or
+// promoted); promotion of a staged package runs it in the transaction
+// that also removes the staged row.
+func insertVersionTx(tx *gorm.DB, kind events.Kind, name string, ownerID, feedID int64, v *registry.PackageVersion, meta, prov []byte) error {
+	now := v.Published.UTC()
+	{
 		rev, err := bumpRevision(tx)
 		if err != nil {
 			return err
@@ -251,8 +261,8 @@ func (d *DB) InsertVersion(ctx context.Context, name string, ownerID, feedID int
 		if actor == 0 {
 			actor = ownerID
 		}
-		return emitPackage(tx, events.Pushed, &pkg, []string{v.Version.String()}, actor, now, "")
-	})
+		return emitPackage(tx, kind, &pkg, []string{v.Version.String()}, actor, now, "")
+	}
 }
 
 // SetListed lists or unlists a version if ownerID owns the package.
@@ -341,9 +351,10 @@ func (d *DB) AddDownloads(ctx context.Context, counts map[int64]int64, day time.
 	})
 }
 
-// BlobPrefixes calls fn with every version's and every symbol package's blob prefix.
+// BlobPrefixes calls fn with every version's, every symbol package's and
+// every staged package's blob prefix.
 func (d *DB) BlobPrefixes(ctx context.Context, fn func(string) error) error {
-	rows, err := d.gorm.WithContext(ctx).Raw("SELECT blob_prefix FROM package_versions UNION ALL SELECT blob_prefix FROM symbol_packages").Rows()
+	rows, err := d.gorm.WithContext(ctx).Raw("SELECT blob_prefix FROM package_versions UNION ALL SELECT blob_prefix FROM symbol_packages UNION ALL SELECT blob_prefix FROM staged_packages").Rows()
 	if err != nil {
 		return err
 	}

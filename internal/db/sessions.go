@@ -106,6 +106,7 @@ func (d *DB) SessionAccount(ctx context.Context, hash string, now time.Time) (*r
 		return nil, fmt.Errorf("session: %w", err)
 	}
 	a.AdminAs = sess.AdminAs
+	a.SignedInAt = sess.CreatedAt
 	return a, nil
 }
 

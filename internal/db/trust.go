@@ -170,7 +170,7 @@ func policyRowOf(p *trust.Policy) policyRow {
 		ID: p.ID, Name: p.Name, Provider: string(p.Provider), Issuer: p.Issuer, CreatedBy: p.CreatedBy, OwnerID: p.OwnerID,
 		RepoOwner: p.RepoOwner, Repository: p.Repository, RepoOwnerID: p.RepoOwnerID, RepositoryID: p.RepositoryID,
 		Workflow: p.Workflow, ReusableWorkflow: p.ReusableWorkflow, Environment: p.Environment, Ref: p.Ref,
-		CIConfigPath: p.CIConfigPath, Globs: strings.Join(p.Globs, "\n"), ReadOnly: p.ReadOnly, CreatedAt: p.CreatedAt.UTC(),
+		CIConfigPath: p.CIConfigPath, Globs: strings.Join(p.Globs, "\n"), ReadOnly: p.ReadOnly, StagingOnly: p.StagingOnly, CreatedAt: p.CreatedAt.UTC(),
 		PendingSince: p.PendingSince.UTC(), BoundAt: nullTime(p.BoundAt), Revision: p.Revision,
 	}
 }
@@ -180,7 +180,7 @@ func (r *policyRow) policy() trust.Policy {
 		ID: r.ID, Name: r.Name, Provider: trust.Provider(r.Provider), Issuer: r.Issuer, CreatedBy: r.CreatedBy, OwnerID: r.OwnerID,
 		RepoOwner: r.RepoOwner, Repository: r.Repository, RepoOwnerID: r.RepoOwnerID, RepositoryID: r.RepositoryID,
 		Workflow: r.Workflow, ReusableWorkflow: r.ReusableWorkflow, Environment: r.Environment, Ref: r.Ref,
-		CIConfigPath: r.CIConfigPath, ReadOnly: r.ReadOnly, CreatedAt: r.CreatedAt, PendingSince: r.PendingSince, BoundAt: timePtr(r.BoundAt),
+		CIConfigPath: r.CIConfigPath, ReadOnly: r.ReadOnly, StagingOnly: r.StagingOnly, CreatedAt: r.CreatedAt, PendingSince: r.PendingSince, BoundAt: timePtr(r.BoundAt),
 		Revision: r.Revision,
 	}
 	if r.Globs != "" {

@@ -114,14 +114,19 @@ type Grant struct {
 	CreatedAt   time.Time
 }
 
-// Scope is what an API key may be used for: a set of ScopeRead and
-// ScopePush.
+// Scope is what an API key may be used for: a set of ScopeRead,
+// ScopePush and ScopeStage.
 type Scope uint8
 
 // The key scopes.
 const (
 	ScopeRead Scope = 1 << iota // restore and browse the feeds the key's user may read
 	ScopePush                   // push, unlist and relist
+	// ScopeStage stages packages (PackageStaging/1.0.0) and manages the
+	// key owner's stage groups. A key with ScopeStage and without
+	// ScopePush is limited to staging: its packages reach the feed only
+	// when a person promotes them. ScopePush implies staging too.
+	ScopeStage
 )
 
 // DefaultScope is what a key created without --scope gets: push only, as
@@ -129,7 +134,7 @@ const (
 // private packages.
 const DefaultScope = ScopePush
 
-// ParseScopes reads scope names (read, push; repeated or comma-separated).
+// ParseScopes reads scope names (read, push, stage; repeated or comma-separated).
 // No names give DefaultScope. Errors: ErrInvalid.
 func ParseScopes(names []string) (Scope, error) {
 	var s Scope
@@ -140,9 +145,11 @@ func ParseScopes(names []string) (Scope, error) {
 				s |= ScopeRead
 			case "push":
 				s |= ScopePush
+			case "stage":
+				s |= ScopeStage
 			case "":
 			default:
-				return 0, errorf(ErrInvalid, "'%s' is not a key scope: use read or push.", part)
+				return 0, errorf(ErrInvalid, "'%s' is not a key scope: use read, push or stage.", part)
 			}
 		}
 	}
@@ -155,7 +162,15 @@ func ParseScopes(names []string) (Scope, error) {
 // Has reports whether every scope in o is in s.
 func (s Scope) Has(o Scope) bool { return s&o == o }
 
-// String spells the scope as stored: "push", "read" or "read,push".
+// MayStage reports whether a key of scope s may stage packages: the stage
+// scope, or the push scope (0 reads as DefaultScope, push).
+func (s Scope) MayStage() bool { return s == 0 || s.Has(ScopeStage) || s.Has(ScopePush) }
+
+// StagingOnly reports whether s stages but may not push straight to a feed.
+func (s Scope) StagingOnly() bool { return s.Has(ScopeStage) && !s.Has(ScopePush) }
+
+// String spells the scope as stored: "push", "read", "read,push",
+// "read,stage"...
 func (s Scope) String() string {
 	var out []string
 	if s.Has(ScopeRead) {
@@ -163,6 +178,9 @@ func (s Scope) String() string {
 	}
 	if s.Has(ScopePush) {
 		out = append(out, "push")
+	}
+	if s.Has(ScopeStage) {
+		out = append(out, "stage")
 	}
 	return strings.Join(out, ",")
 }

@@ -155,15 +155,18 @@ func (s *Service) matchPolicy(ctx context.Context, username string, c *trust.Cla
 	if err != nil {
 		return nil, trust.Result{}, err
 	}
-	slices.SortStableFunc(policies, func(a, b trust.Policy) int {
+	// A job that several policies match gets the most restricted key
+	// that publishes: staging-only before push, read-only last.
+	rank := func(p trust.Policy) int {
 		switch {
-		case a.ReadOnly == b.ReadOnly:
+		case p.StagingOnly:
 			return 0
-		case b.ReadOnly:
-			return -1
+		case p.ReadOnly:
+			return 2
 		}
 		return 1
-	})
+	}
+	slices.SortStableFunc(policies, func(a, b trust.Policy) int { return rank(a) - rank(b) })
 	var specific error
 	var specificPolicy, lapsed *trust.Policy
 	for i := range policies {
@@ -227,6 +230,10 @@ func (s *Service) mint(ctx context.Context, req ExchangeRequest, c *trust.Claims
 	if p.ReadOnly {
 		key.Description = "trusted publishing, read-only: " + p.Name
 		key.Scopes, scope = feeds.ScopeRead, "read-only"
+	}
+	if p.StagingOnly {
+		key.Description = "trusted publishing, staging only: " + p.Name
+		key.Scopes, scope = feeds.ScopeRead|feeds.ScopeStage, "read+stage"
 	}
 	mint := &Mint{
 		Issuer: c.Issuer, JTI: c.JTI, TokenExpiry: c.Expiry.Add(time.Minute), Policy: p, Bind: m.Bind,

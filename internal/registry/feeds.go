@@ -46,6 +46,11 @@ func (s *Service) pushFeed(ctx context.Context, key *APIKey, id string, existing
 	if err := requirePush(key); err != nil {
 		return 0, err
 	}
+	return s.targetFeed(ctx, key, id, existing)
+}
+
+// targetFeed is pushFeed without the scope check: staging checks its own.
+func (s *Service) targetFeed(ctx context.Context, key *APIKey, id string, existing *Package) (int64, error) {
 	target := feeds.ReaderOf(ctx).Feed
 	if existing != nil {
 		if target != nil && existing.FeedID != target.ID {
@@ -83,6 +88,12 @@ func (s *Service) pushFeed(ctx context.Context, key *APIKey, id string, existing
 
 // requirePush refuses a key without the push scope.
 func requirePush(key *APIKey) error {
+	if key.Scopes.StagingOnly() {
+		if key.PolicyID != nil {
+			return errorf(ErrForbidden, "The API key %s… was minted by a trust policy limited to staging: it may stage packages (dotnet nuget stage push, to this feed's PackageStaging resource) but never push, unlist or relist them; a person promotes staged packages in the web UI.", key.Hint)
+		}
+		return errorf(ErrForbidden, "The API key %s… is limited to staging: it may stage packages (dotnet nuget stage push, to this feed's PackageStaging resource) but never push, unlist or relist them; a person promotes staged packages in the web UI.", key.Hint)
+	}
 	if key.Scopes != 0 && !key.Scopes.Has(feeds.ScopePush) {
 		if key.PolicyID != nil {
 			return errorf(ErrForbidden, "The API key %s… was minted by a read-only trust policy and may only read packages; a job that pushes, unlists or relists needs a trust policy without --read-only that matches its workflow.", key.Hint)

@@ -36,6 +36,10 @@ type Account struct {
 	// sign-in an administrator, when it did; it is kept with the session
 	// and checked against the rules at every request.
 	AdminAs string
+	// SignedInAt is when the session this account was loaded from began
+	// (a sign-in); zero when it was not loaded from a session. Promotion
+	// of a stage group asks for a recent one (FreshSignIn).
+	SignedInAt time.Time
 }
 
 // APIKey is a push key. Its secret is never stored; only its hash is.

@@ -43,6 +43,11 @@ type NewPolicy struct {
 	// unlist or relist. A read-only GitHub policy's workflow is optional
 	// (empty: every workflow of the repository).
 	ReadOnly bool
+	// StagingOnly makes the policy mint keys that stage packages and
+	// never push straight to a feed (see trust.Policy.StagingOnly).
+	StagingOnly bool
+	// KeepStagingOnly, on update, keeps the stored StagingOnly.
+	KeepStagingOnly bool
 }
 
 // PolicyStatus is what a policy's owner sees of its state.
@@ -91,6 +96,9 @@ func (s *Service) CreatePolicy(ctx context.Context, req NewPolicy) (*PolicyView,
 	what := "publishing"
 	if p.ReadOnly {
 		what = "read-only, restoring"
+	}
+	if p.StagingOnly {
+		what = "staging only"
 	}
 	s.audit(ctx, &AuditEvent{Kind: "policy.create", Outcome: "done", ActorID: user.ID, PolicyID: p.ID, Subject: p.Name,
 		Message: fmt.Sprintf("%s policy for %s/%s %s for %s", p.Provider, p.RepoOwner, p.Repository, what, owner.Name)})
@@ -269,6 +277,9 @@ func (s *Service) UpdatePolicy(ctx context.Context, userName string, id int64, r
 	if req.KeepReadOnly {
 		req.ReadOnly = old.ReadOnly
 	}
+	if req.KeepStagingOnly {
+		req.StagingOnly = old.StagingOnly
+	}
 	p, err := s.policyFromRequest(req, trust.Issuer{URL: old.Issuer, Provider: old.Provider})
 	if err != nil {
 		return nil, err
@@ -289,6 +300,10 @@ func (s *Service) UpdatePolicy(ctx context.Context, userName string, id int64, r
 	if old.ReadOnly && !p.ReadOnly && !req.ConfirmRebind {
 		return nil, errorf(ErrInvalid, "Policy '%s' is read-only; making it a push policy lets every job it matches publish packages for its owner, not only restore. "+
 			"Confirm the change (the form's 'Change the repository or issuer' box, or --rebind), or keep it read-only.", old.Name)
+	}
+	if old.StagingOnly && !p.StagingOnly && !req.ConfirmRebind {
+		return nil, errorf(ErrInvalid, "Policy '%s' is limited to staging; lifting the limit lets every job it matches publish straight to the feed, with no person promoting. "+
+			"Confirm the change (the form's 'Change the repository or issuer' box, or --rebind), or keep it limited to staging.", old.Name)
 	}
 	now := s.now()
 	p.ID, p.CreatedBy, p.OwnerID, p.CreatedAt, p.Revision = old.ID, old.CreatedBy, old.OwnerID, old.CreatedAt, old.Revision

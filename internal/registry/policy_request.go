@@ -41,7 +41,10 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 		}
 		provider, issuer = iss.Provider, iss.URL
 	}
-	p := &trust.Policy{Provider: provider, Issuer: issuer, Environment: strings.TrimSpace(req.Environment), ReadOnly: req.ReadOnly}
+	p := &trust.Policy{Provider: provider, Issuer: issuer, Environment: strings.TrimSpace(req.Environment), ReadOnly: req.ReadOnly, StagingOnly: req.StagingOnly}
+	if p.ReadOnly && p.StagingOnly {
+		return nil, fieldErrorf(ErrInvalid, "staging only", "A policy is either read-only (its keys only restore) or limited to staging (its keys stage packages); choose one.")
+	}
 	req.Provider = provider
 	var err error
 	repo := strings.Trim(strings.TrimSpace(req.Repository), "/")

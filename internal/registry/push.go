@@ -180,12 +180,12 @@ func (s *Service) authorizeID(ctx context.Context, key *APIKey, id, action strin
 	if err != nil {
 		return nil, err
 	}
-	if action == "push" {
+	if action == "push" || action == "stage" {
 		if err := s.checkPrefix(ctx, key, id, e.pkg); err != nil {
 			return nil, err
 		}
 	}
-	if e.pkg != nil && e.pkg.UpstreamCheckedAt != nil || e.pkg == nil && action == "push" && s.upstreamHas(ctx, id) {
+	if e.pkg != nil && e.pkg.UpstreamCheckedAt != nil || e.pkg == nil && (action == "push" || action == "stage") && s.upstreamHas(ctx, id) {
 		return nil, errorf(ErrForbidden, "'%s' comes from an upstream source of this registry: a package pushed under its ID would replace the upstream one for everyone who restores through Wharf. Choose another ID, or ask an administrator to reserve the ID's prefix for your organisation (wharf prefix reserve).", id)
 	}
 	if e.pkg != nil && !e.pkg.OwnedBy(key.OwnerID) {

@@ -188,7 +188,10 @@ func retentionProtection(p *Package, pv *PackageVersion) string {
 
 // heldOrStaged reports whether a version waits for a person (held by a
 // policy, or staged and not yet promoted): retention never touches it.
-// No such state exists on this branch yet; staging extends this predicate.
+// A staged version is never a PackageVersion of a feed (it lives in
+// staged_packages until promoted, see stage_model.go), so no version
+// retention reads is staged; IsStaged answers for an ID and version.
+// Nothing is held yet.
 func heldOrStaged(*PackageVersion) bool { return false }
 
 // actorName is how a change's author is recorded: the account's name, or

@@ -16,6 +16,7 @@ import (
 // ErrNotFound or ErrConflict where the doc says so, and other errors as
 // internal failures.
 type Store interface {
+	StageStore
 	// CreateAccount inserts a; names are unique case-insensitively (ErrConflict).
 	CreateAccount(ctx context.Context, a *Account) error
 	// AccountByName finds an account by case-insensitive name (ErrNotFound).

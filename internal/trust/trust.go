@@ -88,6 +88,12 @@ type Policy struct {
 	// repository.
 	ReadOnly bool
 
+	// StagingOnly policies mint keys that stage packages
+	// (PackageStaging/1.0.0) and read, but never push straight to a feed:
+	// what they stage reaches the feed only when a person promotes it in
+	// the web UI. Exclusive with ReadOnly.
+	StagingOnly bool
+
 	CreatedAt    time.Time
 	PendingSince time.Time  // start of the binding window; renew moves it
 	BoundAt      *time.Time // when the IDs were bound; nil while pending
