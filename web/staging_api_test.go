@@ -8,7 +8,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/wharf-registry/wharf/internal/events"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/storage"
@@ -154,7 +156,8 @@ func isNotFound(err error) bool {
 // TestStagingTwoPeople: with contoso's rule on, the person who approved
 // and anyone who staged a package may not promote; someone else may.
 func TestStagingTwoPeople(t *testing.T) {
-	f := newUIFeed(t, uiConfig{})
+	f := newUIFeed(t, uiConfig{reg: registry.Options{Webhooks: events.Options{AllowPrivate: true, Timeout: 2 * time.Second}}})
+	rcv := newReceiver(t)
 	ctx := context.Background()
 	for _, n := range []string{"alice", "bob", "carol"} {
 		f.addUser(n)
@@ -179,6 +182,7 @@ func TestStagingTwoPeople(t *testing.T) {
 	}
 	page := a.ManagementURL[len(f.urls.Base()):]
 	alice, bob, carol := f.signedIn(t, "alice"), f.signedIn(t, "bob"), f.signedIn(t, "carol")
+	addHook(t, alice, "/organizations/contoso/webhooks", rcv.srv.URL, "promoted")
 	if res := alice.post("/account/stages/two-people", url.Values{"_csrf": {alice.token()}, "owner": {"contoso"}, "on": {"on"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("turning the rule on: %s", res.Status)
 	}
@@ -203,5 +207,20 @@ func TestStagingTwoPeople(t *testing.T) {
 	}
 	if p, err := f.reg.Package(ctx, "Contoso.Sdk"); err != nil || len(p.Versions) != 1 || len(p.Owners) != 1 || p.Owners[0].Name != "contoso" {
 		t.Errorf("after promotion: %v %v", p, err)
+	}
+	// The promoted event names who promoted, not who staged.
+	deliverDue(t, f)
+	var promoted []string
+	for _, r := range rcv.requests() {
+		var e events.Event
+		if err := json.Unmarshal(r.body, &e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Type == events.Promoted {
+			promoted = append(promoted, e.Actor)
+		}
+	}
+	if strings.Join(promoted, " ") != "carol" {
+		t.Errorf("promoted events' actors: %q, want carol", promoted)
 	}
 }

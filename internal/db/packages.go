@@ -202,15 +202,16 @@ func (d *DB) InsertVersion(ctx context.Context, name string, ownerID, feedID int
 	// registry writes: never the wall clock here and the injected one
 	// beside it.
 	return d.tx(ctx, func(tx *gorm.DB) error {
-		return insertVersionTx(tx, events.Pushed, name, ownerID, feedID, v, meta, prov)
+		return insertVersionTx(tx, events.Pushed, 0, name, ownerID, feedID, v, meta, prov)
 	})
 }
 
 // insertVersionTx is InsertVersion inside tx, with the version's metadata
 // and provenance already encoded, writing the event kind (pushed, or
-// promoted); promotion of a staged package runs it in the transaction
-// that also removes the staged row.
-func insertVersionTx(tx *gorm.DB, kind events.Kind, name string, ownerID, feedID int64, v *registry.PackageVersion, meta, prov []byte) error {
+// promoted) with actor as who made it (0: who pushed the version, or its
+// owner); promotion of a staged package runs it in the transaction that
+// also removes the staged row.
+func insertVersionTx(tx *gorm.DB, kind events.Kind, actor int64, name string, ownerID, feedID int64, v *registry.PackageVersion, meta, prov []byte) error {
 	now := v.Published.UTC()
 	{
 		rev, err := bumpRevision(tx)
@@ -257,7 +258,9 @@ func insertVersionTx(tx *gorm.DB, kind events.Kind, name string, ownerID, feedID
 			return mapErr(err)
 		}
 		v.ID, v.PackageID = row.ID, pkg.ID
-		actor := v.PushedBy
+		if actor == 0 {
+			actor = v.PushedBy
+		}
 		if actor == 0 {
 			actor = ownerID
 		}

@@ -335,8 +335,9 @@ func (d *DB) DeleteStagedPackage(ctx context.Context, id int64) error {
 }
 
 // PromoteStaged inserts v as InsertVersion does and removes the staged
-// row in the same transaction, whose outbox gets the promoted event.
-func (d *DB) PromoteStaged(ctx context.Context, p *registry.StagedPackage, ownerID int64, v *registry.PackageVersion) error {
+// row in the same transaction, whose outbox gets the promoted event with
+// promoterID as its actor.
+func (d *DB) PromoteStaged(ctx context.Context, p *registry.StagedPackage, ownerID, promoterID int64, v *registry.PackageVersion) error {
 	meta, err := json.Marshal(v.Metadata)
 	if err != nil {
 		return err
@@ -355,7 +356,7 @@ func (d *DB) PromoteStaged(ctx context.Context, p *registry.StagedPackage, owner
 		if res.RowsAffected == 0 {
 			return registry.ErrNotFound
 		}
-		return insertVersionTx(tx, events.Promoted, p.Name, ownerID, p.FeedID, v, meta, prov)
+		return insertVersionTx(tx, events.Promoted, promoterID, p.Name, ownerID, p.FeedID, v, meta, prov)
 	})
 }
 

@@ -108,7 +108,7 @@ type StageStore interface {
 	DeleteStagedPackage(ctx context.Context, id int64) error
 	// PromoteStaged inserts v (InsertVersion's rules and errors) and
 	// removes the staged package's row, in one transaction.
-	PromoteStaged(ctx context.Context, p *StagedPackage, ownerID int64, v *PackageVersion) error
+	PromoteStaged(ctx context.Context, p *StagedPackage, ownerID, promoterID int64, v *PackageVersion) error
 	// TwoPeople reports whether an owner requires two people to promote.
 	TwoPeople(ctx context.Context, ownerID int64) (bool, error)
 	// SetTwoPeople stores that owner setting.

@@ -273,7 +273,7 @@ func (s *Service) twoPeopleRule(ctx context.Context, user *Account, g *StageGrou
 // the static copy, the audit line, and where events (webhooks) hook in.
 func (s *Service) promote(ctx context.Context, user *Account, g *StageGroup, p *StagedPackage) error {
 	v := p.AsVersion(s.now().UTC())
-	err := s.store.PromoteStaged(ctx, p, g.OwnerID, v)
+	err := s.store.PromoteStaged(ctx, p, g.OwnerID, actorID(user), v)
 	var gone *TombstonedError
 	switch {
 	case errors.As(err, &gone):
