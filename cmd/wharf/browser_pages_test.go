@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -41,7 +43,7 @@ func tagsHaveNoLine(t *testing.T, p *tab) {
 
 // pagesOfTheUI is every page of the web UI, in the states people see
 // most: empty and filled, and forms refused with errors beside fields.
-func pagesOfTheUI(loginLink string) []uiPage {
+func pagesOfTheUI(loginLink, stagePath string) []uiPage {
 	refused := func(form string, fields ...string) func(t *testing.T, p *tab) int {
 		return func(t *testing.T, p *tab) int {
 			status := p.submit(form, fields...)
@@ -111,6 +113,12 @@ func pagesOfTheUI(loginLink string) []uiPage {
 		{name: "retention-empty", path: "/account/feeds/team/retention", status: 200},
 		{name: "retention-refused", path: "/account/feeds/default/retention", status: 400,
 			then: refused(`[data-testid="add-rule"]`, "#retention-keep", "two")},
+		{name: "stages", path: "/account/stages", status: 200},
+		{name: "stage", path: stagePath, status: 200, check: func(t *testing.T, p *tab) {
+			if !strings.Contains(p.text("main"), "3.0.0") {
+				t.Errorf("the stage group's page does not show the staged version%s", p.where())
+			}
+		}},
 		{name: "admin-users", path: "/admin/users", status: 200},
 		{name: "admin-audit", path: "/admin/audit", status: 200},
 		{name: "admin-prefixes", path: "/admin/prefixes", status: 200},
@@ -169,11 +177,22 @@ func TestBrowserPages(t *testing.T) {
 	w.wharfOK(t, "deprecate", "Contoso.Widget", "1.0.0", "--legacy", "--message", "Use 1.1.0 or later.", "--alternate", "Contoso.Widget", "--alternate-version", "1.1.0")
 	w.wharfOK(t, "advisory", "add", "Contoso.Widget", "WHARF-2026-1", "--severity", "high",
 		"--url", "https://example.com/advisories/wharf-2026-1", "--versions", "[1.0.0, 1.1.0)")
+	// A staged release, as CI stages it with a staging-only key.
+	stageKey, _ := w.addKey(t, "--user", "ada", "--scope", "read,stage")
+	staged := filepath.Join(t.TempDir(), "contoso.widget.3.0.0.nupkg")
+	if err := os.WriteFile(staged, nugettest.Spec{ID: "Contoso.Widget", Version: "3.0.0", Description: "Widgets, staged."}.Build(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status, manage := w.stageHTTP(t, stageKey, staged, "release-3")
+	_, stageID, _ := strings.Cut(manage, "/account/stages/")
+	if status != 201 || stageID == "" {
+		t.Fatalf("staging Contoso.Widget 3.0.0: %d %q", status, manage)
+	}
 	// The link names the configured base URL; the test's server is elsewhere.
 	link, _ := w.wharfOK(t, "user", "login-link", "builder")
 	_, linkPath, _ := strings.Cut(strings.TrimSpace(link), "/sign-in/link/")
 
-	for _, pg := range pagesOfTheUI("/sign-in/link/" + linkPath) {
+	for _, pg := range pagesOfTheUI("/sign-in/link/"+linkPath, "/account/stages/"+stageID) {
 		t.Run(pg.name, func(t *testing.T) {
 			who := p
 			if pg.anon {
