@@ -327,3 +327,29 @@ func TestStagePromotionNeedsAFreshSignIn(t *testing.T) {
 
 // stagePageURL mirrors web's: a stage group's page.
 func stagePageURL(id int64) string { return "/account/stages/" + strconv.FormatInt(id, 10) }
+
+// TestStagePromotionIsAllOrNothing: a group whose second package can no
+// longer join the feed (its coordinates were pushed and deleted for good
+// since it was staged) promotes nothing: the first package stays staged
+// too, so the release is never half out.
+func TestStagePromotionIsAllOrNothing(t *testing.T) {
+	w := newStagedWorld(t)
+	ctx := context.Background()
+	if res := w.push(w.pushKey, nugettest.Spec{ID: "Staged.New", Version: "1.0.0"}.Build()); res.StatusCode != http.StatusCreated {
+		t.Fatalf("direct push: %s", res.Status)
+	}
+	if _, err := w.reg.DeleteVersion(ctx, "Staged.New", "1.0.0", "pushed by mistake"); err != nil {
+		t.Fatal(err)
+	}
+	b := w.signedIn(t, "alice")
+	p := b.postWith(stagePageURL(w.groupID)+"/promote", url.Values{"_csrf": {b.token()}}.Encode(), nil)
+	if p.res.StatusCode != http.StatusConflict || !strings.Contains(p.reason(), "Staged.New 1.0.0 was deleted") {
+		t.Errorf("promotion of a group with a deleted version: %s %q, want 409 naming it", p.res.Status, p.reason())
+	}
+	if _, _, err := w.reg.Version(ctx, "Alice.Lib", "2.0.0"); err == nil {
+		t.Error("the group's other package was promoted: the release is half out")
+	}
+	if p := b.get(stagePageURL(w.groupID)); p.res.StatusCode != http.StatusOK || len(p.byTestID("staged-row")) != 2 {
+		t.Errorf("after the refused promotion the group holds %d packages, want both", len(p.byTestID("staged-row")))
+	}
+}

@@ -334,30 +334,42 @@ func (d *DB) DeleteStagedPackage(ctx context.Context, id int64) error {
 	})
 }
 
-// PromoteStaged inserts v as InsertVersion does and removes the staged
-// row in the same transaction, whose outbox gets the promoted event with
-// promoterID as its actor.
-func (d *DB) PromoteStaged(ctx context.Context, p *registry.StagedPackage, ownerID, promoterID int64, v *registry.PackageVersion) error {
-	meta, err := json.Marshal(v.Metadata)
-	if err != nil {
-		return err
-	}
-	var prov []byte
-	if v.Provenance != nil {
-		if prov, err = json.Marshal(v.Provenance); err != nil {
-			return err
+// PromoteStaged inserts every vs[i] as InsertVersion does and removes
+// the staged rows ps[i], all in one transaction whose outbox gets a
+// promoted event per version, with promoterID as its actor: a release is
+// never half out. On an error nothing changed, and failed is the index of
+// the package that could not join its feed (-1: none in particular).
+func (d *DB) PromoteStaged(ctx context.Context, ps []registry.StagedPackage, ownerID, promoterID int64, vs []*registry.PackageVersion) (failed int, err error) {
+	metas, provs := make([][]byte, len(vs)), make([][]byte, len(vs))
+	for i, v := range vs {
+		if metas[i], err = json.Marshal(v.Metadata); err != nil {
+			return -1, err
+		}
+		if v.Provenance != nil {
+			if provs[i], err = json.Marshal(v.Provenance); err != nil {
+				return -1, err
+			}
 		}
 	}
-	return d.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Delete(&stagedPackageRow{}, p.ID)
-		if res.Error != nil {
-			return res.Error
+	failed = -1
+	err = d.tx(ctx, func(tx *gorm.DB) error {
+		for i := range ps {
+			failed = i
+			res := tx.Delete(&stagedPackageRow{}, ps[i].ID)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return registry.ErrNotFound
+			}
+			if err := insertVersionTx(tx, events.Promoted, promoterID, ps[i].Name, ownerID, ps[i].FeedID, vs[i], metas[i], provs[i]); err != nil {
+				return err
+			}
 		}
-		if res.RowsAffected == 0 {
-			return registry.ErrNotFound
-		}
-		return insertVersionTx(tx, events.Promoted, promoterID, p.Name, ownerID, p.FeedID, v, meta, prov)
+		failed = -1
+		return nil
 	})
+	return failed, err
 }
 
 // TwoPeople reports whether an owner requires two people to promote.

@@ -106,9 +106,11 @@ type StageStore interface {
 	MoveStagedPackage(ctx context.Context, id, groupID int64) error
 	// DeleteStagedPackage removes a staged package's row (ErrNotFound).
 	DeleteStagedPackage(ctx context.Context, id int64) error
-	// PromoteStaged inserts v (InsertVersion's rules and errors) and
-	// removes the staged package's row, in one transaction.
-	PromoteStaged(ctx context.Context, p *StagedPackage, ownerID, promoterID int64, v *PackageVersion) error
+	// PromoteStaged inserts every vs[i] (InsertVersion's rules and
+	// errors) and removes the staged rows ps[i], all in one transaction;
+	// on an error nothing changed, and failed is the index of the
+	// package that could not join its feed (-1: none in particular).
+	PromoteStaged(ctx context.Context, ps []StagedPackage, ownerID, promoterID int64, vs []*PackageVersion) (failed int, err error)
 	// TwoPeople reports whether an owner requires two people to promote.
 	TwoPeople(ctx context.Context, ownerID int64) (bool, error)
 	// SetTwoPeople stores that owner setting.

@@ -196,9 +196,9 @@ type Promotion struct {
 // PromoteStage makes every package of a group part of its feed, then
 // removes the group. The user must manage the group, have signed in
 // within FreshSignIn and, when the owner requires two people, not be
-// the approver nor anyone who staged a package of it. Versions are
-// promoted one by one (each atomically); on a failure the rest stay
-// staged and the error says which were promoted. Errors: ErrForbidden,
+// the approver nor anyone who staged a package of it. The group is
+// promoted in one transaction: on a failure every package stays staged
+// and the error names the one that could not join. Errors: ErrForbidden,
 // ErrNotFound, ErrInvalid (nothing staged), ErrConflict (a version
 // exists or was deleted for good).
 func (s *Service) PromoteStage(ctx context.Context, user *Account, id int64) (*Promotion, error) {
@@ -225,28 +225,14 @@ func (s *Service) PromoteStage(ctx context.Context, user *Account, id int64) (*P
 			return nil, errorf(ErrConflict, "%s %s was pushed to the feed after it was staged; drop it from the stage group, then promote.", p.Name, p.Version)
 		}
 	}
-	done := &Promotion{Group: *g}
-	for i := range ps {
-		if err := s.promote(ctx, user, g, &ps[i]); err != nil {
-			if len(done.Promoted) > 0 {
-				return done, fmt.Errorf("%w (promoted before it: %s)", err, promotedNames(done.Promoted))
-			}
-			return nil, err
-		}
-		done.Promoted = append(done.Promoted, ps[i])
+	if err := s.promote(ctx, user, g, ps); err != nil {
+		return nil, err
 	}
+	done := &Promotion{Group: *g, Promoted: ps}
 	if _, err := s.store.DeleteStageGroup(ctx, g.ID); err != nil && !errors.Is(err, ErrNotFound) {
 		s.log.Warn("removing a promoted stage group", "group", g.ID, "err", err)
 	}
 	return done, nil
-}
-
-func promotedNames(ps []StagedPackage) string {
-	names := make([]string, len(ps))
-	for i, p := range ps {
-		names[i] = p.Name + " " + p.Version.String()
-	}
-	return strings.Join(names, ", ")
 }
 
 // twoPeopleRule refuses a promotion the owner's two-person rule forbids.
@@ -269,27 +255,40 @@ func (s *Service) twoPeopleRule(ctx context.Context, user *Account, g *StageGrou
 	return nil
 }
 
-// promote is the one place a staged version joins its feed: the row,
-// the static copy, the audit line, and where events (webhooks) hook in.
-func (s *Service) promote(ctx context.Context, user *Account, g *StageGroup, p *StagedPackage) error {
-	v := p.AsVersion(s.now().UTC())
-	err := s.store.PromoteStaged(ctx, p, g.OwnerID, actorID(user), v)
-	var gone *TombstonedError
-	switch {
-	case errors.As(err, &gone):
-		return deletedRefusal(gone.Tombstone)
-	case errors.Is(err, ErrConflict):
-		return s.duplicate(p.Name, p.Version)
-	case errors.Is(err, ErrForbidden):
-		return errorf(ErrForbidden, "%s belongs to other owners now; %s %s cannot be promoted into it.", p.Name, p.Name, p.Version)
-	case err != nil:
-		return fmt.Errorf("promote %s %s: %w", p.Name, p.Version, err)
+// promote is the one place staged versions join their feed: the rows
+// (with their promoted events, for webhooks) in one transaction, then
+// the static copy and the audit lines.
+func (s *Service) promote(ctx context.Context, user *Account, g *StageGroup, ps []StagedPackage) error {
+	now := s.now().UTC()
+	vs := make([]*PackageVersion, len(ps))
+	for i := range ps {
+		vs[i] = ps[i].AsVersion(now)
 	}
-	lowerID := strings.ToLower(p.Name)
-	_, _ = s.cat.reload(ctx, lowerID)
-	s.PackageChanged(ctx, lowerID)
-	s.audit(ctx, &AuditEvent{Kind: "version.promote", Outcome: "done", ActorID: user.ID, Subject: p.Name + " " + p.Version.String(),
-		Message: fmt.Sprintf("%s %s promoted from stage group %s of %s by %s", p.Name, p.Version, g.Slug, g.OwnerName, user.Name)})
+	failed, err := s.store.PromoteStaged(ctx, ps, g.OwnerID, actorID(user), vs)
+	if err != nil {
+		if failed < 0 {
+			return fmt.Errorf("promote stage group %s: %w", g.Slug, err)
+		}
+		p := &ps[failed]
+		var gone *TombstonedError
+		switch {
+		case errors.As(err, &gone):
+			return deletedRefusal(gone.Tombstone)
+		case errors.Is(err, ErrConflict):
+			return s.duplicate(p.Name, p.Version)
+		case errors.Is(err, ErrForbidden):
+			return errorf(ErrForbidden, "%s belongs to other owners now; %s %s cannot be promoted into it.", p.Name, p.Name, p.Version)
+		default:
+			return fmt.Errorf("promote %s %s: %w", p.Name, p.Version, err)
+		}
+	}
+	for _, p := range ps {
+		lowerID := strings.ToLower(p.Name)
+		_, _ = s.cat.reload(ctx, lowerID)
+		s.PackageChanged(ctx, lowerID)
+		s.audit(ctx, &AuditEvent{Kind: "version.promote", Outcome: "done", ActorID: user.ID, Subject: p.Name + " " + p.Version.String(),
+			Message: fmt.Sprintf("%s %s promoted from stage group %s of %s by %s", p.Name, p.Version, g.Slug, g.OwnerName, user.Name)})
+	}
 	return nil
 }
 
