@@ -115,13 +115,11 @@ func matchIdentity(p *Policy, c *Claims) *MatchError {
 		return noMatch("issuer %q is not the policy's %q", c.Issuer, p.Issuer)
 	case p.RepoOwner == "" || p.Repository == "":
 		return noMatch("the policy names no repository")
-	case p.AnyRepo() && !p.ReadOnly:
-		return noMatch("only read-only policies match every repository of an owner")
+	case p.RepoGlob() && !p.ReadOnly && strings.TrimSpace(p.Workflow) == "":
+		return noMatch("a push policy for several repositories must name a workflow")
 	case !strings.EqualFold(c.RepoOwner, p.RepoOwner):
 		return noMatch("repository owner %q is not the policy's %q", c.RepoOwner, p.RepoOwner)
-	case p.AnyRepo() && !hasPrefixFold(c.Repository, p.RepoOwner+"/"):
-		return noMatch("repository %q is not one of %q's", c.Repository, p.RepoOwner)
-	case !p.AnyRepo() && !strings.EqualFold(c.Repository, p.RepoOwner+"/"+p.Repository):
+	case !matchRepository(p, c.Repository):
 		return noMatch("repository %q is not the policy's %q", c.Repository, p.RepoOwner+"/"+p.Repository)
 	case c.RepoOwnerID == "" || c.RepositoryID == "":
 		return noMatch("the token lacks the repository owner ID or the repository ID")
@@ -175,7 +173,7 @@ func matchCallerWorkflow(p *Policy, c *Claims) *MatchError {
 	if p.ReadOnly && strings.TrimSpace(p.Workflow) == "" {
 		return nil // a read-only policy without a workflow: any workflow of the repository
 	}
-	if p.AnyRepo() {
+	if p.AnyRepo() && p.ReadOnly {
 		return specific("Policy '%s' matches every repository of '%s' and so no one workflow file; remove its workflow.", p.Name, p.RepoOwner)
 	}
 	want := p.Workflow
@@ -183,6 +181,9 @@ func matchCallerWorkflow(p *Policy, c *Claims) *MatchError {
 		want = w
 	}
 	repo := p.RepoOwner + "/" + p.Repository
+	if p.RepoGlob() {
+		repo = c.Repository // matchIdentity checked it matches the glob
+	}
 	inRepo := func(claim string) (workflowRef, bool) {
 		w, ok := parseWorkflowRef(claim, true)
 		return w, ok && strings.EqualFold(w.Repo, repo)
@@ -253,7 +254,7 @@ func matchGitLab(p *Policy, c *Claims) *MatchError {
 	if want := strings.TrimPrefix(strings.TrimPrefix(p.CIConfigPath, "./"), "/"); want != "" {
 		project, path, ok := parseCIConfigRefURI(c.CIConfigRefURI, p.Issuer, c)
 		wantProject := p.RepoOwner + "/" + p.Repository
-		if p.AnyRepo() {
+		if p.RepoGlob() {
 			wantProject = c.Repository // the config file of the project that runs
 		}
 		switch {
