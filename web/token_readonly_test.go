@@ -214,7 +214,7 @@ func TestReadOnlyPolicyFields(t *testing.T) {
 // TestReadOnlyPolicyForEveryRepository: a read-only policy for contoso/*
 // is bound by its first use to contoso's owner ID only; then every
 // repository of contoso restores, a re-created 'contoso' (another owner
-// ID) gets nothing, and push policies cannot name owner/*.
+// ID) gets nothing, and push policies for owner/* must name a workflow.
 func TestReadOnlyPolicyForEveryRepository(t *testing.T) {
 	f := newTPFeed(t, -1)
 	ctx := context.Background()
@@ -227,9 +227,10 @@ func TestReadOnlyPolicyForEveryRepository(t *testing.T) {
 		req  registry.NewPolicy
 		want string
 	}{
-		{registry.NewPolicy{User: "alice", Provider: "github", Repository: "contoso/*", Workflow: "release.yml"}, "only a read-only policy may"},
+		// Push policies may name owner/* now (organisation-wide), but only with a workflow.
+		{registry.NewPolicy{User: "alice", Provider: "github", Repository: "contoso/*"}, "must name the workflow file"},
 		{registry.NewPolicy{User: "alice", Provider: "github", Repository: "contoso/*", ReadOnly: true, Workflow: "ci.yml"}, "leave the workflow and CI config path out"},
-		{registry.NewPolicy{User: "alice", Provider: "github", Repository: "contoso/sdk*", ReadOnly: true}, "or every repository of an owner as owner/*"},
+		{registry.NewPolicy{User: "alice", Provider: "github", Repository: "contoso/sdk*", ReadOnly: true}, "a read-only policy names one repository or all of them"},
 	} {
 		if _, err := f.reg.CreatePolicy(ctx, tc.req); err == nil || !strings.Contains(registry.Message(err), tc.want) {
 			t.Errorf("CreatePolicy(%s): %v, want %q", tc.req.Repository, err, tc.want)

@@ -393,7 +393,7 @@ func (d *DB) MintTrustedKey(ctx context.Context, m *registry.Mint) error {
 				}
 			}
 		}
-		return nil
+		return recordRepoUse(tx, m)
 	})
 }
 

@@ -241,8 +241,9 @@ func (s *Service) mint(ctx context.Context, req ExchangeRequest, c *trust.Claims
 		Audit: &AuditEvent{At: now, Kind: "token.exchange", Outcome: "accepted", ActorID: p.CreatedBy, PolicyID: p.ID,
 			Subject: req.Username, Message: "minted " + scope + " key " + key.Hint + "… until " + expires.UTC().Format(time.RFC3339), RemoteAddr: req.RemoteAddr, Claims: c.Raw},
 	}
-	if p.AnyRepo() {
+	if p.RepoGlob() {
 		mint.RepositoryID = trust.AnyRepository // it binds the owner's ID only
+		mint.RepoUse = &RepoUse{Repository: c.Repository, RepositoryID: c.RepositoryID, FirstUsedAt: now, JTI: c.JTI, RunID: c.RunID}
 	}
 	if m.Bind {
 		mint.BindAuditEvent = &AuditEvent{At: now, Kind: "policy.bind", Outcome: "done", ActorID: p.CreatedBy, PolicyID: p.ID, Subject: p.Name,

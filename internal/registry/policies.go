@@ -67,6 +67,9 @@ type PolicyView struct {
 	// demoted or left still sees it (inactive when they left) but may
 	// not change it.
 	Editable bool
+	// RepoUses, for a glob policy (owner/*, owner/sdk-*), are the first
+	// uses of each repository ID, oldest first.
+	RepoUses []RepoUse
 }
 
 // CreatePolicy creates a trust policy. Errors: ErrNotFound (no such user,
@@ -157,6 +160,13 @@ func (s *Service) Policies(ctx context.Context, userName string) ([]PolicyView, 
 // policyView resolves names and computes the status of a policy.
 func (s *Service) policyView(ctx context.Context, p *trust.Policy) (*PolicyView, error) {
 	v := &PolicyView{Policy: *p}
+	if p.RepoGlob() {
+		uses, err := s.store.PolicyRepoUses(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		v.RepoUses = uses
+	}
 	if a, err := s.store.AccountByID(ctx, p.CreatedBy); err == nil {
 		v.CreatorName = a.Name
 	}

@@ -56,14 +56,11 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 		return nil, fieldErrorf(ErrInvalid, "repository", "'%s' is not a GitHub repository: write it as owner/repository.", req.Repository)
 	}
 	p.RepoOwner, p.Repository = repo[:i], repo[i+1:]
-	if p.AnyRepo() {
-		if err := anyRepoPolicy(req, p); err != nil {
+	if p.RepoGlob() {
+		if err := globRepoPolicy(req, p); err != nil {
 			return nil, err
 		}
 	} else {
-		if strings.Contains(p.Repository, "*") {
-			return nil, fieldErrorf(ErrInvalid, "repository", "'%s' is not a repository: a policy names one repository, or every repository of an owner as owner/* (read-only policies only).", req.Repository)
-		}
 		if (req.RepoOwnerID == "") != (req.RepositoryID == "") {
 			return nil, errorf(ErrInvalid, "Give both the owner ID and the repository ID, or neither (they are then bound on first use).")
 		}
@@ -135,23 +132,6 @@ func checkLengths(max int, pairs ...string) error {
 			return fieldErrorf(ErrInvalid, pairs[i], "The %s is longer than %d characters: shorten it.", pairs[i], max)
 		}
 	}
-	return nil
-}
-
-// anyRepoPolicy checks a policy for every repository of an owner (owner/*)
-// and sets its IDs: only read-only policies may be one, they name no
-// workflow or CI config file, and they bind only the owner's ID (the
-// repository ID is trust.AnyRepository).
-func anyRepoPolicy(req NewPolicy, p *trust.Policy) error {
-	switch {
-	case !req.ReadOnly:
-		return fieldErrorf(ErrInvalid, "repository", "'%s' names every repository of '%s': only a read-only policy may (add --read-only, or name one repository to publish from).", req.Repository, p.RepoOwner)
-	case strings.TrimSpace(req.Workflow) != "" || strings.TrimSpace(req.ReusableWorkflow) != "" || strings.TrimSpace(req.CIConfigPath) != "":
-		return fieldErrorf(ErrInvalid, "workflow", "A policy for every repository of '%s' matches any workflow: leave the workflow and CI config path out.", p.RepoOwner)
-	case strings.TrimSpace(req.RepositoryID) != "" && strings.TrimSpace(req.RepositoryID) != trust.AnyRepository:
-		return errorf(ErrInvalid, "A policy for every repository of '%s' binds only the owner ID: leave the repository ID out.", p.RepoOwner)
-	}
-	p.RepoOwnerID, p.RepositoryID = strings.TrimSpace(req.RepoOwnerID), trust.AnyRepository
 	return nil
 }
 

@@ -249,6 +249,9 @@ type TrustStore interface {
 	// use and inserts the key, all in one transaction. A token already used
 	// is ErrConflict; a policy bound meanwhile to other IDs is ErrForbidden.
 	MintTrustedKey(ctx context.Context, m *Mint) error
+	// PolicyRepoUses lists the first use of each repository ID under a
+	// glob policy, oldest first.
+	PolicyRepoUses(ctx context.Context, policyID int64) ([]RepoUse, error)
 	// PurgeExpired deletes trusted-publishing keys and used-token records
 	// that expired before the given time, and old rate limit counters.
 	PurgeExpired(ctx context.Context, before time.Time) (keys, tokens int64, err error)

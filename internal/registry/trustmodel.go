@@ -100,6 +100,9 @@ type Mint struct {
 	BoundAt        time.Time
 	Audit          *AuditEvent
 	BindAuditEvent *AuditEvent
+	// RepoUse, for a glob policy, is recorded unless the policy already
+	// has a use by that repository ID (its first use stays).
+	RepoUse *RepoUse
 	// Counts are rate-limit events counted in the same transaction; a full
 	// window fails the mint with ErrRateLimited.
 	Counts []RateCount
