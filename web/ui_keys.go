@@ -97,11 +97,12 @@ func (s *Server) createKey(c echo.Context) error {
 	}
 	scopes, scopeErr := feeds.ParseScopes(params["scope"])
 	form.ScopeRead, form.ScopePush, form.ScopeStage = scopes.Has(feeds.ScopeRead), scopes.Has(feeds.ScopePush), scopes.Has(feeds.ScopeStage)
+	form.ScopeManage = scopes.Has(feeds.ScopeManage)
 	if len(params["scope"]) == 0 && params.Get("scope_choice") != "" {
 		// The page's form says the scopes were offered and none was ticked:
 		// refuse rather than guess. A form without the choice (a script
 		// written before scopes) gets the default, as the command line does.
-		form.ScopeRead, form.ScopePush, form.ScopeStage = false, false, false
+		form.ScopeRead, form.ScopePush, form.ScopeStage, form.ScopeManage = false, false, false, false
 		return s.refuseKeyForm(c, form, "scopes", http.StatusBadRequest, "Choose what the key may do: tick Read, Push or both.")
 	}
 	if scopeErr != nil {

@@ -29,7 +29,8 @@ func (a *app) keyAddCmd() *cobra.Command {
 			"only as a hash. --package limits it to package IDs matching a glob such as\n" +
 			"'Contoso.*' (repeatable); --expires takes a duration such as 90d, 12h or 30m.\n" +
 			"--scope read lets it restore private feeds its user may read (as the password\n" +
-			"of a NuGet source); --scope push pushes. Without --scope a key only pushes.",
+			"of a NuGet source); --scope push pushes; --scope manage manages trust policies\n" +
+			"through the policy API (wharf policy apply's HTTP twin). Without --scope a key only pushes.",
 		Args: cobra.NoArgs,
 		RunE: a.withService(func(cmd *cobra.Command, _ []string) error {
 			var exp *time.Time
@@ -59,7 +60,7 @@ func (a *app) keyAddCmd() *cobra.Command {
 	f.StringArrayVar(&globs, "package", nil, "package-ID glob the key is limited to (repeatable)")
 	f.StringVar(&expires, "expires", "", "lifetime, e.g. 90d, 12h (default: never)")
 	f.StringVar(&description, "description", "", "what the key is for")
-	f.StringArrayVar(&scopes, "scope", nil, "read (restore the feeds the user may read) or push (push, unlist, relist); repeatable; default push")
+	f.StringArrayVar(&scopes, "scope", nil, "read (restore the feeds the user may read), push (push, unlist, relist), stage or manage (the trust policy API); repeatable; default push")
 	_ = cmd.MarkFlagRequired("user")
 	return cmd
 }

@@ -115,7 +115,7 @@ type Grant struct {
 }
 
 // Scope is what an API key may be used for: a set of ScopeRead,
-// ScopePush and ScopeStage.
+// ScopePush, ScopeStage and ScopeManage.
 type Scope uint8
 
 // The key scopes.
@@ -127,6 +127,10 @@ const (
 	// ScopePush is limited to staging: its packages reach the feed only
 	// when a person promotes them. ScopePush implies staging too.
 	ScopeStage
+	// ScopeManage manages trust policies through the policy API, for the
+	// accounts the key's user may manage (never reading or pushing
+	// packages by itself).
+	ScopeManage
 )
 
 // DefaultScope is what a key created without --scope gets: push only, as
@@ -134,7 +138,7 @@ const (
 // private packages.
 const DefaultScope = ScopePush
 
-// ParseScopes reads scope names (read, push, stage; repeated or comma-separated).
+// ParseScopes reads scope names (read, push, stage, manage; repeated or comma-separated).
 // No names give DefaultScope. Errors: ErrInvalid.
 func ParseScopes(names []string) (Scope, error) {
 	var s Scope
@@ -147,9 +151,11 @@ func ParseScopes(names []string) (Scope, error) {
 				s |= ScopePush
 			case "stage":
 				s |= ScopeStage
+			case "manage":
+				s |= ScopeManage
 			case "":
 			default:
-				return 0, errorf(ErrInvalid, "'%s' is not a key scope: use read, push or stage.", part)
+				return 0, errorf(ErrInvalid, "'%s' is not a key scope: use read, push, stage or manage.", part)
 			}
 		}
 	}
@@ -181,6 +187,9 @@ func (s Scope) String() string {
 	}
 	if s.Has(ScopeStage) {
 		out = append(out, "stage")
+	}
+	if s.Has(ScopeManage) {
+		out = append(out, "manage")
 	}
 	return strings.Join(out, ",")
 }

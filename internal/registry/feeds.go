@@ -94,6 +94,9 @@ func requirePush(key *APIKey) error {
 		}
 		return errorf(ErrForbidden, "The API key %s… is limited to staging: it may stage packages (dotnet nuget stage push, to this feed's PackageStaging resource) but never push, unlist or relist them; a person promotes staged packages in the web UI.", key.Hint)
 	}
+	if key.Scopes != 0 && !key.Scopes.Has(feeds.ScopePush) && !key.Scopes.Has(feeds.ScopeRead) {
+		return errorf(ErrForbidden, "The API key %s… has the scopes %s and may not push, unlist or relist; that needs a key with --scope push.", key.Hint, key.Scopes)
+	}
 	if key.Scopes != 0 && !key.Scopes.Has(feeds.ScopePush) {
 		if key.PolicyID != nil {
 			return errorf(ErrForbidden, "The API key %s… was minted by a read-only trust policy and may only read packages; a job that pushes, unlists or relists needs a trust policy without --read-only that matches its workflow.", key.Hint)
