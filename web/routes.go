@@ -97,6 +97,17 @@ func (s *Server) routes(e *echo.Echo) {
 	stageGet("/v3/package/:id/:version/:file", s.stageFile)
 	stageGet("/v3/registration/:id/index.json", s.stageRegistration)
 
+	// Trust policies as code (web/policy_api.go): a session (changes with
+	// the CSRF token in X-CSRF-Token) or a key with the manage scope
+	// (policyAPIAuth); the use cases check the caller's rights.
+	pol := "/api/v2/policies"
+	e.GET(pol, s.listPoliciesAPI, s.policyAPIAuth)
+	e.POST(pol, s.createPolicyAPI, s.policyAPIAuth)
+	e.POST(pol+"/test", s.testPoliciesAPI, s.policyAPIAuth)
+	e.GET(pol+"/:policy", s.getPolicyAPI, s.policyAPIAuth)
+	e.PUT(pol+"/:policy", s.updatePolicyAPI, s.policyAPIAuth)
+	e.DELETE(pol+"/:policy", s.deletePolicyAPI, s.policyAPIAuth)
+
 	// CI jobs: trade an OIDC token for a short-lived key; revoke it early.
 	e.POST("/api/v2/token", s.exchangeToken)
 	e.DELETE("/api/v2/token", s.revokeToken)
