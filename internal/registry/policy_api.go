@@ -81,6 +81,11 @@ func (s *Service) ManagedPolicy(ctx context.Context, m PolicyManager, id int64) 
 // managedPolicy loads a policy the manager may change.
 func (s *Service) managedPolicy(ctx context.Context, m PolicyManager, id int64) (*Account, *trust.Policy, error) {
 	user, p, err := s.ownPolicy(ctx, m.User, id)
+	if errors.Is(err, ErrNotFound) {
+		// One answer whether the policy is absent or someone else's: the
+		// API tells no one that another account's policy exists.
+		return nil, nil, errorf(ErrNotFound, "There is no trust policy with ID %d that you may change.", id)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
