@@ -24,7 +24,7 @@ import (
 
 // matrixRoutes are all the matrix's rows.
 func matrixRoutes() []authzRoute {
-	return slices.Concat(apiRoutes(), anyoneRoutes(), uiRoutes(), stagingRoutes())
+	return slices.Concat(apiRoutes(), anyoneRoutes(), uiRoutes(), stagingRoutes(), policyAPIRoutes())
 }
 
 // TestAuthorizationMatrix tries every row with every credential. The

@@ -97,8 +97,8 @@ func newWorldWith(t testing.TB, iss *trusttest.Issuer) *world {
 	must(t, func() error { _, err := w.reg.AddOrganization(ctx, "contoso", alice); return err })
 	must(t, func() error { return w.reg.SetMember(ctx, "contoso", bob, registry.RoleAdmin) })
 
-	w.personalKey = w.newKey(alicesKey, registry.NewKey{User: alice, Description: "alice laptop"})
-	w.orgKey = w.newKey(alicesOrgKey, registry.NewKey{User: alice, Owner: "contoso", Description: "contoso release"})
+	w.personalKey = w.newKey(alicesKey, registry.NewKey{User: alice, Description: "alice laptop", Scopes: feeds.ScopePush | feeds.ScopeManage})
+	w.orgKey = w.newKey(alicesOrgKey, registry.NewKey{User: alice, Owner: "contoso", Description: "contoso release", Scopes: feeds.ScopePush | feeds.ScopeManage})
 	// Each version has a real assembly, so that symbols may be pushed for it.
 	w.pushWith(w.secrets[alicesKey], nugettest.Spec{ID: w.personalPackage, Version: "1.0.0", Files: greeterDLL(t)})
 	for _, v := range w.orgVersions {

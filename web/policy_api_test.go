@@ -148,9 +148,9 @@ func TestPolicyAPIKeys(t *testing.T) {
 	}
 	// The UI's sentences, the JSON error shape, and unknown fields.
 	for body, want := range map[string]string{
-		`{"repository":"contoso"}`:                   "is not a repository: write it as owner/repository",
-		`{"repository":"contoso/*"}`:                 "must name the workflow file",
-		`{"repository":"contoso/sdk","workfow":"x"}`: `"workfow"`,
+		`{"repository":"contoso"}`:                                                "is not a repository: write it as owner/repository",
+		`{"repository":"contoso/*"}`:                                              "must name the workflow file",
+		`{"repository":"contoso/sdk","workfow":"x"}`:                              `"workfow"`,
 		`{"repository":"contoso/sdk","workflow":"release.yml","owner":"someorg"}`: "There is no organisation named 'someorg'",
 	} {
 		status, out, _ := policyAPICall(t, f, nil, "POST", "/api/v2/policies", body, manage)
