@@ -112,7 +112,11 @@ func (a *app) policyCmd() *cobra.Command {
 				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, cell(p.Name), cell(string(p.Provider)), cell(p.Issuer), cell(p.RepoOwner), cell(p.Repository),
 					wf, dash(p.Environment), cell(p.OwnerName), access, cell(pk), cell(statusText(p.Status)))
 			}
-			return w.Flush()
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			printRepoUses(cmd.OutOrStdout(), ps)
+			return nil
 		}),
 	}
 	list.Flags().StringVar(&user, "user", "", "user (required)")
@@ -153,7 +157,7 @@ func (a *app) policyCmd() *cobra.Command {
 	remove.Flags().StringVar(&user, "user", "", "user (required)")
 	_ = remove.MarkFlagRequired("user")
 
-	cmd.AddCommand(add, update, list, renew, remove)
+	cmd.AddCommand(add, update, list, renew, remove, a.policyApplyCmd())
 	return cmd
 }
 
