@@ -22,6 +22,7 @@ import (
 
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/trust"
+	"github.com/wharf-registry/wharf/templates"
 )
 
 // csrfHeader carries a session's CSRF token on the policy API's changes.
@@ -323,4 +324,13 @@ func policyToJSON(v *registry.PolicyView) policyJSON {
 			FirstUsedAt: u.FirstUsedAt.UTC().Format(time.RFC3339), RunID: u.RunID})
 	}
 	return p
+}
+
+// repoUseRows are a glob policy's first uses for its card.
+func repoUseRows(uses []registry.RepoUse) []templates.RepoUseRow {
+	out := make([]templates.RepoUseRow, len(uses))
+	for i, u := range uses {
+		out[i] = templates.RepoUseRow{Repository: u.Repository, RepositoryID: u.RepositoryID, FirstUsed: u.FirstUsedAt.UTC().Format("2006-01-02 15:04 UTC")}
+	}
+	return out
 }

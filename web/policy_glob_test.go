@@ -3,10 +3,12 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
+	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 )
 
 // TestGlobPushPolicy: an organisation-wide push policy (contoso/sdk-*,
@@ -66,5 +68,32 @@ func TestGlobPushPolicy(t *testing.T) {
 	want := []string{"contoso/sdk-net#101", "contoso/SDK-Java#102", "contoso/sdk-net#301"}
 	if len(uses) != len(want) || uses[0] != want[0] || uses[1] != want[1] || uses[2] != want[2] {
 		t.Errorf("first uses = %v, want %v", uses, want)
+	}
+}
+
+// TestGlobPolicyCard: the policy page of an organisation-wide policy lists
+// each repository's first use, by repository ID.
+func TestGlobPolicyCard(t *testing.T) {
+	iss := trusttest.NewIssuer(t)
+	f := newUIFeed(t, uiConfig{issuer: iss})
+	alice := f.signedIn(t, "alice")
+	if _, err := f.reg.CreatePolicy(context.Background(), registry.NewPolicy{User: "alice", Provider: "github", Repository: "contoso/*", Workflow: "release.yml"}); err != nil {
+		t.Fatal(err)
+	}
+	if p := alice.get("/account/trusted-publishing"); !strings.Contains(p.testIDText("policy-repo-uses"), "No repository of this owner has used the policy yet") {
+		t.Errorf("unused glob policy's card: %q", p.testIDText("policy-repo-uses"))
+	}
+	for _, r := range []struct{ name, id string }{{"sdk", "101"}, {"web", "102"}} {
+		ref := "contoso/" + r.name + "/.github/workflows/release.yml@refs/heads/main"
+		c := trusttest.With(trusttest.GitHubClaims(iss.URL, f.srv.URL, f.clock.Now()), "repository", "contoso/"+r.name, "repository_id", r.id,
+			"workflow_ref", ref, "job_workflow_ref", ref)
+		if res, out := f.exchange(iss.Token(c), "alice"); res.StatusCode != http.StatusOK {
+			t.Fatalf("exchange from contoso/%s: %s %v", r.name, res.Status, out)
+		}
+	}
+	p := alice.get("/account/trusted-publishing")
+	uses := p.byTestID("policy-repo-use")
+	if len(uses) != 2 || !strings.Contains(textOf(uses[0]), "contoso/sdk (repository ID 101)") || !strings.Contains(textOf(uses[1]), "contoso/web (repository ID 102)") {
+		t.Errorf("card's first uses: %q", p.testIDText("policy-repo-uses"))
 	}
 }

@@ -116,6 +116,7 @@ func (s *Server) policyRow(p *registry.PolicyView) templates.PolicyRow {
 		r.Workflow += " → " + p.ReusableWorkflow
 	}
 	r.Snippet = s.policySnippet(p)
+	r.RepoGlob, r.RepoUses = p.RepoGlob(), repoUseRows(p.RepoUses)
 	r.StagingOnly = p.StagingOnly
 	if p.ReadOnly {
 		r.ReadOnly, r.Snippet = true, s.readOnlySnippet(p)
