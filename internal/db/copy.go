@@ -26,6 +26,7 @@ var copyTables = []struct {
 	{"sessions", []string{"token_hash"}},
 	{"login_links", []string{"token_hash"}},
 	{"trust_policies", []string{"id"}},
+	{"trust_policy_repo_uses", []string{"id"}},
 	{"api_keys", []string{"id"}},
 	{"packages", []string{"id"}},
 	{"package_owners", []string{"package_id", "account_id"}},
