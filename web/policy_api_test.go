@@ -3,11 +3,14 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/wharf-registry/wharf/internal/feeds"
+	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
 	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 )
@@ -103,6 +106,22 @@ func TestPolicyAPISession(t *testing.T) {
 	}
 	if status, _, _ := policyAPICall(t, f, nil, "GET", "/api/v2/policies", "", nil); status != http.StatusUnauthorized {
 		t.Errorf("anonymous list: %d, want 401", status)
+	}
+	// A key made on the keys page with the Manage box works here, and
+	// the list shows its scope.
+	page, secret := createKeyFromPage(t, alice, "policies as code", "manage")
+	if page.res.StatusCode != http.StatusCreated || secret == "" {
+		t.Fatalf("create a manage key on the page: %s %q", page.res.Status, page.reason())
+	}
+	if got := keyScopes(alice.get("/account/keys")); !slices.Contains(slices.Collect(maps.Values(got)), "manage") {
+		t.Errorf("keys page scopes %v, want a manage key", got)
+	}
+	if status, _, _ := policyAPICall(t, f, nil, "GET", "/api/v2/policies", "", map[string]string{"X-NuGet-ApiKey": secret}); status != http.StatusOK {
+		t.Errorf("list with the page's manage key: %d, want 200", status)
+	}
+	// A manage-only key neither pushes nor reads packages.
+	if res := f.push(secret, nugettest.Spec{ID: "Alice.Lib", Version: "1.0.0"}.Build()); res.StatusCode != http.StatusForbidden {
+		t.Errorf("push with a manage-only key: %s, want 403", res.Status)
 	}
 }
 

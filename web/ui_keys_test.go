@@ -37,7 +37,7 @@ func keyScopes(p *page) map[string]string {
 	return out
 }
 
-// TestKeysPageScopes: the keys page offers Read, Push and Stage, Push ticked on
+// TestKeysPageScopes: the keys page offers Read, Push, Stage and Manage, Push ticked on
 // a fresh form; a read-only key made there restores a private feed with
 // Basic auth and cannot push, a key with both does both, a key with
 // neither is refused beside the choice and nothing is created; the list
@@ -58,7 +58,7 @@ func TestKeysPageScopes(t *testing.T) {
 			ticked[attr(n, "value")] = ticked[attr(n, "value")] || a.Key == "checked"
 		}
 	}
-	if len(boxes) != 3 || !ticked["push"] || ticked["read"] || ticked["stage"] || !strings.Contains(fresh.body, "Read: restore the private feeds you may read") {
+	if len(boxes) != 4 || !ticked["push"] || ticked["read"] || ticked["stage"] || ticked["manage"] || !strings.Contains(fresh.body, "Read: restore the private feeds you may read") {
 		t.Errorf("a fresh form offers %v (ticked), want read unticked and push ticked, explained", ticked)
 	}
 
