@@ -76,6 +76,10 @@ policies:
 	if !strings.Contains(got, "has not been used by any repository yet") {
 		t.Errorf("policy list does not show the glob policy's (lack of) first uses:\n%s", got)
 	}
+	if show, _ := e.wharfOK(t, "policy", "show", "3", "--user", "alice"); !strings.Contains(show, "contoso/sdk-*") || !strings.Contains(show, "Bound IDs:") ||
+		!strings.Contains(show, "has not been used by any repository yet") {
+		t.Errorf("policy show of the glob policy:\n%s", show)
+	}
 	out, _ = e.wharfOK(t, "policy", "apply", "-f", file, "--user", "alice")
 	if !strings.Contains(out, "0 to create, 0 to update, 0 to delete, 3 unchanged.") || !strings.Contains(out, "Nothing to change.") {
 		t.Errorf("a second apply plans changes:\n%s", out)
