@@ -16,7 +16,7 @@ import (
 // globRepoPolicy checks a policy for several repositories of an owner
 // and sets its IDs. A read-only one names no workflow or CI config file
 // (owner/* only, as before); a push one must name its workflow (GitHub:
-// the same file name in every repository). Either binds only the owner's
+// the same file name in every repository) or CI config path (GitLab). Either binds only the owner's
 // ID: the repository ID is trust.AnyRepository.
 func globRepoPolicy(req NewPolicy, p *trust.Policy) error {
 	if err := trust.CheckRepoGlob(p.Repository); err != nil {
@@ -29,6 +29,8 @@ func globRepoPolicy(req NewPolicy, p *trust.Policy) error {
 		return fieldErrorf(ErrInvalid, "workflow", "A policy for every repository of '%s' matches any workflow: leave the workflow and CI config path out.", p.RepoOwner)
 	case !req.ReadOnly && req.Provider == trust.GitHub && strings.TrimSpace(req.Workflow) == "":
 		return fieldErrorf(ErrInvalid, "workflow", "'%s' names several repositories of '%s': a push policy for them must name the workflow file (the same in each repository), e.g. release.yml.", req.Repository, p.RepoOwner)
+	case !req.ReadOnly && req.Provider == trust.GitLab && strings.TrimSpace(req.CIConfigPath) == "":
+		return fieldErrorf(ErrInvalid, "CI config path", "'%s' names several projects of '%s': a push policy for them must name the CI config path (the same in each project), e.g. .gitlab-ci.yml.", req.Repository, p.RepoOwner)
 	case strings.TrimSpace(req.RepositoryID) != "" && strings.TrimSpace(req.RepositoryID) != trust.AnyRepository:
 		return errorf(ErrInvalid, "A policy for several repositories of '%s' binds only the owner ID: leave the repository ID out.", p.RepoOwner)
 	}

@@ -115,8 +115,8 @@ func matchIdentity(p *Policy, c *Claims) *MatchError {
 		return noMatch("issuer %q is not the policy's %q", c.Issuer, p.Issuer)
 	case p.RepoOwner == "" || p.Repository == "":
 		return noMatch("the policy names no repository")
-	case p.RepoGlob() && !p.ReadOnly && strings.TrimSpace(p.Workflow) == "":
-		return noMatch("a push policy for several repositories must name a workflow")
+	case p.RepoGlob() && !p.ReadOnly && strings.TrimSpace(p.Workflow) == "" && strings.TrimSpace(p.CIConfigPath) == "":
+		return noMatch("a push policy for several repositories must name a workflow or CI config file")
 	case !strings.EqualFold(c.RepoOwner, p.RepoOwner):
 		return noMatch("repository owner %q is not the policy's %q", c.RepoOwner, p.RepoOwner)
 	case !matchRepository(p, c.Repository):

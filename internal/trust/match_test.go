@@ -307,6 +307,10 @@ func TestMatch(t *testing.T) {
 				c.Repository = "contoso/web"
 				c.WorkflowRef = "contoso/sdk/.github/workflows/release.yml@refs/heads/main"
 			}, want: specificMsg("Workflow mismatch for policy 'sdk-release': expected 'release.yml', actual 'contoso/sdk/.github/workflows/release.yml'")},
+		{name: "gitlab push policy for a group's projects matches with its CI config path", gitlab: true,
+			policy: func(p *Policy) { p.Repository, p.RepositoryID = "*", AnyRepository }, want: matched},
+		{name: "gitlab push glob policy without a CI config path matches nothing", gitlab: true,
+			policy: func(p *Policy) { p.Repository, p.RepositoryID, p.CIConfigPath = "*", AnyRepository, "" }, want: generic},
 		{name: "pending glob policy binds",
 			policy: func(p *Policy) {
 				pending(testNow.Add(-time.Hour))(p)
