@@ -44,7 +44,7 @@ var migrations = []migration{
 	{version: 17, name: "webhooks and their outbox", sql: schemaV17},
 	{version: 18, name: "retention rules, leases, pins, last download day", sql: schemaV18},
 	{version: 19, name: "staged releases", sql: schemaV19},
-	{version: 22, name: "first uses of organisation-wide trust policies", sql: schemaV22},
+	{version: 20, name: "first uses of organisation-wide trust policies", sql: schemaV20},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises

@@ -12,7 +12,7 @@ import (
 	"github.com/wharf-registry/wharf/internal/registry"
 )
 
-// repoUseRow is a row of trust_policy_repo_uses (migration 22).
+// repoUseRow is a row of trust_policy_repo_uses (migration 20).
 type repoUseRow struct {
 	ID           int64
 	PolicyID     int64
