@@ -28,7 +28,7 @@ func (s *Server) policiesPage(c echo.Context) error {
 }
 
 func (s *Server) policiesView(c echo.Context, form templates.PolicyForm) (templates.PoliciesPage, error) {
-	v := templates.PoliciesPage{Page: s.page(c, "Trusted Publishing", "policies"), Form: form}
+	v := templates.PoliciesPage{Page: s.page(c, "Trusted Publishing", "policies"), Form: form, Unreachable: unreachableByCI(s.urls.Base())}
 	ps, err := s.reg.Policies(c.Request().Context(), currentUser(c).Name)
 	if err != nil {
 		return v, err
@@ -133,36 +133,10 @@ func (s *Server) policyRow(p *registry.PolicyView) templates.PolicyRow {
 // policySnippet is a CI job that publishes under the policy, with this
 // server's token URL and audience filled in.
 func (s *Server) policySnippet(p *registry.PolicyView) string {
-	env := p.Environment
 	if p.Provider == trust.GitLab {
-		var b strings.Builder
-		b.WriteString("publish:\n  image: mcr.microsoft.com/dotnet/sdk:8.0\n")
-		if env != "" {
-			fmt.Fprintf(&b, "  environment: %s\n", env)
-		}
-		if p.Ref != "" {
-			fmt.Fprintf(&b, "  rules:\n    - if: $CI_COMMIT_BRANCH == %q\n", p.Ref)
-		}
-		fmt.Fprintf(&b, "  id_tokens:\n    WHARF_ID_TOKEN:\n      aud: %s\n", s.audience)
-		fmt.Fprintf(&b, "  script:\n    - dotnet pack -c Release -o out\n"+
-			"    - >\n      KEY=$(curl -fsS -X POST %s\n      -H \"Authorization: Bearer $WHARF_ID_TOKEN\" -H \"Content-Type: application/json\"\n"+
-			"      -H \"User-Agent: gitlab-ci\" -d '{\"username\":\"%s\",\"tokenType\":\"ApiKey\"}' | jq -r .apiKey)\n"+
-			"    - dotnet nuget push \"out/*.nupkg\" --source %s --api-key \"$KEY\"\n"+
-			"    - 'curl -fsS -X DELETE %s -H \"Authorization: Bearer $KEY\"'\n",
-			s.urls.Token(), p.OwnerName, s.urls.ServiceIndex(), s.urls.Token())
-		return b.String()
+		return s.pushGitLab(p)
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "# .github/workflows/%s\njobs:\n  publish:\n    runs-on: ubuntu-latest\n", p.Workflow)
-	if env != "" {
-		fmt.Fprintf(&b, "    environment: %s\n", env)
-	}
-	fmt.Fprintf(&b, "    permissions:\n      id-token: write\n      contents: read\n    steps:\n"+
-		"      - uses: actions/checkout@v4\n      - uses: actions/setup-dotnet@v4\n      - run: dotnet pack -c Release -o out\n"+
-		"      - uses: NuGet/login@v1\n        id: login\n        with:\n          user: %s\n          token-service-url: %s\n          audience: %s\n"+
-		"      - run: dotnet nuget push \"out/*.nupkg\" --source %s --api-key ${{ steps.login.outputs.NUGET_API_KEY }}\n",
-		p.OwnerName, s.urls.Token(), s.audience, s.urls.ServiceIndex())
-	return b.String()
+	return s.pushGitHub(p)
 }
 
 func policyFormOf(c echo.Context) templates.PolicyForm {

@@ -1,0 +1,4 @@
+package web
+
+// UnreachableByCI exposes unreachableByCI to the package's black-box tests.
+var UnreachableByCI = unreachableByCI
