@@ -109,7 +109,7 @@ func (s *Service) PlanPolicies(ctx context.Context, userName string, owners []st
 		if d.Name == "" {
 			return nil, entryError(d.Entry, "name", errorf(ErrInvalid, "Give every policy a name: the file and the registry match policies by owner and name."))
 		}
-		key := strings.ToLower(o.Name) + "\x00" + d.Name
+		key := policyKey(o.Name, d.Name)
 		if prev, dup := seen[key]; dup {
 			return nil, entryError(d.Entry, "name", errorf(ErrInvalid, "%s already names a policy '%s' of %s: names are unique per owner.", prev, d.Name, o.Name))
 		}
@@ -125,14 +125,14 @@ func (s *Service) PlanPolicies(ctx context.Context, userName string, owners []st
 		if ownerOf[strings.ToLower(p.OwnerName)] == nil || !p.Editable {
 			continue
 		}
-		key := strings.ToLower(p.OwnerName) + "\x00" + p.Name
+		key := policyKey(p.OwnerName, p.Name)
 		if prev := existing[key]; prev != nil {
 			return nil, errorf(ErrInvalid, "%s has two policies named '%s' (IDs %d and %d): rename or delete one ('wharf policy update' or the web UI) before applying a file.", p.OwnerName, p.Name, prev.ID, p.ID)
 		}
 		existing[key] = p
 	}
 	for _, d := range want {
-		key := strings.ToLower(d.Owner) + "\x00" + d.Name
+		key := policyKey(d.Owner, d.Name)
 		d.NewPolicy.User = user.Name
 		old := existing[key]
 		delete(existing, key)
@@ -160,6 +160,10 @@ func (s *Service) PlanPolicies(ctx context.Context, userName string, owners []st
 	return plan, nil
 }
 
+// policyKey is how a file and the registry name one policy: its owner
+// (case-insensitive) and its name.
+func policyKey(owner, name string) string { return strings.ToLower(owner) + "\x00" + name }
+
 // comparePolicy plans one entry against the policy of its owner and name.
 func (s *Service) comparePolicy(d DesiredPolicy, old *PolicyView, rebind bool) (PolicyChange, error) {
 	req := d.NewPolicy
@@ -177,12 +181,8 @@ func (s *Service) comparePolicy(d DesiredPolicy, old *PolicyView, rebind bool) (
 		}
 	}
 	oldRepo, newRepo := old.RepoOwner+"/"+old.Repository, p.RepoOwner+"/"+p.Repository
-	if !strings.EqualFold(oldRepo, newRepo) {
-		diff("repository", oldRepo, newRepo)
-		ch.Rebinds = true
-	} else {
-		diff("repository", oldRepo, newRepo) // a change of case only
-	}
+	diff("repository", oldRepo, newRepo)
+	ch.Rebinds = !strings.EqualFold(oldRepo, newRepo) // a change of case alone keeps the binding
 	if p.Provider != old.Provider || p.Issuer != old.Issuer {
 		diff("issuer", old.Issuer, p.Issuer)
 		ch.Rebinds = true
