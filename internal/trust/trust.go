@@ -14,6 +14,10 @@ type Provider string
 const (
 	GitHub Provider = "github" // GitHub Actions, github.com or GitHub Enterprise Server
 	GitLab Provider = "gitlab" // GitLab CI, gitlab.com or self-managed
+	// Providers whose policies are claim rules (rules.go).
+	Buildkite Provider = "buildkite" // Buildkite agents, https://agent.buildkite.com
+	CircleCI  Provider = "circleci"  // CircleCI, one issuer per organisation
+	OIDC      Provider = "oidc"      // any OpenID Connect issuer; the operator names the claims
 )
 
 // Claims are the verified claims of a CI token. Repository identity is
@@ -81,6 +85,10 @@ type Policy struct {
 	CIConfigPath     string // GitLab, optional: path of the CI config file, e.g. .gitlab-ci.yml
 
 	Globs []string // optional package-ID globs narrowing the scope
+
+	// Rules, for Buildkite, CircleCI and generic OIDC policies, are the
+	// claims a token must carry and the ID claims bound on first use.
+	Rules ClaimRules
 
 	// ReadOnly policies mint keys that only read (restore) the feeds the
 	// policy's package owner may read: no push, unlist or relist. Their GitHub

@@ -121,7 +121,7 @@ func NewVerifier(o VerifierOptions) (*Verifier, error) {
 		if err := ValidateIssuerURL(iss.URL); err != nil {
 			return nil, fmt.Errorf("trust: %w", err)
 		}
-		if iss.Provider != GitHub && iss.Provider != GitLab {
+		if iss.Provider != GitHub && iss.Provider != GitLab && !RuleKind(iss.Provider) {
 			return nil, fmt.Errorf("trust: issuer %s has unknown provider %q", iss.URL, iss.Provider)
 		}
 		if v.issuers[iss.URL] != nil {
@@ -247,6 +247,9 @@ func (v *Verifier) claims(iss Issuer, payload []byte) (*Claims, error) {
 	c := &Claims{Issuer: iss.URL, Provider: iss.Provider, Subject: r.str("sub"), Audience: auds[0],
 		JTI: r.str("jti"), Expiry: exp, Raw: raw}
 	c.IssuedAt, _ = numericDate(raw, "iat")
+	if c.JTI == "" && iss.Provider == CircleCI {
+		c.JTI = payloadID(payload) // CircleCI's tokens have no jti
+	}
 	if c.JTI == "" {
 		return nil, tokenError(msgJTI, nil)
 	}
@@ -256,6 +259,14 @@ func (v *Verifier) claims(iss Issuer, payload []byte) (*Claims, error) {
 		required = r.github(c)
 	case GitLab:
 		required = r.gitlab(c)
+	case Buildkite:
+		required = r.buildkite(c)
+	case CircleCI:
+		required = r.circleci(iss, c)
+	case OIDC:
+		if err := r.oidc(iss, c); err != nil {
+			return nil, err
+		}
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -268,6 +279,9 @@ func (v *Verifier) claims(iss Issuer, payload []byte) (*Claims, error) {
 			}
 			return nil, tokenError(fmt.Sprintf("The JSON web token must have %s %s claim.", article, name), nil)
 		}
+	}
+	if err := ruleKindChecks(iss, c); err != nil {
+		return nil, err
 	}
 	if iss.Provider == GitHub && c.WorkflowRef == "" && c.JobWorkflowRef == "" {
 		return nil, tokenError("The JSON web token must have a workflow_ref or job_workflow_ref claim.", nil)
