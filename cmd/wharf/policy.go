@@ -166,9 +166,9 @@ func (a *app) policyCmd() *cobra.Command {
 func policyFlags(cmd *cobra.Command, req *registry.NewPolicy, provider *string, defaultProvider string) {
 	f := cmd.Flags()
 	f.StringVar(&req.Name, "name", "", "policy name (default: repository/workflow@environment)")
-	f.StringVar(provider, "provider", defaultProvider, "github or gitlab")
+	f.StringVar(provider, "provider", defaultProvider, "github, gitlab, buildkite, circleci or oidc")
 	f.StringVar(&req.Issuer, "issuer", "", "issuer URL (required when several of the provider are trusted; update keeps the stored one)")
-	f.StringVar(&req.Repository, "repository", "", "OWNER/REPO (GitLab: NAMESPACE/PROJECT) (required)")
+	f.StringVar(&req.Repository, "repository", "", "OWNER/REPO (GitLab: NAMESPACE/PROJECT; Buildkite: ORG-SLUG/PIPELINE-SLUG; CircleCI: PROJECT_ID)")
 	f.StringVar(&req.RepoOwnerID, "owner-id", "", "repository owner (namespace) ID, if known")
 	f.StringVar(&req.RepositoryID, "repository-id", "", "repository (project) ID, if known")
 	f.StringVar(&req.Workflow, "workflow", "", "GitHub workflow file, e.g. release.yml")
@@ -177,6 +177,7 @@ func policyFlags(cmd *cobra.Command, req *registry.NewPolicy, provider *string, 
 	f.StringVar(&req.Ref, "ref", "", "GitLab branch the pipeline must run on")
 	f.StringVar(&req.CIConfigPath, "ci-config", "", "GitLab CI config path, e.g. .gitlab-ci.yml")
 	f.StringArrayVar(&req.Globs, "package", nil, "package-ID glob the policy is limited to (repeatable)")
+	f.Var(claimFlag{&req.Claims}, "claim", "KEY=VALUE a Buildkite, CircleCI or generic OIDC token must carry (repeatable; see docs/trusted-publishing.md)")
 	f.BoolVar(&req.ReadOnly, "read-only", false, "keys only restore (read every feed the owner may read), never push; --workflow becomes optional")
 	f.BoolVar(&req.StagingOnly, "staging-only", false, "keys only stage packages (dotnet nuget stage push); a person promotes them in the web UI")
 }

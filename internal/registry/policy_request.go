@@ -46,6 +46,9 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 		return nil, fieldErrorf(ErrInvalid, "staging only", "A policy is either read-only (its keys only restore) or limited to staging (its keys stage packages); choose one.")
 	}
 	req.Provider = provider
+	if trust.RuleKind(provider) {
+		return s.rulePolicy(req, p)
+	}
 	var err error
 	repo := strings.Trim(strings.TrimSpace(req.Repository), "/")
 	i := strings.LastIndex(repo, "/")
@@ -153,8 +156,8 @@ func (s *Service) issuerFor(provider trust.Provider, want string) (trust.Issuer,
 		}
 		return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "'%s' is not a trusted issuer of this server; the operator lists them in WHARF_TRUSTED_ISSUERS.", want)
 	}
-	if provider != trust.GitHub && provider != trust.GitLab {
-		return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "'%s' is not a provider: use github or gitlab.", provider)
+	if provider != trust.GitHub && provider != trust.GitLab && !trust.RuleKind(provider) {
+		return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "'%s' is not a provider: use github, gitlab, buildkite, circleci or oidc.", provider)
 	}
 	var found []trust.Issuer
 	for _, iss := range s.issuers {

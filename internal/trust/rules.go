@@ -302,3 +302,20 @@ func matchGlob(pattern, s string) bool {
 	}
 	return len(parts) > 1 && strings.HasSuffix(s, last)
 }
+
+// Fields returns the rules' values by the field keys of the provider's
+// profile (for a generic issuer the keys are the claim names).
+func (r ClaimRules) Fields(p Provider) map[string]string {
+	if r.IsZero() {
+		return nil
+	}
+	if p == OIDC {
+		out := map[string]string{}
+		for _, m := range r.Match {
+			out[m.Claim] = m.Value
+		}
+		return out
+	}
+	prof, _ := ProfileOf(Issuer{Provider: p})
+	return prof.Values(r)
+}
