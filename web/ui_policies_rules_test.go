@@ -13,11 +13,11 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/net/html"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/net/html"
 
-	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
+	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/trust"
 	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 )
