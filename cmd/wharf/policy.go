@@ -50,7 +50,9 @@ func (a *app) policyCmd() *cobra.Command {
 	f.StringVar(&req.Owner, "owner", "", "package owner to publish for: the user (default) or an organisation they administer")
 	policyFlags(add, &req, &provider, "github")
 	_ = add.MarkFlagRequired("user")
-	_ = add.MarkFlagRequired("repository")
+	// --repository is not required by the flag parser: a generic OIDC
+	// policy names only --claim values; the service refuses a GitHub or
+	// GitLab policy without one with its sentence.
 
 	var ureq registry.NewPolicy
 	var uprovider string
@@ -85,7 +87,6 @@ func (a *app) policyCmd() *cobra.Command {
 	update.Flags().BoolVar(&ureq.ConfirmRebind, "rebind", false, "confirm a change of repository, provider, issuer or IDs, which drops the binding, or of a read-only policy into a push policy")
 	policyFlags(update, &ureq, &uprovider, "")
 	_ = update.MarkFlagRequired("user")
-	_ = update.MarkFlagRequired("repository")
 
 	var user string
 	list := &cobra.Command{
