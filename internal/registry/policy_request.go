@@ -49,6 +49,9 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 	if trust.RuleKind(provider) {
 		return s.rulePolicy(req, p)
 	}
+	if len(req.Claims) > 0 {
+		return nil, fieldErrorf(ErrInvalid, "claims", "Claims apply to Buildkite, CircleCI and generic OIDC policies; a %s policy names its repository, workflow and environment.", provider)
+	}
 	var err error
 	repo := strings.Trim(strings.TrimSpace(req.Repository), "/")
 	i := strings.LastIndex(repo, "/")

@@ -179,6 +179,9 @@ func TestMatchCircleCI(t *testing.T) {
 			m["oidc.circleci.com/project-id"] = "c0ffee00-1234-4abc-8def-001122334466"
 			m["sub"] = strings.Replace(m["sub"].(string), trusttest.CircleCIProjectID, "c0ffee00-1234-4abc-8def-001122334466", 1)
 		}, generic: true},
+		{name: "another organisation's issuer", policy: func(p *trust.Policy) {
+			p.Issuer = strings.Replace(p.Issuer, trusttest.CircleCIOrgID, "00000000-0000-4000-8000-000000000000", 1)
+		}, generic: true},
 		{name: "bound project ID differs (policy edited in the database)", policy: func(p *trust.Policy) { p.RepositoryID = "other" }, generic: true},
 		{name: "other ref", token: func(m map[string]any) { m["oidc.circleci.com/vcs-ref"] = "refs/heads/dev" },
 			specific: "Ref mismatch for policy 'p': expected 'refs/heads/main', actual 'refs/heads/dev'"},
