@@ -323,6 +323,9 @@ func policyToJSON(v *registry.PolicyView) policyJSON {
 		p.BoundAt = v.BoundAt.UTC().Format(time.RFC3339)
 	}
 	p.Claims, p.BindClaims = v.Rules.Fields(v.Provider), v.Rules.Bind
+	if v.Provider == trust.OIDC {
+		p.Repository = "" // its claims say it all, and a GET's body PUT back stays valid
+	}
 	for _, u := range v.RepoUses {
 		p.RepositoryUses = append(p.RepositoryUses, repoUseJSON{Repository: u.Repository, RepositoryID: u.RepositoryID,
 			FirstUsedAt: u.FirstUsedAt.UTC().Format(time.RFC3339), RunID: u.RunID})

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -33,8 +34,16 @@ func TestPolicyAPIClaimRules(t *testing.T) {
 		t.Fatalf("update the branch: %d %v", status, p)
 	}
 	status, p, _ = policyAPICall(t, u.uiFeed, nil, "POST", "/api/v2/policies", `{"name":"gen","provider":"oidc","claims":{"repo":"contoso/sdk","ref":"refs/heads/main"}}`, manage)
-	if status != http.StatusCreated || p["claims"].(map[string]any)["ref"] != "refs/heads/main" {
+	if status != http.StatusCreated || p["claims"].(map[string]any)["ref"] != "refs/heads/main" || p["repository"] != "" {
 		t.Fatalf("create a generic policy: %d %v", status, p)
+	}
+	// What GET answers can be PUT back as it is.
+	genLoc := "/api/v2/policies/" + jsonID(p)
+	_, got, _ := policyAPICall(t, u.uiFeed, nil, "GET", genLoc, "", manage)
+	body, _ := json.Marshal(map[string]any{"name": got["name"], "provider": got["provider"], "issuer": got["issuer"], "repository": got["repository"],
+		"claims": got["claims"], "packages": got["packages"]})
+	if status, out, _ := policyAPICall(t, u.uiFeed, nil, "PUT", genLoc, string(body), manage); status != http.StatusOK {
+		t.Errorf("PUT back what GET answered: %d %v", status, out)
 	}
 	for body, want := range map[string]string{
 		`{"name":"x","provider":"oidc","claims":{"repo":"contoso/sdk"}}`:                                              "The claim ref is required",

@@ -125,6 +125,12 @@ func TestRulePolicyForms(t *testing.T) {
 	if got := u.policies("alice")[0]; got.Rules.Value("build_branch") != "release/*" {
 		t.Fatalf("after the edit: %+v", got.Rules)
 	}
+	// A read-only policy's file restores with the key and never pushes.
+	create("rule-form-circleci", map[string]string{"claim.project": "c0ffee00-1234-4abc-8def-00112233aaaa", "read_only": "on", "name": "restore"})
+	ro := br.get("/account/trusted-publishing").byTestID("policy-snippet")
+	if last := ro[len(ro)-1].FirstChild.Data; !strings.Contains(last, "dotnet restore") || strings.Contains(last, "nuget push") || strings.Contains(last, "jq") {
+		t.Errorf("the read-only CircleCI policy's file:\n%s", last)
+	}
 	form.Set("claim.pipeline", "other")
 	if res := br.post("/account/trusted-publishing/"+itoa(ps[0].ID), form); res.StatusCode != http.StatusBadRequest {
 		t.Fatalf("moving the policy to another pipeline without confirming: %s, want 400", res.Status)
