@@ -121,6 +121,9 @@ func NewVerifier(o VerifierOptions) (*Verifier, error) {
 		if err := ValidateIssuerURL(iss.URL); err != nil {
 			return nil, fmt.Errorf("trust: %w", err)
 		}
+		if iss.Provider == OIDC && len(iss.Claims) == 0 {
+			return nil, fmt.Errorf("trust: the oidc issuer %s names no claims for its policies to match: set oidc_claims", iss.URL)
+		}
 		if iss.Provider != GitHub && iss.Provider != GitLab && !RuleKind(iss.Provider) {
 			return nil, fmt.Errorf("trust: issuer %s has unknown provider %q", iss.URL, iss.Provider)
 		}
