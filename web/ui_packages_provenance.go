@@ -54,6 +54,11 @@ func provenanceView(p *registry.Provenance, jsonURL string) *templates.Provenanc
 		if p.JobWorkflowRef != "" && p.JobWorkflowRef != p.WorkflowRef {
 			v.Reusable = templates.Link{Text: p.JobWorkflowRef, URL: githubBlobURL(web, p.JobWorkflowRef)}
 		}
+	case trust.Forgejo:
+		v.CI = "Forgejo Actions"
+		v.Workflow = templates.Link{Text: joinNonEmpty(p.Workflow, strings.TrimPrefix(refPath(p.WorkflowRef), p.Repository+"/"))}
+	case trust.Azure:
+		v.CI = "Azure Pipelines"
 	case trust.GitLab:
 		v.CI = "GitLab CI/CD"
 		project, file, ref := splitConfigRef(p.CIConfigRefURI)
@@ -102,6 +107,10 @@ func ciWebBase(p *registry.Provenance) string {
 		}
 	case trust.GitLab:
 		return strings.TrimRight(p.Issuer, "/")
+	case trust.Forgejo: // https://HOST/api/actions
+		if u.Path == "/api/actions" {
+			return "https://" + u.Host
+		}
 	}
 	return ""
 }

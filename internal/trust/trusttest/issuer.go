@@ -37,7 +37,7 @@ import (
 // JWKS at URL/.well-known/jwks, as GitHub's are. It is safe for concurrent
 // use.
 type Issuer struct {
-	URL string // the issuer URL, http://127.0.0.1:PORT[/path]; tokens' iss
+	URL  string // the issuer URL, http://127.0.0.1:PORT[/path]; tokens' iss
 	root string // the server's URL, where the JWKS is
 
 	t           testing.TB
