@@ -43,3 +43,31 @@ func TestPolicyAPIForgeProviders(t *testing.T) {
 		t.Errorf("read back: %d %v", status, got)
 	}
 }
+
+// TestPolicyAPIForgejoFields: a Forgejo policy takes its workflow as
+// .forgejo/workflows/FILE or FILE and stores the file name; what Forgejo
+// tokens cannot prove (an environment, a reusable workflow) is refused
+// with a sentence, as is a push policy without a workflow.
+func TestPolicyAPIForgejoFields(t *testing.T) {
+	iss := trusttest.NewIssuerAt(t, "/api/actions")
+	f := newUIFeed(t, uiConfig{issuer: iss, provider: trust.Forgejo})
+	alice := f.signedIn(t, "alice")
+	_, _, h := policyAPICall(t, f, alice, "GET", "/api/v2/policies", "", nil)
+	csrf := map[string]string{"X-CSRF-Token": h.Get("X-CSRF-Token")}
+	for body, want := range map[string]string{
+		`{"provider":"forgejo","repository":"contoso/sdk","workflow":"release.yml","environment":"prod"}`:                             "Forgejo Actions tokens name no environment",
+		`{"provider":"forgejo","repository":"contoso/sdk","workflow":"release.yml","reusableWorkflow":"a/b/.github/workflows/c.yml"}`: "name no reusable workflow",
+		`{"provider":"forgejo","repository":"contoso/sdk"}`:                                                                           "The Forgejo Actions workflow file is required",
+		`{"provider":"forgejo","repository":"contoso/sdk","workflow":"ci/release.yml"}`:                                               "is not in .forgejo/workflows",
+		`{"provider":"forgejo","repository":"contoso/*","workflow":""}`:                                                               "must name the workflow file",
+	} {
+		status, out, _ := policyAPICall(t, f, alice, "POST", "/api/v2/policies", body, csrf)
+		if msg, _ := out["error"].(string); status != http.StatusBadRequest || !strings.Contains(msg, want) {
+			t.Errorf("POST %s: %d %v, want 400 with %q", body, status, out, want)
+		}
+	}
+	status, p, _ := policyAPICall(t, f, alice, "POST", "/api/v2/policies", `{"provider":"forgejo","repository":"contoso/sdk","workflow":"./.forgejo/workflows/release.yml"}`, csrf)
+	if status != http.StatusCreated || p["workflow"] != "release.yml" || p["status"] != "pending" || p["issuer"] != iss.URL {
+		t.Errorf("create: %d %v", status, p)
+	}
+}
