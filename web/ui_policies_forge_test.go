@@ -40,11 +40,11 @@ func createForgePolicy(t *testing.T, f *uiFeed, form url.Values) string {
 // directory holding that package, with env, and returns its output and the
 // key dotnet was given.
 type snippetShell struct {
-	t     *testing.T
-	sh    string
-	bin   string
-	f     *uiFeed
-	calls string
+	t       *testing.T
+	sh      string
+	bin     string
+	f       *uiFeed
+	lastDir string // the directory of the last run
 }
 
 func newSnippetShell(t *testing.T, f *uiFeed) *snippetShell {
@@ -74,6 +74,7 @@ fi
 
 func (s *snippetShell) run(script string, env ...string) (out, key string, err error) {
 	work := s.t.TempDir()
+	s.lastDir = work
 	log := filepath.Join(work, "dotnet.log")
 	must(s.t, func() error { return os.Mkdir(filepath.Join(work, "out"), 0o755) })
 	must(s.t, func() error {
