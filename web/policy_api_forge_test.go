@@ -57,6 +57,7 @@ func TestPolicyAPIForgejoFields(t *testing.T) {
 	for body, want := range map[string]string{
 		`{"provider":"forgejo","repository":"contoso/sdk","workflow":"release.yml","environment":"prod"}`:                             "Forgejo Actions tokens name no environment",
 		`{"provider":"forgejo","repository":"contoso/sdk","workflow":"release.yml","reusableWorkflow":"a/b/.github/workflows/c.yml"}`: "name no reusable workflow",
+		`{"provider":"forgejo","repository":"contoso/dotnet/sdk","workflow":"release.yml"}`:                                           "is not a Forgejo repository: write it as owner/repository",
 		`{"provider":"forgejo","repository":"contoso/sdk"}`:                                                                           "The Forgejo Actions workflow file is required",
 		`{"provider":"forgejo","repository":"contoso/sdk","workflow":"ci/release.yml"}`:                                               "is not in .forgejo/workflows",
 		`{"provider":"forgejo","repository":"contoso/*","workflow":""}`:                                                               "must name the workflow file",

@@ -1,17 +1,20 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
+	"github.com/wharf-registry/wharf/internal/registry"
 	"github.com/wharf-registry/wharf/internal/trust"
 	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 )
@@ -271,5 +274,36 @@ func TestForgePolicyForm(t *testing.T) {
 	body := br.get("/account/trusted-publishing").body
 	if !strings.Contains(body, "azure: <code>Contoso SDK/12</code>") || !strings.Contains(snippet, "# azure-pipelines.yml") {
 		t.Errorf("the card does not show the Azure Pipelines policy:\n%s", body)
+	}
+}
+
+// TestAzurePolicyEditKeepsBinding: alice's bound Azure Pipelines policy
+// ("Contoso SDK/12" on main) round-trips through its edit form: the form
+// shows the pipeline as written, a branch change keeps the project and
+// repository IDs (the pipeline is the same), and clearing the branch of a
+// push policy is refused with the sentence, changing nothing.
+func TestAzurePolicyEditKeepsBinding(t *testing.T) {
+	iss := trusttest.NewIssuerAt(t, "/"+trusttest.AzureOrgID)
+	f := newUIFeed(t, uiConfig{issuer: iss, provider: trust.Azure})
+	alice := f.signedIn(t, "alice")
+	if _, err := f.reg.CreatePolicy(context.Background(), registry.NewPolicy{User: "alice", Provider: trust.Azure, Repository: "Contoso SDK/12",
+		Ref: "main", RepoOwnerID: trusttest.AzureProjectID, RepositoryID: trusttest.AzureRepoID}); err != nil {
+		t.Fatal(err)
+	}
+	path := "/account/trusted-publishing/" + strconv.FormatInt(f.onlyPolicy("alice").ID, 10)
+	form := alice.get(path).formValues("policy-form")
+	if form.Get("repository") != "Contoso SDK/12" || form.Get("ref") != "main" || form.Get("provider") != "azure" {
+		t.Fatalf("the edit form: %v", form)
+	}
+	form.Set("ref", "")
+	if res := alice.postWith(path, form.Encode(), nil); res.res.StatusCode != http.StatusBadRequest || !strings.Contains(res.reason(), "must name the branch") {
+		t.Errorf("clearing the branch: %s %q", res.res.Status, res.reason())
+	}
+	form.Set("ref", "release")
+	if res := alice.post(path, form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a branch change: %s", res.Status)
+	}
+	if got := f.onlyPolicy("alice"); got.Ref != "release" || got.RepoOwnerID != trusttest.AzureProjectID || got.RepositoryID != trusttest.AzureRepoID || got.Status.State != "active" {
+		t.Errorf("after a branch change: %+v", got.Policy)
 	}
 }

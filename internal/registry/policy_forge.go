@@ -15,6 +15,8 @@ import (
 // a reusable workflow, a GitLab ref or CI config path.
 func forgejoFields(req NewPolicy, p *trust.Policy) error {
 	switch {
+	case strings.Count(strings.Trim(strings.TrimSpace(req.Repository), "/"), "/") != 1:
+		return fieldErrorf(ErrInvalid, "repository", "'%s' is not a Forgejo repository: write it as owner/repository.", req.Repository)
 	case strings.TrimSpace(req.Environment) != "":
 		return fieldErrorf(ErrInvalid, "environment", "Forgejo Actions tokens name no environment: leave the environment out.")
 	case strings.TrimSpace(req.ReusableWorkflow) != "":

@@ -1,9 +1,10 @@
 // Package trusttest provides a real OIDC token issuer for tests: an HTTP
 // server on 127.0.0.1 with a discovery document and a JWKS, which signs
 // tokens (RS256, ES256) and forges bad ones (alg none, HS256 keyed with
-// the public key, wrong kid, tampered payload); realistic GitHub Actions
-// and GitLab CI claim sets; and the GitHub runner's ID-token endpoint that
-// the NuGet/login action calls. The same issuer can also sign people in to
+// the public key, wrong kid, tampered payload); realistic GitHub Actions,
+// GitLab CI, Forgejo Actions and Azure Pipelines claim sets; the GitHub
+// runner's ID-token endpoint that the NuGet/login action calls (Forgejo's
+// is the same), and Azure DevOps' (azure.go). The same issuer can also sign people in to
 // a web UI as an OpenID Connect provider (login.go). Failures call t.Fatal;
 // nothing here is for production.
 package trusttest
