@@ -75,12 +75,18 @@ func NormalizeForgejoWorkflow(s string) (string, error) {
 }
 
 // matchForgejo applies the Forgejo Actions checks after the identity ones:
-// the banned events, then the workflow file, from workflow_ref (the file
+// the banned events, no pull-request ref for a push policy, then the
+// workflow file, from workflow_ref (the file
 // in the policy's repository, in either workflow folder) or, on instances
 // that leave workflow_ref empty, from workflow (the file name).
 func matchForgejo(p *Policy, c *Claims, o MatchOptions) *MatchError {
 	if err := matchEvent(c, o, "Forgejo Actions"); err != nil {
 		return err
+	}
+	if !p.ReadOnly && strings.HasPrefix(c.Ref, "refs/pull/") {
+		// Whether Forgejo withholds ID tokens from pull requests of forks
+		// is not documented; a push policy does not depend on it.
+		return specific("Policy '%s' publishes from branches and tags only, not from pull-request jobs (ref '%s').", p.Name, c.Ref)
 	}
 	if p.ReadOnly && strings.TrimSpace(p.Workflow) == "" {
 		return nil
