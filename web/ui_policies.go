@@ -133,7 +133,7 @@ func (s *Server) policyRow(p *registry.PolicyView) templates.PolicyRow {
 		switch {
 		case p.AnyRepo():
 			r.Workflow = "any workflow of any repository of " + p.RepoOwner
-		case r.Workflow == "" && p.Provider == trust.GitHub:
+		case r.Workflow == "" && (p.Provider == trust.GitHub || p.Provider == trust.Forgejo):
 			r.Workflow = "any workflow of the repository"
 		}
 	}
@@ -146,8 +146,13 @@ func (s *Server) policySnippet(p *registry.PolicyView) string {
 	if trust.RuleKind(p.Provider) {
 		return s.ruleSnippet(p)
 	}
-	if p.Provider == trust.GitLab {
+	switch p.Provider {
+	case trust.GitLab:
 		return s.pushGitLab(p)
+	case trust.Forgejo:
+		return s.pushForgejo(p)
+	case trust.Azure:
+		return s.pushAzure(p)
 	}
 	return s.pushGitHub(p)
 }

@@ -75,7 +75,7 @@ func (s *Service) rulePolicy(req NewPolicy, p *trust.Policy) (*trust.Policy, err
 		}
 	default:
 		if repo != "" || ref != "" {
-			return nil, fieldErrorf(ErrInvalid, "repository", "Policies for %s name the claims the operator chose (%s), not a repository or ref.", iss.Name, strings.Join(iss.Claims, ", "))
+			return nil, fieldErrorf(ErrInvalid, "repository", "Policies for %s name the claims the operator chose (%s), not a repository or ref.", iss.Name, strings.Join(iss.MatchClaims(), ", "))
 		}
 	}
 	if req.Workflow != "" || req.ReusableWorkflow != "" || req.CIConfigPath != "" || strings.TrimSpace(req.Environment) != "" {

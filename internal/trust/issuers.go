@@ -28,9 +28,10 @@ type Issuer struct {
 	Provider Provider // which claims its tokens carry
 	Name     string   // for humans, e.g. "GitHub Actions"
 
-	// Claims and IDClaims, for a generic oidc issuer, are the claims its
-	// policies match and the ID claims they bind (ApplyOIDCClaims).
-	Claims, IDClaims []string
+	// ClaimNames, for a generic oidc issuer, are the claims its policies
+	// match and the ID claims they bind (ApplyOIDCClaims). A pointer, so
+	// that Issuer stays comparable.
+	ClaimNames *ClaimNames
 }
 
 // Well-known issuers.
@@ -43,7 +44,8 @@ const (
 // kind=url entries. Kinds: github (GitHub Actions, or GitHub Enterprise
 // Server as https://HOST/_services/token) and gitlab (gitlab.com or
 // self-managed, https://gitlab.example.com). A bare kind stands for its
-// public issuer (github: GitHub Actions, gitlab: gitlab.com). An empty
+// public issuer (github: GitHub Actions, gitlab: gitlab.com, forgejo:
+// Codeberg); azure has none (each organisation is an issuer). An empty
 // string means GitHub Actions alone. The errors are sentences naming the
 // bad entry.
 func ParseIssuers(s string) ([]Issuer, error) {
@@ -72,6 +74,16 @@ func ParseIssuers(s string) ([]Issuer, error) {
 			if !hasURL {
 				u = GitLabComIssuer
 			}
+		case "forgejo", "codeberg":
+			p = Forgejo
+			if !hasURL {
+				u = CodebergIssuer
+			}
+		case "azure":
+			p = Azure
+			if !hasURL {
+				return nil, fmt.Errorf("trusted issuer %q: an Azure Pipelines issuer is %sORGANISATION_ID: write azure=%sORGANISATION_ID with your organisation's ID", entry, AzureDevOpsIssuerPrefix, AzureDevOpsIssuerPrefix)
+			}
 		case "buildkite":
 			p = Buildkite
 			if !hasURL {
@@ -88,9 +100,12 @@ func ParseIssuers(s string) ([]Issuer, error) {
 				return nil, fmt.Errorf("trusted issuer %q: write oidc=URL with the issuer's URL, and name the claims its policies match in oidc_claims", entry)
 			}
 		default:
-			return nil, fmt.Errorf("trusted issuer %q has an unknown kind %q: write github=URL, gitlab=URL, buildkite, circleci=URL or oidc=URL", entry, kind)
+			return nil, fmt.Errorf("trusted issuer %q has an unknown kind %q: write github=URL, gitlab=URL, forgejo=URL, azure=URL, buildkite, circleci=URL or oidc=URL", entry, kind)
 		}
 		if err := ValidateIssuerURL(u); err != nil {
+			return nil, fmt.Errorf("trusted issuer %q: %w", entry, err)
+		}
+		if err := checkProviderIssuer(p, u); err != nil {
 			return nil, fmt.Errorf("trusted issuer %q: %w", entry, err)
 		}
 		if prev, dup := seen[u]; dup {
@@ -121,6 +136,12 @@ func issuerName(p Provider, u string) string {
 		return "GitHub Actions"
 	case p == GitHub:
 		return "GitHub Enterprise Server (" + host + ")"
+	case p == Forgejo && u == CodebergIssuer:
+		return "Codeberg (Forgejo Actions)"
+	case p == Forgejo:
+		return "Forgejo Actions (" + host + ")"
+	case p == Azure:
+		return "Azure Pipelines (organisation " + azureOrgID(u) + ")"
 	case u == GitLabComIssuer:
 		return "GitLab.com"
 	default:

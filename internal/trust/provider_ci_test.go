@@ -296,7 +296,7 @@ func TestApplyOIDCClaims(t *testing.T) {
 	if err := trust.ApplyOIDCClaims(is, " https://ci.example.com = repo , ref, id:repo_id ;"); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(is[0].Claims, ",") != "repo,ref" || strings.Join(is[0].IDClaims, ",") != "repo_id" {
+	if strings.Join(is[0].MatchClaims(), ",") != "repo,ref" || strings.Join(is[0].IDClaims(), ",") != "repo_id" {
 		t.Fatalf("issuer = %+v", is[0])
 	}
 }

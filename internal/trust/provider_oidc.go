@@ -14,6 +14,30 @@ import (
 // immutable IDs, bound on the first use (oidc_claims, see
 // ApplyOIDCClaims). The policy form asks for exactly the named claims.
 
+// ClaimNames are the claims a generic issuer's policies match and the ID
+// claims they bind.
+type ClaimNames struct {
+	Match []string
+	IDs   []string
+}
+
+// MatchClaims are the claims a generic issuer's policies match (none for
+// other issuers).
+func (iss Issuer) MatchClaims() []string {
+	if iss.ClaimNames == nil {
+		return nil
+	}
+	return iss.ClaimNames.Match
+}
+
+// IDClaims are the ID claims a generic issuer's policies bind.
+func (iss Issuer) IDClaims() []string {
+	if iss.ClaimNames == nil {
+		return nil
+	}
+	return iss.ClaimNames.IDs
+}
+
 // noID stands for "no ID" in the bound IDs of a generic policy.
 const noID = "-"
 
@@ -72,7 +96,7 @@ func ApplyOIDCClaims(issuers []Issuer, spec string) error {
 		if len(match) == 0 {
 			return fmt.Errorf("oidc_claims for %s names no claim to match (only id: claims): name at least one, e.g. sub", u)
 		}
-		issuers[i].Claims, issuers[i].IDClaims = match, ids
+		issuers[i].ClaimNames = &ClaimNames{Match: match, IDs: ids}
 	}
 	for _, iss := range issuers {
 		if iss.Provider == OIDC && !seen[iss.URL] {
@@ -85,13 +109,13 @@ func ApplyOIDCClaims(issuers []Issuer, spec string) error {
 // oidcProfile is a generic issuer's profile: one required, identity field
 // per named claim.
 func oidcProfile(iss Issuer) Profile {
-	p := Profile{Provider: OIDC, Bind: iss.IDClaims}
-	for _, name := range iss.Claims {
+	p := Profile{Provider: OIDC, Bind: iss.IDClaims()}
+	for _, name := range iss.MatchClaims() {
 		p.Fields = append(p.Fields, ClaimField{Key: name, Claim: name, Label: "claim " + name, Required: true, Identity: true,
 			Hint: "the exact value of the token's " + name + " claim."})
 	}
-	if len(iss.IDClaims) > 0 {
-		p.IDHint = "The first matching token binds the policy to its " + strings.Join(iss.IDClaims, ", ") + " for good."
+	if len(iss.IDClaims()) > 0 {
+		p.IDHint = "The first matching token binds the policy to its " + strings.Join(iss.IDClaims(), ", ") + " for good."
 	}
 	return p
 }
@@ -107,14 +131,14 @@ func (r *reader) oidc(iss Issuer, c *Claims) error {
 	if u, err := url.Parse(iss.URL); err == nil {
 		c.RepoOwner = u.Host
 	}
-	for _, name := range append(slices.Clone(iss.Claims), iss.IDClaims...) {
+	for _, name := range append(slices.Clone(iss.MatchClaims()), iss.IDClaims()...) {
 		if len(claimValues(r.m[name])) == 0 {
 			return tokenError(fmt.Sprintf("The JSON web token must have a %s claim.", name), nil)
 		}
 	}
 	c.RepoOwnerID, c.RepositoryID = noID, noID
 	var ids []string
-	for _, name := range iss.IDClaims {
+	for _, name := range iss.IDClaims() {
 		v := claimValues(r.m[name])
 		if len(v) != 1 {
 			return tokenError(fmt.Sprintf("The JSON web token's %s claim must be a single value.", name), nil)

@@ -121,10 +121,10 @@ func NewVerifier(o VerifierOptions) (*Verifier, error) {
 		if err := ValidateIssuerURL(iss.URL); err != nil {
 			return nil, fmt.Errorf("trust: %w", err)
 		}
-		if iss.Provider == OIDC && len(iss.Claims) == 0 {
+		if iss.Provider == OIDC && len(iss.MatchClaims()) == 0 {
 			return nil, fmt.Errorf("trust: the oidc issuer %s names no claims for its policies to match: set oidc_claims", iss.URL)
 		}
-		if iss.Provider != GitHub && iss.Provider != GitLab && !RuleKind(iss.Provider) {
+		if !KnownProvider(iss.Provider) {
 			return nil, fmt.Errorf("trust: issuer %s has unknown provider %q", iss.URL, iss.Provider)
 		}
 		if v.issuers[iss.URL] != nil {
@@ -243,13 +243,16 @@ func (v *Verifier) claims(iss Issuer, payload []byte) (*Claims, error) {
 	if !ok || len(auds) != 1 {
 		return nil, tokenError(msgAudienceN, nil)
 	}
-	if auds[0] != v.audience {
+	if auds[0] != expectedAudience(iss.Provider, v.audience) {
 		return nil, tokenError(msgAudience, nil)
 	}
 	r := &reader{m: raw}
 	c := &Claims{Issuer: iss.URL, Provider: iss.Provider, Subject: r.str("sub"), Audience: auds[0],
 		JTI: r.str("jti"), Expiry: exp, Raw: raw}
 	c.IssuedAt, _ = numericDate(raw, "iat")
+	if c.JTI == "" && iss.Provider == Forgejo {
+		c.JTI = forgejoJTI(payload)
+	}
 	if c.JTI == "" && iss.Provider == CircleCI {
 		c.JTI = payloadID(payload) // CircleCI's tokens have no jti
 	}
@@ -262,6 +265,10 @@ func (v *Verifier) claims(iss Issuer, payload []byte) (*Claims, error) {
 		required = r.github(c)
 	case GitLab:
 		required = r.gitlab(c)
+	case Forgejo:
+		required = r.forgejo(c)
+	case Azure:
+		required = r.azure(c, iss.URL)
 	case Buildkite:
 		required = r.buildkite(c)
 	case CircleCI:

@@ -1,9 +1,6 @@
 package trusttest
 
 import (
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 )
@@ -69,24 +66,6 @@ func CircleCIClaims(issuer, audience string, now time.Time) map[string]any {
 	}
 }
 
-// NewIssuerAt starts an issuer whose URL has a path, as CircleCI's
-// https://oidc.circleci.com/org/ORG_ID: http://127.0.0.1:PORT/PATH, with
-// its discovery document and JWKS under that path. It stops when the
-// test ends.
-func NewIssuerAt(t testing.TB, path string) *Issuer {
-	t.Helper()
-	path = "/" + strings.Trim(path, "/")
-	i := &Issuer{t: t, advertised: []string{"RS256", "ES256"}}
-	i.add(&signingKey{kid: "k1", alg: "RS256", priv: newRSAKey(t)})
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+path+"/.well-known/openid-configuration", i.serveDiscovery)
-	mux.HandleFunc("GET "+path+"/.well-known/jwks", i.serveJWKS)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	i.URL = srv.URL + path
-	return i
-}
-
-// CircleCIIssuer starts an issuer at /org/CircleCIOrgID, as CircleCI's
-// issuer of that organisation.
+// CircleCIIssuer starts an issuer at /org/CircleCIOrgID (NewIssuerAt), as
+// CircleCI's issuer of that organisation.
 func CircleCIIssuer(t testing.TB) *Issuer { return NewIssuerAt(t, "/org/"+CircleCIOrgID) }
