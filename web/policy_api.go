@@ -31,30 +31,32 @@ const ctxManager = "wharf.policyManager"
 // Wire types of the policy API.
 type (
 	policyJSON struct {
-		ID               int64         `json:"id"`
-		Name             string        `json:"name"`
-		Owner            string        `json:"owner"`
-		CreatedBy        string        `json:"createdBy"`
-		Provider         string        `json:"provider"`
-		Issuer           string        `json:"issuer"`
-		Repository       string        `json:"repository"`
-		RepoOwnerID      string        `json:"ownerId,omitempty"`
-		RepositoryID     string        `json:"repositoryId,omitempty"`
-		Workflow         string        `json:"workflow,omitempty"`
-		ReusableWorkflow string        `json:"reusableWorkflow,omitempty"`
-		Environment      string        `json:"environment,omitempty"`
-		Ref              string        `json:"ref,omitempty"`
-		CIConfigPath     string        `json:"ciConfigPath,omitempty"`
-		Packages         []string      `json:"packages"`
-		ReadOnly         bool          `json:"readOnly"`
-		StagingOnly      bool          `json:"stagingOnly"`
-		Status           string        `json:"status"`
-		DaysLeft         int           `json:"daysLeft,omitempty"`
-		Reason           string        `json:"reason,omitempty"`
-		Editable         bool          `json:"editable"`
-		CreatedAt        string        `json:"createdAt"`
-		BoundAt          string        `json:"boundAt,omitempty"`
-		RepositoryUses   []repoUseJSON `json:"repositoryUses,omitempty"`
+		ID               int64             `json:"id"`
+		Name             string            `json:"name"`
+		Owner            string            `json:"owner"`
+		CreatedBy        string            `json:"createdBy"`
+		Provider         string            `json:"provider"`
+		Issuer           string            `json:"issuer"`
+		Repository       string            `json:"repository"`
+		RepoOwnerID      string            `json:"ownerId,omitempty"`
+		RepositoryID     string            `json:"repositoryId,omitempty"`
+		Workflow         string            `json:"workflow,omitempty"`
+		ReusableWorkflow string            `json:"reusableWorkflow,omitempty"`
+		Environment      string            `json:"environment,omitempty"`
+		Ref              string            `json:"ref,omitempty"`
+		CIConfigPath     string            `json:"ciConfigPath,omitempty"`
+		Claims           map[string]string `json:"claims,omitempty"`     // Buildkite, CircleCI, generic OIDC: by field key
+		BindClaims       []string          `json:"bindClaims,omitempty"` // the ID claims bound on first use
+		Packages         []string          `json:"packages"`
+		ReadOnly         bool              `json:"readOnly"`
+		StagingOnly      bool              `json:"stagingOnly"`
+		Status           string            `json:"status"`
+		DaysLeft         int               `json:"daysLeft,omitempty"`
+		Reason           string            `json:"reason,omitempty"`
+		Editable         bool              `json:"editable"`
+		CreatedAt        string            `json:"createdAt"`
+		BoundAt          string            `json:"boundAt,omitempty"`
+		RepositoryUses   []repoUseJSON     `json:"repositoryUses,omitempty"`
 	}
 	repoUseJSON struct {
 		Repository   string `json:"repository"`
@@ -64,19 +66,20 @@ type (
 	}
 	// policyRequestJSON is the body of a create (POST) or update (PUT).
 	policyRequestJSON struct {
-		Owner            string   `json:"owner"`
-		Name             string   `json:"name"`
-		Provider         string   `json:"provider"`
-		Issuer           string   `json:"issuer"`
-		Repository       string   `json:"repository"`
-		RepoOwnerID      string   `json:"ownerId"`
-		RepositoryID     string   `json:"repositoryId"`
-		Workflow         string   `json:"workflow"`
-		ReusableWorkflow string   `json:"reusableWorkflow"`
-		Environment      string   `json:"environment"`
-		Ref              string   `json:"ref"`
-		CIConfigPath     string   `json:"ciConfigPath"`
-		Packages         []string `json:"packages"`
+		Owner            string            `json:"owner"`
+		Name             string            `json:"name"`
+		Provider         string            `json:"provider"`
+		Issuer           string            `json:"issuer"`
+		Repository       string            `json:"repository"`
+		RepoOwnerID      string            `json:"ownerId"`
+		RepositoryID     string            `json:"repositoryId"`
+		Workflow         string            `json:"workflow"`
+		ReusableWorkflow string            `json:"reusableWorkflow"`
+		Environment      string            `json:"environment"`
+		Ref              string            `json:"ref"`
+		CIConfigPath     string            `json:"ciConfigPath"`
+		Claims           map[string]string `json:"claims"` // Buildkite, CircleCI, generic OIDC
+		Packages         []string          `json:"packages"`
 		// ReadOnly and StagingOnly left out keep, on update, what the
 		// policy is (false on create).
 		ReadOnly      *bool `json:"readOnly"`
@@ -262,7 +265,7 @@ func (s *Server) readPolicyRequest(c echo.Context, update bool) (registry.NewPol
 	req := registry.NewPolicy{Owner: b.Owner, Name: b.Name, Provider: trust.Provider(strings.ToLower(strings.TrimSpace(b.Provider))),
 		Issuer: b.Issuer, Repository: b.Repository, RepoOwnerID: b.RepoOwnerID, RepositoryID: b.RepositoryID, Workflow: b.Workflow,
 		ReusableWorkflow: b.ReusableWorkflow, Environment: b.Environment, Ref: b.Ref, CIConfigPath: b.CIConfigPath, Globs: b.Packages,
-		ConfirmRebind: b.ConfirmRebind}
+		ConfirmRebind: b.ConfirmRebind, Claims: b.Claims}
 	if b.ReadOnly != nil {
 		req.ReadOnly = *b.ReadOnly
 	}
@@ -303,6 +306,10 @@ func policyToJSON(v *registry.PolicyView) policyJSON {
 	}
 	if v.BoundAt != nil {
 		p.BoundAt = v.BoundAt.UTC().Format(time.RFC3339)
+	}
+	p.Claims, p.BindClaims = v.Rules.Fields(v.Provider), v.Rules.Bind
+	if v.Provider == trust.OIDC {
+		p.Repository = "" // its claims say it all, and a GET's body PUT back stays valid
 	}
 	for _, u := range v.RepoUses {
 		p.RepositoryUses = append(p.RepositoryUses, repoUseJSON{Repository: u.Repository, RepositoryID: u.RepositoryID,

@@ -50,6 +50,9 @@ type uiConfig struct {
 	provider trust.Provider
 	// staticCopy keeps the static copy of the public restore documents.
 	staticCopy bool
+	// issuers, when set instead of issuer, are the trusted issuers as
+	// given (Buildkite, CircleCI, generic OIDC), for the base URL's audience.
+	issuers []trust.Issuer
 }
 
 // uiFeed is a feed for UI tests: the registry runs on clock, and server and
@@ -93,6 +96,12 @@ func newUIFeed(t testing.TB, cfg uiConfig) *uiFeed {
 			o.Issuers = []trust.Issuer{{URL: cfg.issuer.URL, Provider: cfg.provider, Name: string(cfg.provider)}}
 		}
 		o.ExchangesPerMinute = -1
+		if o.Verifier, err = trust.NewVerifier(trust.VerifierOptions{Issuers: o.Issuers, Audience: base, Now: f.clock.Now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(cfg.issuers) > 0 {
+		o.Issuers, o.ExchangesPerMinute = cfg.issuers, -1
 		if o.Verifier, err = trust.NewVerifier(trust.VerifierOptions{Issuers: o.Issuers, Audience: base, Now: f.clock.Now}); err != nil {
 			t.Fatal(err)
 		}

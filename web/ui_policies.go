@@ -37,6 +37,7 @@ func (s *Server) policiesView(c echo.Context, form templates.PolicyForm) (templa
 		v.Policies = append(v.Policies, s.policyRow(&ps[i]))
 	}
 	v.Owners, err = s.creatableOwners(c)
+	v.RuleForms = s.ruleForms(form, v.Owners, currentUser(c).Name)
 	v.Issuers = s.issuerChoice()
 	if v.Form.Issuer == "" && len(v.Issuers) > 0 {
 		v.Form.Issuer = v.Issuers[0].URL
@@ -48,7 +49,12 @@ func (s *Server) policiesView(c echo.Context, form templates.PolicyForm) (templa
 // so the create form must ask which one a policy trusts; else nil (the
 // provider picks its only issuer).
 func (s *Server) issuerChoice() []templates.IssuerOption {
-	all := s.reg.IssuersOf("")
+	var all []trust.Issuer // the claim-rule issuers have forms of their own
+	for _, iss := range s.reg.IssuersOf("") {
+		if !trust.RuleKind(iss.Provider) {
+			all = append(all, iss)
+		}
+	}
 	seen := map[trust.Provider]bool{}
 	choice := false
 	for _, iss := range all {
@@ -116,10 +122,14 @@ func (s *Server) policyRow(p *registry.PolicyView) templates.PolicyRow {
 		r.Workflow += " → " + p.ReusableWorkflow
 	}
 	r.Snippet = s.policySnippet(p)
+	s.ruleRow(&r, p)
 	r.RepoGlob, r.RepoUses = p.RepoGlob(), repoUseRows(p.RepoUses)
 	r.StagingOnly = p.StagingOnly
 	if p.ReadOnly {
-		r.ReadOnly, r.Snippet = true, s.readOnlySnippet(p)
+		r.ReadOnly = true
+		if !trust.RuleKind(p.Provider) {
+			r.Snippet = s.readOnlySnippet(p)
+		}
 		switch {
 		case p.AnyRepo():
 			r.Workflow = "any workflow of any repository of " + p.RepoOwner
@@ -133,6 +143,9 @@ func (s *Server) policyRow(p *registry.PolicyView) templates.PolicyRow {
 // policySnippet is a CI job that publishes under the policy, with this
 // server's token URL and audience filled in.
 func (s *Server) policySnippet(p *registry.PolicyView) string {
+	if trust.RuleKind(p.Provider) {
+		return s.ruleSnippet(p)
+	}
 	switch p.Provider {
 	case trust.GitLab:
 		return s.pushGitLab(p)
@@ -151,6 +164,7 @@ func policyFormOf(c echo.Context) templates.PolicyForm {
 		Environment: c.FormValue("environment"), Ref: c.FormValue("ref"), CIConfigPath: c.FormValue("ci_config_path"),
 		Globs: c.FormValue("globs"), Issuer: c.FormValue("issuer"), ConfirmRebind: c.FormValue("confirm_rebind") == "yes",
 		ReadOnly: c.FormValue("read_only") != "", StagingOnly: c.FormValue("staging_only") != "",
+		Claims: claimValuesOf(c),
 	}
 }
 
@@ -160,7 +174,7 @@ func (s *Server) newPolicyRequest(c echo.Context, f templates.PolicyForm) regist
 		Repository: f.Repository, Workflow: f.Workflow, ReusableWorkflow: f.ReusableWorkflow,
 		Environment: f.Environment, Ref: f.Ref, CIConfigPath: f.CIConfigPath, Globs: splitList(f.Globs),
 		Issuer: f.Issuer, ConfirmRebind: f.ConfirmRebind,
-		ReadOnly: f.ReadOnly, StagingOnly: f.StagingOnly,
+		ReadOnly: f.ReadOnly, StagingOnly: f.StagingOnly, Claims: f.Claims,
 	}
 }
 
@@ -178,6 +192,9 @@ func (s *Server) createPolicy(c echo.Context) error {
 		}
 		v.Error, v.ErrorInput = msg, policyInput(err, issuerInput)
 		v.Problem = problem(msg, v.ErrorInput)
+		if trust.RuleKind(trust.Provider(f.Provider)) {
+			ruleCreateError(&v, f, err)
+		}
 		return s.render(c, statusFor(err), templates.Policies(v))
 	}
 	if err != nil {
@@ -235,6 +252,13 @@ func (s *Server) renderPolicyEdit(c echo.Context, status int, p *registry.Policy
 		v.Error, v.ErrorInput = msg, policyInput(refused, issuerInput)
 		v.Problem = problem(msg, v.ErrorInput)
 	}
+	if trust.RuleKind(p.Provider) {
+		v.RuleForm = s.ruleEditForm(p, f)
+		if msg := registry.Message(refused); msg != "" {
+			v.Error, v.ErrorInput = "", ""
+			v.Problem = problem(msg, placeRuleError(v.RuleForm, refused))
+		}
+	}
 	return s.render(c, status, templates.PolicyEdit(v))
 }
 
@@ -243,6 +267,7 @@ func formOfPolicy(p *registry.PolicyView) templates.PolicyForm {
 		Provider: string(p.Provider), Owner: p.OwnerName, Name: p.Name, Repository: p.RepoOwner + "/" + p.Repository,
 		Workflow: p.Workflow, ReusableWorkflow: p.ReusableWorkflow, Environment: p.Environment, Ref: p.Ref,
 		CIConfigPath: p.CIConfigPath, Globs: strings.Join(p.Globs, ", "), Issuer: p.Issuer, ReadOnly: p.ReadOnly, StagingOnly: p.StagingOnly,
+		Claims: p.Rules.Fields(p.Provider),
 	}
 }
 

@@ -89,6 +89,8 @@ func pagesOfTheUI(loginLink, stagePath string) []uiPage {
 		{name: "trusted-publishing-refused", path: "/account/trusted-publishing", status: 400,
 			then: refused(`[data-testid="policy-form"]`, "#policy-repository", "not a repository", "#policy-workflow", "release.yml")},
 		{name: "policy-edit", path: "/account/trusted-publishing/1", status: 200},
+		{name: "trusted-publishing-buildkite-refused", path: "/account/trusted-publishing", status: 400,
+			then: refused(`[data-testid="rule-form-buildkite"]`, "#policy-buildkite1-claim-organization", "acme-inc", "#policy-buildkite1-claim-pipeline", "sdk-*")},
 		{name: "organisations", path: "/account/organizations", status: 200},
 		{name: "organisations-refused", path: "/account/organizations", status: 400,
 			then: refused(`[data-testid="create-org"]`, "#org-name", "no spaces allowed")},

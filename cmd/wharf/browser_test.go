@@ -44,7 +44,7 @@ func newBrowserWorld(t *testing.T, env ...string) *browserWorld {
 	w.e2e = startWharf(t, append([]string{
 		"WHARF_SIGNIN_OIDC_ISSUER=" + w.login.URL, "WHARF_SIGNIN_OIDC_CLIENT_ID=wharf-ui",
 		"WHARF_SIGNIN_OIDC_CLIENT_SECRET=" + secret, "WHARF_SIGNIN_OIDC_LABEL=Test SSO",
-		"WHARF_TRUSTED_ISSUERS=github=" + w.ci.URL,
+		"WHARF_TRUSTED_ISSUERS=github=" + w.ci.URL + ",buildkite", // buildkite: its form is on the pages checked
 	}, env...))
 	w.browser = newBrowser(t, w.base)
 	return w

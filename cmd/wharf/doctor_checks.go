@@ -184,6 +184,10 @@ func checkIssuers(ctx context.Context, d *doctor, cfg config.Config) {
 		d.fail("trusted issuer", "trusted_issuers: %v", err)
 		return
 	}
+	if err := trust.ApplyOIDCClaims(issuers, cfg.OIDCClaims); err != nil {
+		d.fail("trusted issuer", "oidc_claims: %v", err)
+		return
+	}
 	audience := cfg.Audience
 	if audience == "" {
 		audience = "doctor" // settings failed above; the issuers can still be checked

@@ -53,7 +53,9 @@ func (a *app) policyCmd() *cobra.Command {
 	f.StringVar(&req.Owner, "owner", "", "package owner to publish for: the user (default) or an organisation they administer")
 	policyFlags(add, &req, &provider, "github")
 	_ = add.MarkFlagRequired("user")
-	_ = add.MarkFlagRequired("repository")
+	// --repository is not required by the flag parser: a generic OIDC
+	// policy names only --claim values; the service refuses a GitHub or
+	// GitLab policy without one with its sentence.
 
 	var ureq registry.NewPolicy
 	var uprovider string
@@ -88,7 +90,6 @@ func (a *app) policyCmd() *cobra.Command {
 	update.Flags().BoolVar(&ureq.ConfirmRebind, "rebind", false, "confirm a change of repository, provider, issuer or IDs, which drops the binding, or of a read-only policy into a push policy")
 	policyFlags(update, &ureq, &uprovider, "")
 	_ = update.MarkFlagRequired("user")
-	_ = update.MarkFlagRequired("repository")
 
 	var user string
 	list := &cobra.Command{
@@ -169,17 +170,18 @@ func (a *app) policyCmd() *cobra.Command {
 func policyFlags(cmd *cobra.Command, req *registry.NewPolicy, provider *string, defaultProvider string) {
 	f := cmd.Flags()
 	f.StringVar(&req.Name, "name", "", "policy name (default: repository/workflow@environment)")
-	f.StringVar(provider, "provider", defaultProvider, "github, gitlab, forgejo or azure")
+	f.StringVar(provider, "provider", defaultProvider, "github, gitlab, forgejo, azure, buildkite, circleci or oidc")
 	f.StringVar(&req.Issuer, "issuer", "", "issuer URL (required when several of the provider are trusted; update keeps the stored one)")
-	f.StringVar(&req.Repository, "repository", "", "OWNER/REPO (GitLab: NAMESPACE/PROJECT; Azure Pipelines: PROJECT/DEFINITION_ID) (required)")
-	f.StringVar(&req.RepoOwnerID, "owner-id", "", "repository owner (namespace; Azure: project) ID, if known")
-	f.StringVar(&req.RepositoryID, "repository-id", "", "repository (GitLab: project; Azure: source repository) ID, if known")
+	f.StringVar(&req.Repository, "repository", "", "OWNER/REPO (GitLab: NAMESPACE/PROJECT; Azure Pipelines: PROJECT/DEFINITION_ID; Buildkite: ORG-SLUG/PIPELINE-SLUG; CircleCI: PROJECT_ID)")
+	f.StringVar(&req.RepoOwnerID, "owner-id", "", "repository owner (namespace; Azure: project; Buildkite: organization) ID, if known")
+	f.StringVar(&req.RepositoryID, "repository-id", "", "repository (GitLab: project; Azure: source repository; Buildkite: pipeline) ID, if known")
 	f.StringVar(&req.Workflow, "workflow", "", "GitHub or Forgejo workflow file, e.g. release.yml")
 	f.StringVar(&req.ReusableWorkflow, "reusable-workflow", "", "GitHub reusable workflow the job must run, OWNER/REPO/.github/workflows/FILE")
 	f.StringVar(&req.Environment, "environment", "", "deployment environment the job must run in")
 	f.StringVar(&req.Ref, "ref", "", "branch the pipeline must run on (GitLab, optional; Azure Pipelines, required for push)")
 	f.StringVar(&req.CIConfigPath, "ci-config", "", "GitLab CI config path, e.g. .gitlab-ci.yml")
 	f.StringArrayVar(&req.Globs, "package", nil, "package-ID glob the policy is limited to (repeatable)")
+	f.Var(claimFlag{&req.Claims}, "claim", "KEY=VALUE a Buildkite, CircleCI or generic OIDC token must carry (repeatable; see docs/trusted-publishing.md)")
 	f.BoolVar(&req.ReadOnly, "read-only", false, "keys only restore (read every feed the owner may read), never push; --workflow becomes optional")
 	f.BoolVar(&req.StagingOnly, "staging-only", false, "keys only stage packages (dotnet nuget stage push); a person promotes them in the web UI")
 }

@@ -26,21 +26,22 @@ type policyFile struct {
 
 // policyFileEntry is one policy of the file, keyed by owner and name.
 type policyFileEntry struct {
-	Owner            string   `yaml:"owner"`
-	Name             string   `yaml:"name"`
-	Provider         string   `yaml:"provider"`
-	Issuer           string   `yaml:"issuer"`
-	Repository       string   `yaml:"repository"`
-	OwnerID          string   `yaml:"ownerId"`
-	RepositoryID     string   `yaml:"repositoryId"`
-	Workflow         string   `yaml:"workflow"`
-	ReusableWorkflow string   `yaml:"reusableWorkflow"`
-	Environment      string   `yaml:"environment"`
-	Ref              string   `yaml:"ref"`
-	CIConfigPath     string   `yaml:"ciConfigPath"`
-	Packages         []string `yaml:"packages"`
-	ReadOnly         bool     `yaml:"readOnly"`
-	StagingOnly      bool     `yaml:"stagingOnly"`
+	Owner            string            `yaml:"owner"`
+	Name             string            `yaml:"name"`
+	Provider         string            `yaml:"provider"`
+	Issuer           string            `yaml:"issuer"`
+	Repository       string            `yaml:"repository"`
+	OwnerID          string            `yaml:"ownerId"`
+	RepositoryID     string            `yaml:"repositoryId"`
+	Workflow         string            `yaml:"workflow"`
+	ReusableWorkflow string            `yaml:"reusableWorkflow"`
+	Environment      string            `yaml:"environment"`
+	Ref              string            `yaml:"ref"`
+	CIConfigPath     string            `yaml:"ciConfigPath"`
+	Claims           map[string]string `yaml:"claims"` // Buildkite, CircleCI, generic OIDC
+	Packages         []string          `yaml:"packages"`
+	ReadOnly         bool              `yaml:"readOnly"`
+	StagingOnly      bool              `yaml:"stagingOnly"`
 }
 
 // readPolicyFile parses a policy file, refusing unknown fields with the
@@ -78,7 +79,7 @@ func (f *policyFile) desired() []registry.DesiredPolicy {
 			Owner: e.Owner, Name: e.Name, Provider: provider, Issuer: e.Issuer, Repository: e.Repository,
 			RepoOwnerID: e.OwnerID, RepositoryID: e.RepositoryID, Workflow: e.Workflow, ReusableWorkflow: e.ReusableWorkflow,
 			Environment: e.Environment, Ref: e.Ref, CIConfigPath: e.CIConfigPath, Globs: e.Packages,
-			ReadOnly: e.ReadOnly, StagingOnly: e.StagingOnly,
+			ReadOnly: e.ReadOnly, StagingOnly: e.StagingOnly, Claims: e.Claims,
 		}}
 	}
 	return out

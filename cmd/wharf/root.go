@@ -146,6 +146,10 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 		d.Close()
 		return fmt.Errorf("trusted_issuers: %w", err)
 	}
+	if err := trust.ApplyOIDCClaims(issuers, a.cfg.OIDCClaims); err != nil {
+		d.Close()
+		return fmt.Errorf("oidc_claims: %w", err)
+	}
 	verifier, err := trust.NewVerifier(trust.VerifierOptions{Issuers: issuers, Audience: a.cfg.Audience})
 	if err != nil {
 		d.Close()

@@ -54,6 +54,10 @@ type Config struct {
 	// comma-separated kind=url entries (WHARF_TRUSTED_ISSUERS); default
 	// GitHub Actions.
 	TrustedIssuers string `toml:"trusted_issuers"`
+	// OIDCClaims names, per generic oidc issuer, the claims its policies
+	// match and the ID claims they bind: ISSUER_URL=claim,claim,id:claim
+	// entries separated by ";" (WHARF_OIDC_CLAIMS; trust.ApplyOIDCClaims).
+	OIDCClaims string `toml:"oidc_claims"`
 	// Audience is the aud CI tokens must carry (WHARF_OIDC_AUDIENCE);
 	// default the base URL.
 	Audience string `toml:"oidc_audience"`
@@ -169,8 +173,8 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"WHARF_LISTEN": &c.Listen, "WHARF_DATA": &c.DataDir, "WHARF_BASE_URL": &c.BaseURL, "WHARF_CONTACT": &c.Contact,
 		"WHARF_LOG_FORMAT": &c.LogFormat, "WHARF_LOG_LEVEL": &c.LogLevel,
 		"WHARF_TRUSTED_ISSUERS": &c.TrustedIssuers, "WHARF_OIDC_AUDIENCE": &c.Audience, "WHARF_BANNED_EVENTS": &c.BannedEvents,
-		"WHARF_TRUSTED_PROXIES": &c.TrustedProxies,
-		"WHARF_DATABASE_URL":    &c.DatabaseURL, "WHARF_STORAGE_URL": &c.StorageURL, "WHARF_FEED_MAX_AGE": &c.FeedMaxAge,
+		"WHARF_TRUSTED_PROXIES": &c.TrustedProxies, "WHARF_OIDC_CLAIMS": &c.OIDCClaims,
+		"WHARF_DATABASE_URL": &c.DatabaseURL, "WHARF_STORAGE_URL": &c.StorageURL, "WHARF_FEED_MAX_AGE": &c.FeedMaxAge,
 		"WHARF_METRICS_LISTEN": &c.MetricsListen, "WHARF_PPROF_LISTEN": &c.PprofListen, "WHARF_RETENTION_EVERY": &c.RetentionEvery,
 	}
 	for k, p := range str {

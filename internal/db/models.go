@@ -150,6 +150,7 @@ type policyRow struct {
 	Globs            string
 	ReadOnly         bool
 	StagingOnly      bool
+	ClaimRules       string // trust.ClaimRules as JSON (migration 24)
 	CreatedAt        time.Time
 	PendingSince     time.Time
 	BoundAt          sql.NullTime

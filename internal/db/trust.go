@@ -172,6 +172,7 @@ func policyRowOf(p *trust.Policy) policyRow {
 		Workflow: p.Workflow, ReusableWorkflow: p.ReusableWorkflow, Environment: p.Environment, Ref: p.Ref,
 		CIConfigPath: p.CIConfigPath, Globs: strings.Join(p.Globs, "\n"), ReadOnly: p.ReadOnly, StagingOnly: p.StagingOnly, CreatedAt: p.CreatedAt.UTC(),
 		PendingSince: p.PendingSince.UTC(), BoundAt: nullTime(p.BoundAt), Revision: p.Revision,
+		ClaimRules: claimRulesText(p.Rules),
 	}
 }
 
@@ -186,6 +187,7 @@ func (r *policyRow) policy() trust.Policy {
 	if r.Globs != "" {
 		p.Globs = strings.Split(r.Globs, "\n")
 	}
+	p.Rules = claimRulesOf(r.ClaimRules)
 	return p
 }
 

@@ -31,6 +31,9 @@ type NewPolicy struct {
 	Ref              string // GitLab, optional branch
 	CIConfigPath     string // GitLab, optional
 	Globs            []string
+	// Claims, for Buildkite, CircleCI and generic OIDC issuers, are the
+	// claim values by the issuer profile's field keys (trust.Profile).
+	Claims map[string]string
 	// ConfirmRebind confirms, on update, a change of repository, issuer or
 	// bound IDs (it drops the policy's binding), or of a read-only policy
 	// into a push policy (every job it matches could then publish): it is

@@ -197,6 +197,7 @@ func (s *Service) comparePolicy(d DesiredPolicy, old *PolicyView, rebind bool) (
 	diff("environment", old.Environment, p.Environment)
 	diff("ref", old.Ref, p.Ref)
 	diff("ciConfigPath", old.CIConfigPath, p.CIConfigPath)
+	diff("claims", ruleSummary(old.Rules), ruleSummary(p.Rules))
 	diff("packages", strings.Join(old.Globs, ","), strings.Join(p.Globs, ","))
 	diff("readOnly", fmt.Sprint(old.ReadOnly), fmt.Sprint(p.ReadOnly))
 	diff("stagingOnly", fmt.Sprint(old.StagingOnly), fmt.Sprint(p.StagingOnly))

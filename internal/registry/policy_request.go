@@ -46,6 +46,12 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 		return nil, fieldErrorf(ErrInvalid, "staging only", "A policy is either read-only (its keys only restore) or limited to staging (its keys stage packages); choose one.")
 	}
 	req.Provider = provider
+	if trust.RuleKind(provider) {
+		return s.rulePolicy(req, p)
+	}
+	if len(req.Claims) > 0 {
+		return nil, fieldErrorf(ErrInvalid, "claims", "Claims apply to Buildkite, CircleCI and generic OIDC policies; a %s policy names its repository, workflow and environment.", provider)
+	}
 	var err error
 	repo := strings.Trim(strings.TrimSpace(req.Repository), "/")
 	i := strings.LastIndex(repo, "/")
@@ -170,7 +176,7 @@ func (s *Service) issuerFor(provider trust.Provider, want string) (trust.Issuer,
 		return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "'%s' is not a trusted issuer of this server; the operator lists them in WHARF_TRUSTED_ISSUERS.", want)
 	}
 	if !trust.KnownProvider(provider) {
-		return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "'%s' is not a provider: use github, gitlab, forgejo or azure.", provider)
+		return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "'%s' is not a provider: use github, gitlab, forgejo, azure, buildkite, circleci or oidc.", provider)
 	}
 	var found []trust.Issuer
 	for _, iss := range s.issuers {

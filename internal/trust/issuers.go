@@ -27,6 +27,11 @@ type Issuer struct {
 	URL      string   // exactly the iss claim of its tokens
 	Provider Provider // which claims its tokens carry
 	Name     string   // for humans, e.g. "GitHub Actions"
+
+	// ClaimNames, for a generic oidc issuer, are the claims its policies
+	// match and the ID claims they bind (ApplyOIDCClaims). A pointer, so
+	// that Issuer stays comparable.
+	ClaimNames *ClaimNames
 }
 
 // Well-known issuers.
@@ -79,8 +84,23 @@ func ParseIssuers(s string) ([]Issuer, error) {
 			if !hasURL {
 				return nil, fmt.Errorf("trusted issuer %q: an Azure Pipelines issuer is %sORGANISATION_ID: write azure=%sORGANISATION_ID with your organisation's ID", entry, AzureDevOpsIssuerPrefix, AzureDevOpsIssuerPrefix)
 			}
+		case "buildkite":
+			p = Buildkite
+			if !hasURL {
+				u = BuildkiteIssuer
+			}
+		case "circleci":
+			p = CircleCI
+			if !hasURL || CircleCIOrgID(u) == "" {
+				return nil, fmt.Errorf("trusted issuer %q: CircleCI has one issuer per organisation: write circleci=https://oidc.circleci.com/org/ORG_ID with your organisation's ID", entry)
+			}
+		case "oidc":
+			p = OIDC
+			if !hasURL {
+				return nil, fmt.Errorf("trusted issuer %q: write oidc=URL with the issuer's URL, and name the claims its policies match in oidc_claims", entry)
+			}
 		default:
-			return nil, fmt.Errorf("trusted issuer %q has an unknown kind %q: write github=URL, gitlab=URL, forgejo=URL or azure=URL", entry, kind)
+			return nil, fmt.Errorf("trusted issuer %q has an unknown kind %q: write github=URL, gitlab=URL, forgejo=URL, azure=URL, buildkite, circleci=URL or oidc=URL", entry, kind)
 		}
 		if err := ValidateIssuerURL(u); err != nil {
 			return nil, fmt.Errorf("trusted issuer %q: %w", entry, err)
@@ -104,6 +124,14 @@ func issuerName(p Provider, u string) string {
 		host = pu.Host
 	}
 	switch {
+	case p == Buildkite && u == BuildkiteIssuer:
+		return "Buildkite"
+	case p == Buildkite:
+		return "Buildkite (" + host + ")"
+	case p == CircleCI:
+		return "CircleCI (organisation " + CircleCIOrgID(u) + ")"
+	case p == OIDC:
+		return "OpenID Connect (" + host + ")"
 	case p == GitHub && u == GitHubActionsIssuer:
 		return "GitHub Actions"
 	case p == GitHub:

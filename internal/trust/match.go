@@ -83,6 +83,9 @@ func Match(p *Policy, c *Claims, now time.Time, o MatchOptions) (Result, error) 
 	if p == nil || c == nil {
 		return Result{}, noMatch("no policy or no claims")
 	}
+	if RuleKind(p.Provider) {
+		return matchRules(p, c, now)
+	}
 	if err := matchIdentity(p, c); err != nil {
 		return Result{}, err
 	}

@@ -19,12 +19,16 @@ const (
 	Forgejo Provider = "forgejo"
 	// Azure Pipelines, Azure DevOps Services (provider_azure.go).
 	Azure Provider = "azure"
+	// Providers whose policies are claim rules (rules.go).
+	Buildkite Provider = "buildkite" // Buildkite agents, https://agent.buildkite.com
+	CircleCI  Provider = "circleci"  // CircleCI, one issuer per organisation
+	OIDC      Provider = "oidc"      // any OpenID Connect issuer; the operator names the claims
 )
 
 // KnownProvider reports whether p is one of the supported providers.
 func KnownProvider(p Provider) bool {
 	switch p {
-	case GitHub, GitLab, Forgejo, Azure:
+	case GitHub, GitLab, Forgejo, Azure, Buildkite, CircleCI, OIDC:
 		return true
 	}
 	return false
@@ -99,6 +103,10 @@ type Policy struct {
 	CIConfigPath     string // GitLab, optional: path of the CI config file, e.g. .gitlab-ci.yml
 
 	Globs []string // optional package-ID globs narrowing the scope
+
+	// Rules, for Buildkite, CircleCI and generic OIDC policies, are the
+	// claims a token must carry and the ID claims bound on first use.
+	Rules ClaimRules
 
 	// ReadOnly policies mint keys that only read (restore) the feeds the
 	// policy's package owner may read: no push, unlist or relist. Their GitHub

@@ -121,6 +121,9 @@ func NewVerifier(o VerifierOptions) (*Verifier, error) {
 		if err := ValidateIssuerURL(iss.URL); err != nil {
 			return nil, fmt.Errorf("trust: %w", err)
 		}
+		if iss.Provider == OIDC && len(iss.MatchClaims()) == 0 {
+			return nil, fmt.Errorf("trust: the oidc issuer %s names no claims for its policies to match: set oidc_claims", iss.URL)
+		}
 		if !KnownProvider(iss.Provider) {
 			return nil, fmt.Errorf("trust: issuer %s has unknown provider %q", iss.URL, iss.Provider)
 		}
@@ -250,6 +253,9 @@ func (v *Verifier) claims(iss Issuer, payload []byte) (*Claims, error) {
 	if c.JTI == "" && iss.Provider == Forgejo {
 		c.JTI = forgejoJTI(payload)
 	}
+	if c.JTI == "" && iss.Provider == CircleCI {
+		c.JTI = payloadID(payload) // CircleCI's tokens have no jti
+	}
 	if c.JTI == "" {
 		return nil, tokenError(msgJTI, nil)
 	}
@@ -263,6 +269,14 @@ func (v *Verifier) claims(iss Issuer, payload []byte) (*Claims, error) {
 		required = r.forgejo(c)
 	case Azure:
 		required = r.azure(c, iss.URL)
+	case Buildkite:
+		required = r.buildkite(c)
+	case CircleCI:
+		required = r.circleci(iss, c)
+	case OIDC:
+		if err := r.oidc(iss, c); err != nil {
+			return nil, err
+		}
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -275,6 +289,9 @@ func (v *Verifier) claims(iss Issuer, payload []byte) (*Claims, error) {
 			}
 			return nil, tokenError(fmt.Sprintf("The JSON web token must have %s %s claim.", article, name), nil)
 		}
+	}
+	if err := ruleKindChecks(iss, c); err != nil {
+		return nil, err
 	}
 	if iss.Provider == GitHub && c.WorkflowRef == "" && c.JobWorkflowRef == "" {
 		return nil, tokenError("The JSON web token must have a workflow_ref or job_workflow_ref claim.", nil)
