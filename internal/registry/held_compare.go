@@ -28,7 +28,9 @@ func ProvenanceChanges(established, now *Provenance) []ProvenanceChange {
 		return []ProvenanceChange{{What: "publisher", Was: "trusted publishing from " + established.Repository, Now: "a long-lived API key"}}
 	}
 	var out []ProvenanceChange
-	add := func(what, was, now string) { out = append(out, ProvenanceChange{What: what, Was: orNone(was), Now: orNone(now)}) }
+	add := func(what, was, now string) {
+		out = append(out, ProvenanceChange{What: what, Was: orNone(was), Now: orNone(now)})
+	}
 	if established.Issuer != now.Issuer {
 		add("issuer", established.Issuer, now.Issuer)
 	}
