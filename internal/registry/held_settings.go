@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -72,25 +73,62 @@ func (s *Service) setPackageRequireTrusted(ctx context.Context, actor *Account, 
 
 // SetOwnerRequireTrustedAs sets an owner's switch for all its packages,
 // for the user themself or an admin of the organisation (or a registry
-// administrator). Errors: ErrNotFound, ErrForbidden.
+// administrator). Errors: ErrUnauthenticated, ErrNotFound (no such
+// owner that the actor administers).
 func (s *Service) SetOwnerRequireTrustedAs(ctx context.Context, actor *Account, owner string, on bool) error {
-	a, err := s.store.AccountByName(ctx, owner)
-	if err != nil {
-		return notFound(err, "There is no user or organisation '%s'.", owner)
-	}
 	if actor == nil {
-		return errorf(ErrForbidden, "Sign in to change this setting.")
+		return errorf(ErrUnauthenticated, "Sign in to do this.")
 	}
-	if !actor.IsAdmin && a.ID != actor.ID {
-		ok, err := s.canActFor(ctx, actor.ID, a.ID, true)
-		if err != nil {
+	a := actor
+	if owner != "" && !strings.EqualFold(owner, actor.Name) {
+		var err error
+		if a, err = s.store.AccountByName(ctx, owner); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
+		ok := err == nil && actor.IsAdmin
+		if err == nil && !ok && a.Kind == KindOrganization {
+			if ok, err = s.canActFor(ctx, actor.ID, a.ID, true); err != nil {
+				return err
+			}
+		}
 		if !ok {
-			return errorf(ErrForbidden, "Only %s, or an admin of that organisation, can change whether its packages accept only trusted publishing.", a.Name)
+			return errorf(ErrNotFound, "There is no organisation named '%s' that you administer.", owner)
 		}
 	}
 	return s.setOwnerRequireTrusted(ctx, actor, a, on)
+}
+
+// OwnerSetting is an owner's trusted-publishing-only switch.
+type OwnerSetting struct {
+	Name string
+	On   bool
+}
+
+// TrustedOnlySettingsOf lists the owners whose switch the user may change
+// (the user, and organisations they administer) with its state.
+func (s *Service) TrustedOnlySettingsOf(ctx context.Context, user *Account) ([]OwnerSetting, error) {
+	if user == nil {
+		return nil, errorf(ErrUnauthenticated, "Sign in to do this.")
+	}
+	ms, err := s.store.Memberships(ctx, user.ID)
+	if err != nil {
+		return nil, err
+	}
+	owners := []*Account{user}
+	for i := range ms {
+		if ms[i].Role == RoleAdmin {
+			owners = append(owners, &ms[i].User)
+		}
+	}
+	out := make([]OwnerSetting, 0, len(owners))
+	for _, o := range owners {
+		on, err := s.OwnerRequiresTrusted(ctx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, OwnerSetting{Name: o.Name, On: on})
+	}
+	return out, nil
 }
 
 // SetOwnerRequireTrusted sets an owner's switch for the operator.
