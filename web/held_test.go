@@ -202,6 +202,12 @@ func TestProvenanceGuard(t *testing.T) {
 	if txt := textOf(rows[1]); !strings.Contains(txt, "contoso/sdk (ID 123456)") || !strings.Contains(txt, "contoso/fork (ID 999999)") {
 		t.Errorf("the fork's row does not show old and new repository: %q", txt)
 	}
+	if txt := alice.get("/packages/Contoso.Sdk").testIDText("held-notice"); !strings.Contains(txt, "4 versions are held for review") {
+		t.Errorf("the owner's package page: held notice %q", txt)
+	}
+	if p := bob.get("/packages/Contoso.Sdk"); len(p.byTestID("held-notice")) != 0 {
+		t.Error("a stranger's package page shows the held notice")
+	}
 	if p := bob.get("/packages/Contoso.Sdk/manage"); len(p.byTestID("held-version")) != 0 {
 		t.Errorf("a stranger's manage page shows held versions (%s)", p.res.Status)
 	}
