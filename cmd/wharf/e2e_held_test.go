@@ -47,7 +47,7 @@ func TestE2EProvenanceGuard(t *testing.T) {
 	}
 	e.wantVersions(t, "Contoso.Sdk", "1.0.0")
 	list, _ := e.wharfOK(t, "package", "held")
-	for _, want := range []string{"Contoso.Sdk", "1.1.0", "1.2.0", "publisher: trusted publishing from contoso/sdk → a long-lived API key"} {
+	for _, want := range []string{"Contoso.Sdk", "1.1.0", "1.2.0", "publisher: trusted publishing from contoso/sdk → the long-lived API key wharf_"} {
 		if !strings.Contains(list, want) {
 			t.Errorf("wharf package held lacks %q:\n%s", want, list)
 		}

@@ -73,7 +73,13 @@ func guard(key *APIKey, existing *Package) ([]ProvenanceChange, *Provenance, *Pa
 			now = &Provenance{}
 		}
 	}
-	return ProvenanceChanges(est, now), est, v
+	changes := ProvenanceChanges(est, now)
+	for i := range changes {
+		if changes[i].What == "publisher" {
+			changes[i].Now = "the long-lived API key " + key.Hint + "…"
+		}
+	}
+	return changes, est, v
 }
 
 // hold stores a pushed version as held instead of adding it to the feed.
