@@ -202,6 +202,17 @@ func TestProvenanceGuard(t *testing.T) {
 	if txt := textOf(rows[1]); !strings.Contains(txt, "contoso/sdk (ID 123456)") || !strings.Contains(txt, "contoso/fork (ID 999999)") {
 		t.Errorf("the fork's row does not show old and new repository: %q", txt)
 	}
+	// Owners may download a held version to inspect it; nobody else.
+	if p := alice.get("/packages/Contoso.Sdk/manage/held/1.1.0/download"); p.res.StatusCode != http.StatusOK || !strings.HasPrefix(p.body, "PK") ||
+		!strings.Contains(p.res.Header.Get("Cache-Control"), "no-store") {
+		t.Errorf("the owner's download of held 1.1.0: %s, Cache-Control %q, %d bytes", p.res.Status, p.res.Header.Get("Cache-Control"), len(p.body))
+	}
+	if p := bob.get("/packages/Contoso.Sdk/manage/held/1.1.0/download"); p.res.StatusCode != http.StatusNotFound {
+		t.Errorf("a stranger's download of held 1.1.0: %s, want 404", p.res.Status)
+	}
+	if p := f.anonymous(t).get("/packages/Contoso.Sdk/manage/held/1.1.0/download"); p.res.StatusCode != http.StatusSeeOther {
+		t.Errorf("an anonymous download of held 1.1.0: %s, want the sign-in page", p.res.Status)
+	}
 	if txt := alice.get("/packages/Contoso.Sdk").testIDText("held-notice"); !strings.Contains(txt, "4 versions are held for review") {
 		t.Errorf("the owner's package page: held notice %q", txt)
 	}

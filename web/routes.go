@@ -175,6 +175,7 @@ func (s *Server) routes(e *echo.Echo) {
 	form("/packages/:id/manage/owners/:account/remove", s.removeOwner, signedIn)
 	form("/packages/:id/manage/invitations/:account/cancel", s.cancelInvitation, signedIn)
 	// Held versions and trusted publishing only (ui_held.go): owners review.
+	page("/packages/:id/manage/held/:version/download", s.downloadHeld, signedIn)
 	form("/packages/:id/manage/held/:version/release", s.releaseHeldForm, signedIn)
 	form("/packages/:id/manage/held/:version/reject", s.rejectHeldForm, signedIn)
 	form("/packages/:id/manage/trusted-only", s.setTrustedOnlyForm, signedIn)

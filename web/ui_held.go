@@ -27,8 +27,9 @@ func (s *Server) manageHeld(ctx context.Context, u *registry.Account, p *registr
 	for _, h := range held {
 		row := templates.HeldRow{Version: h.Version.String(), PushedBy: h.PushedByName, HeldAt: h.HeldAt.UTC().Format("2006-01-02 15:04 UTC"),
 			Publisher: heldPublisher(&h), EstablishedVersion: h.EstablishedVersion,
-			ReleaseURL: base + "/held/" + url.PathEscape(h.Version.Lower()) + "/release",
-			RejectURL:  base + "/held/" + url.PathEscape(h.Version.Lower()) + "/reject"}
+			DownloadURL: base + "/held/" + url.PathEscape(h.Version.Lower()) + "/download",
+			ReleaseURL:  base + "/held/" + url.PathEscape(h.Version.Lower()) + "/release",
+			RejectURL:   base + "/held/" + url.PathEscape(h.Version.Lower()) + "/reject"}
 		if row.PushedBy == "" {
 			row.PushedBy = "a removed user"
 		}
@@ -108,4 +109,21 @@ func (s *Server) setOwnerTrustedOnly(c echo.Context) error {
 		msg = "Every package of " + owner + " accepts new versions only through trusted publishing now."
 	}
 	return s.redirectWithFlash(c, "/account/trusted-publishing-only", "ok", msg)
+}
+
+// downloadHeld sends a held version's .nupkg to someone who may see it,
+// never to a shared cache.
+func (s *Server) downloadHeld(c echo.Context) error {
+	blob, h, err := s.reg.OpenHeld(c.Request().Context(), currentUser(c), c.Param("id"), c.Param("version"))
+	if err != nil {
+		return err
+	}
+	defer blob.Close()
+	name := strings.ToLower(h.Name) + "." + h.Version.Lower() + ".nupkg"
+	hd := c.Response().Header()
+	hd.Set(echo.HeaderContentType, "application/octet-stream")
+	hd.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	hd.Set("Cache-Control", "private, no-store")
+	http.ServeContent(fileWriter{c.Response()}, c.Request(), "", blob.Info().ModTime, blob)
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wharf-registry/wharf/internal/nuget"
+	"github.com/wharf-registry/wharf/internal/storage"
 )
 
 // Held versions are reviewed by the package's owners: anyone who may
@@ -182,4 +183,27 @@ func (s *Service) rejectHeld(ctx context.Context, actor *Account, p *Package, h 
 		Message: fmt.Sprintf("held %s %s rejected by %s; it had: %s", p.Name, h.Version, actorName(actor), ChangesText(h.Changes))})
 	s.removePrefixes(ctx, []string{h.BlobPrefix})
 	return nil
+}
+
+// OpenHeld opens a held version's .nupkg for someone who may see it (see
+// HeldOf), so that owners can inspect or restore it before deciding.
+// Errors: ErrNotFound (no such held version, or the actor may not see
+// it).
+func (s *Service) OpenHeld(ctx context.Context, actor *Account, id, version string) (storage.Blob, *HeldVersion, error) {
+	p, h, err := s.findHeld(ctx, id, version)
+	if err != nil {
+		return nil, nil, err
+	}
+	ok, _, err := s.PackageRights(ctx, actor, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok && (actor == nil || !actor.IsAdmin) {
+		return nil, nil, noHeld(id, version)
+	}
+	b, err := s.blobs.Open(ctx, h.BlobPrefix+"/"+nupkgName(strings.ToLower(p.Name), h.Version.Lower()))
+	if err != nil {
+		return nil, nil, fmt.Errorf("open held %s %s: %w", p.Name, h.Version, err)
+	}
+	return b, h, nil
 }
