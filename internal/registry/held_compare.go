@@ -17,7 +17,8 @@ type ProvenanceChange struct {
 // issuer, another repository (by its immutable ID; by name, ignoring
 // case, when either lacks the ID: a renamed repository keeps its ID and
 // is the same), another workflow file (GitHub's workflow_ref, GitLab's CI
-// configuration) or another reusable workflow. The ref, commit, run,
+// configuration, Azure Pipelines' definition) or another reusable
+// workflow. The ref, commit, run,
 // environment, event and policy may differ: they change with every
 // release.
 func ProvenanceChanges(established, now *Provenance) []ProvenanceChange {
@@ -64,11 +65,17 @@ func repoText(p *Provenance) string {
 	return p.Repository + " (ID " + p.RepositoryID + ")"
 }
 
-// workflowFile is the file that defined the run, without its repository
-// or ref: GitHub's workflow_ref (".github/workflows/release.yml"), else
-// GitLab's ci_config_ref_uri (the whole URI but its ref: the CI file may
-// live in another project).
+// workflowFile is what defined the run, without its repository or ref:
+// GitHub's (and Forgejo's) workflow_ref (".github/workflows/release.yml"),
+// else GitLab's ci_config_ref_uri (the whole URI but its ref: the CI file
+// may live in another project); for Azure Pipelines, the pipeline
+// definition.
 func workflowFile(p *Provenance) string {
+	if p.Provider == "azure" { // Azure Pipelines: Repository is "<project>/<definition ID>"
+		if _, def, ok := strings.Cut(p.Repository, "/"); ok {
+			return "pipeline definition " + def
+		}
+	}
 	if p.WorkflowRef != "" {
 		return pathWithinRepo(p.WorkflowRef, p.Repository)
 	}

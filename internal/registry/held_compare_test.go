@@ -23,6 +23,9 @@ func TestProvenanceChanges(t *testing.T) {
 		}
 		return p
 	}
+	az := func(repo string) *Provenance {
+		return &Provenance{Provider: "azure", Issuer: "https://vstoken.dev.azure.com/org-guid", Repository: repo, RepositoryID: "rpo-guid", Ref: "refs/heads/main"}
+	}
 	tests := []struct {
 		name     string
 		est, now *Provenance
@@ -57,6 +60,8 @@ func TestProvenanceChanges(t *testing.T) {
 		{"GitLab, another CI file", gl(nil), gl(func(p *Provenance) {
 			p.CIConfigRefURI = "gitlab.com/contoso/tools//ci/other.yml@refs/heads/main"
 		}), []string{"workflow"}},
+		{"Azure Pipelines, another definition in the same repository", az("contoso-app/12"), az("contoso-app/13"), []string{"workflow"}},
+		{"Azure Pipelines, the same definition", az("contoso-app/12"), az("contoso-app/12"), nil},
 		{"GitLab, another branch", gl(nil), gl(func(p *Provenance) {
 			p.CIConfigRefURI, p.Ref = "gitlab.com/contoso/tools//.gitlab-ci.yml@refs/heads/release", "release"
 		}), nil},
