@@ -24,7 +24,7 @@ import (
 
 // matrixRoutes are all the matrix's rows.
 func matrixRoutes() []authzRoute {
-	return slices.Concat(apiRoutes(), anyoneRoutes(), uiRoutes(), stagingRoutes(), policyAPIRoutes())
+	return slices.Concat(apiRoutes(), anyoneRoutes(), uiRoutes(), stagingRoutes(), policyAPIRoutes(), heldRoutes())
 }
 
 // TestAuthorizationMatrix tries every row with every credential. The

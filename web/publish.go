@@ -38,10 +38,13 @@ func (s *Server) push(c echo.Context) error {
 	if err != nil {
 		return clientError(err)
 	}
-	s.log.Info("package pushed", "id", pushed.PackageName, "version", pushed.Version.Version.String(), "key", key.ID, "bytes", size)
 	if w := s.reg.ExpiryWarning(key); w != "" {
 		c.Response().Header().Set("X-NuGet-Warning", headerSafe(w))
 	}
+	if pushed.Held != nil {
+		return s.pushHeld(c, key, pushed.Held, size)
+	}
+	s.log.Info("package pushed", "id", pushed.PackageName, "version", pushed.Version.Version.String(), "key", key.ID, "bytes", size)
 	return c.NoContent(http.StatusCreated)
 }
 

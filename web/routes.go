@@ -174,6 +174,13 @@ func (s *Server) routes(e *echo.Echo) {
 	form("/packages/:id/manage/owners", s.addOwner, signedIn)
 	form("/packages/:id/manage/owners/:account/remove", s.removeOwner, signedIn)
 	form("/packages/:id/manage/invitations/:account/cancel", s.cancelInvitation, signedIn)
+	// Held versions and trusted publishing only (ui_held.go): owners review.
+	page("/packages/:id/manage/held/:version/download", s.downloadHeld, signedIn)
+	form("/packages/:id/manage/held/:version/release", s.releaseHeldForm, signedIn)
+	form("/packages/:id/manage/held/:version/reject", s.rejectHeldForm, signedIn)
+	form("/packages/:id/manage/trusted-only", s.setTrustedOnlyForm, signedIn)
+	page("/account/trusted-publishing-only", s.trustedOnlyPage, signedIn)
+	form("/account/trusted-publishing-only", s.setOwnerTrustedOnly, signedIn)
 	// Staged releases: people who act for the owner see them; the owner
 	// (an organisation's admins) approve, promote (fresh sign-in) and drop.
 	page("/account/stages", s.stagesPage, signedIn)

@@ -104,6 +104,11 @@ func (s *Server) renderManage(c echo.Context, status int, msg string) error {
 		}
 		v.Versions = append(v.Versions, row)
 	}
+	if can || canDelete {
+		if err := s.manageHeld(ctx, u, p, canOwners, &v); err != nil {
+			return err
+		}
+	}
 	for _, o := range p.Owners {
 		v.Owners = append(v.Owners, templates.ManageOwnerRow{Name: o.Name, Kind: string(o.Kind), RemoveURL: base + "/owners/" + url.PathEscape(o.Name) + "/remove"})
 	}

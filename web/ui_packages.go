@@ -179,6 +179,11 @@ func (s *Server) packagePage(c echo.Context) error {
 		return err
 	} else if ok {
 		v.ManageURL = s.urls.ManagePackage(p.Name)
+		held, err := s.reg.HeldOf(ctx, currentUser(c), p)
+		if err != nil {
+			return err
+		}
+		v.Held = len(held)
 	}
 	return s.render(c, http.StatusOK, templates.Package(v))
 }

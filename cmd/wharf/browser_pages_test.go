@@ -115,6 +115,12 @@ func pagesOfTheUI(loginLink, stagePath string) []uiPage {
 		{name: "retention-empty", path: "/account/feeds/team/retention", status: 200},
 		{name: "retention-refused", path: "/account/feeds/default/retention", status: 400,
 			then: refused(`[data-testid="add-rule"]`, "#retention-keep", "two")},
+		{name: "manage-package-held", path: "/packages/Held.Widget/manage", status: 200, check: func(t *testing.T, p *tab) {
+			if p.count(`[data-testid="held-version"]`) != 1 || p.count(`[data-testid="trusted-only-form"]`) != 1 {
+				t.Errorf("the manage page shows no held version or no trusted-only switch%s", p.where())
+			}
+		}},
+		{name: "trusted-publishing-only", path: "/account/trusted-publishing-only", status: 200},
 		{name: "stages", path: "/account/stages", status: 200},
 		{name: "stage", path: stagePath, status: 200, check: func(t *testing.T, p *tab) {
 			if !strings.Contains(p.text("main"), "3.0.0") {
@@ -190,6 +196,7 @@ func TestBrowserPages(t *testing.T) {
 	if status != 201 || stageID == "" {
 		t.Fatalf("staging Contoso.Widget 3.0.0: %d %q", status, manage)
 	}
+	heldVersion(t, w, key)
 	// The link names the configured base URL; the test's server is elsewhere.
 	link, _ := w.wharfOK(t, "user", "login-link", "builder")
 	_, linkPath, _ := strings.Cut(strings.TrimSpace(link), "/sign-in/link/")

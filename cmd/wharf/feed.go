@@ -227,6 +227,7 @@ func (a *app) packageCmd() *cobra.Command {
 			return nil
 		}),
 	}, a.packageDeleteCmd(), a.packagePinCmd(true), a.packagePinCmd(false))
+	cmd.AddCommand(a.packageHeldCmds()...)
 	return cmd
 }
 

@@ -27,6 +27,7 @@ func (a *app) ownerCmd() *cobra.Command {
 			func(ctx context.Context, id, account string) error { return a.reg.AddOwner(ctx, id, account) }),
 		change("remove PACKAGE ACCOUNT", "Remove an owner from a package (never the last one)", "%s no longer owns %s.",
 			func(ctx context.Context, id, account string) error { return a.reg.RemoveOwner(ctx, id, account) }),
+		a.ownerRequireTrustedCmd(),
 	)
 	return cmd
 }

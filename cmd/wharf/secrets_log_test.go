@@ -216,7 +216,9 @@ func TestNoSecretInTheLogs(t *testing.T) {
 		t.Fatal("creating a key in the UI showed no key")
 	}
 	sec.add(t, "UI key", uiKey[1])
-	e.mustPushHTTP(t, uiKey[1], nugettest.Spec{ID: "Alice.Logs", Version: "3.0.0"})
+	// Another ID: Alice.Logs came through trusted publishing last, so the
+	// provenance guard would hold this long-lived key's version (202).
+	e.mustPushHTTP(t, uiKey[1], nugettest.Spec{ID: "Alice.Logs.UI", Version: "3.0.0"})
 	alice.do("POST", "/sign-out", url.Values{"_csrf": {token}})
 	again := newVisitor(t, e.base)
 	if status, _, _ := again.do("POST", link, url.Values{"_csrf": {again.token(link)}}); status != http.StatusUnauthorized {

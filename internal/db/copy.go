@@ -38,6 +38,7 @@ var copyTables = []struct {
 	{"retention_rules", []string{"id"}},
 	{"stage_groups", []string{"id"}},
 	{"staged_packages", []string{"id"}},
+	{"held_versions", []string{"id"}},
 	{"reserved_prefixes", []string{"id"}},
 	{"advisories", []string{"id"}},
 	{"advisory_packages", []string{"id"}},

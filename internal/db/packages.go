@@ -223,6 +223,9 @@ func insertVersionTx(tx *gorm.DB, kind events.Kind, actor int64, name string, ow
 		if err := checkTombstone(tx, strings.ToLower(name), v.Version.Lower()); err != nil {
 			return err
 		}
+		if err := checkHeld(tx, strings.ToLower(name), v.Version.Lower()); err != nil {
+			return err
+		}
 		var pkg packageRow
 		err = tx.Where("lower_name = ?", strings.ToLower(name)).Take(&pkg).Error
 		switch {
@@ -355,9 +358,9 @@ func (d *DB) AddDownloads(ctx context.Context, counts map[int64]int64, day time.
 }
 
 // BlobPrefixes calls fn with every version's, every symbol package's and
-// every staged package's blob prefix.
+// every staged or held package's blob prefix.
 func (d *DB) BlobPrefixes(ctx context.Context, fn func(string) error) error {
-	rows, err := d.gorm.WithContext(ctx).Raw("SELECT blob_prefix FROM package_versions UNION ALL SELECT blob_prefix FROM symbol_packages UNION ALL SELECT blob_prefix FROM staged_packages").Rows()
+	rows, err := d.gorm.WithContext(ctx).Raw("SELECT blob_prefix FROM package_versions UNION ALL SELECT blob_prefix FROM symbol_packages UNION ALL SELECT blob_prefix FROM staged_packages UNION ALL SELECT blob_prefix FROM held_versions").Rows()
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,9 @@ const (
 type Pushed struct {
 	PackageName string
 	Version     *PackageVersion
+	// Held is set when the provenance guard held the version instead of
+	// adding it to the feed (see held_model.go).
+	Held *HeldVersion
 }
 
 // Push validates a package and adds it to the feed, atomically: every file is
@@ -75,6 +78,9 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 	if err != nil {
 		return nil, err
 	}
+	if err := s.requireTrusted(ctx, key, m.ID, existing); err != nil {
+		return nil, err
+	}
 	// From the database, not this process's cache, which may still hold
 	// a version another replica deleted a moment ago.
 	if err := s.refuseTombstoned(ctx, key.OwnerID, m.ID, lowerVer, existing); err != nil {
@@ -82,6 +88,9 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 	}
 	if existing != nil && existing.Find(m.Version) != nil {
 		return nil, s.duplicate(existing.Name, m.Version)
+	}
+	if err := s.refuseHeldCoordinates(ctx, m.ID, m.Version); err != nil {
+		return nil, err
 	}
 
 	hash, err := sha512Of(up)
@@ -111,6 +120,21 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 	}
 	if err := s.writeFiles(ctx, prefix, files); err != nil {
 		return nil, err
+	}
+	if changes, est, estV := guard(key, existing); len(changes) > 0 {
+		h, err := s.hold(ctx, key, existing, v, changes, est, estV)
+		if err != nil {
+			s.deleteFiles(prefix, files)
+			var gone *TombstonedError
+			switch {
+			case errors.As(err, &gone):
+				return nil, deletedRefusal(gone.Tombstone)
+			case errors.Is(err, ErrConflict):
+				return nil, s.duplicate(existing.Name, m.Version)
+			}
+			return nil, fmt.Errorf("hold %s %s: %w", m.ID, m.Version, err)
+		}
+		return &Pushed{PackageName: existing.Name, Version: v, Held: h}, nil
 	}
 	if err := s.commitVersion(ctx, m.ID, key.OwnerID, feedID, v); err != nil {
 		var gone *TombstonedError

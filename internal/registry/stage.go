@@ -90,6 +90,12 @@ func (s *Service) Stage(ctx context.Context, key *APIKey, up Upload, slug string
 	if err != nil {
 		return nil, err
 	}
+	if err := s.requireTrusted(ctx, key, m.ID, existing); err != nil {
+		return nil, err
+	}
+	if err := s.refuseHeldCoordinates(ctx, m.ID, m.Version); err != nil {
+		return nil, err
+	}
 	if err := s.refuseTombstoned(ctx, key.OwnerID, m.ID, lowerVer, existing); err != nil {
 		return nil, err
 	}

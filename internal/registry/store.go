@@ -17,6 +17,7 @@ import (
 // internal failures.
 type Store interface {
 	StageStore
+	HeldStore
 	// CreateAccount inserts a; names are unique case-insensitively (ErrConflict).
 	CreateAccount(ctx context.Context, a *Account) error
 	// AccountByName finds an account by case-insensitive name (ErrNotFound).
