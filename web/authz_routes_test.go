@@ -360,6 +360,12 @@ func uiRoutes() []authzRoute {
 		{name: "remove the team feed's webhook", method: "POST", path: hook("team", "/remove"),
 			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
 
+		// The trusted publishing log: every signed-in user reads it, each
+		// only the events of the policies of the accounts they manage
+		// (web/audit_closest_test.go checks which).
+		{name: "trusted publishing log page", method: "GET", path: fixed("/account/audit"), secret: `data-testid="audit-filters"`,
+			want: map[string]outcome{alice: shows(ok), bob: shows(ok), mallory: shows(ok), root: shows(ok)}},
+
 		// The registry's administrators.
 		{name: "users page", method: "GET", path: fixed("/admin/users"), secret: `data-testid="users"`,
 			want: map[string]outcome{alice: refused(forbidden), bob: refused(forbidden), mallory: refused(forbidden), root: shows(ok)}},

@@ -150,6 +150,7 @@ func (s *Server) routes(e *echo.Echo) {
 	form("/account/keys", s.createKey, signedIn)
 	form("/account/keys/:key/revoke", s.revokeKey, signedIn)
 	page("/account/trusted-publishing", s.policiesPage, signedIn)
+	page("/account/audit", s.ownersAuditPage, signedIn) // events of the user's trust policies (AuditSearchFor)
 	form("/account/trusted-publishing", s.createPolicy, signedIn)
 	page("/account/trusted-publishing/:policy", s.policyPage, signedIn)
 	form("/account/trusted-publishing/:policy", s.updatePolicy, signedIn)

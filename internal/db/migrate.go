@@ -45,6 +45,7 @@ var migrations = []migration{
 	{version: 18, name: "retention rules, leases, pins, last download day", sql: schemaV18},
 	{version: 19, name: "staged releases", sql: schemaV19},
 	{version: 20, name: "first uses of organisation-wide trust policies", sql: schemaV20},
+	{version: 22, name: "closest trust policy of refused token exchanges", sql: schemaV22},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises
