@@ -152,6 +152,7 @@ func (s *Server) routes(e *echo.Echo) {
 	page("/account/trusted-publishing", s.policiesPage, signedIn)
 	page("/account/audit", s.ownersAuditPage, signedIn) // events of the user's trust policies (AuditSearchFor)
 	form("/account/trusted-publishing", s.createPolicy, signedIn)
+	form("/account/trusted-publishing/test", s.testTokenForm, signedIn) // explain a pasted CI token (never stored)
 	page("/account/trusted-publishing/:policy", s.policyPage, signedIn)
 	form("/account/trusted-publishing/:policy", s.updatePolicy, signedIn)
 	form("/account/trusted-publishing/:policy/renew", s.renewPolicy, signedIn)
