@@ -131,4 +131,3 @@ func (s *Service) RemoveManagedPolicy(ctx context.Context, m PolicyManager, id i
 	}
 	return s.RemovePolicy(ctx, m.User, id)
 }
-
