@@ -118,6 +118,9 @@ func (r authzRoute) prepare(w *world, br *browser, c credential) func() *page {
 		return func() *page { return br.do(req) }
 	}
 	form := cloneForm(r.form)
+	if r.formOf != nil {
+		form = r.formOf(w)
+	}
 	if !c.noCSRF {
 		form.Set("_csrf", br.token())
 	}

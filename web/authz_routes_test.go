@@ -51,8 +51,9 @@ type authzRoute struct {
 	name   string
 	method string
 	path   func(w *world) string
-	form   url.Values // for posts; the form token is added
-	secret string     // what a page must show only to those who may see it
+	form   url.Values                // for posts; the form token is added
+	formOf func(w *world) url.Values // for posts whose form depends on the world (replaces form)
+	secret string                    // what a page must show only to those who may see it
 	want   map[string]outcome
 
 	request func(w *world) *http.Request // an API route's request, without credentials
@@ -359,6 +360,18 @@ func uiRoutes() []authzRoute {
 			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
 		{name: "remove the team feed's webhook", method: "POST", path: hook("team", "/remove"),
 			want: map[string]outcome{alice: allowed(back), bob: refused(notFound), mallory: refused(notFound), root: allowed(back)}},
+
+		// The trusted publishing log: every signed-in user reads it, each
+		// only the events of the policies of the accounts they manage
+		// (web/audit_closest_test.go checks which).
+		{name: "trusted publishing log page", method: "GET", path: fixed("/account/audit"), secret: `data-testid="audit-filters"`,
+			want: map[string]outcome{alice: shows(ok), bob: shows(ok), mallory: shows(ok), root: shows(ok)}},
+
+		// Testing a CI token explains it against the tester's own policies
+		// only, and changes nothing (the token is not used up).
+		{name: "test a token on the trusted publishing page", method: "POST", path: fixed("/account/trusted-publishing/test"),
+			formOf: func(w *world) url.Values { return url.Values{"token": {w.ciToken("alice/tools")}} }, secret: "alice-tools-policy",
+			want: map[string]outcome{alice: shows(ok), bob: {status: ok}, mallory: {status: ok}, root: {status: ok}}},
 
 		// The registry's administrators.
 		{name: "users page", method: "GET", path: fixed("/admin/users"), secret: `data-testid="users"`,

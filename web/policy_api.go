@@ -87,11 +87,20 @@ type (
 		ConfirmRebind bool  `json:"confirmRebind"`
 	}
 	policyTestJSON struct {
-		Policy   policyJSON `json:"policy"`
-		Matched  bool       `json:"matched"`
-		Binds    bool       `json:"binds,omitempty"`
-		Reason   string     `json:"reason,omitempty"`
-		Specific bool       `json:"shownToCaller,omitempty"`
+		Policy   policyJSON  `json:"policy"`
+		Matched  bool        `json:"matched"`
+		Binds    bool        `json:"binds,omitempty"`
+		Reason   string      `json:"reason,omitempty"`
+		Specific bool        `json:"shownToCaller,omitempty"`
+		Checks   []checkJSON `json:"checks"`
+	}
+	// checkJSON is one claim of a test token against a policy (trust.Check).
+	checkJSON struct {
+		Claim string `json:"claim"`
+		Want  string `json:"want"`
+		Got   string `json:"got"`
+		OK    bool   `json:"ok"`
+		Why   string `json:"why"`
 	}
 )
 
@@ -234,16 +243,21 @@ func (s *Server) testPoliciesAPI(c echo.Context) error {
 	if strings.TrimSpace(body.Token) == "" {
 		return invalidf("Give the CI job's OIDC token as {\"token\": \"<JWT>\"}.")
 	}
-	res, err := s.reg.TestPolicies(c.Request().Context(), manager(c), strings.TrimSpace(body.Token))
+	tt, err := s.reg.TestPolicies(c.Request().Context(), manager(c), strings.TrimSpace(body.Token))
 	if err != nil {
 		return err
 	}
+	res := tt.Results
 	out := make([]policyTestJSON, len(res))
 	for i := range res {
 		out[i] = policyTestJSON{Policy: policyToJSON(&res[i].Policy), Matched: res[i].Matched, Binds: res[i].Bind,
-			Reason: res[i].Reason, Specific: res[i].Specific}
+			Reason: res[i].Reason, Specific: res[i].Specific, Checks: make([]checkJSON, len(res[i].Checks))}
+		for j, ch := range res[i].Checks {
+			out[i].Checks[j] = checkJSON{Claim: ch.Claim, Want: ch.Want, Got: ch.Got, OK: ch.OK, Why: ch.Why}
+		}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"results": out})
+	return c.JSON(http.StatusOK, map[string]any{"results": out, "tokenExpired": tt.Expired,
+		"tokenExpiresAt": tt.Expiry.UTC().Format(time.RFC3339)})
 }
 
 // policyIDParam reads the :policy path parameter.

@@ -3,11 +3,13 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wharf-registry/wharf/internal/feeds"
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
@@ -240,6 +242,19 @@ func TestPolicyAPITest(t *testing.T) {
 	if r2["matched"] != false || !strings.Contains(r2["reason"].(string), "repository") || r2["shownToCaller"] == true {
 		t.Errorf("third policy: %v, want the repository reason, not shown to the caller", r2)
 	}
+	if fails := failingClaims(r2); !strings.HasPrefix(fails, "repository_owner=fabrikam/contoso,repository=fabrikam/app/contoso/sdk,workflow_ref=release.yml/") {
+		t.Errorf("third policy's failing checks: %s", fails)
+	}
+	if fails := failingClaims(r0); fails != "" || out["tokenExpired"] != false {
+		t.Errorf("first policy's failing checks: %q, token expired %v", fails, out["tokenExpired"])
+	}
+	// An expired token is still explained, and says so.
+	old := iss.Token(trusttest.With(trusttest.GitHubClaims(iss.URL, f.srv.URL, f.clock.Now().Add(-time.Hour)), "exp", f.clock.Now().Add(-time.Hour).Unix()))
+	body, _ = json.Marshal(map[string]string{"token": old})
+	if status, out, _ := policyAPICall(t, f, nil, "POST", "/api/v2/policies/test", string(body), map[string]string{"X-NuGet-ApiKey": secret}); status != http.StatusOK ||
+		out["tokenExpired"] != true || len(out["results"].([]any)) != 3 {
+		t.Errorf("test with an expired token: %d %v", status, out)
+	}
 	// The token was not used up: it still buys a key.
 	res, got := f.exchange(token, "alice")
 	if res.StatusCode != http.StatusOK {
@@ -254,4 +269,16 @@ func TestPolicyAPITest(t *testing.T) {
 func jsonID(p map[string]any) string {
 	b, _ := json.Marshal(p["id"])
 	return string(b)
+}
+
+// failingClaims lists a test result's failing checks as claim=want/got.
+func failingClaims(r map[string]any) string {
+	var out []string
+	for _, c := range r["checks"].([]any) {
+		ch := c.(map[string]any)
+		if ch["ok"] != true {
+			out = append(out, fmt.Sprintf("%s=%s/%s", ch["claim"], ch["want"], ch["got"]))
+		}
+	}
+	return strings.Join(out, ",")
 }

@@ -111,14 +111,27 @@ func (s *Server) removeUser(c echo.Context) error {
 // auditPageSize is how many events one page of the audit log shows.
 const auditPageSize = 100
 
-func (s *Server) auditPage(c echo.Context) error {
+func (s *Server) auditPage(c echo.Context) error { return s.auditLog(c, false) }
+
+// ownersAuditPage is the audit log of the signed-in user's trust policies
+// (every event for an administrator).
+func (s *Server) ownersAuditPage(c echo.Context) error { return s.auditLog(c, true) }
+
+// auditLog renders the audit log: the administrators' page, or the
+// policy owners' (owners).
+func (s *Server) auditLog(c echo.Context, owners bool) error {
 	f := templates.AuditFilters{Event: c.QueryParam("event"), Outcome: c.QueryParam("outcome"), Actor: c.QueryParam("actor"),
 		Package: c.QueryParam("package"), Policy: c.QueryParam("policy"), From: c.QueryParam("from"), To: c.QueryParam("to")}
 	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
 	q := registry.AuditQuery{Event: f.Event, Outcome: f.Outcome, Actor: f.Actor, Package: f.Package, Policy: f.Policy, From: f.From, To: f.To,
 		Before: max(before, 0), Limit: auditPageSize}
-	v := templates.AuditPage{Page: s.page(c, "Audit log", "admin"), Filters: f}
-	es, next, err := s.reg.AuditSearchAs(c.Request().Context(), currentUser(c), q)
+	v := templates.AuditPage{Page: s.page(c, "Audit log", "admin"), Filters: f, Action: "/admin/audit"}
+	search := s.reg.AuditSearchAs
+	if owners {
+		v = templates.AuditPage{Page: s.page(c, "Trusted publishing log", "policies"), Filters: f, Action: "/account/audit", Owners: true}
+		search = s.reg.AuditSearchFor
+	}
+	es, next, err := search(c.Request().Context(), currentUser(c), q)
 	status := http.StatusOK
 	if msg := userMessage(err); msg != "" && !errors.Is(err, registry.ErrForbidden) {
 		v.Error, status = msg, statusFor(err)
@@ -129,7 +142,8 @@ func (s *Server) auditPage(c echo.Context) error {
 		// Messages may quote a token's claims: controls show escaped.
 		esc := registry.EscapeText
 		row := templates.AuditRow{ID: strconv.FormatInt(e.ID, 10), At: e.At.UTC().Format("2006-01-02 15:04:05"), Kind: esc(e.Kind), Outcome: esc(e.Outcome),
-			Actor: esc(e.ActorName), Subject: esc(e.Subject), Message: esc(e.Message), Remote: esc(e.RemoteAddr), Refused: e.Outcome == "rejected"}
+			Actor: esc(e.ActorName), Subject: esc(e.Subject), Message: esc(e.Message), Remote: esc(e.RemoteAddr), Refused: e.Outcome == "rejected",
+			Closest: esc(e.Closest.Summary())}
 		if row.Actor == "" && e.ActorID != 0 {
 			row.Actor = fmt.Sprintf("#%d (removed)", e.ActorID)
 		}
@@ -149,9 +163,9 @@ func (s *Server) auditPage(c echo.Context) error {
 			vals.Set("before", strconv.FormatInt(before, 10))
 		}
 		if len(vals) == 0 {
-			return "/admin/audit"
+			return v.Action
 		}
-		return "/admin/audit?" + vals.Encode()
+		return v.Action + "?" + vals.Encode()
 	}
 	if next != 0 {
 		v.NextURL = page(next)

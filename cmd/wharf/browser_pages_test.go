@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
@@ -13,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/wharf-registry/wharf/internal/nuget/nugettest"
+	"github.com/wharf-registry/wharf/internal/trust/trusttest"
 )
 
 // uiPage is one page of the web UI as a test visits it: who opens it,
@@ -41,9 +43,17 @@ func tagsHaveNoLine(t *testing.T, p *tab) {
 	}
 }
 
+// pasteToken pastes a token into the Trusted Publishing page's test box
+// (an empty textarea, which the fill helper's Clear cannot take) and
+// sends it.
+func pasteToken(p *tab, token string) int {
+	p.step("pasting a token", chromedp.SetValue(chromedp.CSS("#test-token"), token))
+	return p.click(`[data-testid="token-test-form"] button[type="submit"]`)
+}
+
 // pagesOfTheUI is every page of the web UI, in the states people see
 // most: empty and filled, and forms refused with errors beside fields.
-func pagesOfTheUI(loginLink, stagePath string) []uiPage {
+func pagesOfTheUI(loginLink, stagePath, ciToken string) []uiPage {
 	refused := func(form string, fields ...string) func(t *testing.T, p *tab) int {
 		return func(t *testing.T, p *tab) int {
 			status := p.submit(form, fields...)
@@ -91,6 +101,25 @@ func pagesOfTheUI(loginLink, stagePath string) []uiPage {
 		{name: "policy-edit", path: "/account/trusted-publishing/1", status: 200},
 		{name: "trusted-publishing-buildkite-refused", path: "/account/trusted-publishing", status: 400,
 			then: refused(`[data-testid="rule-form-buildkite"]`, "#policy-buildkite1-claim-organization", "acme-inc", "#policy-buildkite1-claim-pipeline", "sdk-*")},
+		{name: "trusted-publishing-log", path: "/account/audit?event=token.exchange", status: 200, check: func(t *testing.T, p *tab) {
+			if p.count(`[data-testid="audit-closest"]`) == 0 {
+				t.Errorf("the log shows no closest policy of the refused exchange%s", p.where())
+			}
+		}},
+		{name: "token-test-refused", path: "/account/trusted-publishing", status: 400, then: func(t *testing.T, p *tab) int {
+			status := pasteToken(p, "not-a-token")
+			if p.count(`[data-testid="form-error"]`) == 0 {
+				t.Errorf("a bad token showed no error%s", p.where())
+			}
+			return status
+		}},
+		{name: "token-test-explained", path: "/account/trusted-publishing", status: 200, then: func(t *testing.T, p *tab) int {
+			return pasteToken(p, ciToken)
+		}, check: func(t *testing.T, p *tab) {
+			if p.count(`[data-testid="token-test-checks"] tr[data-ok="false"]`) == 0 {
+				t.Errorf("the explanation shows no failing check%s", p.where())
+			}
+		}},
 		{name: "organisations", path: "/account/organizations", status: 200},
 		{name: "organisations-refused", path: "/account/organizations", status: 400,
 			then: refused(`[data-testid="create-org"]`, "#org-name", "no spaces allowed")},
@@ -201,7 +230,13 @@ func TestBrowserPages(t *testing.T) {
 	link, _ := w.wharfOK(t, "user", "login-link", "builder")
 	_, linkPath, _ := strings.Cut(strings.TrimSpace(link), "/sign-in/link/")
 
-	for _, pg := range pagesOfTheUI("/sign-in/link/"+linkPath, "/account/stages/"+stageID) {
+	// A refused exchange for the trusted publishing log, and a token for
+	// the test box: contoso/sdk's, but from the staging environment.
+	ciToken := w.ci.Token(trusttest.With(trusttest.GitHubClaims(w.ci.URL, w.base, time.Now()), "environment", "staging"))
+	if status, res := w.exchangeHTTP(t, w.ci.Token(trusttest.With(trusttest.GitHubClaims(w.ci.URL, w.base, time.Now()), "environment", "staging")), "ada"); status != 401 {
+		t.Fatalf("a refused exchange: %d %v", status, res)
+	}
+	for _, pg := range pagesOfTheUI("/sign-in/link/"+linkPath, "/account/stages/"+stageID, ciToken) {
 		t.Run(pg.name, func(t *testing.T) {
 			who := p
 			if pg.anon {

@@ -161,7 +161,7 @@ func (a *app) policyCmd() *cobra.Command {
 	remove.Flags().StringVar(&user, "user", "", "user (required)")
 	_ = remove.MarkFlagRequired("user")
 
-	cmd.AddCommand(add, update, list, renew, remove, a.policyApplyCmd(), a.policyShowCmd())
+	cmd.AddCommand(add, update, list, renew, remove, a.policyApplyCmd(), a.policyShowCmd(), a.policyTestCmd())
 	return cmd
 }
 

@@ -32,7 +32,15 @@ func (d *DB) AuditPage(ctx context.Context, f registry.AuditFilter) ([]registry.
 		q = q.Where("audit_events.actor_id = ?", f.ActorID)
 	}
 	if f.PolicyID != 0 {
-		q = q.Where("audit_events.policy_id = ?", f.PolicyID)
+		q = q.Where("(audit_events.policy_id = ? OR audit_events.closest_policy_id = ?)", f.PolicyID, f.PolicyID)
+	}
+	if f.Restricted {
+		if len(f.OwnerIDs) == 0 {
+			q = q.Where("1 = 0")
+		} else {
+			owned := d.gorm.Table("trust_policies").Select("id").Where("owner_id IN ?", f.OwnerIDs)
+			q = q.Where("(audit_events.policy_id IN (?) OR audit_events.closest_policy_id IN (?))", owned, owned)
+		}
 	}
 	if f.Package != "" {
 		// The subject is the package ID, or the ID, a space and a version.
@@ -58,6 +66,7 @@ func (d *DB) AuditPage(ctx context.Context, f registry.AuditFilter) ([]registry.
 		if r.Claims != "" {
 			_ = json.Unmarshal([]byte(r.Claims), &out[i].Claims)
 		}
+		out[i].Closest = closestOf(r.Closest)
 	}
 	return out, nil
 }
@@ -74,5 +83,31 @@ type auditListRow struct {
 	Message    string
 	RemoteAddr string
 	Claims     string
+	Closest    string
 	ActorName  sql.NullString
+}
+
+// setClosest stores an event's closest policy (migration 22).
+func setClosest(row *auditRow, c *registry.ClosestPolicy) error {
+	if c == nil {
+		return nil
+	}
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	row.ClosestPolicyID, row.Closest = nullID(c.PolicyID), string(doc)
+	return nil
+}
+
+// closestOf reads a stored closest policy; nil when there is none.
+func closestOf(doc string) *registry.ClosestPolicy {
+	if doc == "" {
+		return nil
+	}
+	c := &registry.ClosestPolicy{}
+	if json.Unmarshal([]byte(doc), c) != nil {
+		return nil
+	}
+	return c
 }

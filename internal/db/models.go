@@ -180,6 +180,9 @@ type auditRow struct {
 	Message    string
 	RemoteAddr string
 	Claims     string
+	// ClosestPolicyID and Closest (JSON): see migration 22.
+	ClosestPolicyID sql.NullInt64
+	Closest         string
 }
 
 // TableName names the table gorm uses.

@@ -434,6 +434,9 @@ func insertAudit(g *gorm.DB, e *registry.AuditEvent) error {
 		At: e.At.UTC(), Kind: e.Kind, Outcome: e.Outcome, ActorID: nullID(e.ActorID), PolicyID: nullID(e.PolicyID),
 		Subject: e.Subject, Message: e.Message, RemoteAddr: e.RemoteAddr, Claims: string(claims),
 	}
+	if err := setClosest(&row, e.Closest); err != nil {
+		return err
+	}
 	if err := g.Create(&row).Error; err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
@@ -456,6 +459,7 @@ func (d *DB) AuditEvents(ctx context.Context, limit int) ([]registry.AuditEvent,
 		if r.Claims != "" {
 			_ = json.Unmarshal([]byte(r.Claims), &out[i].Claims)
 		}
+		out[i].Closest = closestOf(r.Closest)
 	}
 	return out, nil
 }

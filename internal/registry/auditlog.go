@@ -34,6 +34,11 @@ type AuditFilter struct {
 	From, To      time.Time
 	Before        int64
 	Limit         int
+	// Restricted limits the page to events about the trust policies of
+	// the accounts in OwnerIDs (as the event's policy or its closest
+	// policy): what a user who is not an administrator may read.
+	Restricted bool
+	OwnerIDs   []int64
 }
 
 // AuditSearch lists one page of audit events matching q, newest first,
@@ -41,6 +46,12 @@ type AuditFilter struct {
 // last). Errors: ErrInvalid for a filter that does not parse, ErrNotFound
 // for an unknown actor.
 func (s *Service) AuditSearch(ctx context.Context, q AuditQuery) ([]AuditEvent, int64, error) {
+	return s.auditSearch(ctx, q, nil)
+}
+
+// auditSearch is AuditSearch, limited to what the account who may see
+// (policy events of the accounts they manage) when who is not nil.
+func (s *Service) auditSearch(ctx context.Context, q AuditQuery, who *Account) ([]AuditEvent, int64, error) {
 	f := AuditFilter{Kind: strings.TrimSpace(q.Event), Outcome: strings.ToLower(strings.TrimSpace(q.Outcome)), Before: q.Before, Limit: q.Limit}
 	if f.Limit <= 0 {
 		f.Limit = 100
@@ -90,6 +101,12 @@ func (s *Service) AuditSearch(ctx context.Context, q AuditQuery) ([]AuditEvent, 
 	}
 	if f.To, err = auditTime("to", q.To, true); err != nil {
 		return nil, 0, err
+	}
+	if who != nil {
+		if f.OwnerIDs, err = s.managedAccounts(ctx, who); err != nil {
+			return nil, 0, err
+		}
+		f.Restricted = true
 	}
 	es, err := s.store.AuditPage(ctx, f)
 	if err != nil {

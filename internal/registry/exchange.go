@@ -65,6 +65,9 @@ func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeR
 		s.log.Warn("token exchanges rate limited", "addr", req.RemoteAddr)
 		return nil, err
 	}
+	// closest is, when no policy matched, the one that came closest: the
+	// audit log keeps it for its owners; the caller's answer never has it.
+	var closest *ClosestPolicy
 	reject := func(claims *trust.Claims, policy *trust.Policy, err error) error {
 		s.limiter.count(ctx, s.now(), addrKey)
 		if claims != nil {
@@ -81,6 +84,7 @@ func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeR
 		if policy != nil {
 			e.PolicyID, e.Message = policy.ID, e.Message+readOnlyNote(policy)
 		}
+		e.Closest = closest
 		s.audit(ctx, e)
 		return err
 	}
@@ -107,7 +111,7 @@ func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeR
 	// bound by a concurrent first use from the same workflow) is matched
 	// again once, as it now is.
 	for attempt := 0; ; attempt++ {
-		policy, match, err := s.matchPolicy(ctx, req.Username, claims)
+		policy, match, err := s.matchPolicy(ctx, req.Username, claims, &closest)
 		if err != nil {
 			return nil, reject(claims, policy, err)
 		}
@@ -137,7 +141,8 @@ func repoKey(c *trust.Claims) string { return "repo:" + c.Issuer + "#" + c.Repos
 // whose creator may no longer publish for its owner (they left the
 // organisation) is skipped, so the next matching policy answers; only when
 // no other one matches is the answer nuget.org's 400 about the key's scopes.
-func (s *Service) matchPolicy(ctx context.Context, username string, c *trust.Claims) (*trust.Policy, trust.Result, error) {
+// When none matches, *closest is set to the candidate that came closest.
+func (s *Service) matchPolicy(ctx context.Context, username string, c *trust.Claims, closest **ClosestPolicy) (*trust.Policy, trust.Result, error) {
 	generic := errorf(ErrUnauthenticated, "No matching trust policy owned by user '%s' was found.", username)
 	acct, err := s.store.AccountByName(ctx, username)
 	if errors.Is(err, ErrNotFound) {
@@ -192,6 +197,9 @@ func (s *Service) matchPolicy(ctx context.Context, username string, c *trust.Cla
 		if errors.As(err, &me) && me.Specific && specific == nil {
 			specific, specificPolicy = errorf(ErrUnauthenticated, "%s", me.Msg), p
 		}
+	}
+	if lapsed == nil {
+		*closest = s.closestOf(policies, c)
 	}
 	switch {
 	case lapsed != nil:

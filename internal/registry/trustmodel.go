@@ -84,6 +84,10 @@ type AuditEvent struct {
 	Message    string
 	RemoteAddr string
 	Claims     map[string]any // token claims, never the token
+	// Closest is, on a refused token exchange, the policy that came
+	// closest to matching and the checks it failed: for that policy's
+	// owners and administrators, never for the caller.
+	Closest *ClosestPolicy
 }
 
 // Mint is what the store needs to create a trusted-publishing key in one

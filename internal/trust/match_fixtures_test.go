@@ -163,6 +163,7 @@ func runMatchCases(t *testing.T, tests []matchCase) {
 				t.Errorf("Match changed the policy: %+v", p)
 			}
 			checkMatch(t, res, err, tc.want)
+			checkExplainAgrees(t, p, c, tc.opts, res, err)
 		})
 	}
 }
