@@ -246,6 +246,7 @@ func (v *Verifier) claims(iss Issuer, payload []byte) (*Claims, error) {
 	r := &reader{m: raw}
 	c := &Claims{Issuer: iss.URL, Provider: iss.Provider, Subject: r.str("sub"), Audience: auds[0],
 		JTI: r.str("jti"), Expiry: exp, Raw: raw}
+	c.IssuerName = iss.Name
 	c.IssuedAt, _ = numericDate(raw, "iat")
 	if c.JTI == "" {
 		return nil, tokenError(msgJTI, nil)
