@@ -112,6 +112,11 @@ func (a *app) checkDatabase(ctx context.Context, d *doctor, cfg config.Config) {
 		name = db.Redact(cfg.DatabaseURL)
 	}
 	lv, err := db.Inspect(ctx, cfg.DatabaseURL, cfg.DataDir, doctorTimeout)
+	if own, perr := trust.ParseIssuers(cfg.TrustedIssuers); err == nil && perr == nil {
+		if why := issuersDisagreement(own, lv.ServerIssuers, lv.ServerIssuersAt); why != "" {
+			d.warn("trusted issuer", "%s", why)
+		}
+	}
 	switch {
 	case errors.Is(err, db.ErrNoDatabase):
 		d.warn("database", "%s does not exist yet: wharf serve creates it (if the server runs elsewhere, this command has not got its data directory or database_url)", name)

@@ -45,6 +45,7 @@ var migrations = []migration{
 	{version: 18, name: "retention rules, leases, pins, last download day", sql: schemaV18},
 	{version: 19, name: "staged releases", sql: schemaV19},
 	{version: 20, name: "first uses of organisation-wide trust policies", sql: schemaV20},
+	{version: 21, name: "trust policy issuer names", sql: schemaV21},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises
