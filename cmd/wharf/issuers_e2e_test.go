@@ -213,6 +213,11 @@ func TestPolicyInactiveWhenIssuerChanges(t *testing.T) {
 	}
 
 	e.restartWith(t, env("github")...)
+	// With one trusted issuer, policy add needs neither --issuer nor
+	// --provider.
+	if out, stderr, code := e.wharf(t, "policy", "add", "--user", "alice", "--repository", "contoso/only", "--workflow", "release.yml"); code != 0 {
+		t.Errorf("policy add under one trusted issuer: exit %d\n%s%s", code, out, stderr)
+	}
 	if list, _ := e.wharfOK(t, "policy", "list", "--user", "alice"); !strings.Contains(list, "inactive: its issuer 'ghes' ("+first.URL+") is no longer trusted by this server (it trusts github)") {
 		t.Errorf("policy list after ghes was removed:\n%s", list)
 	}

@@ -35,6 +35,9 @@ func (a *app) policyCmd() *cobra.Command {
 			if req.Issuer != "" && !cmd.Flags().Changed("provider") {
 				req.Provider = "" // the issuer names its provider
 			}
+			if req.Issuer == "" && !cmd.Flags().Changed("provider") && len(a.issuers) == 1 {
+				req.Provider, req.Issuer = "", a.issuers[0].Name // the server's only issuer, whatever its kind
+			}
 			v, err := a.reg.CreatePolicy(cmd.Context(), req)
 			if err != nil {
 				return err
