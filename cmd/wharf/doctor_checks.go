@@ -207,10 +207,10 @@ func checkIssuers(ctx context.Context, d *doctor, cfg config.Config) {
 			continue
 		}
 		if err != nil {
-			d.fail("trusted issuer", "%s (%s): %v; CI tokens from it will be refused: check the URL in trusted_issuers and that this machine reaches it (a proxy needs HTTPS_PROXY)", iss.URL, iss.Provider, err)
+			d.fail("trusted issuer", "%s: %s (%s): %v; CI tokens from it will be refused: check the URL in trusted_issuers and that this machine reaches it (a proxy needs HTTPS_PROXY)", iss.Name, iss.URL, iss.Provider, err)
 			continue
 		}
-		d.ok("trusted issuer", "%s (%s): discovery document and %d signing keys", iss.URL, iss.Provider, n)
+		d.ok("trusted issuer", "%s: %s (%s): discovery document and %d signing keys", iss.Name, iss.URL, iss.Provider, n)
 	}
 }
 
