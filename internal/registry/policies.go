@@ -109,7 +109,7 @@ func (s *Service) CreatePolicy(ctx context.Context, req NewPolicy) (*PolicyView,
 		what = "staging only"
 	}
 	s.audit(ctx, &AuditEvent{Kind: "policy.create", Outcome: "done", ActorID: user.ID, PolicyID: p.ID, Subject: p.Name,
-		Message: fmt.Sprintf("%s policy for %s/%s %s for %s", p.Provider, p.RepoOwner, p.Repository, what, owner.Name)})
+		Message: fmt.Sprintf("%s policy for %s/%s on issuer %s %s for %s", p.Provider, p.RepoOwner, p.Repository, p.IssuerName, what, owner.Name)})
 	return s.policyView(ctx, p)
 }
 
