@@ -77,3 +77,11 @@ func issuerCell(p *trust.Policy) string {
 	}
 	return p.Issuer
 }
+
+// issuerShow names a policy's issuer in 'policy show': its name and URL.
+func issuerShow(p *trust.Policy) string {
+	if p.IssuerName == "" {
+		return p.Issuer + " (not named yet: wharf serve names it at start if the settings trust the URL)"
+	}
+	return p.IssuerName + " (" + p.Issuer + ")"
+}
