@@ -29,15 +29,17 @@ func TestSlowLoris(t *testing.T) {
 		return fmt.Sprintf("%s %s HTTP/1.1\r\nHost: wharf.test\r\nX-NuGet-ApiKey: %s\r\nAuthorization: Bearer x.y.z\r\n"+
 			"User-Agent: slow\r\nContent-Type: %s\r\nContent-Length: 1048576\r\n\r\n", method, path, f.key, contentType)
 	}
-	// A push is answered with the reason, as NuGet clients show it; other
-	// requests are past their write deadline too and just closed.
+	// A push is answered with the reason, as NuGet clients show it, and a
+	// token exchange with its JSON error, as NuGet/login shows it; the
+	// others are past their write deadline too and just closed.
 	const pushAnswer = "HTTP/1.1 400 Bad Request - The upload did not finish within the "
+	const tokenAnswer = "HTTP/1.1 400 Bad Request\r\n"
 	tests := []struct{ name, head, trickle, answer string }{
 		{"headers", "GET /v3/index.json HTTP/1.1\r\nHost: wharf.test\r\nX-Slow: ", "a", ""},
 		{"raw push body", body("PUT", "/api/v2/package/", "application/octet-stream"), "P", pushAnswer},
 		{"multipart push body", body("PUT", "/api/v2/package/", "multipart/form-data; boundary=b") + "--b\r\nContent-Type: application/octet-stream\r\n\r\n", "P", pushAnswer},
 		{"multipart part headers", body("PUT", "/api/v2/package/", "multipart/form-data; boundary=b") + "--b\r\nX-Slow: ", "a", pushAnswer},
-		{"token exchange body", body("POST", "/api/v2/token", "application/json") + `{"username": "`, "a", ""},
+		{"token exchange body", body("POST", "/api/v2/token", "application/json") + `{"username": "`, "a", tokenAnswer},
 		{"form body", body("POST", "/sign-out", "application/x-www-form-urlencoded") + "csrf=", "a", ""},
 	}
 	for _, tc := range tests {
@@ -49,6 +51,9 @@ func TestSlowLoris(t *testing.T) {
 			}
 			if !strings.HasPrefix(answer, tc.answer) || tc.answer == "" && answer != "" {
 				t.Errorf("answer %q, want %q", answer, tc.answer)
+			}
+			if tc.answer == tokenAnswer && !strings.Contains(answer, "did not arrive within the 1s this server allows") {
+				t.Errorf("the exchange's answer does not say the body was too slow: %q", answer)
 			}
 			f.unchanged(t, before)
 		})

@@ -9,10 +9,7 @@ package web
 
 import (
 	"crypto/subtle"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -181,7 +178,7 @@ func (s *Server) getPolicyAPI(c echo.Context) error {
 
 // createPolicyAPI answers POST /api/v2/policies: 201 with the policy.
 func (s *Server) createPolicyAPI(c echo.Context) error {
-	req, err := readPolicyRequest(c, false)
+	req, err := s.readPolicyRequest(c, false)
 	if err != nil {
 		return err
 	}
@@ -200,7 +197,7 @@ func (s *Server) updatePolicyAPI(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	req, err := readPolicyRequest(c, true)
+	req, err := s.readPolicyRequest(c, true)
 	if err != nil {
 		return err
 	}
@@ -230,7 +227,7 @@ func (s *Server) testPoliciesAPI(c echo.Context) error {
 	var body struct {
 		Token string `json:"token"`
 	}
-	if err := decodeJSONBody(c, &body); err != nil {
+	if err := s.decodeJSONBody(c, &body); err != nil {
 		return err
 	}
 	if strings.TrimSpace(body.Token) == "" {
@@ -259,9 +256,9 @@ func policyIDParam(c echo.Context) (int64, error) {
 
 // readPolicyRequest decodes a create or update body into the request the
 // use cases take.
-func readPolicyRequest(c echo.Context, update bool) (registry.NewPolicy, error) {
+func (s *Server) readPolicyRequest(c echo.Context, update bool) (registry.NewPolicy, error) {
 	var b policyRequestJSON
-	if err := decodeJSONBody(c, &b); err != nil {
+	if err := s.decodeJSONBody(c, &b); err != nil {
 		return registry.NewPolicy{}, err
 	}
 	req := registry.NewPolicy{Owner: b.Owner, Name: b.Name, Provider: trust.Provider(strings.ToLower(strings.TrimSpace(b.Provider))),
@@ -284,28 +281,16 @@ func readPolicyRequest(c echo.Context, update bool) (registry.NewPolicy, error) 
 	return req, nil
 }
 
-// decodeJSONBody reads a JSON object of at most 64 KiB, refusing fields
-// the API does not know (a typo would otherwise be silently ignored).
-func decodeJSONBody(c echo.Context, v any) error {
-	r := c.Request()
-	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+// policyBody reads a policy API body.
+var policyBody = jsonBody{Limit: 64 << 10, Expect: "a JSON object with the policy's fields", Strict: true, Thing: "a trust policy"}
+
+// decodeJSONBody reads a policy API body: JSON (by its Content-Type) as
+// policyBody says.
+func (s *Server) decodeJSONBody(c echo.Context, v any) error {
+	if ct := c.Request().Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "application/json") {
 		return &registry.Error{Kind: registry.ErrInvalid, Message: "Send the body as JSON with Content-Type: application/json."}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		switch {
-		case errors.As(err, &mbe):
-			return &registry.Error{Kind: registry.ErrTooLarge, Message: "The body is larger than 64 KiB."}
-		case errors.Is(err, io.EOF):
-			return invalidf("The body is empty: send a JSON object.")
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return invalidf("The body has the field %s, which a trust policy does not have; check its spelling.", strings.TrimPrefix(err.Error(), "json: unknown field "))
-		}
-		return invalidf("The body is not the JSON object expected: %s.", err.Error())
-	}
-	return nil
+	return s.readJSON(c, policyBody, v)
 }
 
 // policyToJSON is a policy as the API answers it.

@@ -8,7 +8,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
-	"strings"
 	"syscall"
 
 	"github.com/wharf-registry/wharf/internal/registry"
@@ -108,8 +107,7 @@ func (s *Server) spoolUpload(req *http.Request, max int64) (*os.File, int64, err
 // uploadTimedOut explains a push whose body did not arrive within the
 // upload timeout (a slow link, or a client that dribbles on purpose).
 func (s *Server) uploadTimedOut() error {
-	d := strings.TrimSuffix(strings.TrimSuffix(s.uploadTO.String(), "0s"), "0m")
-	return invalidf("The upload did not finish within the %s this feed allows. Push again over a faster connection, or ask the feed's operator to raise upload_timeout.", d)
+	return invalidf("The upload did not finish within the %s this feed allows. Push again over a faster connection, or ask the feed's operator to raise upload_timeout.", shortDuration(s.uploadTO))
 }
 
 // truncate cuts s to at most n bytes, marking the cut with "…".

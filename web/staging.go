@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -320,13 +319,13 @@ type groupBody struct {
 	Name string `json:"name"`
 }
 
-func readGroupBody(c echo.Context) (groupBody, error) {
+// groupBodySpec reads a groupBody.
+var groupBodySpec = jsonBody{Limit: 16 << 10, Expect: `a JSON object with "id" and "name"`, Strict: true, Thing: "a stage group"}
+
+func (s *Server) readGroupBody(c echo.Context) (groupBody, error) {
 	var b groupBody
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 16<<10))
-	if err := dec.Decode(&b); err != nil {
-		return b, invalidf("The body must be a JSON object with \"id\" and \"name\" (%v).", err)
-	}
-	return b, nil
+	err := s.readJSON(c, groupBodySpec, &b)
+	return b, err
 }
 
 // createGroup creates a stage group (POST {@id}/groups): 201 and the Group.
@@ -335,7 +334,7 @@ func (s *Server) createGroup(c echo.Context) error {
 	if err != nil {
 		return stagingFail(err)
 	}
-	b, err := readGroupBody(c)
+	b, err := s.readGroupBody(c)
 	if err != nil {
 		return stagingFail(err)
 	}
@@ -394,7 +393,7 @@ func (s *Server) renameGroup(c echo.Context) error {
 	if err != nil {
 		return stagingFail(err)
 	}
-	b, err := readGroupBody(c)
+	b, err := s.readGroupBody(c)
 	if err != nil {
 		return stagingFail(err)
 	}

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"strconv"
@@ -29,6 +27,9 @@ type tokenResponse struct {
 	APIKey    string `json:"apiKey"`
 }
 
+// tokenBody is the exchange's request body, as NuGet/login sends it.
+var tokenBody = jsonBody{Limit: 16 << 10, Expect: `{"username": "...", "tokenType": "ApiKey"}`}
+
 // exchangeToken trades a CI job's OIDC token for a short-lived API key
 // (POST /api/v2/token), checking the request in nuget.org's order.
 func (s *Server) exchangeToken(c echo.Context) error {
@@ -49,8 +50,9 @@ func (s *Server) exchangeToken(c echo.Context) error {
 		return tokenError(c, http.StatusBadRequest, "A User-Agent header is required.")
 	}
 	var body tokenRequest
-	if err := json.NewDecoder(io.LimitReader(req.Body, 16<<10)).Decode(&body); err != nil {
-		return tokenError(c, http.StatusBadRequest, "The request body is not valid JSON: send {\"username\": \"...\", \"tokenType\": \"ApiKey\"}.")
+	if err := s.readJSON(c, tokenBody, &body); err != nil {
+		status, msg := statusOf(err)
+		return tokenError(c, status, msg)
 	}
 	if strings.TrimSpace(body.Username) == "" {
 		return tokenError(c, http.StatusBadRequest, "The username is required: the user (or organisation) whose trust policy this workflow matches.")

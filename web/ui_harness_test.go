@@ -89,6 +89,9 @@ func newUIFeed(t testing.TB, cfg uiConfig) *uiFeed {
 		if cfg.provider == trust.GitLab {
 			o.Issuers = []trust.Issuer{{URL: cfg.issuer.URL, Provider: trust.GitLab, Name: "gitlab", Title: "GitLab"}}
 		}
+		if cfg.provider == trust.Forgejo || cfg.provider == trust.Azure {
+			o.Issuers = []trust.Issuer{{URL: cfg.issuer.URL, Provider: cfg.provider, Name: string(cfg.provider), Title: string(cfg.provider)}}
+		}
 		o.ExchangesPerMinute = -1
 		if o.Verifier, err = trust.NewVerifier(trust.VerifierOptions{Issuers: o.Issuers, Audience: base, Now: f.clock.Now}); err != nil {
 			t.Fatal(err)

@@ -11,8 +11,10 @@ import (
 
 // provenanceView describes where a version was built, linking to the CI
 // system's pages only for issuers whose web addresses Wharf knows the shape
-// of: GitHub Actions on github.com and GitHub Enterprise Server, and GitLab
-// (where the issuer is the instance's URL), all over https. Every claim it
+// of: GitHub Actions on github.com and GitHub Enterprise Server, GitLab
+// (where the issuer is the instance's URL) and Forgejo (the issuer is the
+// instance's URL + /api/actions; repository and commit only), all over
+// https. Every claim it
 // links comes from a verified token, but each is still checked for its
 // expected form before it goes into a URL.
 func provenanceView(p *registry.Provenance, jsonURL string) *templates.ProvenanceView {
@@ -54,6 +56,14 @@ func provenanceView(p *registry.Provenance, jsonURL string) *templates.Provenanc
 		if p.JobWorkflowRef != "" && p.JobWorkflowRef != p.WorkflowRef {
 			v.Reusable = templates.Link{Text: p.JobWorkflowRef, URL: githubBlobURL(web, p.JobWorkflowRef)}
 		}
+	case trust.Forgejo:
+		v.CI = "Forgejo Actions"
+		v.Workflow = templates.Link{Text: joinNonEmpty(p.Workflow, strings.TrimPrefix(refPath(p.WorkflowRef), p.Repository+"/"))}
+		if base != "" && isHex(p.Commit) {
+			v.Commit.URL = base + "/commit/" + p.Commit
+		}
+	case trust.Azure:
+		v.CI = "Azure Pipelines"
 	case trust.GitLab:
 		v.CI = "GitLab CI/CD"
 		project, file, ref := splitConfigRef(p.CIConfigRefURI)
@@ -102,6 +112,10 @@ func ciWebBase(p *registry.Provenance) string {
 		}
 	case trust.GitLab:
 		return strings.TrimRight(p.Issuer, "/")
+	case trust.Forgejo: // https://HOST/api/actions
+		if u.Path == "/api/actions" {
+			return "https://" + u.Host
+		}
 	}
 	return ""
 }

@@ -86,7 +86,7 @@ func (s *Server) policyRow(p *registry.PolicyView) templates.PolicyRow {
 		switch {
 		case p.AnyRepo():
 			r.Workflow = "any workflow of any repository of " + p.RepoOwner
-		case r.Workflow == "" && p.Provider == trust.GitHub:
+		case r.Workflow == "" && (p.Provider == trust.GitHub || p.Provider == trust.Forgejo):
 			r.Workflow = "any workflow of the repository"
 		}
 	}
@@ -96,8 +96,13 @@ func (s *Server) policyRow(p *registry.PolicyView) templates.PolicyRow {
 // policySnippet is a CI job that publishes under the policy, with this
 // server's token URL and audience filled in.
 func (s *Server) policySnippet(p *registry.PolicyView) string {
-	if p.Provider == trust.GitLab {
+	switch p.Provider {
+	case trust.GitLab:
 		return s.pushGitLab(p)
+	case trust.Forgejo:
+		return s.pushForgejo(p)
+	case trust.Azure:
+		return s.pushAzure(p)
 	}
 	return s.pushGitHub(p)
 }

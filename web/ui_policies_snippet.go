@@ -16,8 +16,13 @@ import (
 // it trades the job's OIDC token for a read key and gives the key to
 // NuGet as the password of the Wharf source, then restores.
 func (s *Server) readOnlySnippet(p *registry.PolicyView) string {
-	if p.Provider == trust.GitLab {
+	switch p.Provider {
+	case trust.GitLab:
 		return s.readOnlyGitLab(p)
+	case trust.Forgejo:
+		return s.readOnlyForgejo(p)
+	case trust.Azure:
+		return s.readOnlyAzure(p)
 	}
 	return s.readOnlyGitHub(p)
 }

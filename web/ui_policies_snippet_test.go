@@ -93,27 +93,59 @@ func TestGitHubSnippetsPassActionlint(t *testing.T) {
 			t.Error("actionlint accepts the workflow without its on: trigger; the check cannot fail")
 		}
 	}
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
 	linted := 0
-	for _, block := range strings.Split(string(readme), "```yaml\n")[1:] {
-		block, _, _ = strings.Cut(block, "```")
-		if !strings.Contains(block, "runs-on:") {
+	for _, block := range docYAMLBlocks(t) {
+		if !strings.Contains(block.text, "runs-on:") {
 			continue // not a GitHub workflow
 		}
 		linted++
-		if complaints := lintWorkflow(t, dedent(block)); complaints != "" {
-			t.Errorf("actionlint on the README's workflow:\n%s\n%s", complaints, block)
+		if complaints := lintWorkflow(t, dedent(block.text)); complaints != "" {
+			t.Errorf("actionlint on the workflow in %s:\n%s\n%s", block.file, complaints, block.text)
 		}
 	}
 	if linted == 0 {
-		t.Error("found no GitHub workflow in the README to check")
+		t.Error("found no GitHub workflow in the README or docs to check")
 	}
 	_, _, _, readOnly := readOnlyUI(t, trust.GitHub)
 	if complaints := lintWorkflow(t, readOnly); complaints != "" {
 		t.Errorf("actionlint on the read-only workflow:\n%s\n%s", complaints, readOnly)
+	}
+}
+
+// docBlock is a YAML code block of the README or a document in docs/.
+type docBlock struct{ file, text string }
+
+// docYAMLBlocks returns every ```yaml block of the README and of docs/*.md,
+// the CI files users copy from the documentation.
+func docYAMLBlocks(t *testing.T) []docBlock {
+	t.Helper()
+	files, err := filepath.Glob("../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []docBlock
+	for _, file := range append([]string{"../README.md"}, files...) {
+		text, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, block := range strings.Split(string(text), "```yaml\n")[1:] {
+			block, _, _ = strings.Cut(block, "```")
+			out = append(out, docBlock{strings.TrimPrefix(file, "../"), block})
+		}
+	}
+	return out
+}
+
+// TestDocumentedCIFilesAvoidJQ: no CI file in the README or docs pipes
+// into jq, which the .NET SDK image (the image the GitLab job runs in)
+// lacks; the UI's snippets are held to the same by
+// TestGitLabPushSnippetRuns.
+func TestDocumentedCIFilesAvoidJQ(t *testing.T) {
+	for _, block := range docYAMLBlocks(t) {
+		if strings.Contains(block.text, "| jq") || strings.Contains(block.text, "jq -r") {
+			t.Errorf("a CI file in %s uses jq, which the .NET SDK image lacks; take the key out with sed as the UI's snippet does:\n%s", block.file, block.text)
+		}
 	}
 }
 

@@ -17,11 +17,14 @@ func (a *app) policyCmd() *cobra.Command {
 	var req registry.NewPolicy
 	var provider string
 	add := &cobra.Command{
-		Use:   "add --user NAME [--issuer NAME | --provider github|gitlab] --repository OWNER/REPO ...",
+		Use:   "add --user NAME [--issuer NAME | --provider github|gitlab|forgejo|azure] --repository OWNER/REPO ...",
 		Short: "Let a CI workflow publish for a user or organisation",
 		Long: "Create a trust policy. GitHub: --repository OWNER/REPO --workflow FILE [--environment ENV]\n" +
 			"[--reusable-workflow OWNER/REPO/.github/workflows/FILE]. GitLab: --repository NAMESPACE/PROJECT\n" +
-			"[--ref BRANCH] [--environment ENV] [--ci-config PATH]. Without --owner-id and --repository-id\n" +
+			"[--ref BRANCH] [--environment ENV] [--ci-config PATH]. Forgejo (and Codeberg): --repository\n" +
+			"OWNER/REPO --workflow FILE (no environment: Forgejo tokens carry none). Azure Pipelines:\n" +
+			"--repository 'PROJECT/DEFINITION_ID' --ref BRANCH (the project and source repository IDs are\n" +
+			"what --owner-id and --repository-id bind). Without --owner-id and --repository-id\n" +
 			"the policy is pending: the first matching token within 7 days binds those IDs.\n" +
 			"--read-only: the policy's keys only restore (every feed the owner may read), never push;\n" +
 			"its --workflow is optional, and without one every workflow of the repository matches;\n" +
@@ -172,15 +175,15 @@ func (a *app) policyCmd() *cobra.Command {
 func policyFlags(cmd *cobra.Command, req *registry.NewPolicy, provider *string, defaultProvider string) {
 	f := cmd.Flags()
 	f.StringVar(&req.Name, "name", "", "policy name (default: repository/workflow@environment)")
-	f.StringVar(provider, "provider", defaultProvider, "github or gitlab")
+	f.StringVar(provider, "provider", defaultProvider, "github, gitlab, forgejo or azure")
 	f.StringVar(&req.Issuer, "issuer", "", "trusted issuer's name in the server's trusted_issuers, e.g. ghes (required when several of the provider are trusted; update keeps the stored one)")
-	f.StringVar(&req.Repository, "repository", "", "OWNER/REPO (GitLab: NAMESPACE/PROJECT) (required)")
-	f.StringVar(&req.RepoOwnerID, "owner-id", "", "repository owner (namespace) ID, if known")
-	f.StringVar(&req.RepositoryID, "repository-id", "", "repository (project) ID, if known")
-	f.StringVar(&req.Workflow, "workflow", "", "GitHub workflow file, e.g. release.yml")
+	f.StringVar(&req.Repository, "repository", "", "OWNER/REPO (GitLab: NAMESPACE/PROJECT; Azure Pipelines: PROJECT/DEFINITION_ID) (required)")
+	f.StringVar(&req.RepoOwnerID, "owner-id", "", "repository owner (namespace; Azure: project) ID, if known")
+	f.StringVar(&req.RepositoryID, "repository-id", "", "repository (GitLab: project; Azure: source repository) ID, if known")
+	f.StringVar(&req.Workflow, "workflow", "", "GitHub or Forgejo workflow file, e.g. release.yml")
 	f.StringVar(&req.ReusableWorkflow, "reusable-workflow", "", "GitHub reusable workflow the job must run, OWNER/REPO/.github/workflows/FILE")
 	f.StringVar(&req.Environment, "environment", "", "deployment environment the job must run in")
-	f.StringVar(&req.Ref, "ref", "", "GitLab branch the pipeline must run on")
+	f.StringVar(&req.Ref, "ref", "", "branch the pipeline must run on (GitLab, optional; Azure Pipelines, required for push)")
 	f.StringVar(&req.CIConfigPath, "ci-config", "", "GitLab CI config path, e.g. .gitlab-ci.yml")
 	f.StringArrayVar(&req.Globs, "package", nil, "package-ID glob the policy is limited to (repeatable)")
 	f.BoolVar(&req.ReadOnly, "read-only", false, "keys only restore (read every feed the owner may read), never push; --workflow becomes optional")

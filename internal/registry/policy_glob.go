@@ -27,7 +27,7 @@ func globRepoPolicy(req NewPolicy, p *trust.Policy) error {
 		return fieldErrorf(ErrInvalid, "repository", "'%s' names some repositories of '%s': a read-only policy names one repository or all of them (owner/*).", req.Repository, p.RepoOwner)
 	case req.ReadOnly && (strings.TrimSpace(req.Workflow) != "" || strings.TrimSpace(req.ReusableWorkflow) != "" || strings.TrimSpace(req.CIConfigPath) != ""):
 		return fieldErrorf(ErrInvalid, "workflow", "A policy for every repository of '%s' matches any workflow: leave the workflow and CI config path out.", p.RepoOwner)
-	case !req.ReadOnly && req.Provider == trust.GitHub && strings.TrimSpace(req.Workflow) == "":
+	case !req.ReadOnly && (req.Provider == trust.GitHub || req.Provider == trust.Forgejo) && strings.TrimSpace(req.Workflow) == "":
 		return fieldErrorf(ErrInvalid, "workflow", "'%s' names several repositories of '%s': a push policy for them must name the workflow file (the same in each repository), e.g. release.yml.", req.Repository, p.RepoOwner)
 	case !req.ReadOnly && req.Provider == trust.GitLab && strings.TrimSpace(req.CIConfigPath) == "":
 		return fieldErrorf(ErrInvalid, "CI config path", "'%s' names several projects of '%s': a push policy for them must name the CI config path (the same in each project), e.g. .gitlab-ci.yml.", req.Repository, p.RepoOwner)

@@ -42,14 +42,22 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 	req.Provider = provider
 	repo := strings.Trim(strings.TrimSpace(req.Repository), "/")
 	i := strings.LastIndex(repo, "/")
-	if i <= 0 || i == len(repo)-1 || strings.ContainsAny(repo, " \t@:") {
+	if req.Provider == trust.Azure {
+		if err := azurePipeline(req, p); err != nil {
+			return nil, err
+		}
+	} else if i <= 0 || i == len(repo)-1 || strings.ContainsAny(repo, " \t@:") {
 		return nil, fieldErrorf(ErrInvalid, "repository", "'%s' is not a repository: write it as owner/repository (GitLab: namespace/project).", req.Repository)
 	}
 	if req.Provider == trust.GitHub && strings.Count(repo, "/") != 1 {
 		return nil, fieldErrorf(ErrInvalid, "repository", "'%s' is not a GitHub repository: write it as owner/repository.", req.Repository)
 	}
-	p.RepoOwner, p.Repository = repo[:i], repo[i+1:]
-	if p.RepoGlob() {
+	if req.Provider != trust.Azure {
+		p.RepoOwner, p.Repository = repo[:i], repo[i+1:]
+	}
+	if req.Provider == trust.Azure {
+		// azurePipeline set the names and IDs
+	} else if p.RepoGlob() {
 		if err := globRepoPolicy(req, p); err != nil {
 			return nil, err
 		}
@@ -84,6 +92,14 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 		p.Ref, p.CIConfigPath = strings.TrimSpace(req.Ref), strings.TrimSpace(req.CIConfigPath)
 		if req.Workflow != "" || req.ReusableWorkflow != "" {
 			return nil, fieldErrorf(ErrInvalid, "workflow", "Workflows apply to GitHub policies only; GitLab policies may name a CI config path.")
+		}
+	case trust.Forgejo:
+		if err := forgejoFields(req, p); err != nil {
+			return nil, err
+		}
+	case trust.Azure:
+		if err := azureFields(req, p); err != nil {
+			return nil, err
 		}
 	}
 	if p.Globs, err = normalizeGlobs(req.Globs); err != nil {

@@ -130,12 +130,18 @@ func parseIssuer(entry string) (Issuer, error) {
 		return Issuer{}, fmt.Errorf("trusted issuer %q: the issuer URL is empty", entry)
 	}
 	if u == "" {
+		if k.DefaultURL == "" && k.MissingURL != "" {
+			return Issuer{}, fmt.Errorf("trusted issuer %q: %s", entry, k.MissingURL)
+		}
 		if k.DefaultURL == "" {
 			return Issuer{}, fmt.Errorf("trusted issuer %q: the kind %s has no public issuer: write %s=%s:URL with your instance's issuer URL", entry, kind, name, kind)
 		}
 		u = k.DefaultURL
 	}
 	if err := ValidateIssuerURL(u); err != nil {
+		return Issuer{}, fmt.Errorf("trusted issuer %q: %w", entry, err)
+	}
+	if err := checkProviderIssuer(k.Provider, u); err != nil {
 		return Issuer{}, fmt.Errorf("trusted issuer %q: %w", entry, err)
 	}
 	return Issuer{Name: name, Kind: kind, URL: u, Provider: k.Provider, Title: k.titleOf(u)}, nil

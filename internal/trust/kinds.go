@@ -18,14 +18,20 @@ type Kind struct {
 	// SelfHosted names another instance, followed by its host
 	// ("GitHub Enterprise Server (ghe.example.com)").
 	Title, SelfHosted string
+	// MissingURL, for a kind without a public issuer, says what URL an
+	// entry must give; "" for a generic sentence.
+	MissingURL string
 }
 
 // kinds are the kinds of issuer trusted_issuers accepts, by the word an
 // entry uses. A new CI system is one entry here (and its Provider's claim
 // reader and matcher).
 var kinds = map[string]Kind{
-	"github": {Provider: GitHub, DefaultURL: GitHubActionsIssuer, Title: "GitHub Actions", SelfHosted: "GitHub Enterprise Server"},
-	"gitlab": {Provider: GitLab, DefaultURL: GitLabComIssuer, Title: "GitLab.com", SelfHosted: "GitLab"},
+	"github":   {Provider: GitHub, DefaultURL: GitHubActionsIssuer, Title: "GitHub Actions", SelfHosted: "GitHub Enterprise Server"},
+	"gitlab":   {Provider: GitLab, DefaultURL: GitLabComIssuer, Title: "GitLab.com", SelfHosted: "GitLab"},
+	"forgejo":  {Provider: Forgejo, DefaultURL: CodebergIssuer, Title: "Codeberg (Forgejo Actions)", SelfHosted: "Forgejo Actions"},
+	"codeberg": {Provider: Forgejo, DefaultURL: CodebergIssuer, Title: "Codeberg (Forgejo Actions)", SelfHosted: "Forgejo Actions"},
+	"azure":    {Provider: Azure, SelfHosted: "Azure Pipelines", MissingURL: "an Azure Pipelines issuer is " + AzureDevOpsIssuerPrefix + "ORGANISATION_ID: write NAME=azure:" + AzureDevOpsIssuerPrefix + "ORGANISATION_ID with your organisation's ID"},
 }
 
 // KindOf returns the kind an entry calls word (lower case), and whether
@@ -45,20 +51,13 @@ func KindNames() []string {
 	return out
 }
 
-// KnownProvider reports whether some kind's tokens are read by p.
-func KnownProvider(p Provider) bool {
-	for _, k := range kinds {
-		if k.Provider == p {
-			return true
-		}
-	}
-	return false
-}
-
 // titleOf names an issuer of kind k at URL u for people.
 func (k Kind) titleOf(u string) string {
 	if u == k.DefaultURL {
 		return k.Title
+	}
+	if k.Provider == Azure {
+		return "Azure Pipelines (organisation " + azureOrgID(u) + ")"
 	}
 	host := u
 	if pu, err := url.Parse(u); err == nil && pu.Host != "" {

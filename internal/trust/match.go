@@ -97,6 +97,10 @@ func Match(p *Policy, c *Claims, now time.Time, o MatchOptions) (Result, error) 
 		err = matchGitHub(p, c, o)
 	case GitLab:
 		err = matchGitLab(p, c)
+	case Forgejo:
+		err = matchForgejo(p, c, o)
+	case Azure:
+		err = matchAzure(p, c)
 	}
 	if err != nil {
 		return Result{}, err
@@ -107,7 +111,7 @@ func Match(p *Policy, c *Claims, now time.Time, o MatchOptions) (Result, error) 
 // matchIdentity checks who the token is for; every failure is generic.
 func matchIdentity(p *Policy, c *Claims) *MatchError {
 	switch {
-	case p.Provider != GitHub && p.Provider != GitLab:
+	case !KnownProvider(p.Provider):
 		return noMatch("unsupported provider %q", p.Provider)
 	case c.Provider != p.Provider:
 		return noMatch("provider %q is not the policy's %q", c.Provider, p.Provider)

@@ -14,7 +14,21 @@ type Provider string
 const (
 	GitHub Provider = "github" // GitHub Actions, github.com or GitHub Enterprise Server
 	GitLab Provider = "gitlab" // GitLab CI, gitlab.com or self-managed
+	// Forgejo Actions, on Codeberg or a self-hosted Forgejo
+	// (provider_forgejo.go).
+	Forgejo Provider = "forgejo"
+	// Azure Pipelines, Azure DevOps Services (provider_azure.go).
+	Azure Provider = "azure"
 )
+
+// KnownProvider reports whether p is one of the supported providers.
+func KnownProvider(p Provider) bool {
+	switch p {
+	case GitHub, GitLab, Forgejo, Azure:
+		return true
+	}
+	return false
+}
 
 // Claims are the verified claims of a CI token. Repository identity is
 // uniform across providers:
@@ -57,6 +71,10 @@ type Claims struct {
 	// GitLab CI.
 	CIConfigRefURI, CIConfigSHA string
 	JobID                       string
+
+	// Azure Pipelines: org_id, def_id and rpo_uri (provider_azure.go maps
+	// the others onto the uniform fields).
+	OrganizationID, DefinitionID, RepositoryURI string
 
 	// Raw holds every claim of the token, for the audit log.
 	Raw map[string]any

@@ -121,7 +121,7 @@ func NewVerifier(o VerifierOptions) (*Verifier, error) {
 		if err := ValidateIssuerURL(iss.URL); err != nil {
 			return nil, fmt.Errorf("trust: %w", err)
 		}
-		if iss.Provider != GitHub && iss.Provider != GitLab {
+		if !KnownProvider(iss.Provider) {
 			return nil, fmt.Errorf("trust: issuer %s has unknown provider %q", iss.URL, iss.Provider)
 		}
 		if v.issuers[iss.URL] != nil {
@@ -240,7 +240,7 @@ func (v *Verifier) claims(iss Issuer, payload []byte) (*Claims, error) {
 	if !ok || len(auds) != 1 {
 		return nil, tokenError(msgAudienceN, nil)
 	}
-	if auds[0] != v.audience {
+	if auds[0] != expectedAudience(iss.Provider, v.audience) {
 		return nil, tokenError(msgAudience, nil)
 	}
 	r := &reader{m: raw}
@@ -248,6 +248,9 @@ func (v *Verifier) claims(iss Issuer, payload []byte) (*Claims, error) {
 		JTI: r.str("jti"), Expiry: exp, Raw: raw}
 	c.IssuerName = iss.Name
 	c.IssuedAt, _ = numericDate(raw, "iat")
+	if c.JTI == "" && iss.Provider == Forgejo {
+		c.JTI = forgejoJTI(payload)
+	}
 	if c.JTI == "" {
 		return nil, tokenError(msgJTI, nil)
 	}
@@ -257,6 +260,10 @@ func (v *Verifier) claims(iss Issuer, payload []byte) (*Claims, error) {
 		required = r.github(c)
 	case GitLab:
 		required = r.gitlab(c)
+	case Forgejo:
+		required = r.forgejo(c)
+	case Azure:
+		required = r.azure(c, iss.URL)
 	}
 	if r.err != nil {
 		return nil, r.err

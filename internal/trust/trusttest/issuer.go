@@ -1,9 +1,10 @@
 // Package trusttest provides a real OIDC token issuer for tests: an HTTP
 // server on 127.0.0.1 with a discovery document and a JWKS, which signs
 // tokens (RS256, ES256) and forges bad ones (alg none, HS256 keyed with
-// the public key, wrong kid, tampered payload); realistic GitHub Actions
-// and GitLab CI claim sets; and the GitHub runner's ID-token endpoint that
-// the NuGet/login action calls. The same issuer can also sign people in to
+// the public key, wrong kid, tampered payload); realistic GitHub Actions,
+// GitLab CI, Forgejo Actions and Azure Pipelines claim sets; the GitHub
+// runner's ID-token endpoint that the NuGet/login action calls (Forgejo's
+// is the same), and Azure DevOps' (azure.go). The same issuer can also sign people in to
 // a web UI as an OpenID Connect provider (login.go). Failures call t.Fatal;
 // nothing here is for production.
 package trusttest
@@ -37,7 +38,8 @@ import (
 // JWKS at URL/.well-known/jwks, as GitHub's are. It is safe for concurrent
 // use.
 type Issuer struct {
-	URL string // the issuer URL, http://127.0.0.1:PORT; tokens' iss
+	URL  string // the issuer URL, http://127.0.0.1:PORT[/path]; tokens' iss
+	root string // the server's URL, where the JWKS is
 
 	t           testing.TB
 	mu          sync.Mutex
@@ -59,15 +61,28 @@ type signingKey struct {
 // advertises RS256 and ES256. It stops when the test ends.
 func NewIssuer(t testing.TB) *Issuer {
 	t.Helper()
+	return NewIssuerAt(t, "")
+}
+
+// NewIssuerAt is NewIssuer with the issuer URL under a path of the server,
+// as Forgejo's (https://HOST/api/actions) and Azure DevOps'
+// (https://vstoken.dev.azure.com/ORG_ID) are: the discovery document is at
+// URL/.well-known/openid-configuration, the JWKS at the server's root
+// /.well-known/jwks (where Azure DevOps serves it for every organisation).
+// path is "" or starts with a slash and does not end with one.
+func NewIssuerAt(t testing.TB, path string) *Issuer {
+	t.Helper()
 	i := &Issuer{t: t, advertised: []string{"RS256", "ES256"}}
 	i.add(&signingKey{kid: "k1", alg: "RS256", priv: newRSAKey(t)})
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /.well-known/openid-configuration", i.serveDiscovery)
+	mux.HandleFunc("GET "+path+"/.well-known/openid-configuration", i.serveDiscovery)
 	mux.HandleFunc("GET /.well-known/jwks", i.serveJWKS)
-	i.routeLogin(mux)
+	if path == "" {
+		i.routeLogin(mux)
+	}
 	srv := httptest.NewServer(mux) // listens on 127.0.0.1
 	t.Cleanup(srv.Close)
-	i.URL = srv.URL
+	i.URL, i.root = srv.URL+path, srv.URL
 	return i
 }
 
@@ -132,7 +147,7 @@ func (i *Issuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 	i.mu.Unlock()
 	doc := map[string]any{
 		"issuer":                                i.URL,
-		"jwks_uri":                              i.URL + "/.well-known/jwks",
+		"jwks_uri":                              i.root + "/.well-known/jwks",
 		"subject_types_supported":               []string{"public", "pairwise"},
 		"response_types_supported":              []string{"id_token"},
 		"claims_supported":                      []string{"sub", "aud", "exp", "iat", "iss", "jti", "nbf", "ref", "repository", "repository_id", "repository_owner", "repository_owner_id", "run_id", "run_number", "run_attempt", "actor", "actor_id", "workflow", "workflow_ref", "workflow_sha", "job_workflow_ref", "job_workflow_sha", "event_name", "environment", "runner_environment", "sha"},
