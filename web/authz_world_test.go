@@ -77,7 +77,7 @@ func newWorldWith(t testing.TB, iss *trusttest.Issuer) *world {
 	ctx := context.Background()
 	w := &world{
 		uiFeed: newUIFeed(t, uiConfig{issuer: iss, reg: registry.Options{
-			Issuers: []trust.Issuer{{URL: trust.GitHubActionsIssuer, Provider: trust.GitHub, Name: "GitHub Actions"}},
+			Issuers: []trust.Issuer{{URL: trust.GitHubActionsIssuer, Provider: trust.GitHub, Name: "github", Title: "GitHub Actions"}},
 			// The read matrix sends many bad credentials from one address;
 			// TestReadFailuresAreLimited checks the limit.
 			ReadFailuresPerMinute: -1,

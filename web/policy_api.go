@@ -36,7 +36,7 @@ type (
 		Owner            string            `json:"owner"`
 		CreatedBy        string            `json:"createdBy"`
 		Provider         string            `json:"provider"`
-		Issuer           string            `json:"issuer"`
+		Issuer           string            `json:"issuer"` // its name in trusted_issuers; the URL for a policy not yet named
 		Repository       string            `json:"repository"`
 		RepoOwnerID      string            `json:"ownerId,omitempty"`
 		RepositoryID     string            `json:"repositoryId,omitempty"`
@@ -57,6 +57,8 @@ type (
 		CreatedAt        string            `json:"createdAt"`
 		BoundAt          string            `json:"boundAt,omitempty"`
 		RepositoryUses   []repoUseJSON     `json:"repositoryUses,omitempty"`
+
+		IssuerURL string `json:"issuerUrl"` // the iss its tokens must carry
 	}
 	repoUseJSON struct {
 		Repository   string `json:"repository"`
@@ -310,13 +312,17 @@ func (s *Server) decodeJSONBody(c echo.Context, v any) error {
 
 // policyToJSON is a policy as the API answers it.
 func policyToJSON(v *registry.PolicyView) policyJSON {
-	p := policyJSON{ID: v.ID, Name: v.Name, Owner: v.OwnerName, CreatedBy: v.CreatorName, Provider: string(v.Provider), Issuer: v.Issuer,
+	p := policyJSON{ID: v.ID, Name: v.Name, Owner: v.OwnerName, CreatedBy: v.CreatorName, Provider: string(v.Provider), Issuer: v.IssuerName,
 		Repository: v.RepoOwner + "/" + v.Repository, RepoOwnerID: v.RepoOwnerID, RepositoryID: v.RepositoryID, Workflow: v.Workflow,
 		ReusableWorkflow: v.ReusableWorkflow, Environment: v.Environment, Ref: v.Ref, CIConfigPath: v.CIConfigPath, Packages: v.Globs,
 		ReadOnly: v.ReadOnly, StagingOnly: v.StagingOnly, Status: v.Status.State, DaysLeft: v.Status.DaysLeft, Reason: v.Status.Reason,
 		Editable: v.Editable, CreatedAt: v.CreatedAt.UTC().Format(time.RFC3339)}
 	if p.Packages == nil {
 		p.Packages = []string{}
+	}
+	p.IssuerURL = v.Issuer
+	if p.Issuer == "" {
+		p.Issuer = v.Issuer
 	}
 	if v.BoundAt != nil {
 		p.BoundAt = v.BoundAt.UTC().Format(time.RFC3339)

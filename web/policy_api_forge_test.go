@@ -35,7 +35,7 @@ func TestPolicyAPIForgeProviders(t *testing.T) {
 	}
 	body := `{"provider":"azure","repository":"Contoso SDK/12","ref":"refs/heads/main","ownerId":"` + trusttest.AzureProjectID + `","repositoryId":"` + trusttest.AzureRepoID + `"}`
 	status, p, hdr := policyAPICall(t, f, alice, "POST", "/api/v2/policies", body, csrf)
-	if status != http.StatusCreated || p["status"] != "active" || p["provider"] != "azure" || p["issuer"] != iss.URL ||
+	if status != http.StatusCreated || p["status"] != "active" || p["provider"] != "azure" || p["issuer"] != "azure" || p["issuerUrl"] != iss.URL ||
 		p["repository"] != "Contoso SDK/12" || p["ref"] != "main" || p["ownerId"] != trusttest.AzureProjectID {
 		t.Fatalf("create: %d %v", status, p)
 	}
@@ -68,7 +68,7 @@ func TestPolicyAPIForgejoFields(t *testing.T) {
 		}
 	}
 	status, p, _ := policyAPICall(t, f, alice, "POST", "/api/v2/policies", `{"provider":"forgejo","repository":"contoso/sdk","workflow":"./.forgejo/workflows/release.yml"}`, csrf)
-	if status != http.StatusCreated || p["workflow"] != "release.yml" || p["status"] != "pending" || p["issuer"] != iss.URL {
+	if status != http.StatusCreated || p["workflow"] != "release.yml" || p["status"] != "pending" || p["issuer"] != "forgejo" || p["issuerUrl"] != iss.URL {
 		t.Errorf("create: %d %v", status, p)
 	}
 }

@@ -38,7 +38,7 @@ func rawControl(s string) rune {
 // and nothing is created.
 func TestTypedTextRefusesControls(t *testing.T) {
 	f := newUIFeed(t, uiConfig{reg: registry.Options{
-		Issuers: []trust.Issuer{{URL: trust.GitHubActionsIssuer, Provider: trust.GitHub, Name: "GitHub Actions"}},
+		Issuers: []trust.Issuer{{URL: trust.GitHubActionsIssuer, Provider: trust.GitHub, Name: "github", Title: "GitHub Actions"}},
 	}})
 	b := f.signedIn(t, "alice")
 	policy := func(field, v string) url.Values {

@@ -165,7 +165,7 @@ func TestGitLabExchange(t *testing.T) {
 	iss := trusttest.NewIssuer(t)
 	c := trusttest.NewClock(time.Now().UTC())
 	audience := "https://wharf.example.com"
-	issuers := []trust.Issuer{{URL: iss.URL, Provider: trust.GitLab, Name: "test GitLab"}}
+	issuers := []trust.Issuer{{URL: iss.URL, Provider: trust.GitLab, Name: "gitlab", Title: "test GitLab"}}
 	v, err := trust.NewVerifier(trust.VerifierOptions{Issuers: issuers, Audience: audience, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -41,7 +41,7 @@ func trustedPublishing(t testing.TB, perMinute int) (*tpFeed, registry.Options) 
 	iss := trusttest.NewIssuer(t)
 	c := trusttest.NewClock(time.Now().UTC().Truncate(time.Second))
 	audience := "https://wharf.example.com"
-	issuers := []trust.Issuer{{URL: iss.URL, Provider: trust.GitHub, Name: "test GitHub"}}
+	issuers := []trust.Issuer{{URL: iss.URL, Provider: trust.GitHub, Name: "github", Title: "test GitHub"}}
 	v, err := trust.NewVerifier(trust.VerifierOptions{Issuers: issuers, Audience: audience, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)

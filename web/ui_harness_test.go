@@ -85,15 +85,15 @@ func newUIFeed(t testing.TB, cfg uiConfig) *uiFeed {
 	o.Now = f.clock.Now
 	o.Logger = slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if cfg.issuer != nil {
-		o.Issuers = []trust.Issuer{{URL: cfg.issuer.URL, Provider: trust.GitHub, Name: "GitHub Actions"}}
+		o.Issuers = []trust.Issuer{{URL: cfg.issuer.URL, Provider: trust.GitHub, Name: "github", Title: "GitHub Actions"}}
 		for i, more := range cfg.moreIssuers {
-			o.Issuers = append(o.Issuers, trust.Issuer{URL: more.URL, Provider: trust.GitHub, Name: fmt.Sprintf("GitHub Enterprise Server %d", i+1)})
+			o.Issuers = append(o.Issuers, trust.Issuer{URL: more.URL, Provider: trust.GitHub, Name: fmt.Sprintf("ghes-%d", i+1), Title: fmt.Sprintf("GitHub Enterprise Server %d", i+1)})
 		}
 		if cfg.provider == trust.GitLab {
-			o.Issuers = []trust.Issuer{{URL: cfg.issuer.URL, Provider: trust.GitLab, Name: "GitLab"}}
+			o.Issuers = []trust.Issuer{{URL: cfg.issuer.URL, Provider: trust.GitLab, Name: "gitlab", Title: "GitLab"}}
 		}
 		if cfg.provider == trust.Forgejo || cfg.provider == trust.Azure {
-			o.Issuers = []trust.Issuer{{URL: cfg.issuer.URL, Provider: cfg.provider, Name: string(cfg.provider)}}
+			o.Issuers = []trust.Issuer{{URL: cfg.issuer.URL, Provider: cfg.provider, Name: string(cfg.provider), Title: string(cfg.provider)}}
 		}
 		o.ExchangesPerMinute = -1
 		if o.Verifier, err = trust.NewVerifier(trust.VerifierOptions{Issuers: o.Issuers, Audience: base, Now: f.clock.Now}); err != nil {

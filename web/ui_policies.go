@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,52 +37,24 @@ func (s *Server) policiesView(c echo.Context, form templates.PolicyForm) (templa
 	}
 	v.Owners, err = s.creatableOwners(c)
 	v.RuleForms = s.ruleForms(form, v.Owners, currentUser(c).Name)
-	v.Issuers = s.issuerChoice()
+	v.Issuers = issuerOptions(s.formIssuers())
 	if v.Form.Issuer == "" && len(v.Issuers) > 0 {
-		v.Form.Issuer = v.Issuers[0].URL
+		v.Form.Issuer = v.Issuers[0].Value
 	}
 	return v, err
 }
 
-// issuerChoice is every trusted issuer when two of them share a provider,
-// so the create form must ask which one a policy trusts; else nil (the
-// provider picks its only issuer).
-func (s *Server) issuerChoice() []templates.IssuerOption {
-	var all []trust.Issuer // the claim-rule issuers have forms of their own
+// formIssuers are the trusted issuers the main policy form offers: all
+// but the claim-rule ones (Buildkite, CircleCI, generic OIDC), which have
+// forms of their own.
+func (s *Server) formIssuers() []trust.Issuer {
+	var out []trust.Issuer
 	for _, iss := range s.reg.IssuersOf("") {
 		if !trust.RuleKind(iss.Provider) {
-			all = append(all, iss)
+			out = append(out, iss)
 		}
-	}
-	seen := map[trust.Provider]bool{}
-	choice := false
-	for _, iss := range all {
-		choice = choice || seen[iss.Provider]
-		seen[iss.Provider] = true
-	}
-	if !choice {
-		return nil
-	}
-	return issuerOptions(all)
-}
-
-func issuerOptions(issuers []trust.Issuer) []templates.IssuerOption {
-	out := make([]templates.IssuerOption, len(issuers))
-	for i, iss := range issuers {
-		out[i] = templates.IssuerOption{URL: iss.URL, Name: iss.Name}
 	}
 	return out
-}
-
-// issuerName is the configured name of an issuer, or its URL when the
-// operator no longer lists it.
-func (s *Server) issuerName(url string) string {
-	for _, iss := range s.reg.IssuersOf("") {
-		if iss.URL == url {
-			return iss.Name
-		}
-	}
-	return "no longer trusted:"
 }
 
 // creatableOwners are the accounts the user may create keys and trust
@@ -107,7 +78,7 @@ func (s *Server) creatableOwners(c echo.Context) ([]string, error) {
 func (s *Server) policyRow(p *registry.PolicyView) templates.PolicyRow {
 	id := strconv.FormatInt(p.ID, 10)
 	r := templates.PolicyRow{
-		ID: p.ID, Name: p.Name, Provider: string(p.Provider), Issuer: p.Issuer, IssuerName: s.issuerName(p.Issuer), Owner: p.OwnerName,
+		ID: p.ID, Name: p.Name, Provider: string(p.Provider), Issuer: p.Issuer, IssuerName: issuerLabel(p), Owner: p.OwnerName,
 		Repository: p.RepoOwner + "/" + p.Repository, Workflow: p.Workflow, Environment: p.Environment, Ref: p.Ref,
 		Globs: strings.Join(p.Globs, ", "), State: p.Status.State, DaysLeft: p.Status.DaysLeft, Reason: p.Status.Reason,
 		EditURL:   "/account/trusted-publishing/" + id,
@@ -236,12 +207,7 @@ func (s *Server) renderPolicyEdit(c echo.Context, status int, p *registry.Policy
 	if err != nil {
 		return err
 	}
-	issuers := issuerOptions(s.reg.IssuersOf(p.Provider))
-	if !slices.ContainsFunc(issuers, func(o templates.IssuerOption) bool { return o.URL == p.Issuer }) {
-		// The operator stopped trusting it: offer it still, so that saving
-		// the form keeps it rather than moving the policy.
-		issuers = append([]templates.IssuerOption{{URL: p.Issuer, Name: s.issuerName(p.Issuer)}}, issuers...)
-	}
+	issuers := s.editIssuers(p)
 	v := templates.PolicyEditPage{Page: s.page(c, "Edit "+p.Name, "policies"), Policy: s.policyRow(p), Owners: owners, Form: f,
 		Issuers: issuers}
 	if msg := registry.Message(refused); msg != "" {
@@ -266,7 +232,7 @@ func formOfPolicy(p *registry.PolicyView) templates.PolicyForm {
 	return templates.PolicyForm{
 		Provider: string(p.Provider), Owner: p.OwnerName, Name: p.Name, Repository: p.RepoOwner + "/" + p.Repository,
 		Workflow: p.Workflow, ReusableWorkflow: p.ReusableWorkflow, Environment: p.Environment, Ref: p.Ref,
-		CIConfigPath: p.CIConfigPath, Globs: strings.Join(p.Globs, ", "), Issuer: p.Issuer, ReadOnly: p.ReadOnly, StagingOnly: p.StagingOnly,
+		CIConfigPath: p.CIConfigPath, Globs: strings.Join(p.Globs, ", "), Issuer: issuerValue(p), ReadOnly: p.ReadOnly, StagingOnly: p.StagingOnly,
 		Claims: p.Rules.Fields(p.Provider),
 	}
 }

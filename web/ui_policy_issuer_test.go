@@ -166,7 +166,7 @@ func TestPolicyRebindNeedsConfirmation(t *testing.T) {
 // create form offers both and creates the policy on the one chosen; a
 // request that names none is refused with a sentence instead of picking one.
 func TestPolicyCreateChoosesIssuer(t *testing.T) {
-	f, first, second := twoIssuerFeed(t)
+	f, _, second := twoIssuerFeed(t)
 	alice := f.signedIn(t, "alice")
 	page := alice.get("/account/trusted-publishing")
 	var offered []string
@@ -175,21 +175,21 @@ func TestPolicyCreateChoosesIssuer(t *testing.T) {
 			offered = append(offered, attr(o, "value"))
 		}
 	}
-	if strings.Join(offered, " ") != first.URL+" "+second.URL {
-		t.Errorf("the create form offers issuers %v, want both", offered)
+	if strings.Join(offered, " ") != "github ghes-1" {
+		t.Errorf("the create form offers issuers %v, want both by name", offered)
 	}
 	form := page.formValues("policy-form")
-	form.Set("issuer", second.URL)
+	form.Set("issuer", "ghes-1")
 	form.Set("repository", "contoso/sdk")
 	form.Set("workflow", "release.yml")
 	if res := alice.post("/account/trusted-publishing", form); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("creating a policy on the second issuer: %s", res.Status)
 	}
-	if got := f.onlyPolicy("alice"); got.Issuer != second.URL {
-		t.Errorf("the policy trusts %s, want the chosen %s", got.Issuer, second.URL)
+	if got := f.onlyPolicy("alice"); got.Issuer != second.URL || got.IssuerName != "ghes-1" {
+		t.Errorf("the policy trusts %s (%q), want the chosen %s (ghes-1)", got.Issuer, got.IssuerName, second.URL)
 	}
 	_, err := f.reg.CreatePolicy(context.Background(), registry.NewPolicy{User: "alice", Provider: trust.GitHub, Repository: "contoso/lib", Workflow: "release.yml"})
-	if !errors.Is(err, registry.ErrInvalid) || !strings.Contains(registry.Message(err), second.URL) {
+	if !errors.Is(err, registry.ErrInvalid) || !strings.Contains(registry.Message(err), "ghes-1 ("+second.URL+")") {
 		t.Errorf("a policy naming no issuer of two: %v, want a refusal naming the issuers", err)
 	}
 }

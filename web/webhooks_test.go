@@ -437,7 +437,7 @@ func TestWebhookGoesWithItsUser(t *testing.T) {
 // policy's creation, change and removal.
 func TestWebhookEveryEventKind(t *testing.T) {
 	f := newUIFeed(t, uiConfig{reg: registry.Options{
-		Issuers:  []trust.Issuer{{URL: trust.GitHubActionsIssuer, Provider: trust.GitHub, Name: "GitHub Actions"}},
+		Issuers:  []trust.Issuer{{URL: trust.GitHubActionsIssuer, Provider: trust.GitHub, Name: "github", Title: "GitHub Actions"}},
 		Webhooks: events.Options{AllowPrivate: true, Timeout: 2 * time.Second}}})
 	ctx := context.Background()
 	rcv := newReceiver(t)

@@ -129,7 +129,7 @@ func TestBrowserUI(t *testing.T) {
 			p.t = t
 			p.openOK("/account/trusted-publishing")
 			p.wantText(`[data-testid="no-policies"]`, "no trust policies")
-			status := p.submit(`[data-testid="policy-form"]`, "#policy-provider", "github", "#policy-owner", "contoso",
+			status := p.submit(`[data-testid="policy-form"]`, "#policy-issuer", "github", "#policy-owner", "contoso",
 				"#policy-repository", "contoso/sdk", "#policy-workflow", "release.yml", "#policy-environment", "prod", "#policy-globs", "Contoso.*")
 			if status != http.StatusOK {
 				t.Fatalf("creating the policy: status %d%s", status, p.where())

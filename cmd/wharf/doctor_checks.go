@@ -112,6 +112,11 @@ func (a *app) checkDatabase(ctx context.Context, d *doctor, cfg config.Config) {
 		name = db.Redact(cfg.DatabaseURL)
 	}
 	lv, err := db.Inspect(ctx, cfg.DatabaseURL, cfg.DataDir, doctorTimeout)
+	if own, perr := trust.ParseIssuers(cfg.TrustedIssuers); err == nil && perr == nil {
+		if why := issuersDisagreement(own, lv.ServerIssuers, lv.ServerIssuersAt); why != "" {
+			d.warn("trusted issuer", "%s", why)
+		}
+	}
 	switch {
 	case errors.Is(err, db.ErrNoDatabase):
 		d.warn("database", "%s does not exist yet: wharf serve creates it (if the server runs elsewhere, this command has not got its data directory or database_url)", name)
@@ -206,10 +211,10 @@ func checkIssuers(ctx context.Context, d *doctor, cfg config.Config) {
 			continue
 		}
 		if err != nil {
-			d.fail("trusted issuer", "%s (%s): %v; CI tokens from it will be refused: check the URL in trusted_issuers and that this machine reaches it (a proxy needs HTTPS_PROXY)", iss.URL, iss.Provider, err)
+			d.fail("trusted issuer", "%s: %s (%s): %v; CI tokens from it will be refused: check the URL in trusted_issuers and that this machine reaches it (a proxy needs HTTPS_PROXY)", iss.Name, iss.URL, iss.Provider, err)
 			continue
 		}
-		d.ok("trusted issuer", "%s (%s): discovery document and %d signing keys", iss.URL, iss.Provider, n)
+		d.ok("trusted issuer", "%s: %s (%s): discovery document and %d signing keys", iss.Name, iss.URL, iss.Provider, n)
 	}
 }
 

@@ -70,7 +70,7 @@ func TestDoctorHealthy(t *testing.T) {
 		"base URL":       {e.base + " reaches a Wharf server"},
 		"database":       {filepath.Join(e.data, "wharf.db") + " answers, at migration"},
 		"package store":  {filepath.Join(e.data, "packages") + " takes, returns and deletes a probe object"},
-		"trusted issuer": {iss.URL + " (github): discovery document and 1 signing keys"},
+		"trusted issuer": {"github: " + iss.URL + " (github): discovery document and 1 signing keys"},
 		"sign-in":        {"OpenID Connect at " + iss.URL + " (client wharf-doctor): discovery document read"},
 	} {
 		if !has(lines[check], "ok", want...) {

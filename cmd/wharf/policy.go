@@ -17,7 +17,7 @@ func (a *app) policyCmd() *cobra.Command {
 	var req registry.NewPolicy
 	var provider string
 	add := &cobra.Command{
-		Use:   "add --user NAME --provider github|gitlab|forgejo|azure --repository OWNER/REPO ...",
+		Use:   "add --user NAME [--issuer NAME | --provider github|gitlab|forgejo|azure] --repository OWNER/REPO ...",
 		Short: "Let a CI workflow publish for a user or organisation",
 		Long: "Create a trust policy. GitHub: --repository OWNER/REPO --workflow FILE [--environment ENV]\n" +
 			"[--reusable-workflow OWNER/REPO/.github/workflows/FILE]. GitLab: --repository NAMESPACE/PROJECT\n" +
@@ -28,12 +28,18 @@ func (a *app) policyCmd() *cobra.Command {
 			"the policy is pending: the first matching token within 7 days binds those IDs.\n" +
 			"--read-only: the policy's keys only restore (every feed the owner may read), never push;\n" +
 			"its --workflow is optional, and without one every workflow of the repository matches;\n" +
-			"--repository OWNER/* matches every repository of OWNER (bound to the owner's ID only).",
+			"--repository OWNER/* matches every repository of OWNER (bound to the owner's ID only).\n" +
+			"--issuer names a trusted issuer by its name in the server's trusted_issuers (github, ghes,\n" +
+			"gitlab-corp); without it, the only trusted issuer of --provider. The server's list is the one\n" +
+			"wharf serve records in the database, whatever this command's own settings say.",
 		Args: cobra.NoArgs,
 		RunE: a.withService(func(cmd *cobra.Command, _ []string) error {
 			req.Provider = trust.Provider(strings.ToLower(provider))
 			if req.Issuer != "" && !cmd.Flags().Changed("provider") {
 				req.Provider = "" // the issuer names its provider
+			}
+			if req.Issuer == "" && !cmd.Flags().Changed("provider") && len(a.issuers) == 1 {
+				req.Provider, req.Issuer = "", a.issuers[0].Name // the server's only issuer, whatever its kind
 			}
 			v, err := a.reg.CreatePolicy(cmd.Context(), req)
 			if err != nil {
@@ -113,7 +119,7 @@ func (a *app) policyCmd() *cobra.Command {
 						wf = "(any)"
 					}
 				}
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, cell(p.Name), cell(string(p.Provider)), cell(p.Issuer), cell(p.RepoOwner), cell(p.Repository),
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, cell(p.Name), cell(string(p.Provider)), cell(issuerCell(&p.Policy)), cell(p.RepoOwner), cell(p.Repository),
 					wf, dash(p.Environment), cell(p.OwnerName), access, cell(pk), cell(statusText(p.Status)))
 			}
 			if err := w.Flush(); err != nil {
@@ -171,7 +177,7 @@ func policyFlags(cmd *cobra.Command, req *registry.NewPolicy, provider *string, 
 	f := cmd.Flags()
 	f.StringVar(&req.Name, "name", "", "policy name (default: repository/workflow@environment)")
 	f.StringVar(provider, "provider", defaultProvider, "github, gitlab, forgejo, azure, buildkite, circleci or oidc")
-	f.StringVar(&req.Issuer, "issuer", "", "issuer URL (required when several of the provider are trusted; update keeps the stored one)")
+	f.StringVar(&req.Issuer, "issuer", "", "trusted issuer's name in the server's trusted_issuers, e.g. ghes (required when several of the provider are trusted; update keeps the stored one)")
 	f.StringVar(&req.Repository, "repository", "", "OWNER/REPO (GitLab: NAMESPACE/PROJECT; Azure Pipelines: PROJECT/DEFINITION_ID; Buildkite: ORG-SLUG/PIPELINE-SLUG; CircleCI: PROJECT_ID)")
 	f.StringVar(&req.RepoOwnerID, "owner-id", "", "repository owner (namespace; Azure: project; Buildkite: organization) ID, if known")
 	f.StringVar(&req.RepositoryID, "repository-id", "", "repository (GitLab: project; Azure: source repository; Buildkite: pipeline) ID, if known")

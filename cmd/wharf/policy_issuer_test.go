@@ -18,7 +18,7 @@ func TestPolicyUpdateKeepsIssuer(t *testing.T) {
 	t.Parallel()
 	first, second := trusttest.NewIssuer(t), trusttest.NewIssuer(t)
 	audience := "https://wharf.e2e.test"
-	e := startWharfIn(t, "", "WHARF_TRUSTED_ISSUERS=github="+first.URL+",github="+second.URL, "WHARF_OIDC_AUDIENCE="+audience)
+	e := startWharfIn(t, "", "WHARF_TRUSTED_ISSUERS=github="+first.URL+",ghes=github:"+second.URL, "WHARF_OIDC_AUDIENCE="+audience)
 	token := func(iss *trusttest.Issuer, env, ownerID, repoID string) string {
 		return iss.Token(trusttest.With(trusttest.GitHubClaims(iss.URL, audience, time.Now()),
 			"environment", env, "sub", "repo:contoso/sdk:environment:"+env, "repository_owner_id", ownerID, "repository_id", repoID))
@@ -28,7 +28,7 @@ func TestPolicyUpdateKeepsIssuer(t *testing.T) {
 		!strings.Contains(stderr, "several github issuers") {
 		t.Errorf("policy add without --issuer of two: exit %d, %s", code, stderr)
 	}
-	out, _ := e.wharfOK(t, "policy", "add", "--user", "alice", "--issuer", second.URL, "--repository", "contoso/sdk",
+	out, _ := e.wharfOK(t, "policy", "add", "--user", "alice", "--issuer", "ghes", "--repository", "contoso/sdk",
 		"--workflow", "release.yml", "--environment", "prod")
 	id := strings.TrimSpace(out)
 	if status, res := e.exchangeHTTP(t, token(second, "prod", "654321", "123456"), "alice"); status != http.StatusOK {
@@ -41,7 +41,7 @@ func TestPolicyUpdateKeepsIssuer(t *testing.T) {
 	if status, res := e.exchangeHTTP(t, token(second, "release", "654321", "123456"), "alice"); status != http.StatusOK {
 		t.Errorf("alice's own job after the update: %d %v", status, res)
 	}
-	if list, _ := e.wharfOK(t, "policy", "list", "--user", "alice"); !strings.Contains(list, "ISSUER") || !strings.Contains(list, second.URL) {
+	if list, _ := e.wharfOK(t, "policy", "list", "--user", "alice"); !strings.Contains(list, "ISSUER") || !strings.Contains(list, "ghes") {
 		t.Errorf("policy list does not show the issuer:\n%s", list)
 	}
 	move := []string{"policy", "update", id, "--user", "alice", "--repository", "contoso/other", "--workflow", "release.yml"}

@@ -53,7 +53,7 @@ func (a *app) policyShowCmd() *cobra.Command {
 			}
 			for _, row := range [][2]string{
 				{"ID", fmt.Sprint(v.ID)}, {"Name", cell(v.Name)}, {"Owner", cell(v.OwnerName)}, {"Created by", cell(v.CreatorName)},
-				{"Provider", cell(string(v.Provider))}, {"Issuer", cell(v.Issuer)}, {"Repository", cell(v.RepoOwner + "/" + v.Repository)},
+				{"Provider", cell(string(v.Provider))}, {"Issuer", cell(issuerShow(&v.Policy))}, {"Repository", cell(v.RepoOwner + "/" + v.Repository)},
 				{"Bound IDs", dash(v.RepoOwnerID) + "/" + dash(v.RepositoryID)}, {"Workflow", dash(v.Workflow)},
 				{"Reusable workflow", dash(v.ReusableWorkflow)}, {"Environment", dash(v.Environment)}, {"Ref", dash(v.Ref)},
 				{"CI config", dash(v.CIConfigPath)}, {"Packages", dash(strings.Join(v.Globs, ","))}, {"Access", access},

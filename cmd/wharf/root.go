@@ -35,6 +35,9 @@ type app struct {
 	db         *db.DB
 	blobs      storage.Blobs
 	reg        *registry.Service
+
+	serving bool           // wharf serve, whose issuers are its own; admin commands take the server's
+	issuers []trust.Issuer // the trusted issuers, once opened
 }
 
 func newRootCmd(getenv func(string) string) *cobra.Command {
@@ -146,6 +149,10 @@ func (a *app) open(ctx context.Context, cmd *cobra.Command) error {
 		d.Close()
 		return fmt.Errorf("trusted_issuers: %w", err)
 	}
+	if !a.serving {
+		issuers = serverIssuers(ctx, d, issuers, os.Stderr)
+	}
+	a.issuers = issuers
 	if err := trust.ApplyOIDCClaims(issuers, a.cfg.OIDCClaims); err != nil {
 		d.Close()
 		return fmt.Errorf("oidc_claims: %w", err)

@@ -31,6 +31,7 @@ func (a *app) serveCmd() *cobra.Command {
 			"every admin command reads, so they act with the server's settings.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.serving = true
 			if err := a.open(cmd.Context(), cmd); err != nil {
 				return err
 			}
@@ -112,6 +113,7 @@ func (a *app) serve(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	a.recordSettings()
+	a.recordIssuers(ctx, a.issuers)
 	hs := srv.HTTPServer()
 	stopMetrics, err := a.serveMetrics(srv)
 	if err != nil {

@@ -39,7 +39,7 @@ func TestAdminCommandsUseServerSettings(t *testing.T) {
 
 	e.wharfOK(t, "user", "add", "alice")
 	e.wharfOK(t, "policy", "add", "--user", "alice", "--repository", "contoso/sdk", "--workflow", "release.yml", "--environment", "prod")
-	if list, _ := e.wharfOK(t, "policy", "list", "--user", "alice"); !strings.Contains(list, iss.URL) {
+	if list, _ := e.wharfOK(t, "policy", "show", "1", "--user", "alice"); !strings.Contains(list, "github ("+iss.URL+")") {
 		t.Errorf("the policy is not on the server's issuer %s:\n%s", iss.URL, list)
 	}
 	token := iss.Token(trusttest.GitHubClaims(iss.URL, e.base, time.Now()))

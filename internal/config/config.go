@@ -50,9 +50,10 @@ type Config struct {
 	// LogLevel is "debug", "info", "warn" or "error" (WHARF_LOG_LEVEL).
 	LogLevel string `toml:"log_level"`
 
-	// TrustedIssuers lists the OIDC issuers CI tokens may come from, as
-	// comma-separated kind=url entries (WHARF_TRUSTED_ISSUERS); default
-	// GitHub Actions.
+	// TrustedIssuers lists the OIDC issuers CI tokens may come from, each
+	// with the name policies know it by: comma-separated NAME=KIND:URL,
+	// NAME=KIND, KIND=URL or KIND entries (WHARF_TRUSTED_ISSUERS, read by
+	// trust.ParseIssuers); default GitHub Actions, named github.
 	TrustedIssuers string `toml:"trusted_issuers"`
 	// OIDCClaims names, per generic oidc issuer, the claims its policies
 	// match and the ID claims they bind: ISSUER_URL=claim,claim,id:claim

@@ -23,6 +23,11 @@ var ErrNoDatabase = errors.New("db: the database does not exist yet")
 type Level struct {
 	Applied int // highest migration the database records; 0 for none
 	Latest  int // highest migration this binary knows
+
+	// ServerIssuers is what wharf serve last recorded of its trusted
+	// issuers (SetServerIssuers), "" for nothing; ServerIssuersAt when.
+	ServerIssuers   string
+	ServerIssuersAt time.Time
 }
 
 // LatestVersion is the highest migration this binary applies.
@@ -74,6 +79,16 @@ func Inspect(ctx context.Context, databaseURL, dataDir string, timeout time.Dura
 	}
 	if len(versions) > 0 {
 		lv.Applied = versions[0]
+	}
+	var meta []struct{ Key, Value string }
+	if err := g.WithContext(ctx).Raw(`SELECT key, value FROM meta WHERE key IN ('server_trusted_issuers', 'server_trusted_issuers_at')`).Scan(&meta).Error; err == nil {
+		for _, m := range meta {
+			if m.Key == "server_trusted_issuers" {
+				lv.ServerIssuers = m.Value
+			} else {
+				lv.ServerIssuersAt, _ = time.Parse(time.RFC3339, m.Value)
+			}
+		}
 	}
 	return lv, nil
 }

@@ -45,6 +45,7 @@ var migrations = []migration{
 	{version: 18, name: "retention rules, leases, pins, last download day", sql: schemaV18},
 	{version: 19, name: "staged releases", sql: schemaV19},
 	{version: 20, name: "first uses of organisation-wide trust policies", sql: schemaV20},
+	{version: 21, name: "trust policy issuer names", sql: schemaV21},
 	{version: 22, name: "closest trust policy of refused token exchanges", sql: schemaV22},
 	{version: 23, name: "trusted publishing only, held versions", sql: schemaV23},
 	{version: 24, name: "claim rules of Buildkite, CircleCI and generic OIDC trust policies", sql: schemaV24},

@@ -155,6 +155,8 @@ type policyRow struct {
 	PendingSince     time.Time
 	BoundAt          sql.NullTime
 	Revision         int64
+
+	IssuerName string // the issuer's name in trusted_issuers; empty until backfilled
 }
 
 // TableName names the table gorm uses.

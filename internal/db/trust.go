@@ -173,6 +173,7 @@ func policyRowOf(p *trust.Policy) policyRow {
 		CIConfigPath: p.CIConfigPath, Globs: strings.Join(p.Globs, "\n"), ReadOnly: p.ReadOnly, StagingOnly: p.StagingOnly, CreatedAt: p.CreatedAt.UTC(),
 		PendingSince: p.PendingSince.UTC(), BoundAt: nullTime(p.BoundAt), Revision: p.Revision,
 		ClaimRules: claimRulesText(p.Rules),
+		IssuerName: p.IssuerName,
 	}
 }
 
@@ -184,6 +185,7 @@ func (r *policyRow) policy() trust.Policy {
 		CIConfigPath: r.CIConfigPath, ReadOnly: r.ReadOnly, StagingOnly: r.StagingOnly, CreatedAt: r.CreatedAt, PendingSince: r.PendingSince, BoundAt: timePtr(r.BoundAt),
 		Revision: r.Revision,
 	}
+	p.IssuerName = r.IssuerName
 	if r.Globs != "" {
 		p.Globs = strings.Split(r.Globs, "\n")
 	}

@@ -83,6 +83,7 @@ func (s *Service) Exchange(ctx context.Context, req ExchangeRequest) (*ExchangeR
 		}
 		if policy != nil {
 			e.PolicyID, e.Message = policy.ID, e.Message+readOnlyNote(policy)
+			e.Message += s.issuerNote(policy)
 		}
 		e.Closest = closest
 		s.audit(ctx, e)
@@ -174,8 +175,15 @@ func (s *Service) matchPolicy(ctx context.Context, username string, c *trust.Cla
 	slices.SortStableFunc(policies, func(a, b trust.Policy) int { return rank(a) - rank(b) })
 	var specific error
 	var specificPolicy, lapsed *trust.Policy
+	var untrusted *trust.Policy // its issuer is no longer trusted as it was; never matched
 	for i := range policies {
 		p := &policies[i]
+		if _, why := trust.PolicyIssuer(p, s.issuers); why != "" {
+			if untrusted == nil && p.Issuer == c.Issuer {
+				untrusted = p
+			}
+			continue
+		}
 		res, err := trust.Match(p, c, s.now(), trust.MatchOptions{BannedEvents: s.bannedEvents})
 		if err == nil {
 			if creator, err := s.store.AccountByID(ctx, p.CreatedBy); err == nil && creator.DisabledAt != nil {
@@ -210,6 +218,8 @@ func (s *Service) matchPolicy(ctx context.Context, username string, c *trust.Cla
 		return lapsed, trust.Result{}, errorf(ErrInvalid, "The scopes on the generated API key are not valid. Confirm that you still have permissions to operate on behalf of package owner '%s'.", name)
 	case specific != nil:
 		return specificPolicy, trust.Result{}, specific
+	case untrusted != nil:
+		return untrusted, trust.Result{}, generic // the audit log says why (issuerNote)
 	}
 	return nil, trust.Result{}, generic
 }

@@ -73,6 +73,11 @@ type PolicyView struct {
 	// RepoUses, for a glob policy (owner/*, owner/sdk-*), are the first
 	// uses of each repository ID, oldest first.
 	RepoUses []RepoUse
+
+	// IssuerTitle is the human title of the policy's trusted issuer
+	// ("GitHub Enterprise Server (ghe.example.com)"); "" when its issuer
+	// is no longer trusted as it was (Status says why).
+	IssuerTitle string
 }
 
 // CreatePolicy creates a trust policy. Errors: ErrNotFound (no such user,
@@ -107,7 +112,7 @@ func (s *Service) CreatePolicy(ctx context.Context, req NewPolicy) (*PolicyView,
 		what = "staging only"
 	}
 	s.audit(ctx, &AuditEvent{Kind: "policy.create", Outcome: "done", ActorID: user.ID, PolicyID: p.ID, Subject: p.Name,
-		Message: fmt.Sprintf("%s policy for %s/%s %s for %s", p.Provider, p.RepoOwner, p.Repository, what, owner.Name)})
+		Message: fmt.Sprintf("%s policy for %s/%s on issuer %s %s for %s", p.Provider, p.RepoOwner, p.Repository, p.IssuerName, what, owner.Name)})
 	return s.policyView(ctx, p)
 }
 
@@ -181,9 +186,13 @@ func (s *Service) policyView(ctx context.Context, p *trust.Policy) (*PolicyView,
 	if err != nil {
 		return nil, err
 	}
+	iss, issuerWhy := trust.PolicyIssuer(p, s.issuers)
+	v.IssuerTitle = iss.Title
 	switch {
 	case !ok:
 		v.Status = PolicyStatus{State: "inactive", Reason: fmt.Sprintf("%s is no longer a member of %s", v.CreatorName, v.OwnerName)}
+	case issuerWhy != "":
+		v.Status = PolicyStatus{State: "inactive", Reason: issuerWhy}
 	case p.PendingExpired(now):
 		v.Status = PolicyStatus{State: "expired"}
 	case p.Pending():
@@ -293,7 +302,7 @@ func (s *Service) UpdatePolicy(ctx context.Context, userName string, id int64, r
 	if req.KeepStagingOnly {
 		req.StagingOnly = old.StagingOnly
 	}
-	p, err := s.policyFromRequest(req, trust.Issuer{URL: old.Issuer, Provider: old.Provider})
+	p, err := s.policyFromRequest(req, trust.Issuer{Name: old.IssuerName, URL: old.Issuer, Provider: old.Provider})
 	if err != nil {
 		return nil, err
 	}

@@ -170,7 +170,7 @@ func (s *Service) comparePolicy(d DesiredPolicy, old *PolicyView, rebind bool) (
 	if strings.TrimSpace(req.Issuer) == "" && (req.Provider == "" || req.Provider == old.Provider) {
 		req.Provider, req.Issuer = old.Provider, old.Issuer
 	}
-	p, err := s.policyFromRequest(req, trust.Issuer{URL: old.Issuer, Provider: old.Provider})
+	p, err := s.policyFromRequest(req, trust.Issuer{Name: old.IssuerName, URL: old.Issuer, Provider: old.Provider})
 	if err != nil {
 		return PolicyChange{}, entryError(d.Entry, "", err)
 	}
@@ -187,6 +187,7 @@ func (s *Service) comparePolicy(d DesiredPolicy, old *PolicyView, rebind bool) (
 		diff("issuer", old.Issuer, p.Issuer)
 		ch.Rebinds = true
 	}
+	diff("issuer name", old.IssuerName, p.IssuerName)
 	if strings.TrimSpace(req.RepoOwnerID) != "" && p.RepoOwnerID != old.RepoOwnerID ||
 		strings.TrimSpace(req.RepositoryID) != "" && p.RepositoryID != old.RepositoryID && !p.RepoGlob() {
 		diff("ownerId/repositoryId", old.RepoOwnerID+"/"+old.RepositoryID, p.RepoOwnerID+"/"+p.RepositoryID)

@@ -11,8 +11,9 @@ import (
 )
 
 // policyFromRequest validates and normalises the request's fields. The
-// stored issuer (an updated policy's own) is kept even if the operator no
-// longer lists it.
+// issuer is named by its name in the server's trusted_issuers (see
+// policyIssuer); the stored issuer (an updated policy's own), asked for by
+// its URL, is kept even if the operator no longer lists it.
 func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.Policy, error) {
 	if err := checkTexts("policy name", req.Name, "repository", req.Repository, "owner ID", req.RepoOwnerID,
 		"repository ID", req.RepositoryID, "workflow", req.Workflow, "reusable workflow", req.ReusableWorkflow,
@@ -28,20 +29,13 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 			return nil, err
 		}
 	}
-	provider, issuer := req.Provider, strings.TrimRight(strings.TrimSpace(req.Issuer), "/")
-	if issuer != "" && issuer == stored.URL {
-		if provider != "" && provider != stored.Provider {
-			return nil, fieldErrorf(ErrInvalid, "issuer", "'%s' is a %s issuer, not a %s one: choose an issuer of the policy's provider.", issuer, stored.Provider, provider)
-		}
-		provider = stored.Provider
-	} else {
-		iss, err := s.issuerFor(provider, issuer)
-		if err != nil {
-			return nil, err
-		}
-		provider, issuer = iss.Provider, iss.URL
+	iss, err := s.policyIssuer(req, stored)
+	if err != nil {
+		return nil, err
 	}
-	p := &trust.Policy{Provider: provider, Issuer: issuer, Environment: strings.TrimSpace(req.Environment), ReadOnly: req.ReadOnly, StagingOnly: req.StagingOnly}
+	provider := iss.Provider
+	p := &trust.Policy{Provider: provider, Issuer: iss.URL, Environment: strings.TrimSpace(req.Environment), ReadOnly: req.ReadOnly, StagingOnly: req.StagingOnly}
+	p.IssuerName = iss.Name
 	if p.ReadOnly && p.StagingOnly {
 		return nil, fieldErrorf(ErrInvalid, "staging only", "A policy is either read-only (its keys only restore) or limited to staging (its keys stage packages); choose one.")
 	}
@@ -52,7 +46,6 @@ func (s *Service) policyFromRequest(req NewPolicy, stored trust.Issuer) (*trust.
 	if len(req.Claims) > 0 {
 		return nil, fieldErrorf(ErrInvalid, "claims", "Claims apply to Buildkite, CircleCI and generic OIDC policies; a %s policy names its repository, workflow and environment.", provider)
 	}
-	var err error
 	repo := strings.Trim(strings.TrimSpace(req.Repository), "/")
 	i := strings.LastIndex(repo, "/")
 	if req.Provider == trust.Azure {
@@ -155,46 +148,6 @@ func checkLengths(max int, pairs ...string) error {
 		}
 	}
 	return nil
-}
-
-// issuerFor picks a policy's issuer: the named one if configured (its
-// provider must be the given one, when given), else the only configured
-// issuer of the provider. It never guesses between two issuers of one
-// provider: a policy on the wrong one would trust another instance's
-// repositories of the same name.
-func (s *Service) issuerFor(provider trust.Provider, want string) (trust.Issuer, error) {
-	if want != "" {
-		for _, iss := range s.issuers {
-			if strings.TrimRight(want, "/") != strings.TrimRight(iss.URL, "/") {
-				continue
-			}
-			if provider != "" && iss.Provider != provider {
-				return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "'%s' is a %s issuer, not a %s one: choose an issuer of the policy's provider.", want, iss.Provider, provider)
-			}
-			return iss, nil
-		}
-		return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "'%s' is not a trusted issuer of this server; the operator lists them in WHARF_TRUSTED_ISSUERS.", want)
-	}
-	if !trust.KnownProvider(provider) {
-		return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "'%s' is not a provider: use github, gitlab, forgejo, azure, buildkite, circleci or oidc.", provider)
-	}
-	var found []trust.Issuer
-	for _, iss := range s.issuers {
-		if iss.Provider == provider {
-			found = append(found, iss)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "This server trusts no %s issuer; the operator adds one to WHARF_TRUSTED_ISSUERS.", provider)
-	case 1:
-		return found[0], nil
-	}
-	urls := make([]string, len(found))
-	for i, iss := range found {
-		urls[i] = iss.URL
-	}
-	return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "This server trusts several %s issuers (%s): choose the one the repository is on.", provider, strings.Join(urls, ", "))
 }
 
 // IssuersOf lists the trusted issuers of a provider, or all when provider

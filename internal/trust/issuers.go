@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -24,9 +25,14 @@ import (
 
 // Issuer is a trusted token issuer.
 type Issuer struct {
+	// Name is the issuer's stable name in the trusted_issuers setting
+	// ("github", "ghes", "gitlab-corp"): what policies store and people
+	// type. Lowercase letters, digits and '-'.
+	Name     string
+	Kind     string   // the kind word of its entry, e.g. "github" (see KindOf)
 	URL      string   // exactly the iss claim of its tokens
 	Provider Provider // which claims its tokens carry
-	Name     string   // for humans, e.g. "GitHub Actions"
+	Title    string   // for humans, e.g. "GitHub Actions"
 
 	// ClaimNames, for a generic oidc issuer, are the claims its policies
 	// match and the ID claims they bind (ApplyOIDCClaims). A pointer, so
@@ -40,113 +46,169 @@ const (
 	GitLabComIssuer     = "https://gitlab.com"
 )
 
-// ParseIssuers reads WHARF_TRUSTED_ISSUERS: a comma-separated list of
-// kind=url entries. Kinds: github (GitHub Actions, or GitHub Enterprise
+// issuerName is the form of an issuer's name.
+var issuerName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
+
+// ParseIssuers reads the trusted_issuers setting (WHARF_TRUSTED_ISSUERS):
+// a comma-separated list of entries, each
+//
+//	NAME=KIND:URL   ghes=github:https://ghe.example.com/_services/token
+//	NAME=KIND       corp=gitlab (the kind's public issuer, named corp)
+//	KIND=URL        gitlab=https://gitlab.example.com (named after its kind)
+//	KIND            github (the kind's public issuer, named after its kind)
+//
+// Kinds are those of KindOf: github (GitHub Actions, or GitHub Enterprise
 // Server as https://HOST/_services/token) and gitlab (gitlab.com or
-// self-managed, https://gitlab.example.com). A bare kind stands for its
-// public issuer (github: GitHub Actions, gitlab: gitlab.com, forgejo:
-// Codeberg); azure has none (each organisation is an issuer). An empty
-// string means GitHub Actions alone. The errors are sentences naming the
-// bad entry.
+// self-managed, https://gitlab.example.com). Names are lowercase letters,
+// digits and '-', starting with a letter, and unique; so are URLs. An empty
+// string means GitHub Actions alone, named github. The errors are sentences
+// naming the bad entry and how to fix it.
 func ParseIssuers(s string) ([]Issuer, error) {
 	if strings.TrimSpace(s) == "" {
-		return []Issuer{{URL: GitHubActionsIssuer, Provider: GitHub, Name: issuerName(GitHub, GitHubActionsIssuer)}}, nil
+		k, _ := KindOf("github")
+		return []Issuer{{Name: "github", Kind: "github", URL: k.DefaultURL, Provider: k.Provider, Title: k.Title}}, nil
 	}
 	var out []Issuer
-	seen := map[string]string{}
+	seenURL, seenName := map[string]string{}, map[string]string{}
 	for i, entry := range strings.Split(s, ",") {
 		entry = strings.TrimSpace(entry)
 		if entry == "" {
 			return nil, fmt.Errorf("trusted issuer entry %d is empty: remove the extra comma", i+1)
 		}
-		kind, u, hasURL := strings.Cut(entry, "=")
-		kind = strings.ToLower(strings.TrimSpace(kind))
-		u = strings.TrimSpace(u)
-		var p Provider
-		switch kind {
-		case "github":
-			p = GitHub
-			if !hasURL {
-				u = GitHubActionsIssuer
-			}
-		case "gitlab":
-			p = GitLab
-			if !hasURL {
-				u = GitLabComIssuer
-			}
-		case "forgejo", "codeberg":
-			p = Forgejo
-			if !hasURL {
-				u = CodebergIssuer
-			}
-		case "azure":
-			p = Azure
-			if !hasURL {
-				return nil, fmt.Errorf("trusted issuer %q: an Azure Pipelines issuer is %sORGANISATION_ID: write azure=%sORGANISATION_ID with your organisation's ID", entry, AzureDevOpsIssuerPrefix, AzureDevOpsIssuerPrefix)
-			}
-		case "buildkite":
-			p = Buildkite
-			if !hasURL {
-				u = BuildkiteIssuer
-			}
-		case "circleci":
-			p = CircleCI
-			if !hasURL || CircleCIOrgID(u) == "" {
-				return nil, fmt.Errorf("trusted issuer %q: CircleCI has one issuer per organisation: write circleci=https://oidc.circleci.com/org/ORG_ID with your organisation's ID", entry)
-			}
-		case "oidc":
-			p = OIDC
-			if !hasURL {
-				return nil, fmt.Errorf("trusted issuer %q: write oidc=URL with the issuer's URL, and name the claims its policies match in oidc_claims", entry)
-			}
-		default:
-			return nil, fmt.Errorf("trusted issuer %q has an unknown kind %q: write github=URL, gitlab=URL, forgejo=URL, azure=URL, buildkite, circleci=URL or oidc=URL", entry, kind)
+		iss, err := parseIssuer(entry)
+		if err != nil {
+			return nil, err
 		}
-		if err := ValidateIssuerURL(u); err != nil {
-			return nil, fmt.Errorf("trusted issuer %q: %w", entry, err)
-		}
-		if err := checkProviderIssuer(p, u); err != nil {
-			return nil, fmt.Errorf("trusted issuer %q: %w", entry, err)
-		}
-		if prev, dup := seen[u]; dup {
+		if prev, dup := seenURL[iss.URL]; dup {
 			return nil, fmt.Errorf("trusted issuer %q repeats the issuer of %q: list each issuer once", entry, prev)
 		}
-		seen[u] = entry
-		out = append(out, Issuer{URL: u, Provider: p, Name: issuerName(p, u)})
+		if prev, dup := seenName[iss.Name]; dup {
+			return nil, fmt.Errorf("trusted issuer %q takes the name %q, which %q has already: give each issuer its own name, as in %s-2=%s:%s",
+				entry, iss.Name, prev, iss.Name, iss.Kind, iss.URL)
+		}
+		seenURL[iss.URL], seenName[iss.Name] = entry, entry
+		out = append(out, iss)
 	}
 	return out, nil
 }
 
-// issuerName names an issuer for people.
-func issuerName(p Provider, u string) string {
-	host := u
-	if pu, err := url.Parse(u); err == nil {
-		host = pu.Host
-	}
+// parseIssuer reads one entry of trusted_issuers.
+func parseIssuer(entry string) (Issuer, error) {
+	kindList := strings.Join(KindNames(), ", ")
+	left, right, named := strings.Cut(entry, "=")
+	left, right = strings.TrimSpace(left), strings.TrimSpace(right)
+	var name, kind, u string
 	switch {
-	case p == Buildkite && u == BuildkiteIssuer:
-		return "Buildkite"
-	case p == Buildkite:
-		return "Buildkite (" + host + ")"
-	case p == CircleCI:
-		return "CircleCI (organisation " + CircleCIOrgID(u) + ")"
-	case p == OIDC:
-		return "OpenID Connect (" + host + ")"
-	case p == GitHub && u == GitHubActionsIssuer:
-		return "GitHub Actions"
-	case p == GitHub:
-		return "GitHub Enterprise Server (" + host + ")"
-	case p == Forgejo && u == CodebergIssuer:
-		return "Codeberg (Forgejo Actions)"
-	case p == Forgejo:
-		return "Forgejo Actions (" + host + ")"
-	case p == Azure:
-		return "Azure Pipelines (organisation " + azureOrgID(u) + ")"
-	case u == GitLabComIssuer:
-		return "GitLab.com"
-	default:
-		return "GitLab (" + host + ")"
+	case !named: // KIND
+		kind = strings.ToLower(left)
+		name = kind
+		if _, ok := KindOf(kind); !ok {
+			return Issuer{}, fmt.Errorf("trusted issuer %q has an unknown kind %q: write one of %s, or NAME=KIND:URL", entry, kind, kindList)
+		}
+	case isKindPrefixed(right): // NAME=KIND:URL
+		name = left
+		kind, u, _ = strings.Cut(right, ":")
+		kind, u = strings.ToLower(kind), strings.TrimSpace(u)
+		if u == "" {
+			return Issuer{}, fmt.Errorf("trusted issuer %q has no URL after %q: write %s=%s:URL, or %s=%s for its public issuer", entry, kind+":", name, kind, name, kind)
+		}
+	case isKind(right): // NAME=KIND
+		name, kind = left, strings.ToLower(right)
+	case isUnknownKindPrefixed(right): // NAME=KIND:URL with a kind we do not know
+		word, _, _ := strings.Cut(right, ":")
+		return Issuer{}, fmt.Errorf("trusted issuer %q has an unknown kind %q: write %s=KIND:URL with a kind of %s", entry, word, left, kindList)
+	default: // KIND=URL
+		kind, u = strings.ToLower(left), right
+		name = kind
+		if _, ok := KindOf(kind); !ok {
+			if issuerName.MatchString(left) {
+				return Issuer{}, fmt.Errorf("trusted issuer %q names no kind: write %s=KIND:%s with a kind of %s", entry, left, right, kindList)
+			}
+			return Issuer{}, fmt.Errorf("trusted issuer %q has an unknown kind %q: write KIND=URL or NAME=KIND:URL with a kind of %s", entry, kind, kindList)
+		}
 	}
+	if !issuerName.MatchString(name) {
+		return Issuer{}, fmt.Errorf("trusted issuer %q has the name %q: a name is 1 to 40 lowercase letters, digits and '-', starting with a letter, as in ghes or gitlab-corp", entry, name)
+	}
+	k, _ := KindOf(kind)
+	if u == "" && named && !isKind(right) {
+		return Issuer{}, fmt.Errorf("trusted issuer %q: the issuer URL is empty", entry)
+	}
+	if u == "" {
+		if k.DefaultURL == "" && k.MissingURL != "" {
+			return Issuer{}, fmt.Errorf("trusted issuer %q: %s", entry, k.MissingURL)
+		}
+		if k.DefaultURL == "" {
+			return Issuer{}, fmt.Errorf("trusted issuer %q: the kind %s has no public issuer: write %s=%s:URL with your instance's issuer URL", entry, kind, name, kind)
+		}
+		u = k.DefaultURL
+	}
+	if err := ValidateIssuerURL(u); err != nil {
+		return Issuer{}, fmt.Errorf("trusted issuer %q: %w", entry, err)
+	}
+	if err := checkProviderIssuer(k.Provider, u); err != nil {
+		return Issuer{}, fmt.Errorf("trusted issuer %q: %w", entry, err)
+	}
+	return Issuer{Name: name, Kind: kind, URL: u, Provider: k.Provider, Title: k.titleOf(u)}, nil
+}
+
+// isKind reports whether s is a kind, in any case.
+func isKind(s string) bool {
+	_, ok := KindOf(strings.ToLower(s))
+	return ok
+}
+
+// isKindPrefixed reports whether s is KIND:something (KIND in any case).
+// No kind is called http or https, so a URL is never taken for one.
+func isKindPrefixed(s string) bool {
+	kind, _, ok := strings.Cut(s, ":")
+	return ok && isKind(kind)
+}
+
+// isUnknownKindPrefixed reports whether s is WORD:something that is not a
+// URL (whose scheme is followed by //).
+func isUnknownKindPrefixed(s string) bool {
+	word, rest, ok := strings.Cut(s, ":")
+	return ok && word != "" && !strings.HasPrefix(rest, "//") && !strings.ContainsAny(word, "/.")
+}
+
+// FormatIssuers writes issuers as trusted_issuers entries, NAME=KIND:URL,
+// in their order: what ParseIssuers reads back as the same list.
+func FormatIssuers(issuers []Issuer) string {
+	parts := make([]string, len(issuers))
+	for i, iss := range issuers {
+		parts[i] = iss.Name + "=" + iss.Kind + ":" + iss.URL
+	}
+	return strings.Join(parts, ",")
+}
+
+// IssuerNamed finds the issuer called name among issuers.
+func IssuerNamed(issuers []Issuer, name string) (Issuer, bool) {
+	for _, iss := range issuers {
+		if iss.Name == name {
+			return iss, true
+		}
+	}
+	return Issuer{}, false
+}
+
+// IssuerAt finds the issuer whose URL is u among issuers.
+func IssuerAt(issuers []Issuer, u string) (Issuer, bool) {
+	for _, iss := range issuers {
+		if iss.URL == u {
+			return iss, true
+		}
+	}
+	return Issuer{}, false
+}
+
+// IssuerNames lists the issuers' names, in their order.
+func IssuerNames(issuers []Issuer) []string {
+	out := make([]string, len(issuers))
+	for i, iss := range issuers {
+		out[i] = iss.Name
+	}
+	return out
 }
 
 // ValidateIssuerURL checks an issuer URL. A token's iss claim must equal

@@ -19,7 +19,8 @@ import (
 )
 
 func TestParseIssuers(t *testing.T) {
-	gha := trust.Issuer{URL: trust.GitHubActionsIssuer, Provider: trust.GitHub, Name: "GitHub Actions"}
+	gha := trust.Issuer{Name: "github", Kind: "github", URL: trust.GitHubActionsIssuer, Provider: trust.GitHub, Title: "GitHub Actions"}
+	glc := trust.Issuer{Name: "gitlab", Kind: "gitlab", URL: "https://gitlab.com", Provider: trust.GitLab, Title: "GitLab.com"}
 	tests := []struct {
 		name    string
 		in      string
@@ -28,27 +29,43 @@ func TestParseIssuers(t *testing.T) {
 	}{
 		{"default", "", []trust.Issuer{gha}, ""},
 		{"blank is default", "  ", []trust.Issuer{gha}, ""},
-		{"github and gitlab", "github=https://token.actions.githubusercontent.com, gitlab=https://gitlab.com,gitlab=https://gitlab.example.com/gitlab", []trust.Issuer{
+		{"kind=URL, named after the kind", "github=https://token.actions.githubusercontent.com, gitlab=https://gitlab.example.com/gitlab", []trust.Issuer{
 			gha,
-			{URL: "https://gitlab.com", Provider: trust.GitLab, Name: "GitLab.com"},
-			{URL: "https://gitlab.example.com/gitlab", Provider: trust.GitLab, Name: "GitLab (gitlab.example.com)"},
+			{Name: "gitlab", Kind: "gitlab", URL: "https://gitlab.example.com/gitlab", Provider: trust.GitLab, Title: "GitLab (gitlab.example.com)"},
 		}, ""},
-		{"bare kinds", "github,GitLab", []trust.Issuer{gha, {URL: "https://gitlab.com", Provider: trust.GitLab, Name: "GitLab.com"}}, ""},
+		{"bare kinds", "github,GitLab", []trust.Issuer{gha, glc}, ""},
 		{"GitHub Enterprise Server", "github=https://ghe.example.com/_services/token", []trust.Issuer{
-			{URL: "https://ghe.example.com/_services/token", Provider: trust.GitHub, Name: "GitHub Enterprise Server (ghe.example.com)"},
+			{Name: "github", Kind: "github", URL: "https://ghe.example.com/_services/token", Provider: trust.GitHub, Title: "GitHub Enterprise Server (ghe.example.com)"},
 		}, ""},
-		{"http loopback allowed", "github=http://127.0.0.1:8080,gitlab=http://localhost:9000,github=http://[::1]:1", []trust.Issuer{
-			{URL: "http://127.0.0.1:8080", Provider: trust.GitHub, Name: "GitHub Enterprise Server (127.0.0.1:8080)"},
-			{URL: "http://localhost:9000", Provider: trust.GitLab, Name: "GitLab (localhost:9000)"},
-			{URL: "http://[::1]:1", Provider: trust.GitHub, Name: "GitHub Enterprise Server ([::1]:1)"},
+		{"named", "github, ghes=github:https://ghe.corp.example/_services/token ,gitlab-corp=GitLab:https://gitlab.corp.example,gl2=gitlab", []trust.Issuer{
+			gha,
+			{Name: "ghes", Kind: "github", URL: "https://ghe.corp.example/_services/token", Provider: trust.GitHub, Title: "GitHub Enterprise Server (ghe.corp.example)"},
+			{Name: "gitlab-corp", Kind: "gitlab", URL: "https://gitlab.corp.example", Provider: trust.GitLab, Title: "GitLab (gitlab.corp.example)"},
+			{Name: "gl2", Kind: "gitlab", URL: "https://gitlab.com", Provider: trust.GitLab, Title: "GitLab.com"},
 		}, ""},
+		{"http loopback allowed", "one=github:http://127.0.0.1:8080,gitlab=http://localhost:9000,two=github:http://[::1]:1", []trust.Issuer{
+			{Name: "one", Kind: "github", URL: "http://127.0.0.1:8080", Provider: trust.GitHub, Title: "GitHub Enterprise Server (127.0.0.1:8080)"},
+			{Name: "gitlab", Kind: "gitlab", URL: "http://localhost:9000", Provider: trust.GitLab, Title: "GitLab (localhost:9000)"},
+			{Name: "two", Kind: "github", URL: "http://[::1]:1", Provider: trust.GitHub, Title: "GitHub Enterprise Server ([::1]:1)"},
+		}, ""},
+		{"two issuers of a kind without names", "gitlab=https://gitlab.com,gitlab=https://gitlab.example.com", nil,
+			`trusted issuer "gitlab=https://gitlab.example.com" takes the name "gitlab", which "gitlab=https://gitlab.com" has already: give each issuer its own name, as in gitlab-2=gitlab:https://gitlab.example.com`},
+		{"duplicate name", "corp=github:https://a.example,corp=gitlab:https://b.example", nil, `takes the name "corp"`},
+		{"upper-case name", "GHES=github:https://ghe.example.com/_services/token", nil, `has the name "GHES": a name is 1 to 40 lowercase letters`},
+		{"name with a dot", "ghe.corp=github:https://ghe.example.com/_services/token", nil, `has the name "ghe.corp"`},
+		{"name starting with a digit", "1st=github", nil, `has the name "1st"`},
+		{"name without a kind", "ghes=https://ghe.example.com/_services/token", nil,
+			`trusted issuer "ghes=https://ghe.example.com/_services/token" names no kind: write ghes=KIND:https://ghe.example.com/_services/token with a kind of azure, codeberg, forgejo, github, gitlab`},
+		{"named kind without a URL", "ghes=github:", nil, `has no URL after "github:"`},
+		{"unknown kind in a named entry", "ci=jenkins:https://ci.example.com", nil, `trusted issuer "ci=jenkins:https://ci.example.com" has an unknown kind "jenkins": write ci=KIND:URL with a kind of azure, codeberg, forgejo, github, gitlab`},
 		{"http elsewhere refused", "gitlab=http://gitlab.example.com", nil, `"gitlab=http://gitlab.example.com": the URL "http://gitlab.example.com" must use https`},
 		{"http on a private address refused", "github=http://10.0.0.1/_services/token", nil, "must use https"},
 		{"http on a name that looks loopback refused", "github=http://127.0.0.1.example.com", nil, "must use https"},
-		{"unknown kind", "jenkins=https://ci.example.com", nil, `trusted issuer "jenkins=https://ci.example.com" has an unknown kind "jenkins"`},
+		{"unknown kind", "Jenkins=https://ci.example.com", nil, `trusted issuer "Jenkins=https://ci.example.com" has an unknown kind "jenkins"`},
+		{"unknown bare kind", "jenkins", nil, `trusted issuer "jenkins" has an unknown kind "jenkins": write one of azure, codeberg, forgejo, github, gitlab, or NAME=KIND:URL`},
 		{"empty entry", "github,,gitlab", nil, "trusted issuer entry 2 is empty"},
 		{"trailing comma", "github,", nil, "trusted issuer entry 2 is empty"},
-		{"duplicate", "github,github=https://token.actions.githubusercontent.com", nil, "repeats the issuer of \"github\""},
+		{"duplicate", "github,public=github:https://token.actions.githubusercontent.com", nil, "repeats the issuer of \"github\""},
 		{"trailing slash", "gitlab=https://gitlab.example.com/", nil, "must not end with a slash"},
 		{"query", "gitlab=https://gitlab.example.com?x=1", nil, "query or fragment"},
 		{"fragment", "gitlab=https://gitlab.example.com#x", nil, "query or fragment"},

@@ -120,6 +120,8 @@ func matchIdentity(p *Policy, c *Claims) *MatchError {
 		return noMatch("provider %q is not the policy's %q", c.Provider, p.Provider)
 	case c.Issuer != p.Issuer:
 		return noMatch("issuer %q is not the policy's %q", c.Issuer, p.Issuer)
+	case p.IssuerName != "" && c.IssuerName != "" && c.IssuerName != p.IssuerName:
+		return noMatch("the token's issuer is named %q in the settings, not the policy's %q", c.IssuerName, p.IssuerName)
 	case p.RepoOwner == "" || p.Repository == "":
 		return noMatch("the policy names no repository")
 	case p.RepoGlob() && !p.ReadOnly && strings.TrimSpace(p.Workflow) == "" && strings.TrimSpace(p.CIConfigPath) == "":

@@ -132,6 +132,10 @@ func matchAzure(p *Policy, c *Claims) *MatchError {
 // URL ending in an ID, for tests). The errors are sentences.
 func checkProviderIssuer(p Provider, u string) error {
 	switch p {
+	case CircleCI:
+		if CircleCIOrgID(u) == "" {
+			return fmt.Errorf("CircleCI has one issuer per organisation: https://oidc.circleci.com/org/ORG_ID with your organisation's ID")
+		}
 	case Forgejo:
 		if !strings.HasSuffix(u, forgejoIssuerPath) {
 			return fmt.Errorf("a Forgejo Actions issuer is the instance's URL followed by %s, e.g. %s", forgejoIssuerPath, CodebergIssuer)

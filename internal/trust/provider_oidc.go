@@ -46,7 +46,8 @@ const noID = "-"
 var standardClaims = []string{"iss", "aud", "exp", "iat", "nbf", "jti", "azp"}
 
 // ApplyOIDCClaims reads the oidc_claims setting into the generic issuers:
-// entries separated by ";", each ISSUER_URL=claim,claim,id:claim. A claim
+// entries separated by ";", each NAME=claim,claim,id:claim, NAME being the
+// issuer's name in trusted_issuers (or its URL). A claim
 // written id:NAME is an immutable ID bound on first use; the others are
 // what every policy for the issuer names. Every oidc issuer needs an entry
 // with at least one claim to match; an entry for an issuer that is not a
@@ -61,16 +62,16 @@ func ApplyOIDCClaims(issuers []Issuer, spec string) error {
 		u, list, ok := strings.Cut(entry, "=")
 		u = strings.TrimSpace(u)
 		if !ok {
-			return fmt.Errorf("oidc_claims entry %q has no '=': write ISSUER_URL=claim,claim,id:claim", entry)
+			return fmt.Errorf("oidc_claims entry %q has no '=': write NAME=claim,claim,id:claim with the issuer's name in trusted_issuers", entry)
 		}
-		i := slices.IndexFunc(issuers, func(iss Issuer) bool { return iss.URL == u })
+		i := slices.IndexFunc(issuers, func(iss Issuer) bool { return iss.Name == u || iss.URL == u })
 		if i < 0 || issuers[i].Provider != OIDC {
-			return fmt.Errorf("oidc_claims names %q, which is not an oidc issuer in trusted_issuers: add oidc=%s there, or remove the entry", u, u)
+			return fmt.Errorf("oidc_claims names %q, which is not an oidc issuer in trusted_issuers: add NAME=oidc:URL there and use its NAME here, or remove the entry", u)
 		}
-		if seen[u] {
-			return fmt.Errorf("oidc_claims names %q twice: list each issuer once", u)
+		if seen[issuers[i].URL] {
+			return fmt.Errorf("oidc_claims names the issuer %q twice: list each issuer once", u)
 		}
-		seen[u] = true
+		seen[issuers[i].URL] = true
 		var match, ids []string
 		for _, name := range strings.Split(list, ",") {
 			name = strings.TrimSpace(name)

@@ -103,14 +103,14 @@ func TestVerifyAzure(t *testing.T) {
 }
 
 func TestParseIssuersForgeKinds(t *testing.T) {
-	got, err := trust.ParseIssuers("forgejo, forgejo=https://git.example.com/api/actions, azure=https://vstoken.dev.azure.com/" + trusttest.AzureOrgID)
+	got, err := trust.ParseIssuers("forgejo, self=forgejo:https://git.example.com/api/actions, azure=https://vstoken.dev.azure.com/" + trusttest.AzureOrgID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []trust.Issuer{
-		{URL: trust.CodebergIssuer, Provider: trust.Forgejo, Name: "Codeberg (Forgejo Actions)"},
-		{URL: "https://git.example.com/api/actions", Provider: trust.Forgejo, Name: "Forgejo Actions (git.example.com)"},
-		{URL: "https://vstoken.dev.azure.com/" + trusttest.AzureOrgID, Provider: trust.Azure, Name: "Azure Pipelines (organisation " + trusttest.AzureOrgID + ")"},
+		{Name: "forgejo", Kind: "forgejo", URL: trust.CodebergIssuer, Provider: trust.Forgejo, Title: "Codeberg (Forgejo Actions)"},
+		{Name: "self", Kind: "forgejo", URL: "https://git.example.com/api/actions", Provider: trust.Forgejo, Title: "Forgejo Actions (git.example.com)"},
+		{Name: "azure", Kind: "azure", URL: "https://vstoken.dev.azure.com/" + trusttest.AzureOrgID, Provider: trust.Azure, Title: "Azure Pipelines (organisation " + trusttest.AzureOrgID + ")"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %+v", got)

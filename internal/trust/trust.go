@@ -43,6 +43,10 @@ func KnownProvider(p Provider) bool {
 //	Repository       repository (owner/repo) project_path (namespace/project)
 //	RepositoryID     repository_id           project_id
 type Claims struct {
+	// IssuerName is the trusted issuer's name in the settings (Issuer.Name)
+	// that verified the token; "" when unknown.
+	IssuerName string
+
 	Issuer   string
 	Provider Provider
 	Subject  string
@@ -90,6 +94,12 @@ type Policy struct {
 	Issuer    string // the issuer URL tokens must come from
 	CreatedBy int64  // the user who created the policy
 	OwnerID   int64  // the account (user or organisation) packages are published for
+
+	// IssuerName is the name the settings give the issuer (Issuer.Name),
+	// stored when the policy was made: a token verified by an issuer of
+	// another name never matches, even from the same URL. "" (a policy from
+	// before names, not yet backfilled) checks the URL alone.
+	IssuerName string
 
 	RepoOwner    string // GitHub repository owner / GitLab namespace path
 	Repository   string // GitHub repository name / GitLab project path, without the owner

@@ -254,6 +254,7 @@ func (v *Verifier) claims(iss Issuer, payload []byte, allowExpired bool) (*Claim
 	r := &reader{m: raw}
 	c := &Claims{Issuer: iss.URL, Provider: iss.Provider, Subject: r.str("sub"), Audience: auds[0],
 		JTI: r.str("jti"), Expiry: exp, Raw: raw}
+	c.IssuerName = iss.Name
 	c.IssuedAt, _ = numericDate(raw, "iat")
 	if c.JTI == "" && iss.Provider == Forgejo {
 		c.JTI = forgejoJTI(payload)

@@ -79,7 +79,7 @@ func TestVerifyGitHub(t *testing.T) {
 	c := e.mustVerify(t, e.iss.Token(claims))
 	now := e.clock.Now()
 	want := trust.Claims{
-		Issuer: e.iss.URL, Provider: trust.GitHub, Subject: "repo:contoso/sdk:environment:prod", Audience: audience,
+		IssuerName: "test", Issuer: e.iss.URL, Provider: trust.GitHub, Subject: "repo:contoso/sdk:environment:prod", Audience: audience,
 		JTI: claims["jti"].(string), IssuedAt: now, Expiry: now.Add(5 * time.Minute),
 		RepoOwner: "contoso", RepoOwnerID: "654321", Repository: "contoso/sdk", RepositoryID: "123456",
 		Workflow: "Release", WorkflowRef: "contoso/sdk/.github/workflows/release.yml@refs/tags/v1.2.3", WorkflowSHA: trusttest.SHA,
