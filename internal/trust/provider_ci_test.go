@@ -275,17 +275,19 @@ func TestProfileRules(t *testing.T) {
 
 func TestApplyOIDCClaims(t *testing.T) {
 	issuers := func() []trust.Issuer {
-		return []trust.Issuer{{URL: "https://ci.example.com", Provider: trust.OIDC}, {URL: "https://gitlab.com", Provider: trust.GitLab}}
+		return []trust.Issuer{{Name: "corp", URL: "https://ci.example.com", Provider: trust.OIDC}, {Name: "gitlab", URL: "https://gitlab.com", Provider: trust.GitLab}}
 	}
 	for spec, want := range map[string]string{
-		"":                                 "needs the claims",
-		"https://ci.example.com=id:x":      "names no claim to match",
-		"https://ci.example.com=repo,aud":  "aud is checked by Wharf",
-		"https://gitlab.com=repo":          "not an oidc issuer",
-		"https://ci.example.com=repo,,ref": "empty claim name",
-		"https://ci.example.com=repo,repo": "twice",
-		"https://ci.example.com":           "has no '='",
-		"https://ci.example.com=re po":     "spaces",
+		"":                                     "needs the claims",
+		"https://ci.example.com=id:x":          "names no claim to match",
+		"https://ci.example.com=repo,aud":      "aud is checked by Wharf",
+		"https://gitlab.com=repo":              "not an oidc issuer",
+		"https://ci.example.com=repo,,ref":     "empty claim name",
+		"https://ci.example.com=repo,repo":     "twice",
+		"https://ci.example.com":               "has no '='",
+		"https://ci.example.com=re po":         "spaces",
+		"gitlab=repo":                          "not an oidc issuer",
+		"corp=repo;https://ci.example.com=ref": "twice",
 	} {
 		err := trust.ApplyOIDCClaims(issuers(), spec)
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -299,17 +301,23 @@ func TestApplyOIDCClaims(t *testing.T) {
 	if strings.Join(is[0].MatchClaims(), ",") != "repo,ref" || strings.Join(is[0].IDClaims(), ",") != "repo_id" {
 		t.Fatalf("issuer = %+v", is[0])
 	}
+	// By the issuer's name in trusted_issuers, as the docs write it.
+	is = issuers()
+	if err := trust.ApplyOIDCClaims(is, "corp=sub"); err != nil || strings.Join(is[0].MatchClaims(), ",") != "sub" {
+		t.Fatalf("by name: %+v, %v", is[0], err)
+	}
 }
 
 func TestParseIssuersCIKinds(t *testing.T) {
-	is, err := trust.ParseIssuers("buildkite,circleci=https://oidc.circleci.com/org/" + trusttest.CircleCIOrgID + ",oidc=https://ci.example.com")
+	is, err := trust.ParseIssuers("buildkite,circleci=https://oidc.circleci.com/org/" + trusttest.CircleCIOrgID + ",corp=oidc:https://ci.example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if is[0].URL != trust.BuildkiteIssuer || is[0].Name != "Buildkite" || is[1].Provider != trust.CircleCI || is[2].Provider != trust.OIDC {
+	if is[0].URL != trust.BuildkiteIssuer || is[0].Name != "buildkite" || is[0].Title != "Buildkite" || is[1].Provider != trust.CircleCI ||
+		is[1].Title != "CircleCI (organisation "+trusttest.CircleCIOrgID+")" || is[2].Provider != trust.OIDC || is[2].Name != "corp" {
 		t.Fatalf("issuers = %+v", is)
 	}
-	for _, bad := range []string{"circleci", "circleci=https://oidc.circleci.com", "oidc"} {
+	for _, bad := range []string{"circleci", "circleci=https://oidc.circleci.com", "oidc", "corp=oidc"} {
 		if _, err := trust.ParseIssuers(bad); err == nil {
 			t.Errorf("ParseIssuers(%q) accepted", bad)
 		}
