@@ -12,10 +12,10 @@ import (
 // not. Its verdict is Match's, always: Explanation.Matches and Bind come
 // from Match itself, and each Check re-runs one of Match's tests on its
 // own, so that every test is reported, not only the first that fails.
-// For the providers Explain knows (GitHub, GitLab) a failing Match has at
-// least one failing Check and a successful one none (the tests hold every
-// Match case to that); for a provider it does not know, Match's reason is
-// added as a last Check named "policy".
+// For every provider Wharf supports, a failing Match has at least one
+// failing Check and a successful one none (the tests hold every Match case
+// of every provider to that); should a provider lack its checks, Match's
+// reason is added as a last Check named "policy".
 //
 // An Explanation names what the policy wants, so it is for the policy's
 // owners and for administrators: the CI job that sent the token learns
@@ -75,12 +75,20 @@ func Explain(p *Policy, c *Claims, now time.Time, o MatchOptions) Explanation {
 			e.Refusal = me.Msg
 		}
 	}
-	e.Checks = identityChecks(p, c, now)
+	if RuleKind(p.Provider) {
+		e.Checks = ruleChecks(p, c, now)
+	} else {
+		e.Checks = identityChecks(p, c, now)
+	}
 	switch p.Provider {
 	case GitHub:
 		e.Checks = append(e.Checks, githubChecks(p, c, o)...)
 	case GitLab:
 		e.Checks = append(e.Checks, gitlabChecks(p, c)...)
+	case Forgejo:
+		e.Checks = append(e.Checks, forgejoChecks(p, c, o)...)
+	case Azure:
+		e.Checks = append(e.Checks, azureChecks(p, c)...)
 	}
 	if !e.Matches && len(e.Failing()) == 0 {
 		e.Checks = append(e.Checks, Check{Claim: "policy", OK: false, Why: me.Msg})
@@ -90,8 +98,11 @@ func Explain(p *Policy, c *Claims, now time.Time, o MatchOptions) Explanation {
 
 // claimNames are the token's names of the repository identity claims.
 func claimNames(p Provider) (owner, ownerID, repo, repoID string) {
-	if p == GitLab {
+	switch p {
+	case GitLab:
 		return "namespace_path", "namespace_id", "project_path", "project_id"
+	case Azure:
+		return "sub (project)", "prj_id", "def_id", "rpo_id"
 	}
 	return "repository_owner", "repository_owner_id", "repository", "repository_id"
 }
@@ -100,16 +111,7 @@ func claimNames(p Provider) (owner, ownerID, repo, repoID string) {
 func identityChecks(p *Policy, c *Claims, now time.Time) []Check {
 	ownerClaim, ownerIDClaim, repoClaim, repoIDClaim := claimNames(p.Provider)
 	var out []Check
-	iss := Check{Claim: "iss", Want: p.Issuer, Got: c.Issuer, OK: c.Issuer == p.Issuer && c.Provider == p.Provider}
-	switch {
-	case c.Provider != p.Provider:
-		iss.Why = fmt.Sprintf("The token is from a %s issuer; the policy is for %s.", c.Provider, p.Provider)
-	case !iss.OK:
-		iss.Why = "The token comes from another issuer than the one the policy trusts."
-	default:
-		iss.Why = "The token comes from the issuer the policy trusts."
-	}
-	out = append(out, iss)
+	out = append(out, issuerCheck(p, c))
 
 	owner := Check{Claim: ownerClaim, Want: p.RepoOwner, Got: c.RepoOwner, OK: p.RepoOwner != "" && strings.EqualFold(c.RepoOwner, p.RepoOwner)}
 	owner.Why = pick(owner.OK, "The repository owner is the policy's (compared ignoring case).",
@@ -159,12 +161,7 @@ func identityChecks(p *Policy, c *Claims, now time.Time) []Check {
 	out = append(out, ownerID, repoID)
 
 	if pending {
-		deadline := p.PendingSince.Add(PendingWindow)
-		w := Check{Claim: "pending", Want: "first use before " + deadline.UTC().Format(time.RFC3339), Got: now.UTC().Format(time.RFC3339),
-			OK: !p.PendingExpired(now)}
-		w.Why = pick(w.OK, "The policy is pending and its 7-day window for the first use is open: this token would bind it.",
-			"The policy's 7-day window for its first use has passed; renew it on the Trusted Publishing page or with 'wharf policy renew'.")
-		out = append(out, w)
+		out = append(out, pendingCheck(p, now))
 	}
 	return out
 }

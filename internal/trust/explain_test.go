@@ -14,8 +14,14 @@ import (
 // and no fallback row).
 func checkExplainAgrees(t *testing.T, p *Policy, c *Claims, o MatchOptions, res Result, err error) {
 	t.Helper()
+	checkExplainAgreesAt(t, p, c, testNow, o, res, err)
+}
+
+// checkExplainAgreesAt is checkExplainAgrees for a Match made at now.
+func checkExplainAgreesAt(t *testing.T, p *Policy, c *Claims, now time.Time, o MatchOptions, res Result, err error) {
+	t.Helper()
 	before := *p
-	e := Explain(p, c, testNow, o)
+	e := Explain(p, c, now, o)
 	if p.Environment != before.Environment || p.Ref != before.Ref || p.CIConfigPath != before.CIConfigPath || p.Workflow != before.Workflow {
 		t.Errorf("Explain changed the policy: %+v", p)
 	}
@@ -26,7 +32,7 @@ func checkExplainAgrees(t *testing.T, p *Policy, c *Claims, o MatchOptions, res 
 	if errors.As(err, &me) && (e.Reason != me.Msg || e.Specific != me.Specific || (e.Specific && e.Refusal != me.Msg)) {
 		t.Errorf("Explain's reason %q (specific %v), Match's %q (%v)", e.Reason, e.Specific, me.Msg, me.Specific)
 	}
-	known := p.Provider == GitHub || p.Provider == GitLab
+	known := KnownProvider(p.Provider)
 	failing := e.Failing()
 	switch {
 	case e.Matches && len(failing) > 0:

@@ -90,6 +90,7 @@ func runMatchTable(t *testing.T, e *ciEnv, base func() map[string]any, policy fu
 				tc.policy(p)
 			}
 			res, err := trust.Match(p, c, e.now, trust.MatchOptions{})
+			trust.CheckExplainAgrees(t, p, c, e.now, trust.MatchOptions{}, res, err)
 			var me *trust.MatchError
 			switch {
 			case tc.generic:

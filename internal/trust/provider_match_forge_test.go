@@ -75,6 +75,7 @@ func runForgeCases(t *testing.T, base func() (*Policy, *Claims), tests []forgeCa
 				t.Errorf("Match changed the policy: %+v", p)
 			}
 			checkMatch(t, res, err, tc.want)
+			checkExplainAgrees(t, p, c, MatchOptions{}, res, err)
 		})
 	}
 }
