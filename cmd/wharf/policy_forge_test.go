@@ -59,7 +59,9 @@ func TestPolicyForgeProviders(t *testing.T) {
 	if status != http.StatusOK || res["apiKey"] == "" {
 		t.Fatalf("Azure exchange: %d %v", status, res)
 	}
-	if code, reason := e.pushHTTP(t, res["apiKey"], nugettest.Spec{ID: "Contoso.Sdk", Version: "1.0.1"}); code != http.StatusCreated {
+	// Its own package: a version of Contoso.Sdk from this other CI system
+	// would be held by the provenance guard (TestE2EProvenanceGuard).
+	if code, reason := e.pushHTTP(t, res["apiKey"], nugettest.Spec{ID: "Contoso.Pipelines", Version: "1.0.0"}); code != http.StatusCreated {
 		t.Fatalf("push with the Azure key: %d %s", code, reason)
 	}
 	if status, res := e.exchangeHTTP(t, azure("rpo_id", "11111111-2222-3333-4444-555555555555"), "alice"); status != http.StatusUnauthorized {
