@@ -289,9 +289,6 @@ func (s *Server) readPolicyRequest(c echo.Context, update bool) (registry.NewPol
 		req.StagingOnly = *b.StagingOnly
 	}
 	req.KeepReadOnly, req.KeepStagingOnly = update && b.ReadOnly == nil, update && b.StagingOnly == nil
-	if !update && req.Provider == "" && strings.TrimSpace(req.Issuer) == "" {
-		req.Provider = trust.GitHub // as the form and the command line default
-	}
 	if update && b.Owner != "" {
 		return req, &registry.Error{Kind: registry.ErrInvalid, Message: "A policy's owner does not change: leave 'owner' out, or delete the policy and create it for the other owner."}
 	}

@@ -193,3 +193,26 @@ func TestPolicyCreateChoosesIssuer(t *testing.T) {
 		t.Errorf("a policy naming no issuer of two: %v, want a refusal naming the issuers", err)
 	}
 }
+
+// TestPolicyWithoutProviderOrIssuer: a request that names neither provider
+// nor issuer (an API body or a policy file without them) takes the
+// server's only trusted issuer whatever its kind, where it used to be
+// refused as a GitHub policy on a GitLab-only server; with two GitHub
+// issuers it is refused with the names to choose from.
+func TestPolicyWithoutProviderOrIssuer(t *testing.T) {
+	gitlab := trusttest.NewIssuer(t)
+	f := newUIFeed(t, uiConfig{issuer: gitlab, provider: trust.GitLab})
+	f.addUser("alice")
+	v, err := f.reg.CreatePolicy(context.Background(), registry.NewPolicy{User: "alice", Repository: "contoso/sdk"})
+	if err != nil || v.Provider != trust.GitLab || v.Issuer != gitlab.URL {
+		t.Errorf("on a server trusting one GitLab issuer: %+v, %v; want a GitLab policy on %s", v, err, gitlab.URL)
+	}
+
+	two, _, second := twoIssuerFeed(t)
+	two.addUser("alice")
+	_, err = two.reg.CreatePolicy(context.Background(), registry.NewPolicy{User: "alice", Repository: "contoso/sdk", Workflow: "release.yml"})
+	if !errors.Is(err, registry.ErrInvalid) || !strings.Contains(registry.Message(err), "Name the policy's issuer: this server trusts github (") ||
+		!strings.Contains(registry.Message(err), "ghes-1 ("+second.URL+")") {
+		t.Errorf("naming no issuer of two GitHub issuers: %v, want a refusal naming both", err)
+	}
+}

@@ -72,9 +72,6 @@ func (f *policyFile) desired() []registry.DesiredPolicy {
 			entry += fmt.Sprintf(" (%s)", e.Name)
 		}
 		provider := trust.Provider(strings.ToLower(strings.TrimSpace(e.Provider)))
-		if provider == "" && strings.TrimSpace(e.Issuer) == "" {
-			provider = trust.GitHub
-		}
 		out[i] = registry.DesiredPolicy{Entry: entry, NewPolicy: registry.NewPolicy{
 			Owner: e.Owner, Name: e.Name, Provider: provider, Issuer: e.Issuer, Repository: e.Repository,
 			RepoOwnerID: e.OwnerID, RepositoryID: e.RepositoryID, Workflow: e.Workflow, ReusableWorkflow: e.ReusableWorkflow,

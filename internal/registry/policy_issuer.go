@@ -54,6 +54,9 @@ func (s *Service) issuerFor(provider trust.Provider, want string) (trust.Issuer,
 		}
 		return iss, nil
 	}
+	if provider == "" {
+		return s.defaultIssuer()
+	}
 	if !trust.KnownProvider(provider) {
 		return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "'%s' is not a provider: use one of %s, or name the issuer (%s).", provider, strings.Join(trust.KindNames(), ", "), s.trustedList(""))
 	}
@@ -65,6 +68,21 @@ func (s *Service) issuerFor(provider trust.Provider, want string) (trust.Issuer,
 		return found[0], nil
 	}
 	return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "This server trusts several %s issuers (%s): choose the one the repository is on by its name.", provider, s.trustedList(provider))
+}
+
+// defaultIssuer is the issuer of a request that names neither provider
+// nor issuer: the server's only trusted issuer, whatever its kind; else its
+// only GitHub Actions issuer (GitHub is what the form, the API and policy
+// files have always defaulted to); else none, with the list to choose from.
+func (s *Service) defaultIssuer() (trust.Issuer, error) {
+	all := s.IssuersOf("")
+	if len(all) == 1 {
+		return all[0], nil
+	}
+	if github := s.IssuersOf(trust.GitHub); len(github) == 1 {
+		return github[0], nil
+	}
+	return trust.Issuer{}, fieldErrorf(ErrInvalid, "issuer", "Name the policy's issuer: this server trusts %s.", s.trustedList(""))
 }
 
 // trustedList names the trusted issuers of a provider (all for ""), each
