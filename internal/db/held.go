@@ -144,15 +144,7 @@ func (d *DB) HeldVersions(ctx context.Context, lowerID string) ([]registry.HeldV
 	if err := q.Order("lower_id, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("held versions: %w", err)
 	}
-	out := make([]registry.HeldVersion, 0, len(rows))
-	for i := range rows {
-		h, err := rows[i].held()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, nil
+	return rowsTo(rows, (*heldVersionRow).held)
 }
 
 // HeldVersion finds a held version by its coordinates (ErrNotFound).

@@ -195,12 +195,9 @@ func (d *DB) DeleteStageGroup(ctx context.Context, id int64) ([]registry.StagedP
 		if err := tx.Where("group_id = ?", id).Find(&rows).Error; err != nil {
 			return err
 		}
-		for i := range rows {
-			p, err := rows[i].staged()
-			if err != nil {
-				return err
-			}
-			gone = append(gone, p)
+		var err error
+		if gone, err = rowsTo(rows, (*stagedPackageRow).staged); err != nil {
+			return err
 		}
 		if err := tx.Where("group_id = ?", id).Delete(&stagedPackageRow{}).Error; err != nil {
 			return err
@@ -232,15 +229,7 @@ func (d *DB) StagedPackages(ctx context.Context, groupID int64, ownerIDs []int64
 	if err := q.Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("staged packages: %w", err)
 	}
-	out := make([]registry.StagedPackage, 0, len(rows))
-	for i := range rows {
-		p, err := rows[i].staged()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
+	return rowsTo(rows, (*stagedPackageRow).staged)
 }
 
 // StagedPackage finds the staged package of an ID and version (ErrNotFound).
