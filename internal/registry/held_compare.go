@@ -1,6 +1,10 @@
 package registry
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/wharf-registry/wharf/internal/trust"
+)
 
 // ProvenanceChange is one way a new version's provenance differs from
 // the package's established one, as owners are shown it.
@@ -35,8 +39,15 @@ func ProvenanceChanges(established, now *Provenance) []ProvenanceChange {
 	if established.Issuer != now.Issuer {
 		add("issuer", established.Issuer, now.Issuer)
 	}
+	_, noID := trust.OIDCIDs()
 	sameRepo := strings.EqualFold(established.Repository, now.Repository)
-	if established.RepositoryID != "" && now.RepositoryID != "" {
+	switch {
+	case established.RepositoryID == noID || now.RepositoryID == noID:
+		// A generic OIDC issuer that names no ID claims: its tokens share
+		// one stand-in ID, and the job is what the policy's claims name,
+		// so another policy is another job.
+		sameRepo = established.Issuer == now.Issuer && established.PolicyID == now.PolicyID
+	case established.RepositoryID != "" && now.RepositoryID != "":
 		sameRepo = established.RepositoryID == now.RepositoryID
 	}
 	if !sameRepo {

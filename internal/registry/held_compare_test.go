@@ -26,6 +26,11 @@ func TestProvenanceChanges(t *testing.T) {
 	az := func(repo string) *Provenance {
 		return &Provenance{Provider: "azure", Issuer: "https://vstoken.dev.azure.com/org-guid", Repository: repo, RepositoryID: "rpo-guid", Ref: "refs/heads/main"}
 	}
+	// A generic OIDC issuer whose oidc_claims name no ID claim: every
+	// token has the stand-in ID "-", and the policy's claims name the job.
+	oidc := func(sub string, policy int64) *Provenance {
+		return &Provenance{Provider: "oidc", Issuer: "https://ci.example.com", Repository: sub, RepositoryID: "-", RepositoryOwnerID: "-", PolicyID: policy}
+	}
 	tests := []struct {
 		name     string
 		est, now *Provenance
@@ -62,6 +67,8 @@ func TestProvenanceChanges(t *testing.T) {
 		}), []string{"workflow"}},
 		{"Azure Pipelines, another definition in the same repository", az("contoso-app/12"), az("contoso-app/13"), []string{"workflow"}},
 		{"Azure Pipelines, the same definition", az("contoso-app/12"), az("contoso-app/12"), nil},
+		{"generic OIDC without IDs, another policy's job", oidc("job:alpha", 1), oidc("job:beta", 2), []string{"repository"}},
+		{"generic OIDC without IDs, the same policy", oidc("job:alpha run 1", 1), oidc("job:alpha run 2", 1), nil},
 		{"GitLab, another branch", gl(nil), gl(func(p *Provenance) {
 			p.CIConfigRefURI, p.Ref = "gitlab.com/contoso/tools//.gitlab-ci.yml@refs/heads/release", "release"
 		}), nil},
