@@ -225,6 +225,23 @@ func TestProvenanceGuard(t *testing.T) {
 	if res := bob.post("/packages/Contoso.Sdk/manage/held/1.3.0/release", url.Values{"_csrf": {bob.token()}}); res.StatusCode != http.StatusNotFound {
 		t.Errorf("a stranger's release: %s, want 404", res.Status)
 	}
+	// A stranger learns nothing from the answer either: a held version, a
+	// version that is not held and a package that does not exist read
+	// alike, in the caller's spelling (the package's own name, Contoso.Sdk,
+	// would say the ID exists).
+	answer := func(path string) string {
+		p := bob.get(path)
+		if p.res.StatusCode != http.StatusNotFound {
+			t.Errorf("a stranger's GET %s: %s, want 404", path, p.res.Status)
+		}
+		return textOf(p.doc)
+	}
+	heldAnswer, notHeld := answer("/packages/contoso.sdk/manage/held/1.3.0/download"), answer("/packages/contoso.sdk/manage/held/9.9.9/download")
+	missing := answer("/packages/contoso.nothing/manage/held/9.9.9/download")
+	if strings.Contains(heldAnswer+notHeld, "Contoso.Sdk") || strings.ReplaceAll(notHeld, "contoso.sdk", "contoso.nothing") != missing ||
+		strings.ReplaceAll(heldAnswer, "1.3.0", "9.9.9") != notHeld {
+		t.Errorf("a stranger's answers differ:\nheld:     %q\nnot held: %q\nmissing:  %q", heldAnswer, notHeld, missing)
+	}
 
 	// Reject: gone, files deleted, the number free again.
 	prefix := heldPrefix(t, f, "1.2.0")

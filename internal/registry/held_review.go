@@ -142,7 +142,9 @@ func (s *Service) findHeld(ctx context.Context, id, version string) (*Package, *
 	}
 	h, err := s.store.HeldVersion(ctx, lowerID, v.Lower())
 	if err != nil {
-		return nil, nil, notFound(err, "There is no held version '%s' of '%s'.", version, e.pkg.Name)
+		// The caller's own spelling, as for a package that does not exist:
+		// the package's name would tell a stranger a private ID exists.
+		return nil, nil, notFound(err, "There is no held version '%s' of '%s'.", version, id)
 	}
 	return e.pkg, h, nil
 }
