@@ -7,6 +7,7 @@ package web_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -159,4 +160,31 @@ func TestGenericOIDCExchangeAndPush(t *testing.T) {
 		t.Fatalf("after the first use: %+v", got)
 	}
 	f.exchangeWant(f.gen.Token(claims("repo_id", "9999")), http.StatusUnauthorized, generic)
+}
+
+// TestCIPushPoliciesNameTheirBranch: a Buildkite or CircleCI push policy
+// must name its branch or ref, as an Azure Pipelines one must: the
+// pipeline's IDs are the same for pull-request builds (a fork's included),
+// so a policy for every branch would let them publish. "*" is every branch
+// too. Read-only policies may leave it out.
+func TestCIPushPoliciesNameTheirBranch(t *testing.T) {
+	f := newCIFeed(t)
+	project := trusttest.CircleCIProjectID
+	for _, tc := range []struct {
+		name  string
+		req   registry.NewPolicy
+		field string
+	}{
+		{"Buildkite without a branch", registry.NewPolicy{Provider: trust.Buildkite, Repository: "acme-inc/sdk-release"}, "branch"},
+		{"Buildkite for every branch", registry.NewPolicy{Provider: trust.Buildkite, Repository: "acme-inc/sdk-release", Ref: "*"}, "branch"},
+		{"CircleCI without a ref", registry.NewPolicy{Provider: trust.CircleCI, Repository: project}, "ref"},
+	} {
+		tc.req.User = "alice"
+		_, err := f.reg.CreatePolicy(context.Background(), tc.req)
+		if !errors.Is(err, registry.ErrInvalid) || !strings.Contains(registry.Message(err), "push policy must") {
+			t.Errorf("%s: %v, want a refusal asking for the %s", tc.name, err, tc.field)
+		}
+	}
+	f.policy(registry.NewPolicy{Provider: trust.Buildkite, Repository: "acme-inc/sdk-release", ReadOnly: true})
+	f.policy(registry.NewPolicy{Provider: trust.CircleCI, Repository: project, Ref: "refs/tags/v*"})
 }

@@ -34,7 +34,7 @@ func TestPolicyCIKinds(t *testing.T) {
 	}
 	e.wharfOK(t, "policy", "add", "--user", "alice", "--name", "bk", "--provider", "buildkite", "--repository", "acme-inc/sdk-release", "--ref", "main")
 	e.wharfOK(t, "policy", "add", "--user", "alice", "--name", "cc", "--provider", "circleci", "--repository", trusttest.CircleCIProjectID,
-		"--claim", "context="+trusttest.CircleCIContextID)
+		"--ref", "refs/heads/main", "--claim", "context="+trusttest.CircleCIContextID)
 	e.wharfOK(t, "policy", "add", "--user", "alice", "--name", "gen", "--provider", "oidc", "--claim", "repo=contoso/sdk")
 	now := time.Now()
 	for name, token := range map[string]string{
@@ -63,6 +63,7 @@ func TestPolicyCIKinds(t *testing.T) {
   - name: cc
     provider: circleci
     repository: `+trusttest.CircleCIProjectID+`
+    ref: refs/heads/main
     claims: {context: `+trusttest.CircleCIContextID+`}
   - name: gen
     provider: oidc

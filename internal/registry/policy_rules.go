@@ -90,6 +90,9 @@ func (s *Service) rulePolicy(req NewPolicy, p *trust.Policy) (*trust.Policy, err
 		return nil, err
 	}
 	p.Rules = rules
+	if err := pushNamesRef(p); err != nil {
+		return nil, err
+	}
 	ownerID, repoID := strings.TrimSpace(req.RepoOwnerID), strings.TrimSpace(req.RepositoryID)
 	switch p.Provider {
 	case trust.Buildkite:
@@ -141,3 +144,24 @@ func ruleSummary(r trust.ClaimRules) string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// pushNamesRef refuses a Buildkite or CircleCI push policy that names no
+// branch or ref (or only "*"), as an Azure Pipelines one is refused: the
+// pipeline's identity is the same for builds of pull requests, forks'
+// included, so only the branch keeps them from publishing. Read-only
+// policies may leave it out.
+func pushNamesRef(p *trust.Policy) error {
+	if p.ReadOnly {
+		return nil
+	}
+	switch {
+	case p.Provider == trust.Buildkite && anyRef(p.Rules.Value("build_branch")):
+		return fieldErrorf(ErrInvalid, ClaimFieldPrefix+"branch", "A Buildkite push policy must name the branch it publishes from (a pattern such as release/* is fine): without one, builds of pull requests, forks' included, could publish.")
+	case p.Provider == trust.CircleCI && anyRef(p.Rules.Value("oidc.circleci.com/vcs-ref")):
+		return fieldErrorf(ErrInvalid, ClaimFieldPrefix+"ref", "A CircleCI push policy must name the ref it publishes from, such as refs/heads/main or refs/tags/v*: without one, builds of pull requests could publish.")
+	}
+	return nil
+}
+
+// anyRef reports whether a branch or ref rule lets every branch through.
+func anyRef(v string) bool { return strings.Trim(strings.TrimSpace(v), "*") == "" }

@@ -25,7 +25,7 @@ var buildkiteProfile = Profile{
 		{Key: "pipeline", Claim: "pipeline_slug", Label: "pipeline slug", Required: true, Identity: true, Lower: true,
 			Hint: "the slug in the pipeline's Buildkite URL, e.g. sdk-release."},
 		{Key: "branch", Claim: "build_branch", Label: "Branch", Glob: true,
-			Hint: "optional: the build's branch, e.g. main or release/* (empty: any)."},
+			Hint: "the build's branch, e.g. main or release/*; a push policy must name one (read-only: empty is any)."},
 	},
 	Bind:   []string{"organization_id", "pipeline_id"},
 	IDHint: "Buildkite puts the organisation and pipeline IDs that the policy binds into a token only when the job asks: request the token with buildkite-agent oidc request-token --claim " + BuildkiteIDClaims + ".",

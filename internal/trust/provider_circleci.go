@@ -34,7 +34,7 @@ var circleCIProfile = Profile{
 		{Key: "project", Claim: circleProjectID, Label: "project ID", Required: true, Identity: true, Lower: true,
 			Hint: "the project's ID (a UUID) from Project Settings → Overview."},
 		{Key: "ref", Claim: circleVCSRef, Label: "Ref", Glob: true,
-			Hint: "optional: the ref that triggered the pipeline, e.g. refs/heads/main or refs/tags/v* (empty: any)."},
+			Hint: "the ref that triggered the pipeline, e.g. refs/heads/main or refs/tags/v*; a push policy must name one (read-only: empty is any)."},
 		{Key: "context", Claim: circleContextIDs, Label: "Context", Lower: true,
 			Hint: "optional: the ID of a context the job must use (restricted by security groups)."},
 	},

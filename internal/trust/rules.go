@@ -166,7 +166,7 @@ func (p Profile) Rules(values map[string]string) (ClaimRules, error) {
 		case strings.Contains(v, "*") && !f.Glob:
 			return out, &RuleError{Field: f.Key, Msg: fmt.Sprintf("The %s must be written out exactly: '*' is not allowed there.", f.Label)}
 		case strings.Trim(v, "*") == "":
-			return out, &RuleError{Field: f.Key, Msg: fmt.Sprintf("The %s '%s' matches everything: leave it empty instead.", f.Label, v)}
+			return out, &RuleError{Field: f.Key, Msg: fmt.Sprintf("The %s '%s' matches everything: name one (a push policy must), or leave it empty on a read-only policy.", f.Label, v)}
 		case len(v) > 200:
 			return out, &RuleError{Field: f.Key, Msg: fmt.Sprintf("The %s is longer than 200 characters: shorten it.", f.Label)}
 		}
