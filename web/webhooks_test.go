@@ -349,7 +349,7 @@ func TestWebhookPrivateFeedEventsStayWithTheirFeed(t *testing.T) {
 	}
 	aliceRcv, teamRcv, bobRcv, otherRcv := newReceiver(t), newReceiver(t), newReceiver(t), newReceiver(t)
 	alice, bob := f.signedIn(t, "alice"), f.signedIn(t, "bob")
-	all := []string{"pushed", "unlisted", "deleted", "deprecated"}
+	all := []string{"pushed", "unlisted", "deleted", "deprecated", "held"}
 	addHook(t, alice, "/account/webhooks", aliceRcv.srv.URL, all...)
 	addHook(t, alice, "/account/feeds/team/webhooks", teamRcv.srv.URL, all...)
 	addHook(t, bob, "/account/webhooks", bobRcv.srv.URL, all...)
@@ -366,9 +366,14 @@ func TestWebhookPrivateFeedEventsStayWithTheirFeed(t *testing.T) {
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("push to team: %s", res.Status)
 	}
+	// A held version is for the package's owners only, not its feed's
+	// admins (who learn of it when it is released).
+	if err := f.reg.Webhooks().Emit(ctx, events.HeldEvent("Team.Private", "1.0.1", 0, f.clock.Now())); err != nil {
+		t.Fatal(err)
+	}
 	deliverDue(t, f)
-	if n := len(aliceRcv.requests()); n != 2 {
-		t.Errorf("alice's webhook got %d events, want 2", n)
+	if n := len(aliceRcv.requests()); n != 3 {
+		t.Errorf("alice's webhook got %d events, want 3 (two pushes and the held version)", n)
 	}
 	if got := teamRcv.requests(); len(got) != 1 || !strings.Contains(string(got[0].body), "Team.Private") {
 		t.Errorf("the team feed's webhook got %d events, want the one of its feed", len(got))

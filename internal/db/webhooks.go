@@ -261,6 +261,11 @@ func enqueue(tx *gorm.DB, e events.Event, webhookID int64, at time.Time) error {
 				return err
 			}
 		}
+		if e.Type == events.Held {
+			// A held version is shown only to the package's owners: a
+			// feed's admins who do not own it learn of it on release.
+			e.FeedID = 0
+		}
 		cond, args := "1 = 0", []any{}
 		if len(e.OwnerIDs) > 0 {
 			cond, args = cond+" OR owner_id IN ?", append(args, e.OwnerIDs)
