@@ -65,6 +65,11 @@ func TestRefusalClosestPolicy(t *testing.T) {
 		{"root", "/admin/audit", true, http.StatusOK},
 		{"root", "/account/audit", true, http.StatusOK},
 		{"alice", "/admin/audit", false, http.StatusForbidden},
+		// An owner's page does not tell a user name that exists from one
+		// that does not: both are pages without events.
+		{"bob", "/account/audit?actor=alice", false, http.StatusOK},
+		{"bob", "/account/audit?actor=nobody-at-all", false, http.StatusOK},
+		{"root", "/admin/audit?actor=nobody-at-all", false, http.StatusNotFound},
 	} {
 		p := f.signedIn(t, tc.who).get(tc.path)
 		closest := p.testIDText("audit-closest")
