@@ -33,18 +33,32 @@ func (s *Service) AuditSearchForUser(ctx context.Context, userName string, q Aud
 	return s.AuditSearchFor(ctx, u, q)
 }
 
-// managedAccounts are the accounts whose trust policies who manages:
-// themself and the organisations they administer.
+// managedAccounts are the IDs of the accounts whose trust policies who
+// manages (administeredAccounts).
 func (s *Service) managedAccounts(ctx context.Context, who *Account) ([]int64, error) {
-	ms, err := s.store.Memberships(ctx, who.ID)
+	accounts, err := s.administeredAccounts(ctx, who)
 	if err != nil {
-		return nil, fmt.Errorf("accounts managed by %s: %w", who.Name, err)
+		return nil, err
 	}
-	ids := []int64{who.ID}
-	for _, m := range ms {
-		if m.Role == RoleAdmin {
-			ids = append(ids, m.User.ID)
-		}
+	ids := make([]int64, len(accounts))
+	for i, a := range accounts {
+		ids[i] = a.ID
 	}
 	return ids, nil
+}
+
+// administeredAccounts are the accounts a user acts for as an owner:
+// themself first, then the organisations they administer.
+func (s *Service) administeredAccounts(ctx context.Context, user *Account) ([]*Account, error) {
+	ms, err := s.store.Memberships(ctx, user.ID)
+	if err != nil {
+		return nil, fmt.Errorf("accounts administered by %s: %w", user.Name, err)
+	}
+	out := []*Account{user}
+	for i := range ms {
+		if ms[i].Role == RoleAdmin {
+			out = append(out, &ms[i].User)
+		}
+	}
+	return out, nil
 }

@@ -341,15 +341,9 @@ func (s *Service) StageSettingsOf(ctx context.Context, user *Account) ([]StageOw
 	if user == nil {
 		return nil, errorf(ErrUnauthenticated, "Sign in to do this.")
 	}
-	ms, err := s.store.Memberships(ctx, user.ID)
+	owners, err := s.administeredAccounts(ctx, user)
 	if err != nil {
 		return nil, err
-	}
-	owners := []*Account{user}
-	for i := range ms {
-		if ms[i].Role == RoleAdmin {
-			owners = append(owners, &ms[i].User)
-		}
 	}
 	out := make([]StageOwnerSetting, 0, len(owners))
 	for _, o := range owners {
