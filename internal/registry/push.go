@@ -125,12 +125,8 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 		h, err := s.hold(ctx, key, existing, v, changes, est, estV)
 		if err != nil {
 			s.deleteFiles(prefix, files)
-			var gone *TombstonedError
-			switch {
-			case errors.As(err, &gone):
-				return nil, deletedRefusal(gone.Tombstone)
-			case errors.Is(err, ErrConflict):
-				return nil, s.duplicate(existing.Name, m.Version)
+			if taken := s.versionTaken(err, existing.Name, m.Version); taken != nil {
+				return nil, taken
 			}
 			return nil, fmt.Errorf("hold %s %s: %w", m.ID, m.Version, err)
 		}
@@ -165,6 +161,20 @@ func (s *Service) Push(ctx context.Context, key *APIKey, up Upload) (*Pushed, er
 		return &Pushed{PackageName: m.ID, Version: v}, nil
 	}
 	return &Pushed{PackageName: e.pkg.Name, Version: v}, nil
+}
+
+// versionTaken is a store's refusal of a version's number as people read
+// it: deleted before (its tombstone's sentence) or there already (a
+// duplicate); nil for any other error.
+func (s *Service) versionTaken(err error, id string, version nuget.Version) error {
+	var gone *TombstonedError
+	switch {
+	case errors.As(err, &gone):
+		return deletedRefusal(gone.Tombstone)
+	case errors.Is(err, ErrConflict):
+		return s.duplicate(id, version)
+	}
+	return nil
 }
 
 // commitVersion inserts the version's row once its files are stored. The

@@ -159,12 +159,8 @@ func (s *Service) Stage(ctx context.Context, key *APIKey, up Upload, slug string
 		if files != nil {
 			s.deleteFiles(prefix, files)
 		}
-		var gone *TombstonedError
-		switch {
-		case errors.As(err, &gone):
-			return nil, deletedRefusal(gone.Tombstone)
-		case errors.Is(err, ErrConflict):
-			return nil, s.duplicate(m.ID, m.Version)
+		if taken := s.versionTaken(err, m.ID, m.Version); taken != nil {
+			return nil, taken
 		}
 		return nil, err
 	}
